@@ -1,0 +1,96 @@
+// Discovery documents, derived from the scheme's kind descriptions: legacy
+// (/api, /apis, per group and group-version) and aggregated (v2, v2beta1).
+
+import { createHash } from 'node:crypto';
+import type {
+  APIGroup, APIGroupDiscovery, APIGroupDiscoveryList, APIGroupList, APIResource, APIResourceDiscovery, APIResourceList, APIVersions,
+} from '../../protocol/kube/discovery.js';
+import type { KindDescription } from '../../scheme/kind-description.js';
+import { apiVersionOf } from '../../scheme/kind-description.js';
+import type { Scheme } from '../../scheme/scheme.js';
+
+function storageVersionHash(kind: KindDescription): string {
+  return createHash('sha256').update(`${kind.group}/${kind.version}/${kind.kind}`).digest().subarray(0, 8).toString('base64');
+}
+
+function apiResource(kind: KindDescription): APIResource {
+  const resource: APIResource = {
+    name: kind.plural,
+    singularName: kind.singular,
+    namespaced: kind.namespaced,
+    kind: kind.kind,
+    verbs: [...kind.verbs],
+  };
+  if (kind.shortNames.length > 0) resource.shortNames = [...kind.shortNames];
+  if (kind.categories.length > 0) resource.categories = [...kind.categories];
+  if (kind.servedBy === 'store') resource.storageVersionHash = storageVersionHash(kind);
+  return resource;
+}
+
+function resourceDiscovery(kind: KindDescription): APIResourceDiscovery {
+  const d: APIResourceDiscovery = {
+    resource: kind.plural,
+    responseKind: { group: kind.group, version: kind.version, kind: kind.kind },
+    scope: kind.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: kind.singular,
+    verbs: [...kind.verbs],
+  };
+  if (kind.shortNames.length > 0) d.shortNames = [...kind.shortNames];
+  if (kind.categories.length > 0) d.categories = [...kind.categories];
+  return d;
+}
+
+export function resourceList(scheme: Scheme, group: string, version: string): APIResourceList | undefined {
+  const kinds = scheme.kinds.filter((k) => k.group === group && k.version === version);
+  if (kinds.length === 0) return undefined;
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources: kinds.map(apiResource) };
+}
+
+export function apiVersions(serverAddress: string): APIVersions {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+export function apiGroup(scheme: Scheme, group: string): APIGroup & { kind: 'APIGroup'; apiVersion: 'v1' } {
+  const versions = scheme.versionsOf(group).map((version) => ({ groupVersion: `${group}/${version}`, version }));
+  return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions, preferredVersion: versions[0]! };
+}
+
+export function apiGroupList(scheme: Scheme): APIGroupList {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: scheme.groups.filter((g) => g !== '').map((g) => apiGroup(scheme, g)) };
+}
+
+function groupDiscovery(scheme: Scheme, group: string): APIGroupDiscovery {
+  const metadata: APIGroupDiscovery['metadata'] = group ? { name: group, creationTimestamp: null } : { creationTimestamp: null };
+  return {
+    metadata,
+    versions: scheme.versionsOf(group).map((version) => ({
+      version,
+      resources: scheme.kinds.filter((k) => k.group === group && k.version === version).map(resourceDiscovery),
+      freshness: 'Current',
+    })),
+  };
+}
+
+export function aggregatedDiscovery(scheme: Scheme, legacy: boolean, version: 'v2' | 'v2beta1'): APIGroupDiscoveryList {
+  const groups = legacy ? [''] : scheme.groups.filter((g) => g !== '');
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: `apidiscovery.k8s.io/${version}`,
+    metadata: {},
+    items: groups.map((g) => groupDiscovery(scheme, g)),
+  };
+}
+
+/** Which aggregated discovery version the Accept header asks for first, if any. */
+export function aggregatedVersionOf(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  if (!accept) return undefined;
+  for (const clause of accept.split(',')) {
+    const params = new Map(clause.split(';').slice(1).map((p) => p.trim().split('=') as [string, string]));
+    if (params.get('g') === 'apidiscovery.k8s.io' && params.get('as') === 'APIGroupDiscoveryList') {
+      const v = params.get('v');
+      if (v === 'v2' || v === 'v2beta1') return v;
+    }
+    if (clause.split(';')[0]!.trim() === 'application/json' && !clause.includes('as=')) return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,56 @@
+// Every document the aggregator serves, encoded once when the scheme is
+// registered, with its ETag.
+
+import { createHash } from 'node:crypto';
+import type { Scheme } from '../../scheme/scheme.js';
+import type { Definitions } from '../../scheme/schema.js';
+import { buildOpenApiV3, openApiV3Root } from '../../scheme/openapi.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.js';
+import { versionInfo } from './version.js';
+
+export interface Document {
+  body: Buffer;
+  etag: string;
+  contentType: string;
+}
+
+export function encodeDocument(value: unknown, contentType = 'application/json'): Document {
+  const body = Buffer.from(JSON.stringify(value));
+  return { body, etag: `"${createHash('sha256').update(body).digest('hex').toUpperCase()}"`, contentType };
+}
+
+export interface Documents {
+  /** By exact path: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>, /version, /openapi/v3… */
+  byPath: Map<string, Document>;
+  /** Aggregated discovery, by `<path>|<version>`. */
+  aggregated: Map<string, Document>;
+}
+
+export function buildDocuments(scheme: Scheme, definitions: Definitions, serverAddress: string): Documents {
+  const byPath = new Map<string, Document>();
+  byPath.set('/api', encodeDocument(apiVersions(serverAddress)));
+  byPath.set('/apis', encodeDocument(apiGroupList(scheme)));
+  byPath.set('/version', encodeDocument(versionInfo()));
+  for (const group of scheme.groups) {
+    if (group) byPath.set(`/apis/${group}`, encodeDocument(apiGroup(scheme, group)));
+    for (const version of scheme.versionsOf(group)) {
+      const list = resourceList(scheme, group, version);
+      if (list) byPath.set(group ? `/apis/${group}/${version}` : `/api/${version}`, encodeDocument(list));
+    }
+  }
+  const openapi = buildOpenApiV3(scheme.kinds, definitions);
+  const hashes = new Map<string, { hash: string }>();
+  for (const [path, document] of openapi) {
+    const encoded = encodeDocument(document);
+    byPath.set(`/openapi/v3/${path}`, encoded);
+    hashes.set(path, { hash: encoded.etag.slice(1, -1) });
+  }
+  byPath.set('/openapi/v3', encodeDocument(openApiV3Root(hashes)));
+  const aggregated = new Map<string, Document>();
+  for (const version of ['v2', 'v2beta1'] as const) {
+    const contentType = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
+    aggregated.set(`/api|${version}`, encodeDocument(aggregatedDiscovery(scheme, true, version), contentType));
+    aggregated.set(`/apis|${version}`, encodeDocument(aggregatedDiscovery(scheme, false, version), contentType));
+  }
+  return { byPath, aggregated };
+}

@@ -1,0 +1,88 @@
+// The authn actor: kube's authentication filter.
+//
+// Owns: the bearer tokens it accepts (the generated admin token and
+//   --token-auth-file) and whether anonymous requests are allowed.
+// Receives: `authenticate` from the listener; `request` for the
+//   SelfSubjectReview creates the server chain routes to it.
+// Sends: the request, with `user` set, to authz; 401 replies to the client.
+
+import { setup } from 'xstate';
+import type { UserInfo } from '../../protocol/kube/meta.js';
+import type { AuthenticateRequest, AuthorizeRequest, HandleRequest } from '../../protocol/messages/request.js';
+import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
+import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
+import { unauthorized } from '../../protocol/kube/status.js';
+import type { Log } from '../../lib/log.js';
+import { serveSafely } from '../../lib/serve-safely.js';
+import { bearerTokenOf } from './token-file.js';
+
+export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+export interface AuthnInput {
+  tokens: ReadonlyMap<string, UserInfo>;
+  anonymousAuth: boolean;
+  next: { send(message: AuthorizeRequest): void };
+  logger: Log;
+}
+
+interface AuthnContext extends Omit<AuthnInput, 'logger'> {
+  logger: Log;
+  counters: ActorCounters;
+}
+
+export function authenticate(input: Pick<AuthnInput, 'tokens' | 'anonymousAuth'>, authorization: string | undefined): UserInfo | undefined {
+  const token = bearerTokenOf(authorization);
+  if (token === undefined) return input.anonymousAuth ? ANONYMOUS : undefined;
+  const user = input.tokens.get(token);
+  // kube adds system:authenticated to every authenticated user.
+  if (user && !user.groups.includes('system:authenticated')) return { ...user, groups: [...user.groups, 'system:authenticated'] };
+  return user;
+}
+
+function selfSubjectReview(user: UserInfo, apiVersion: string): object {
+  return { kind: 'SelfSubjectReview', apiVersion, metadata: { creationTimestamp: null }, status: { userInfo: user } };
+}
+
+export const authnMachine = setup({
+  types: {
+    context: {} as AuthnContext,
+    events: {} as AuthenticateRequest | HandleRequest | ActorStop,
+    input: {} as AuthnInput,
+  },
+  actions: {
+    review: ({ context, event }) => {
+      const { request } = event as HandleRequest;
+      serveSafely(request, context.counters, context.logger, () => {
+        const info = request.info;
+        const apiVersion = info.isResourceRequest ? `${info.apiGroup}/${info.apiVersion}` : 'authentication.k8s.io/v1';
+        request.replyTo.send(jsonResponse(request.id, 201, selfSubjectReview(request.user!, apiVersion)));
+      });
+    },
+    authenticate: ({ context, event }) => {
+      const { request } = event as AuthenticateRequest;
+      serveSafely(request, context.counters, context.logger, () => {
+        const user = authenticate(context, request.headers.authorization);
+        if (!user) {
+          request.replyTo.send(statusResponse(request.id, unauthorized()));
+          return;
+        }
+        request.user = user;
+        context.next.send({ type: 'authorize', request });
+      });
+    },
+  },
+}).createMachine({
+  id: 'authn',
+  context: ({ input }) => ({ ...input, counters: { handled: 0, errors: 0 } }),
+  initial: 'Serving',
+  states: {
+    Serving: {
+      on: {
+        authenticate: { actions: 'authenticate' },
+        request: { actions: 'review' },
+        'actor.stop': 'Stopped',
+      },
+    },
+    Stopped: { type: 'final' },
+  },
+});

@@ -1,0 +1,179 @@
+// The authz actor: kube's impersonation and authorization filters, and the
+// access reviews that ask the same question on a client's behalf.
+//
+// Owns: the authorization modes (--authorization-mode, tried in order) and
+//   an RBAC index, kept current from the four RBAC stores it subscribes to.
+// Receives: `authorize` from authn (user set); `request` for the
+//   SelfSubjectAccessReview, SelfSubjectRulesReview and SubjectAccessReview
+//   creates the server chain routes to it; `store.snapshot` and
+//   `store.changed` from the RBAC stores.
+// Sends: an allowed request to its route (admission first for writes);
+//   403 and 404 replies to the client.
+//
+// States: Syncing (until every RBAC store has sent its snapshot) → Serving → Stopped.
+
+import { setup } from 'xstate';
+import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
+import type { AdmitRequest, ApiRequest, AuthorizeRequest, HandleRequest, Router } from '../../protocol/messages/request.js';
+import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
+import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
+import { statusResponse } from '../../protocol/messages/http.js';
+import { failure, resourceNotFound, serviceUnavailable } from '../../protocol/kube/status.js';
+import type { Log } from '../../lib/log.js';
+import { serveSafely } from '../../lib/serve-safely.js';
+import { buildRbacIndex, type Attributes, type RbacIndex } from './rbac.js';
+import { attributesOf } from './attributes.js';
+import { decide, type AuthorizationMode } from './decide.js';
+import { impersonate } from './impersonate.js';
+import { serveReview } from './reviews.js';
+
+export const RBAC_RESOURCES = ['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'] as const;
+type RbacResource = (typeof RBAC_RESOURCES)[number];
+
+export interface AuthzInput {
+  modes: readonly AuthorizationMode[];
+  router: Router;
+  admission: { send(message: AdmitRequest): void };
+  /** The RBAC stores, to subscribe to (only when RBAC is a mode). */
+  rbacStores: Partial<Record<RbacResource, { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void }>>;
+  logger: Log;
+}
+
+interface AuthzContext {
+  modes: readonly AuthorizationMode[];
+  router: Router;
+  admission: AuthzInput['admission'];
+  rbacStores: AuthzInput['rbacStores'];
+  logger: Log;
+  counters: ActorCounters;
+  policy: Record<RbacResource, Map<string, KubeObject>>;
+  synced: Set<string>;
+  /** Rebuilt lazily after a policy change: changes come in bursts, requests in floods. */
+  index: RbacIndex | undefined;
+}
+
+const objectKey = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+function rbacIndexOf(context: AuthzContext): RbacIndex {
+  context.index ??= buildRbacIndex({
+    roles: [...context.policy.roles.values()],
+    clusterRoles: [...context.policy.clusterroles.values()],
+    roleBindings: [...context.policy.rolebindings.values()],
+    clusterRoleBindings: [...context.policy.clusterrolebindings.values()],
+  } as Parameters<typeof buildRbacIndex>[0]);
+  return context.index;
+}
+
+export function authorizerOf(context: AuthzContext): (user: UserInfo, attributes: Attributes) => { allowed: boolean; reason: string } {
+  return (user, attributes) => decide(context.modes, () => rbacIndexOf(context), user, attributes);
+}
+
+function authorize(context: AuthzContext, request: ApiRequest): void {
+  const user = impersonate(request, authorizerOf(context));
+  if ('status' in user) {
+    request.replyTo.send(statusResponse(request.id, user.status));
+    return;
+  }
+  request.user = user.user;
+  const decision = authorizerOf(context)(user.user, attributesOf(request.info));
+  if (!decision.allowed) {
+    request.replyTo.send(statusResponse(request.id, failure('Forbidden', decision.reason, forbiddenDetails(request))));
+    return;
+  }
+  const route = context.router(request);
+  if (!route) {
+    request.replyTo.send(statusResponse(request.id, resourceNotFound()));
+    return;
+  }
+  if (route.admit) context.admission.send({ type: 'admit', request, next: route.target });
+  else route.target.send({ type: 'request', request });
+}
+
+function forbiddenDetails(request: ApiRequest): { name?: string; group?: string; kind?: string } {
+  const info = request.info;
+  if (!info.isResourceRequest) return {};
+  return { name: info.name, group: info.apiGroup, kind: info.resource };
+}
+
+export const authzMachine = setup({
+  types: {
+    context: {} as AuthzContext,
+    events: {} as AuthorizeRequest | HandleRequest | StoreSnapshot | StoreChanged | ActorStop,
+    input: {} as AuthzInput,
+  },
+  actions: {
+    subscribe: ({ self, context }) => {
+      if (!context.modes.includes('RBAC')) return;
+      for (const store of Object.values(context.rbacStores)) store?.send({ type: 'store.subscribe', subscriber: self });
+    },
+    authorize: ({ context, event }) => {
+      const { request } = event as AuthorizeRequest;
+      serveSafely(request, context.counters, context.logger, () => authorize(context, request));
+    },
+    review: ({ context, event }) => {
+      const { request } = event as HandleRequest;
+      serveSafely(request, context.counters, context.logger, () => serveReview(request, authorizerOf(context), () => rbacIndexOf(context)));
+    },
+    refuse: ({ event }) => {
+      const { request } = event as AuthorizeRequest;
+      request.replyTo.send(statusResponse(request.id, serviceUnavailable('the authorizer has not synced its policy yet')));
+    },
+    applySnapshot: ({ context, event }) => {
+      const { resource, objects } = event as StoreSnapshot;
+      const map = context.policy[resource as RbacResource];
+      if (!map) return;
+      map.clear();
+      for (const o of objects) map.set(objectKey(o), o);
+      context.synced.add(resource);
+      context.index = undefined;
+    },
+    applyChanges: ({ context, event }) => {
+      const { resource, changes } = event as StoreChanged;
+      const map = context.policy[resource as RbacResource];
+      if (!map) return;
+      for (const change of changes) {
+        if (change.type === 'DELETED') map.delete(objectKey(change.object));
+        else map.set(objectKey(change.object), change.object);
+      }
+      context.index = undefined;
+    },
+  },
+  guards: {
+    synced: ({ context }) => !context.modes.includes('RBAC') || RBAC_RESOURCES.every((r) => context.synced.has(r)),
+  },
+}).createMachine({
+  id: 'authz',
+  context: ({ input }) => ({
+    modes: input.modes,
+    router: input.router,
+    admission: input.admission,
+    rbacStores: input.rbacStores,
+    logger: input.logger,
+    counters: { handled: 0, errors: 0 },
+    policy: { roles: new Map(), clusterroles: new Map(), rolebindings: new Map(), clusterrolebindings: new Map() },
+    synced: new Set(),
+    index: undefined,
+  }),
+  initial: 'Syncing',
+  entry: 'subscribe',
+  states: {
+    Syncing: {
+      always: { guard: 'synced', target: 'Serving' },
+      on: {
+        authorize: { actions: 'refuse' },
+        'store.snapshot': { actions: 'applySnapshot' },
+        'store.changed': { actions: 'applyChanges' },
+      },
+    },
+    Serving: {
+      on: {
+        authorize: { actions: 'authorize' },
+        request: { actions: 'review' },
+        'store.snapshot': { actions: 'applySnapshot' },
+        'store.changed': { actions: 'applyChanges' },
+        'actor.stop': 'Stopped',
+      },
+    },
+    Stopped: { type: 'final' },
+  },
+});

@@ -1,0 +1,55 @@
+// The access reviews authz answers: "may I…?" (SelfSubjectAccessReview),
+// "what may I…?" (SelfSubjectRulesReview) and "may they…?" (SubjectAccessReview).
+
+import type { UserInfo } from '../../protocol/kube/meta.js';
+import type { ApiRequest } from '../../protocol/messages/request.js';
+import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
+import { badRequest } from '../../protocol/kube/status.js';
+import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
+import { rulesFor, type Attributes, type RbacIndex } from './rbac.js';
+
+type Authorizer = (user: UserInfo, attributes: Attributes) => { allowed: boolean; reason: string };
+
+interface ReviewSpec {
+  resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string; name?: string };
+  nonResourceAttributes?: { path?: string; verb?: string };
+  namespace?: string;
+  user?: string;
+  groups?: string[];
+  uid?: string;
+}
+
+function attributesOfSpec(spec: ReviewSpec): Attributes | undefined {
+  const r = spec.resourceAttributes;
+  if (r) {
+    return { verb: r.verb ?? '', apiGroup: r.group ?? '', resource: r.resource ?? '', subresource: r.subresource ?? '', namespace: r.namespace ?? '', name: r.name ?? '' };
+  }
+  const n = spec.nonResourceAttributes;
+  if (n) return { verb: n.verb ?? '', path: n.path ?? '' };
+  return undefined;
+}
+
+export function serveReview(request: ApiRequest, authorizer: Authorizer, index: () => RbacIndex): void {
+  const info = request.info;
+  if (!info.isResourceRequest) return;
+  const decoded = decodeBody(request);
+  if (!decoded.ok) return request.replyTo.send(statusResponse(request.id, decoded.status));
+  const body = decoded.value;
+  if (!isPlainObject(body) || !isPlainObject(body.spec)) return request.replyTo.send(statusResponse(request.id, badRequest('the review must have a spec')));
+  const spec = body.spec as ReviewSpec;
+  const self = request.user!;
+  const answer = (status: object): void =>
+    request.replyTo.send(jsonResponse(request.id, 201, { ...body, metadata: { ...(isPlainObject(body.metadata) ? body.metadata : {}), creationTimestamp: null }, status }));
+
+  if (info.resource === 'selfsubjectrulesreviews') {
+    const rules = rulesFor(index(), self, spec.namespace ?? '');
+    return answer({ ...rules, incomplete: false });
+  }
+  const attributes = attributesOfSpec(spec);
+  if (!attributes) {
+    return request.replyTo.send(statusResponse(request.id, badRequest('exactly one of nonResourceAttributes or resourceAttributes must be specified')));
+  }
+  const subject: UserInfo = info.resource === 'subjectaccessreviews' ? { username: spec.user ?? '', groups: spec.groups ?? [] } : self;
+  const decision = authorizer(subject, attributes);
+  answer(decision.allowed ? { allowed: true, reason: decision.reason || undefined } : { allowed: false, reason: '' });
+}

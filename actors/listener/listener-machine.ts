@@ -1,0 +1,162 @@
+// The listener actor: owns the TLS socket and every open HTTP response.
+//
+// Receives: replies to requests (`http.response`, `stream.open`,
+//   `stream.chunk`, `stream.close`) from whichever actor served them;
+//   `listener.stop-accepting`, `listener.close` from the supervisor.
+// Sends: each HTTP request, as a `request` message, to authn (the first
+//   filter); `stream.cancelled` to a stream's owner; `listener.listening`,
+//   `listener.failed`, `listener.drained` to the supervisor.
+//
+// States, named after kube-apiserver's lifecycle signals:
+//   Binding → Listening → NotAcceptingNewRequest → Closed
+// In NotAcceptingNewRequest the socket is closed (or, with
+// --shutdown-send-retry-after, kept open answering 429), requests already
+// accepted run to completion, and `listener.drained` is sent once none are left.
+
+import { setup, type AnyActorRef } from 'xstate';
+import type { AuthenticateRequest } from '../../protocol/messages/request.js';
+import type { HttpReply } from '../../protocol/messages/http.js';
+import type { ActorCounters, ListenerClose, ListenerStopAccepting } from '../../protocol/messages/lifecycle.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Log } from '../../lib/log.js';
+import { loadNativeUws } from './uws.js';
+import { HttpFrontend, type Admission, type FrontendOptions } from './http-frontend.js';
+
+export interface ListenerInput {
+  options: FrontendOptions;
+  clock: Clock;
+  logger: Log;
+  /** The first filter of the handler chain. */
+  next: { send(message: AuthenticateRequest): void };
+  supervisor: AnyActorRef;
+}
+
+interface BoundEvent {
+  type: 'bound';
+  port: number | undefined;
+}
+interface IdleEvent {
+  type: 'idle';
+}
+
+export type ListenerEvent = HttpReply | ListenerStopAccepting | ListenerClose | BoundEvent | IdleEvent;
+
+interface ListenerContext {
+  frontend: HttpFrontend;
+  counters: ActorCounters;
+  logger: Log;
+  supervisor: AnyActorRef;
+  sendRetryAfter: boolean;
+  port: number;
+}
+
+export const listenerMachine = setup({
+  types: {
+    context: {} as ListenerContext,
+    events: {} as ListenerEvent,
+    input: {} as ListenerInput,
+  },
+  actions: {
+    bind: ({ context, self }) => context.frontend.listen((port) => self.send({ type: 'bound', port })),
+    reply: ({ context, event }) => {
+      const frontend = context.frontend;
+      switch (event.type) {
+        case 'http.response':
+          return frontend.respond(event);
+        case 'stream.open':
+          return frontend.streamOpen(event);
+        case 'stream.chunk':
+          return frontend.streamChunk(event);
+        case 'stream.close':
+          return frontend.streamClose(event.id);
+      }
+    },
+    stopAccepting: ({ context, event }) => {
+      const { sendRetryAfter } = event as ListenerStopAccepting;
+      context.sendRetryAfter = sendRetryAfter;
+      if (!sendRetryAfter) context.frontend.stopListening();
+      context.logger.info(`[graceful-termination] not accepting new requests${sendRetryAfter ? ' (answering 429 Retry-After)' : ''}`);
+    },
+    reportIfDrained: ({ context }) => {
+      if (context.frontend.nonLongRunningInFlight === 0) context.supervisor.send({ type: 'listener.drained' });
+    },
+    close: ({ context }) => {
+      context.frontend.closeStreams('shutdown');
+      context.frontend.stopListening();
+    },
+  },
+  guards: {
+    bound: ({ event }) => (event as BoundEvent).port !== undefined,
+  },
+}).createMachine({
+  id: 'listener',
+  context: ({ input, self }) => {
+    const counters = { handled: 0, errors: 0 };
+    const admission = (): Admission => {
+      const snapshot = self.getSnapshot();
+      if (!snapshot || snapshot.value !== 'NotAcceptingNewRequest') return 'serve';
+      return snapshot.context.sendRetryAfter ? 'retry-after' : 'serve-and-close';
+    };
+    const frontend = new HttpFrontend(
+      loadNativeUws(),
+      input.options,
+      input.clock,
+      self,
+      (request) => {
+        counters.handled++;
+        input.next.send({ type: 'authenticate', request });
+      },
+      admission,
+      () => self.send({ type: 'idle' }),
+    );
+    return { frontend, counters, logger: input.logger, supervisor: input.supervisor, sendRetryAfter: false, port: 0 };
+  },
+  initial: 'Binding',
+  states: {
+    Binding: {
+      entry: 'bind',
+      on: {
+        bound: [
+          {
+            guard: 'bound',
+            target: 'Listening',
+            actions: [
+              ({ context, event }) => {
+                context.port = (event as BoundEvent).port!;
+              },
+              ({ context }) => context.supervisor.send({ type: 'listener.listening', port: context.port }),
+            ],
+          },
+          {
+            target: 'Closed',
+            actions: ({ context }) =>
+              context.supervisor.send({ type: 'listener.failed', error: 'failed to listen: the address may be in use' }),
+          },
+        ],
+      },
+    },
+    Listening: {
+      tags: ['serving'],
+      on: {
+        'http.response': { actions: 'reply' },
+        'stream.open': { actions: 'reply' },
+        'stream.chunk': { actions: 'reply' },
+        'stream.close': { actions: 'reply' },
+        'listener.stop-accepting': { target: 'NotAcceptingNewRequest', actions: ['stopAccepting', 'reportIfDrained'] },
+        'listener.close': { target: 'Closed', actions: 'close' },
+      },
+    },
+    NotAcceptingNewRequest: {
+      tags: ['serving'],
+      on: {
+        'http.response': { actions: 'reply' },
+        'stream.open': { actions: 'reply' },
+        'stream.chunk': { actions: 'reply' },
+        'stream.close': { actions: 'reply' },
+        idle: { actions: 'reportIfDrained' },
+        'listener.close': { target: 'Closed', actions: 'close' },
+      },
+    },
+    Closed: { type: 'final' },
+  },
+});

@@ -1,0 +1,105 @@
+// One resource's committed state, kept in memory: the latest bytes per key in
+// key order (so lists page without sorting), and a bounded history of events
+// for watches that start from a recent resourceVersion.
+
+export interface Entry {
+  /** `<namespace>/<name>` or `<name>`: the order lists are served in. */
+  key: string;
+  name: string;
+  namespace: string;
+  revision: number;
+  uid: string;
+  labels: Readonly<Record<string, string>> | undefined;
+  /** The object exactly as served, resourceVersion included; encoded once per write. */
+  bytes: Uint8Array;
+}
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface HistoryEvent {
+  type: EventType;
+  revision: number;
+  /** For DELETED, the object as it was, carrying the deletion's revision. */
+  entry: Entry;
+  previous: Entry | undefined;
+}
+
+export class ResourceCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly keys: string[] = [];
+  private readonly history: HistoryEvent[] = [];
+  /** Events after this revision are all in `history`. */
+  historyFrom: number;
+
+  constructor(
+    startRevision: number,
+    private readonly historyLimit: number,
+  ) {
+    this.historyFrom = startRevision;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): Entry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Loads state without recording history (startup). */
+  load(entry: Entry): void {
+    if (!this.entries.has(entry.key)) this.keys.splice(this.indexOf(entry.key), 0, entry.key);
+    this.entries.set(entry.key, entry);
+  }
+
+  apply(event: HistoryEvent): void {
+    const key = event.entry.key;
+    if (event.type === 'DELETED') {
+      if (this.entries.delete(key)) this.keys.splice(this.indexOf(key), 1);
+    } else {
+      this.load(event.entry);
+    }
+    this.history.push(event);
+    if (this.history.length > this.historyLimit) {
+      const dropped = this.history.splice(0, this.history.length - this.historyLimit);
+      this.historyFrom = dropped[dropped.length - 1]!.revision;
+    }
+  }
+
+  /** Entries in key order, starting after `afterKey`, within `namespace` when given. */
+  *range(namespace: string, afterKey = ''): Generator<Entry> {
+    const prefix = namespace ? `${namespace}/` : '';
+    let start = afterKey ? this.indexOf(afterKey) : prefix ? this.indexOf(prefix) : 0;
+    if (afterKey && this.keys[start] === afterKey) start++;
+    for (let i = start; i < this.keys.length; i++) {
+      const key = this.keys[i]!;
+      if (prefix && !key.startsWith(prefix)) break;
+      yield this.entries.get(key)!;
+    }
+  }
+
+  /** History events with a revision greater than `after`; undefined when that history is no longer in memory. */
+  eventsAfter(after: number): HistoryEvent[] | undefined {
+    if (after < this.historyFrom) return undefined;
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.history[mid]!.revision <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.history.slice(lo);
+  }
+
+  /** Binary search: the index at which `key` is, or would be inserted. */
+  private indexOf(key: string): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,127 @@
+// RevisionLog on one SQLite file in WAL mode. The only module that imports SQLite.
+// Group commit: the first append of an event-loop turn opens a transaction;
+// a setImmediate commits it, then wakes every waiter at once.
+
+import Database from 'better-sqlite3';
+import type { AppendRequest, LogRow, RevisionLog } from './revision-log.js';
+
+interface RawRow {
+  id: number;
+  name: string;
+  created: number;
+  deleted: number;
+  value: Buffer;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kine (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  value BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kine_name_id ON kine (name, id);
+CREATE TABLE IF NOT EXISTS compaction (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+`;
+
+/** The smallest string greater than every key that starts with `prefix`. */
+function prefixEnd(prefix: string): string {
+  return prefix + '\uffff';
+}
+
+function toRow(raw: RawRow): LogRow {
+  return { revision: raw.id, key: raw.name, created: raw.created === 1, deleted: raw.deleted === 1, value: raw.value };
+}
+
+export function openSqliteLog(path: string): RevisionLog {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // FULL: a write is acknowledged only once it survives power loss, not just a crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const insert = db.prepare('INSERT INTO kine (id, name, created, deleted, value) VALUES (?, ?, ?, ?, ?)');
+  const latestRows = db.prepare<[string, string]>(
+    `SELECT k.id, k.name, k.created, k.deleted, k.value FROM kine k
+     JOIN (SELECT MAX(id) AS id FROM kine WHERE name >= ? AND name < ? GROUP BY name) m ON k.id = m.id
+     WHERE k.deleted = 0 ORDER BY k.name`,
+  );
+  const sinceRows = db.prepare<[string, string, number]>(
+    'SELECT id, name, created, deleted, value FROM kine WHERE name >= ? AND name < ? AND id > ? ORDER BY id',
+  );
+  const maxId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM kine');
+  const compacted = db.prepare('SELECT revision FROM compaction WHERE id = 1');
+
+  let revision = (maxId.get() as { id: number }).id;
+  let batchOpen = false;
+  let batchError: Error | undefined;
+  let waiters: ((error?: Error) => void)[] = [];
+
+  function commit(): void {
+    batchOpen = false;
+    let error = batchError;
+    batchError = undefined;
+    if (!error) {
+      try {
+        db.exec('COMMIT');
+      } catch (e) {
+        error = e as Error;
+      }
+    }
+    if (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      revision = (maxId.get() as { id: number }).id;
+    }
+    const woken = waiters;
+    waiters = [];
+    for (const wake of woken) wake(error);
+  }
+
+  return {
+    name: 'sqlite',
+    currentRevision: () => revision,
+    compactedRevision: () => (compacted.get() as { revision: number } | undefined)?.revision ?? 0,
+    latest: (prefix) => (latestRows.all(prefix, prefixEnd(prefix)) as RawRow[]).map(toRow),
+    since: (prefix, after) => (sinceRows.all(prefix, prefixEnd(prefix), after) as RawRow[]).map(toRow),
+    append(request: AppendRequest): LogRow {
+      if (!batchOpen) {
+        db.exec('BEGIN IMMEDIATE');
+        batchOpen = true;
+        setImmediate(commit);
+      }
+      const next = revision + 1;
+      const value = request.encode(next);
+      if (!batchError) {
+        try {
+          insert.run(next, request.key, request.created ? 1 : 0, request.deleted ? 1 : 0, value);
+        } catch (e) {
+          // The whole batch fails together: its waiters all hear of it at commit.
+          batchError = e as Error;
+        }
+      }
+      revision = next;
+      return { revision: next, key: request.key, created: request.created, deleted: request.deleted, value };
+    },
+    whenDurable(done) {
+      if (!batchOpen) {
+        queueMicrotask(() => done());
+        return;
+      }
+      waiters.push(done);
+    },
+    check() {
+      try {
+        db.prepare('SELECT 1').get();
+        return undefined;
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    },
+    close() {
+      if (batchOpen) commit();
+      db.close();
+    },
+  };
+}

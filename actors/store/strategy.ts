@@ -1,0 +1,66 @@
+// What kube's REST strategies do for every stored kind: prepare an object for
+// create or update (server-set metadata, defaults) and validate it.
+// Everything kind-specific comes from the kind's description.
+
+import { randomUUID } from 'node:crypto';
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { StatusCause } from '../../protocol/kube/status.js';
+import type { KindDescription } from '../../scheme/kind-description.js';
+import type { Definitions } from '../../scheme/schema.js';
+import { validateObject, validateName } from '../../scheme/validate.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** RFC 3339 with second precision, as kube writes metav1.Time. */
+export function timestamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function prepareForCreate(kind: KindDescription, object: KubeObject, now: Date): void {
+  const meta = object.metadata;
+  meta.uid = randomUUID();
+  meta.creationTimestamp = timestamp(now);
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete meta.resourceVersion;
+  if (kind.tracksGeneration) meta.generation = 1;
+  else delete meta.generation;
+  kind.defaults?.(object);
+}
+
+/** Keeps what the server owns from the stored object; bumps generation when anything but metadata changed. */
+export function prepareForUpdate(kind: KindDescription, object: KubeObject, old: KubeObject): void {
+  const meta = object.metadata;
+  meta.uid = old.metadata.uid;
+  meta.creationTimestamp = old.metadata.creationTimestamp;
+  if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
+  else delete meta.deletionTimestamp;
+  if (old.metadata.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+  kind.defaults?.(object);
+  if (kind.tracksGeneration) {
+    const { metadata: _a, status: _b, ...spec } = object;
+    const { metadata: _c, status: _d, ...oldSpec } = old;
+    const changed = JSON.stringify(spec) !== JSON.stringify(oldSpec);
+    meta.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
+  }
+}
+
+export interface ValidationResult {
+  causes: StatusCause[];
+  /** Unknown fields, as `spec.foo`, for fieldValidation. */
+  unknownFields: string[];
+}
+
+export function validate(kind: KindDescription, definitions: Definitions, object: KubeObject, old: KubeObject | undefined): ValidationResult {
+  const causes: StatusCause[] = [];
+  const name = object.metadata.name ?? '';
+  for (const message of validateName(name, kind.nameFormat ?? 'dns1123-subdomain')) {
+    causes.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": ${message}` });
+  }
+  if (old && old.metadata.uid !== object.metadata.uid) {
+    causes.push({ type: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
+  }
+  const schema = validateObject(object, kind.definition, definitions);
+  causes.push(...schema.causes, ...(kind.validate?.(object, old) ?? []));
+  return { causes, unknownFields: schema.unknownFields };
+}

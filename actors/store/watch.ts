@@ -1,0 +1,193 @@
+// WATCH: a stream of events per client. Each event is encoded once per
+// response shape and the same bytes go to every watcher that wants them,
+// in one message to the listener.
+
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { ApiRequest, ReplyTo, ResourceRequestInfo, ResponseShape } from '../../protocol/messages/request.js';
+import { statusResponse } from '../../protocol/messages/http.js';
+import { expired, failure } from '../../protocol/kube/status.js';
+import { apiVersionOf } from '../../scheme/kind-description.js';
+import type { StoreState, Watcher } from './store-state.js';
+import { listRevision, parseObject } from './store-state.js';
+import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
+import { parseListOptions } from './list-options.js';
+import { matches } from './read.js';
+import { table } from './table.js';
+
+/** kube ends a watch between min-request-timeout and twice that, so clients spread their re-watches. */
+export const MIN_REQUEST_TIMEOUT_SECONDS = 1800;
+export const BOOKMARK_INTERVAL_MS = 60_000;
+
+const encoder = new TextEncoder();
+
+function shapeKey(shape: ResponseShape): string {
+  return shape.as === 'Table' ? `T${shape.version}${shape.includeObject}` : shape.as === 'PartialObjectMetadata' ? `P${shape.version}` : 'O';
+}
+
+/** One watch event line, in the watcher's shape. */
+function encodeEvent(state: StoreState, type: EventType, entry: Entry, shape: ResponseShape): Uint8Array {
+  if (shape.as === 'object') {
+    return Buffer.concat([encoder.encode(`{"type":"${type}","object":`), entry.bytes, encoder.encode('}\n')]);
+  }
+  const object = parseObject(entry);
+  const body =
+    shape.as === 'Table'
+      ? table(state.kind, [object], shape, { resourceVersion: String(entry.revision) })
+      : { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${shape.version}`, metadata: object.metadata };
+  return encoder.encode(`${JSON.stringify({ type, object: body })}\n`);
+}
+
+function bookmarkLine(state: StoreState, revision: number, annotations?: Record<string, string>): Uint8Array {
+  const metadata: KubeObject['metadata'] = { resourceVersion: String(revision) };
+  if (annotations) metadata.annotations = annotations;
+  return encoder.encode(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: state.kind.kind, apiVersion: apiVersionOf(state.kind), metadata } })}\n`);
+}
+
+function send(replyTo: ReplyTo, ids: number[], chunk: Uint8Array): void {
+  replyTo.send({ type: 'stream.chunk', ids, chunk });
+}
+
+/** The type a selected watcher sees: objects that leave its selection are DELETED for it, those that enter are ADDED. */
+function eventFor(watcher: Watcher, event: HistoryEvent): EventType | undefined {
+  const inNamespace = (e: Entry | undefined): boolean => !!e && (!watcher.namespace || e.namespace === watcher.namespace);
+  const selected = (e: Entry | undefined): boolean =>
+    inNamespace(e) && matches({ labels: watcher.labels, fields: watcher.fields }, e!);
+  const now = event.type !== 'DELETED' && selected(event.entry);
+  const before = event.type === 'ADDED' ? false : selected(event.previous ?? (event.type === 'DELETED' ? event.entry : undefined));
+  if (event.type === 'DELETED') return before || selected(event.entry) ? 'DELETED' : undefined;
+  if (now && before) return 'MODIFIED';
+  if (now) return 'ADDED';
+  if (before) return 'DELETED';
+  return undefined;
+}
+
+export function fanOut(state: StoreState, event: HistoryEvent): void {
+  if (state.watchers.size === 0) return;
+  const groups = new Map<ReplyTo, Map<string, { chunk: Uint8Array; ids: number[] }>>();
+  for (const watcher of state.watchers.values()) {
+    const type = eventFor(watcher, event);
+    if (!type) continue;
+    let byShape = groups.get(watcher.replyTo);
+    if (!byShape) groups.set(watcher.replyTo, (byShape = new Map()));
+    const key = `${type}${shapeKey(watcher.shape)}`;
+    let group = byShape.get(key);
+    if (!group) byShape.set(key, (group = { chunk: encodeEvent(state, type, event.entry, watcher.shape), ids: [] }));
+    group.ids.push(watcher.id);
+  }
+  for (const [replyTo, byShape] of groups) for (const group of byShape.values()) send(replyTo, group.ids, group.chunk);
+}
+
+/** Events a watch from `after` must replay, from memory or, if older, from the log. Undefined: compacted away. */
+function replayAfter(state: StoreState, after: number): HistoryEvent[] | undefined {
+  const recent = state.cache.eventsAfter(after);
+  if (recent) return recent;
+  if (after < state.log.compactedRevision()) return undefined;
+  const previousByKey = new Map<string, Entry>();
+  return state.log.since(state.prefix, after).flatMap((row): HistoryEvent[] => {
+    if (row.revision > state.cache.historyFrom) return [];
+    const key = row.key.slice(state.prefix.length);
+    const object = JSON.parse(Buffer.from(row.value).toString('utf8')) as KubeObject;
+    const entry: Entry = {
+      key, name: object.metadata.name ?? '', namespace: object.metadata.namespace ?? '', revision: row.revision,
+      uid: object.metadata.uid ?? '', labels: object.metadata.labels, bytes: row.value,
+    };
+    const previous = previousByKey.get(key);
+    previousByKey.set(key, entry);
+    return [{ type: row.deleted ? 'DELETED' : row.created ? 'ADDED' : 'MODIFIED', revision: row.revision, entry, previous }];
+  }).concat(state.cache.eventsAfter(state.cache.historyFrom) ?? []);
+}
+
+export function handleWatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  // A watch on one named object (the legacy /watch/ path) is a watch with a name field selector, as in kube.
+  const query = info.name
+    ? { ...request.query, fieldSelector: [`metadata.name=${info.name}`, request.query.fieldSelector].filter(Boolean).join(',') }
+    : request.query;
+  const parsed = parseListOptions(query, true);
+  if (!parsed.ok) {
+    request.replyTo.send(statusResponse(request.id, parsed.status));
+    return;
+  }
+  const options = parsed.options;
+  const watcher: Watcher = {
+    id: request.id,
+    replyTo: request.replyTo,
+    namespace: info.namespace,
+    labels: options.labels,
+    fields: options.fields,
+    shape: request.shape,
+    bookmarks: options.allowWatchBookmarks,
+    timer: undefined,
+  };
+  const rv = options.resourceVersion;
+  const revision = listRevision(state);
+  let initial: Uint8Array[] = [];
+  const synthetic = (): Uint8Array[] =>
+    [...state.cache.range(info.namespace)].filter((e) => matches(options, e)).map((e) => encodeEvent(state, 'ADDED', e, watcher.shape));
+  if (options.sendInitialEvents) {
+    initial = synthetic();
+    // client-go's watch-list: the initial state ends with an annotated bookmark.
+    initial.push(bookmarkLine(state, revision, { 'k8s.io/initial-events-end': 'true' }));
+  } else if (rv === undefined || rv === '0') {
+    initial = synthetic();
+  } else {
+    const after = Number(rv);
+    if (!Number.isInteger(after) || after < 0) {
+      request.replyTo.send(statusResponse(request.id, failure('BadRequest', `invalid resource version: ${rv}`)));
+      return;
+    }
+    const events = replayAfter(state, after);
+    request.replyTo.send({ type: 'stream.open', id: request.id, headers: watchHeaders, owner: state.streamOwner });
+    if (!events) {
+      const status = expired(`too old resource version: ${after} (${state.log.compactedRevision()})`);
+      send(request.replyTo, [request.id], encoder.encode(`${JSON.stringify({ type: 'ERROR', object: status })}\n`));
+      request.replyTo.send({ type: 'stream.close', id: request.id });
+      return;
+    }
+    for (const event of events) {
+      const type = eventFor(watcher, event);
+      if (type) send(request.replyTo, [request.id], encodeEvent(state, type, event.entry, watcher.shape));
+    }
+    register(state, watcher, options.timeoutSeconds);
+    return;
+  }
+  request.replyTo.send({ type: 'stream.open', id: request.id, headers: watchHeaders, owner: state.streamOwner });
+  if (initial.length > 0) send(request.replyTo, [request.id], Buffer.concat(initial));
+  register(state, watcher, options.timeoutSeconds);
+}
+
+const watchHeaders = { 'content-type': 'application/json', 'cache-control': 'no-cache, private' };
+
+function register(state: StoreState, watcher: Watcher, timeoutSeconds: number | undefined): void {
+  const seconds = timeoutSeconds ?? MIN_REQUEST_TIMEOUT_SECONDS * (1 + Math.random());
+  watcher.timer = state.clock.setTimeout(() => endWatch(state, watcher.id), seconds * 1000);
+  state.watchers.set(watcher.id, watcher);
+  if (watcher.bookmarks && state.bookmarkTimer === undefined) scheduleBookmarks(state);
+}
+
+function scheduleBookmarks(state: StoreState): void {
+  state.bookmarkTimer = state.clock.setTimeout(() => {
+    state.bookmarkTimer = undefined;
+    const ids = new Map<ReplyTo, number[]>();
+    for (const w of state.watchers.values()) if (w.bookmarks) ids.set(w.replyTo, [...(ids.get(w.replyTo) ?? []), w.id]);
+    if (ids.size === 0) return;
+    const line = bookmarkLine(state, listRevision(state));
+    for (const [replyTo, list] of ids) send(replyTo, list, line);
+    scheduleBookmarks(state);
+  }, BOOKMARK_INTERVAL_MS);
+}
+
+/** The server ends a watch: its timeout passed, or the store is stopping. */
+export function endWatch(state: StoreState, id: number): void {
+  const watcher = state.watchers.get(id);
+  if (!watcher) return;
+  forgetWatch(state, id);
+  watcher.replyTo.send({ type: 'stream.close', id });
+}
+
+/** The client went away: drop the watcher without writing to it. */
+export function forgetWatch(state: StoreState, id: number): void {
+  const watcher = state.watchers.get(id);
+  if (!watcher) return;
+  state.clock.clearTimeout(watcher.timer);
+  state.watchers.delete(id);
+}

@@ -1,0 +1,245 @@
+// CREATE, UPDATE, PATCH and DELETE for one resource. Each decodes and checks
+// the request, computes the new object, and hands it to commitChange; the
+// client hears back only after the change is durable.
+
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
+import { statusResponse, jsonResponse } from '../../protocol/messages/http.js';
+import {
+  alreadyExists, badRequest, conflict, failure, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status,
+} from '../../protocol/kube/status.js';
+import { apiVersionOf } from '../../scheme/kind-description.js';
+import type { StoreState } from './store-state.js';
+import { keyOf, latest, parseObject } from './store-state.js';
+import type { Entry } from './resource-cache.js';
+import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
+import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation } from './strategy.js';
+import { pruneUnknownFields } from '../../scheme/validate.js';
+import { commitChange } from './commit.js';
+import { respondEntry, respondObject } from './respond.js';
+import { applyPatch } from './patch.js';
+import { generateName, MAX_GENERATE_ATTEMPTS } from './generate-name.js';
+import { matches } from './read.js';
+import { parseListOptions } from './list-options.js';
+
+const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
+
+function fieldValidationOf(request: ApiRequest): FieldValidation {
+  const v = request.query.fieldValidation;
+  return v === 'Strict' || v === 'Ignore' ? v : 'Warn';
+}
+
+const isDryRun = (request: ApiRequest): boolean => request.query.dryRun === 'All';
+
+/** Checks type meta and namespace; returns the object to store or the Status to answer with. */
+function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): KubeObject | Status {
+  if (!isPlainObject(body)) return badRequest('the object provided is not a JSON object');
+  const kind = state.kind;
+  if (typeof body.kind !== 'string' || body.kind === '') {
+    return badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
+  }
+  const expectedVersion = apiVersionOf(kind);
+  if (body.kind !== kind.kind || (body.apiVersion !== undefined && body.apiVersion !== expectedVersion)) {
+    return badRequest(`the API version in the data (${String(body.apiVersion ?? '')}) does not match the expected API version (${expectedVersion})`
+      + (body.kind !== kind.kind ? `; the kind in the data (${body.kind}) does not match the expected kind (${kind.kind})` : ''));
+  }
+  body.apiVersion = expectedVersion;
+  if (body.metadata === undefined) body.metadata = {};
+  if (!isPlainObject(body.metadata)) return badRequest('metadata must be an object');
+  const object = body as KubeObject;
+  const meta = object.metadata;
+  if (kind.namespaced) {
+    if (meta.namespace && meta.namespace !== info.namespace) {
+      return badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    meta.namespace = info.namespace;
+  } else {
+    delete meta.namespace;
+  }
+  return object;
+}
+
+/** Validates, applying fieldValidation; returns warnings to send, or the failure. */
+function check(state: StoreState, request: ApiRequest, object: KubeObject, old: KubeObject | undefined): { warnings: string[] } | Status {
+  const result = validate(state.kind, state.definitions, object, old);
+  const unknown = result.unknownFields.map((f) => `unknown field "${f}"`);
+  const mode = fieldValidationOf(request);
+  if (unknown.length > 0 && mode === 'Strict') return badRequest(`strict decoding error: ${unknown.join(', ')}`);
+  if (result.causes.length > 0) return invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', result.causes);
+  // Built-in kinds decode into typed structs, which drop what they do not know.
+  pruneUnknownFields(object, result.unknownFields);
+  return { warnings: mode === 'Warn' ? unknown : [] };
+}
+
+function warningHeaders(warnings: string[]): Record<string, string> | undefined {
+  if (warnings.length === 0) return undefined;
+  return { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+}
+
+function isStatus(value: unknown): value is Status {
+  return isPlainObject(value) && value.kind === 'Status' && typeof value.code === 'number';
+}
+
+function acknowledge(state: StoreState, request: ApiRequest, status: number, headers?: Record<string, string>) {
+  return (entry: Entry, error?: Error): void => {
+    if (error) reply(request, internalError(error.message));
+    else respondEntry(state, request, status, entry, headers);
+  };
+}
+
+export function handleCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const decoded = decodeBody(request);
+  if (!decoded.ok) return reply(request, decoded.status);
+  const object = admitBody(state, info, decoded.value);
+  if (isStatus(object)) return reply(request, object);
+  const meta = object.metadata;
+  if (!meta.name && meta.generateName) {
+    for (let attempt = 0; attempt < MAX_GENERATE_ATTEMPTS && !meta.name; attempt++) {
+      const candidate = generateName(meta.generateName);
+      if (!latest(state, keyOf(info.namespace, candidate))) meta.name = candidate;
+    }
+    if (!meta.name) return reply(request, failure('AlreadyExists', `${state.kind.plural} "${meta.generateName}" already exists, the server was not able to generate a unique name for the object`, { kind: state.kind.plural, group: state.kind.group }));
+  }
+  if (!meta.name) {
+    return reply(request, invalid(state.kind.kind, state.kind.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]));
+  }
+  prepareForCreate(state.kind, object, new Date(state.clock.now()));
+  const checked = check(state, request, object, undefined);
+  if (isStatus(checked)) return reply(request, checked);
+  const key = keyOf(info.namespace, meta.name);
+  if (latest(state, key)) return reply(request, alreadyExists(state.resource, meta.name));
+  const headers = warningHeaders(checked.warnings);
+  if (isDryRun(request)) return respondObject(state, request, 201, object, headers);
+  commitChange(state, key, 'ADDED', object, acknowledge(state, request, 201, headers));
+}
+
+/** The shared tail of UPDATE and PATCH: preconditions, strategy, validation, commit. */
+function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, current: Entry): void {
+  const old = parseObject(current);
+  const meta = object.metadata;
+  if (meta.name !== info.name) {
+    return reply(request, badRequest(`the name of the object (${meta.name ?? ''}) does not match the name on the URL (${info.name})`));
+  }
+  if (meta.resourceVersion && meta.resourceVersion !== String(current.revision)) {
+    return reply(request, conflict(state.resource, info.name, OBJECT_MODIFIED));
+  }
+  if (meta.uid && meta.uid !== old.metadata.uid) {
+    return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`));
+  }
+  prepareForUpdate(state.kind, object, old);
+  const checked = check(state, request, object, old);
+  if (isStatus(checked)) return reply(request, checked);
+  const headers = warningHeaders(checked.warnings);
+  if (isDryRun(request)) return respondObject(state, request, 200, object, headers);
+  const key = keyOf(info.namespace, info.name);
+  // An update that empties the finalizers of an object being deleted completes the delete.
+  if (old.metadata.deletionTimestamp && (meta.finalizers ?? []).length === 0) {
+    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, headers));
+    return;
+  }
+  if (JSON.stringify(object) === JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: meta.resourceVersion ?? old.metadata.resourceVersion } })) {
+    // kube does not write a no-op update: the resourceVersion stays the same.
+    return respondEntry(state, request, 200, current, headers);
+  }
+  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, headers));
+}
+
+export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const decoded = decodeBody(request);
+  if (!decoded.ok) return reply(request, decoded.status);
+  const object = admitBody(state, info, decoded.value);
+  if (isStatus(object)) return reply(request, object);
+  const current = latest(state, keyOf(info.namespace, info.name));
+  if (!current) return reply(request, notFound(state.resource, info.name));
+  writeUpdate(state, request, info, object, current);
+}
+
+export function handlePatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const current = latest(state, keyOf(info.namespace, info.name));
+  if (!current) return reply(request, notFound(state.resource, info.name));
+  const patched = applyPatch(state, request, parseObject(current));
+  if (isStatus(patched)) return reply(request, patched);
+  const object = admitBody(state, info, patched);
+  if (isStatus(object)) return reply(request, object);
+  writeUpdate(state, request, info, object, current);
+}
+
+interface DeleteOptions {
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+  dryRun?: string[];
+}
+
+function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
+  if (!request.body || request.body.length === 0) return {};
+  const decoded = decodeBody(request);
+  if (!decoded.ok) return decoded.status;
+  if (!isPlainObject(decoded.value)) return badRequest('DeleteOptions must be an object');
+  const options = decoded.value as DeleteOptions;
+  const policy = options.propagationPolicy;
+  if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+    return invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+  }
+  return options;
+}
+
+/** Deletes one stored entry; `done` answers with the Status kube gives for it. */
+function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void): void {
+  const object = parseObject(current);
+  const finalizers = object.metadata.finalizers ?? [];
+  if (finalizers.length > 0) {
+    // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
+    if (object.metadata.deletionTimestamp) return done(object);
+    object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now()));
+    object.metadata.deletionGracePeriodSeconds = 0;
+    if (state.kind.kind === 'Namespace') object.status = { ...(object.status as object), phase: 'Terminating' };
+    if (dryRun) return done(object);
+    commitChange(state, current.key, 'MODIFIED', object, (entry, error) => done(error ? internalError(error.message) : parseObject(entry)));
+    return;
+  }
+  const details = { name: current.name, group: state.kind.group, kind: state.kind.plural, uid: current.uid };
+  if (dryRun) return done(success(details));
+  commitChange(state, current.key, 'DELETED', object, (_entry, error) => done(error ? internalError(error.message) : success(details)));
+}
+
+export function handleDelete(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const options = deleteOptionsOf(request);
+  if (isStatus(options)) return reply(request, options);
+  const current = latest(state, keyOf(info.namespace, info.name));
+  if (!current) return reply(request, notFound(state.resource, info.name));
+  const pre = options.preconditions ?? {};
+  if (pre.uid && pre.uid !== current.uid) {
+    return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.uid}`));
+  }
+  if (pre.resourceVersion && pre.resourceVersion !== String(current.revision)) {
+    return reply(request, conflict(state.resource, info.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`));
+  }
+  deleteEntry(state, current, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
+    if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
+    else respondObject(state, request, 200, result);
+  });
+}
+
+export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const options = deleteOptionsOf(request);
+  if (isStatus(options)) return reply(request, options);
+  const parsed = parseListOptions(request.query, false);
+  if (!parsed.ok) return reply(request, parsed.status);
+  const targets = [...state.cache.range(info.namespace)].filter((e) => matches(parsed.options, e));
+  const deleted: KubeObject[] = [];
+  let outstanding = targets.length;
+  const finish = (): void => {
+    const list = { kind: `${state.kind.kind}List`, apiVersion: apiVersionOf(state.kind), metadata: {}, items: deleted };
+    request.replyTo.send(jsonResponse(request.id, 200, list));
+  };
+  if (outstanding === 0) return finish();
+  const dryRun = isDryRun(request);
+  for (const entry of targets) {
+    deleteEntry(state, entry, dryRun, (result) => {
+      if (!isStatus(result)) deleted.push(result);
+      else if (result.status === 'Success') deleted.push(parseObject(entry));
+      if (--outstanding === 0) finish();
+    });
+  }
+}

@@ -1,0 +1,153 @@
+// kube-apiserver's ServerRunOptions, the subset kubeactor implements, with
+// kube's flag names. Options are completed (defaults, generated credentials)
+// and then validated, as in kube's Complete() → Validate().
+
+import { isIP } from 'node:net';
+import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
+import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
+
+export interface ServerRunOptions {
+  securePort: number;
+  bindAddress: string;
+  dataDir: string;
+  tokenAuthFile: string | undefined;
+  anonymousAuth: boolean;
+  authorizationMode: string[];
+  enableAdmissionPlugins: string[];
+  disableAdmissionPlugins: string[];
+  storageBackend: string;
+  etcdServers: string[];
+  etcdPrefix: string;
+  serviceClusterIpRange: string;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  requestTimeout: string;
+  minRequestTimeout: number;
+  maxRequestBodyBytes: number;
+  shutdownDelayDuration: string;
+  shutdownSendRetryAfter: boolean;
+  shutdownWatchTerminationGracePeriod: string;
+}
+
+export const DEFAULT_OPTIONS: ServerRunOptions = {
+  securePort: 6443,
+  bindAddress: '127.0.0.1',
+  dataDir: './data',
+  tokenAuthFile: undefined,
+  anonymousAuth: true,
+  authorizationMode: ['RBAC'],
+  enableAdmissionPlugins: ['NamespaceLifecycle'],
+  disableAdmissionPlugins: [],
+  storageBackend: 'sqlite',
+  etcdServers: [],
+  etcdPrefix: '/registry',
+  serviceClusterIpRange: '10.0.0.0/24',
+  maxRequestsInflight: 400,
+  maxMutatingRequestsInflight: 200,
+  requestTimeout: '1m0s',
+  minRequestTimeout: 1800,
+  maxRequestBodyBytes: 3 * 1024 * 1024,
+  shutdownDelayDuration: '0s',
+  shutdownSendRetryAfter: false,
+  shutdownWatchTerminationGracePeriod: '0s',
+};
+
+/** Options after Complete(): parsed durations and resolved choices. */
+export interface CompletedOptions {
+  raw: ServerRunOptions;
+  authorizationModes: AuthorizationMode[];
+  admissionPlugins: AdmissionPlugin[];
+  requestTimeoutMs: number;
+  shutdownDelayMs: number;
+  shutdownWatchTerminationGraceMs: number;
+  /** The first address of --service-cluster-ip-range: the `kubernetes` Service's ClusterIP. */
+  kubernetesServiceIp: string;
+}
+
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go's time.ParseDuration, in milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  if (text === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+    matched = re.lastIndex;
+  }
+  return matched === text.length && text.length > 0 ? total : undefined;
+}
+
+export function firstServiceIp(cidr: string): string | undefined {
+  const [base, bits] = cidr.split('/');
+  if (!base || isIP(base) !== 4 || bits === undefined) return undefined;
+  const prefix = Number(bits);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 30) return undefined;
+  const n = base.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  const network = prefix === 0 ? 0 : Math.floor(n / 2 ** (32 - prefix)) * 2 ** (32 - prefix);
+  const first = network + 1;
+  return [24, 16, 8, 0].map((s) => Math.floor(first / 2 ** s) % 256).join('.');
+}
+
+/** Complete() then Validate(): every problem, as kube's one-line messages. */
+export function completeAndValidate(raw: ServerRunOptions): { options: CompletedOptions } | { errors: string[] } {
+  const errors: string[] = [];
+  if (!Number.isInteger(raw.securePort) || raw.securePort < 0 || raw.securePort > 65535) {
+    errors.push(`--secure-port ${raw.securePort} must be between 0 and 65535, inclusive. 0 picks a free port`);
+  }
+  if (raw.bindAddress !== '' && isIP(raw.bindAddress) === 0 && raw.bindAddress !== 'localhost') {
+    errors.push(`--bind-address ${JSON.stringify(raw.bindAddress)} is not a valid IP address`);
+  }
+  const modes: AuthorizationMode[] = [];
+  for (const mode of raw.authorizationMode) {
+    if (!(AUTHORIZATION_MODES as readonly string[]).includes(mode)) {
+      errors.push(`--authorization-mode ${JSON.stringify(mode)} is not a valid mode; supported modes: ${AUTHORIZATION_MODES.join(', ')}`);
+    } else if (modes.includes(mode as AuthorizationMode)) {
+      errors.push(`--authorization-mode ${JSON.stringify(mode)} has been specified more than once`);
+    } else {
+      modes.push(mode as AuthorizationMode);
+    }
+  }
+  if (modes.length === 0 && raw.authorizationMode.length === 0) errors.push('--authorization-mode must name at least one mode');
+  for (const plugin of [...raw.enableAdmissionPlugins, ...raw.disableAdmissionPlugins]) {
+    if (!(ADMISSION_PLUGINS as readonly string[]).includes(plugin)) {
+      errors.push(`admission plugin ${JSON.stringify(plugin)} is unknown; supported plugins: ${ADMISSION_PLUGINS.join(', ')}`);
+    }
+  }
+  const plugins = ADMISSION_PLUGINS.filter((p) => raw.enableAdmissionPlugins.includes(p) && !raw.disableAdmissionPlugins.includes(p));
+  if (raw.storageBackend !== 'sqlite' && raw.storageBackend !== 'etcd3') {
+    errors.push(`--storage-backend ${JSON.stringify(raw.storageBackend)} is not supported; use sqlite or etcd3`);
+  } else if (raw.storageBackend === 'etcd3') {
+    if (raw.etcdServers.length === 0) errors.push('--etcd-servers must be specified with --storage-backend=etcd3');
+    else errors.push('--storage-backend=etcd3 is not implemented yet; use the default sqlite backend');
+  }
+  const kubernetesServiceIp = firstServiceIp(raw.serviceClusterIpRange);
+  if (!kubernetesServiceIp) errors.push(`--service-cluster-ip-range ${JSON.stringify(raw.serviceClusterIpRange)} is not a valid IPv4 CIDR`);
+  for (const [flag, value] of [['--max-requests-inflight', raw.maxRequestsInflight], ['--max-mutating-requests-inflight', raw.maxMutatingRequestsInflight], ['--min-request-timeout', raw.minRequestTimeout], ['--max-request-body-bytes', raw.maxRequestBodyBytes]] as const) {
+    if (!Number.isInteger(value) || value < 0) errors.push(`${flag} can not be negative value`);
+  }
+  const durations = {
+    requestTimeoutMs: ['--request-timeout', raw.requestTimeout],
+    shutdownDelayMs: ['--shutdown-delay-duration', raw.shutdownDelayDuration],
+    shutdownWatchTerminationGraceMs: ['--shutdown-watch-termination-grace-period', raw.shutdownWatchTerminationGracePeriod],
+  } as const;
+  const parsed: Record<string, number> = {};
+  for (const [key, [flag, text]] of Object.entries(durations)) {
+    const ms = parseDuration(text);
+    if (ms === undefined) errors.push(`${flag} ${JSON.stringify(text)} is not a valid duration (for example 30s, 1m30s)`);
+    else parsed[key] = ms;
+  }
+  if (errors.length > 0) return { errors };
+  return {
+    options: {
+      raw,
+      authorizationModes: modes,
+      admissionPlugins: plugins,
+      requestTimeoutMs: parsed.requestTimeoutMs!,
+      shutdownDelayMs: parsed.shutdownDelayMs!,
+      shutdownWatchTerminationGraceMs: parsed.shutdownWatchTerminationGraceMs!,
+      kubernetesServiceIp: kubernetesServiceIp!,
+    },
+  };
+}

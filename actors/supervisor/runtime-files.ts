@@ -1,0 +1,37 @@
+// What CompletingOptions prepares in --data-dir: the database path, the
+// serving credentials and admin kubeconfig (kube's MaybeDefaultWithSelfSignedCerts),
+// and the bearer tokens authn will accept.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { UserInfo } from '../../protocol/kube/meta.js';
+import type { CompletedOptions } from './options.js';
+import { ensureCredentials, ADMIN_USER } from './pki.js';
+import { readTokenAuthFile } from '../authn/token-file.js';
+
+export interface RuntimeFiles {
+  dataDir: string;
+  databasePath: string;
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  kubeconfigPath: string;
+  tokens: Map<string, UserInfo>;
+}
+
+export async function prepareRuntimeFiles(options: CompletedOptions): Promise<RuntimeFiles> {
+  const dataDir = resolve(options.raw.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const credentials = await ensureCredentials(dataDir, { bindAddress: options.raw.bindAddress, securePort: options.raw.securePort });
+  const tokens = options.raw.tokenAuthFile ? readTokenAuthFile(options.raw.tokenAuthFile) : new Map<string, UserInfo>();
+  tokens.set(credentials.adminToken, ADMIN_USER);
+  return {
+    dataDir,
+    databasePath: join(dataDir, 'kubeactor.db'),
+    certFile: credentials.serverCertPath,
+    keyFile: credentials.serverKeyPath,
+    caFile: credentials.caCertPath,
+    kubeconfigPath: credentials.adminKubeconfigPath,
+    tokens,
+  };
+}

@@ -1,0 +1,54 @@
+// CreateServerChain: three servers joined by delegation. They are built in
+// the order apiextensions → kube → aggregator (each delegating to the one
+// before), so a request is offered to the aggregator first, then to the kube
+// server, then to apiextensions, and finally gets 404.
+
+import type { ApiRequest, RequestHandler, Route, Router } from '../../protocol/messages/request.js';
+import type { Scheme } from '../../scheme/scheme.js';
+
+/** A server in the chain: the route it serves a request by, or undefined to delegate. */
+export type DelegatingServer = (request: ApiRequest) => Route | undefined;
+
+const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+/** The kube server: the built-in kinds' stores, reviews, health and debug endpoints. */
+export function kubeServer(scheme: Scheme, handlers: {
+  store(plural: string, group: string): RequestHandler | undefined;
+  authn: RequestHandler;
+  authz: RequestHandler;
+  supervisor: RequestHandler;
+}): DelegatingServer {
+  return (request) => {
+    const info = request.info;
+    if (!info.isResourceRequest) {
+      if (/^\/(healthz|livez|readyz)(\/|$)/.test(info.path) || info.path === '/debug/actors') return { target: handlers.supervisor, admit: false };
+      return undefined;
+    }
+    const kind = scheme.byResource(info.apiGroup, info.apiVersion, info.resource);
+    if (!kind) return undefined;
+    if (kind.servedBy === 'authn') return { target: handlers.authn, admit: false };
+    if (kind.servedBy === 'authz') return { target: handlers.authz, admit: false };
+    const store = handlers.store(kind.plural, kind.group);
+    return store ? { target: store, admit: MUTATING.has(info.verb) } : undefined;
+  };
+}
+
+/** The aggregator server: discovery, OpenAPI and /version. */
+export function aggregatorServer(aggregator: RequestHandler, serves: (path: string) => boolean): DelegatingServer {
+  return (request) => (!request.info.isResourceRequest && serves(request.info.path) ? { target: aggregator, admit: false } : undefined);
+}
+
+/** The apiextensions server: custom resources. None are registered yet, so it always delegates. */
+export function apiExtensionsServer(): DelegatingServer {
+  return () => undefined;
+}
+
+export function chainRouter(servers: readonly DelegatingServer[]): Router {
+  return (request) => {
+    for (const server of servers) {
+      const route = server(request);
+      if (route) return route;
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,406 @@
+// The supervisor: kube-apiserver's Run(), as states. It owns every other actor.
+//
+// Startup, in kube-apiserver's order:
+//   RegisteringResources      the scheme: every kind described in scheme/kinds
+//   CompletingOptions         Complete() + Validate(); credentials in --data-dir
+//   BuildingServerChain       storage, stores, admission, authz, authn, aggregator
+//                             (apiextensions → kube → aggregator, by delegation)
+//   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
+//   Listening                 the listener binds --bind-address:--secure-port
+//   RunningPostStartHooks     poststarthook/* (system namespaces, kubernetes Service, RBAC)
+//   Ready                     HasBeenReady, MuxAndDiscoveryComplete
+//
+// Graceful termination, named after kube's lifecycle signals:
+//   SIGTERM ─► ShutdownInitiated          /readyz fails at once; /livez stays ok
+//              │ --shutdown-delay-duration (requests are still served)
+//              ▼
+//              NotAcceptingNewRequest     listener stops accepting (or answers 429 with
+//              │                          --shutdown-send-retry-after); accepted requests finish
+//              ▼ listener.drained
+//              InFlightRequestsDrained    open watches get
+//              │                          --shutdown-watch-termination-grace-period
+//              ▼
+//              HTTPServerStoppedListening children stop in reverse start order
+//              ▼
+//              Stopped                    exit 0
+// A failure during startup ends in Failed, with the reason in context.error.
+
+import { setup, fromPromise, assign, type AnyActorRef } from 'xstate';
+import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
+import type { ActorCounters, ActorRecord } from '../../protocol/messages/lifecycle.js';
+import { jsonResponse, statusResponse, textResponse } from '../../protocol/messages/http.js';
+import { resourceNotFound } from '../../protocol/kube/status.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Log } from '../../lib/log.js';
+import { serveSafely } from '../../lib/serve-safely.js';
+import { buildScheme, type Scheme } from '../../scheme/scheme.js';
+import { builtinKinds } from '../../scheme/kinds/index.js';
+import { definitions } from '../../scheme/definitions.js';
+import { storeMachine } from '../store/store-machine.js';
+import { openSqliteLog } from '../store/sqlite-log.js';
+import type { RevisionLog } from '../store/revision-log.js';
+import { admissionMachine } from '../admission/admission-machine.js';
+import { authzMachine } from '../authz/authz-machine.js';
+import { authnMachine } from '../authn/authn-machine.js';
+import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
+import { buildDocuments } from '../aggregator/documents.js';
+import { listenerMachine } from '../listener/listener-machine.js';
+import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
+import { prepareRuntimeFiles, type RuntimeFiles } from './runtime-files.js';
+import { ensureCredentials } from './pki.js';
+import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
+import { renderHealth, type HealthCheck } from './health.js';
+import { postStartHooks } from './bootstrap.js';
+import { recordOf } from './inspect.js';
+
+export interface SupervisorInput {
+  options: ServerRunOptions;
+  clock: Clock;
+  logger: Log;
+}
+
+export interface ShutdownSignal {
+  type: 'shutdown.signal';
+  signal: string;
+}
+
+type ChildEvent =
+  | { type: 'listener.listening'; port: number }
+  | { type: 'listener.failed'; error: string }
+  | { type: 'listener.drained' };
+
+export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent;
+
+/** The supervisor's own mutable record of what it started, in start order. */
+interface Runtime {
+  log: RevisionLog | undefined;
+  children: { id: string; ref: AnyActorRef }[];
+  stores: Map<string, AnyActorRef>;
+  listener: AnyActorRef | undefined;
+  hooksDone: Set<string>;
+  hookNames: string[];
+  port: number;
+  startedAt: number;
+  phases: { phase: string; at: number }[];
+}
+
+interface SupervisorContext {
+  raw: ServerRunOptions;
+  clock: Clock;
+  logger: Log;
+  scheme: Scheme | undefined;
+  options: CompletedOptions | undefined;
+  files: RuntimeFiles | undefined;
+  runtime: Runtime;
+  counters: ActorCounters;
+  error: string | undefined;
+  optionErrors: string[];
+}
+
+const storeKey = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural);
+
+function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: (machine: never, options: never) => AnyActorRef): void {
+  const { runtime, options, files, scheme, clock, logger } = context;
+  const log = openSqliteLog(files!.databasePath);
+  runtime.log = log;
+  const start = (id: string, machine: unknown, input: unknown): AnyActorRef => {
+    const ref = spawn(machine as never, { id, systemId: id, input } as never);
+    runtime.children.push({ id, ref });
+    return ref;
+  };
+  for (const kind of scheme!.kinds.filter((k) => k.servedBy === 'store')) {
+    const id = `store/${storeKey(kind.plural, kind.group)}`;
+    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, clock, logger: logger.getSubLogger({ name: id }) }));
+  }
+  const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
+  const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
+  const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
+  const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
+  // The chain needs authn and authz, which need the chain: route through late-bound handles.
+  const late: { authn?: AnyActorRef; authz?: AnyActorRef } = {};
+  const router = chainRouter([
+    aggregatorServer(aggregator, (path) => servesPath(documents, path)),
+    kubeServer(scheme!, {
+      store,
+      authn: { send: (m) => late.authn!.send(m) },
+      authz: { send: (m) => late.authz!.send(m) },
+      supervisor: self,
+    }),
+    apiExtensionsServer(),
+  ]);
+  const rbac = 'rbac.authorization.k8s.io';
+  late.authz = start('authz', authzMachine, {
+    modes: options!.authorizationModes,
+    router,
+    admission,
+    rbacStores: {
+      roles: store('roles', rbac), clusterroles: store('clusterroles', rbac),
+      rolebindings: store('rolebindings', rbac), clusterrolebindings: store('clusterrolebindings', rbac),
+    },
+    logger: logger.getSubLogger({ name: 'authz' }),
+  });
+  late.authn = start('authn', authnMachine, { tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+}
+
+function healthChecks(context: SupervisorContext, shuttingDown: () => boolean): Record<'livez' | 'readyz', HealthCheck[]> {
+  const { runtime } = context;
+  const hooks = runtime.hookNames.map((name) => ({
+    name: `poststarthook/${name}`,
+    check: () => (runtime.hooksDone.has(name) ? undefined : 'not finished'),
+  }));
+  const base: HealthCheck[] = [
+    { name: 'ping', check: () => undefined },
+    { name: 'log', check: () => undefined },
+    { name: 'etcd', check: () => runtime.log?.check() },
+  ];
+  return {
+    livez: [...base, ...hooks],
+    readyz: [...base, { name: 'etcd-readiness', check: () => runtime.log?.check() }, { name: 'informer-sync', check: () => undefined }, ...hooks, { name: 'shutdown', check: () => (shuttingDown() ? 'process is shutting down' : undefined) }],
+  };
+}
+
+function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: HandleRequest): void {
+  const { request } = event;
+  serveSafely(request, context.counters, context.logger, () => {
+    const path = request.info.path;
+    if (path === '/debug/actors') {
+      request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors: actorTree(context, self) }));
+      return;
+    }
+    const endpoint = (path.split('/')[1] ?? '') as 'healthz' | 'livez' | 'readyz';
+    const snapshot = self.getSnapshot() as { hasTag(tag: string): boolean };
+    const checks = healthChecks(context, () => snapshot.hasTag('shutting-down'));
+    const excludes = new URLSearchParams(Object.entries(request.query)).getAll('exclude');
+    const rawExcludes = request.query.exclude !== undefined ? (excludes.length ? excludes : [request.query.exclude]) : [];
+    const result = renderHealth(endpoint, path, request.query, rawExcludes, endpoint === 'readyz' ? checks.readyz : checks.livez);
+    if (!result) return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
+    request.replyTo.send(textResponse(request.id, result.status, result.body));
+  });
+}
+
+function actorTree(context: SupervisorContext, self: AnyActorRef): ActorRecord[] {
+  const children = context.runtime.children.map(({ id, ref }) => recordOf(id, 'supervisor', ref));
+  return [recordOf('supervisor', null, self, children.map((c) => c.id)), ...children];
+}
+
+export const supervisorMachine = setup({
+  types: {
+    context: {} as SupervisorContext,
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput,
+  },
+  actors: {
+    completeOptions: fromPromise<{ options: CompletedOptions; files: RuntimeFiles } | { errors: string[] }, { raw: ServerRunOptions }>(async ({ input }) => {
+      const result = completeAndValidate(input.raw);
+      if ('errors' in result) return result;
+      return { options: result.options, files: await prepareRuntimeFiles(result.options) };
+    }),
+    runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log }>(async ({ input }) => {
+      const { runtime, options, logger } = input;
+      // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
+      if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
+      const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
+      const endpointIp = options.raw.bindAddress === '0.0.0.0' || options.raw.bindAddress === '' ? '127.0.0.1' : options.raw.bindAddress;
+      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp })) {
+        await hook.run();
+        runtime.hooksDone.add(hook.name);
+        logger.debug(`poststarthook/${hook.name} done`);
+      }
+    }),
+  },
+  actions: {
+    enterPhase: ({ context }, params: { phase: string }) => {
+      const now = context.clock.now();
+      context.runtime.phases.push({ phase: params.phase, at: now });
+      context.logger.info(`${params.phase} (+${now - context.runtime.startedAt} ms)`);
+    },
+    serveOwnPaths: ({ context, self, event }) => serveOwnPaths(context, self, event as HandleRequest),
+    stopChildren: ({ context }) => {
+      const { runtime } = context;
+      for (const { ref } of [...runtime.children].reverse()) ref.send({ type: 'actor.stop' });
+      runtime.log?.close();
+      runtime.log = undefined;
+    },
+  },
+  delays: {
+    shutdownDelay: ({ context }) => context.options?.shutdownDelayMs ?? 0,
+    watchTerminationGrace: ({ context }) => context.options?.shutdownWatchTerminationGraceMs ?? 0,
+  },
+  guards: {
+    optionsValid: ({ event }) => !('errors' in (event as unknown as { output: object }).output),
+  },
+}).createMachine({
+  id: 'supervisor',
+  context: ({ input }) => ({
+    raw: input.options,
+    clock: input.clock,
+    logger: input.logger,
+    scheme: undefined,
+    options: undefined,
+    files: undefined,
+    runtime: {
+      log: undefined, children: [], stores: new Map(), listener: undefined, hooksDone: new Set(), hookNames: [], port: 0,
+      startedAt: input.clock.now(), phases: [],
+    },
+    counters: { handled: 0, errors: 0 },
+    error: undefined,
+    optionErrors: [],
+  }),
+  initial: 'RegisteringResources',
+  on: {
+    request: { actions: 'serveOwnPaths' },
+  },
+  states: {
+    RegisteringResources: {
+      entry: [{ type: 'enterPhase', params: { phase: 'RegisteringResources' } }, assign({ scheme: () => buildScheme(builtinKinds) })],
+      always: 'CompletingOptions',
+    },
+    CompletingOptions: {
+      entry: { type: 'enterPhase', params: { phase: 'CompletingOptions' } },
+      invoke: {
+        src: 'completeOptions',
+        input: ({ context }) => ({ raw: context.raw }),
+        onDone: [
+          {
+            guard: 'optionsValid',
+            target: 'BuildingServerChain',
+            actions: assign(({ event }) => {
+              const output = event.output as { options: CompletedOptions; files: RuntimeFiles };
+              return { options: output.options, files: output.files };
+            }),
+          },
+          {
+            target: 'Failed',
+            actions: assign(({ event }) => {
+              const errors = (event.output as { errors: string[] }).errors;
+              return { optionErrors: errors, error: errors.join('; ') };
+            }),
+          },
+        ],
+        onError: { target: 'Failed', actions: assign({ error: ({ event }) => String((event.error as Error)?.message ?? event.error) }) },
+      },
+      on: { 'shutdown.signal': 'Stopped' },
+    },
+    BuildingServerChain: {
+      entry: [
+        { type: 'enterPhase', params: { phase: 'BuildingServerChain' } },
+        assign(({ context, self, spawn }) => {
+          spawnChildren(context, self, spawn as never);
+          return {};
+        }),
+      ],
+      always: 'InstallingHealthChecks',
+    },
+    InstallingHealthChecks: {
+      entry: [
+        { type: 'enterPhase', params: { phase: 'InstallingHealthChecks' } },
+        ({ context }) => {
+          context.runtime.hookNames = postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }).map((h) => h.name);
+        },
+      ],
+      always: 'Listening',
+    },
+    Listening: {
+      entry: [
+        { type: 'enterPhase', params: { phase: 'Listening' } },
+        assign(({ context, self, spawn }) => {
+          const { options, files, runtime, clock, logger } = context;
+          const authn = runtime.children.find((c) => c.id === 'authn')!.ref;
+          const listener = spawn(listenerMachine as never, {
+            id: 'listener',
+            systemId: 'listener',
+            input: {
+              options: {
+                host: options!.raw.bindAddress,
+                port: options!.raw.securePort,
+                certFile: files!.certFile,
+                keyFile: files!.keyFile,
+                maxBodyBytes: options!.raw.maxRequestBodyBytes,
+                maxRequestsInFlight: options!.raw.maxRequestsInflight,
+                maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
+                requestTimeoutMs: options!.requestTimeoutMs,
+                maxStreamBacklogBytes: 16 * 1024 * 1024,
+              },
+              clock,
+              logger: logger.getSubLogger({ name: 'listener' }),
+              next: authn,
+              supervisor: self,
+            },
+          } as never) as unknown as AnyActorRef;
+          runtime.listener = listener;
+          runtime.children.push({ id: 'listener', ref: listener });
+          return {};
+        }),
+      ],
+      on: {
+        'listener.listening': {
+          target: 'RunningPostStartHooks',
+          actions: ({ context, event }) => {
+            context.runtime.port = event.port;
+          },
+        },
+        'listener.failed': {
+          target: 'HTTPServerStoppedListening',
+          actions: assign({ error: ({ event, context }) => `${event.error} (${context.raw.bindAddress}:${context.raw.securePort})` }),
+        },
+        'shutdown.signal': 'HTTPServerStoppedListening',
+      },
+    },
+    RunningPostStartHooks: {
+      entry: { type: 'enterPhase', params: { phase: 'RunningPostStartHooks' } },
+      invoke: {
+        src: 'runPostStartHooks',
+        input: ({ context }) => ({ runtime: context.runtime, options: context.options!, logger: context.logger }),
+        onDone: 'Ready',
+        onError: {
+          target: 'HTTPServerStoppedListening',
+          actions: assign({ error: ({ event }) => `post-start hook failed: ${String((event.error as Error)?.message ?? event.error)}` }),
+        },
+      },
+      on: { 'shutdown.signal': 'HTTPServerStoppedListening' },
+    },
+    Ready: {
+      tags: ['HasBeenReady', 'MuxAndDiscoveryComplete'],
+      entry: { type: 'enterPhase', params: { phase: 'Ready' } },
+      on: { 'shutdown.signal': 'ShutdownInitiated' },
+    },
+    ShutdownInitiated: {
+      tags: ['HasBeenReady', 'shutting-down'],
+      entry: [
+        { type: 'enterPhase', params: { phase: 'ShutdownInitiated' } },
+        ({ context }) => context.logger.info(`[graceful-termination] shutdown initiated; serving for --shutdown-delay-duration=${context.raw.shutdownDelayDuration}`),
+      ],
+      after: { shutdownDelay: 'NotAcceptingNewRequest' },
+    },
+    NotAcceptingNewRequest: {
+      tags: ['HasBeenReady', 'shutting-down'],
+      entry: [
+        { type: 'enterPhase', params: { phase: 'NotAcceptingNewRequest' } },
+        ({ context }) => context.runtime.listener?.send({ type: 'listener.stop-accepting', sendRetryAfter: context.raw.shutdownSendRetryAfter }),
+      ],
+      on: { 'listener.drained': 'InFlightRequestsDrained' },
+    },
+    InFlightRequestsDrained: {
+      tags: ['HasBeenReady', 'shutting-down'],
+      entry: { type: 'enterPhase', params: { phase: 'InFlightRequestsDrained' } },
+      after: { watchTerminationGrace: 'HTTPServerStoppedListening' },
+    },
+    HTTPServerStoppedListening: {
+      tags: ['shutting-down'],
+      entry: [
+        { type: 'enterPhase', params: { phase: 'HTTPServerStoppedListening' } },
+        ({ context }) => context.runtime.listener?.send({ type: 'listener.close' }),
+        'stopChildren',
+      ],
+      always: [{ guard: ({ context }) => context.error !== undefined, target: 'Failed' }, { target: 'Stopped' }],
+    },
+    Stopped: {
+      type: 'final',
+      entry: { type: 'enterPhase', params: { phase: 'Stopped' } },
+    },
+    Failed: {
+      type: 'final',
+      entry: ({ context }) => context.logger.error(`startup failed: ${context.error}`),
+    },
+  },
+});

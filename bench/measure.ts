@@ -1,0 +1,70 @@
+// Small measuring tools shared by the benchmark scenarios.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export interface WrkResult {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+}
+
+function toMs(value: string, unit: string): number {
+  const n = Number(value);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
+}
+
+/** Runs wrk pinned to `cpu` and parses requests/s and the latency percentiles. */
+export function wrk(url: string, options: { seconds: number; connections: number; headers?: string[]; script?: string; cpu?: number; rate?: number }): Promise<WrkResult> {
+  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
+  for (const h of options.headers ?? []) args.push('-H', h);
+  if (options.script) args.push('-s', options.script);
+  args.push(url);
+  const command = options.cpu !== undefined ? 'taskset' : 'wrk';
+  const argv = options.cpu !== undefined ? ['-c', String(options.cpu), 'wrk', ...args] : args;
+  return new Promise((resolve, reject) => {
+    execFile(command, argv, { timeout: (options.seconds + 30) * 1000 }, (error, stdout) => {
+      if (error) return reject(error);
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+      const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(stdout);
+      const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
+      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
+      if (!rps || !p50 || !p99) return reject(new Error(`could not parse wrk output:\n${stdout}`));
+      if (non2xx) return reject(new Error(`wrk saw ${non2xx[1]} non-2xx responses from ${url}`));
+      resolve({ rps: Number(rps[1]), p50ms: toMs(p50[1]!, p50[2]!), p99ms: toMs(p99[1]!, p99[2]!) });
+    });
+  });
+}
+
+/** Spawns a node script pinned to `cpu` and resolves once a stdout line matches. */
+export function spawnUntil(args: string[], pattern: RegExp, cpu?: number, env: Record<string, string> = {}): Promise<{ child: ChildProcess; match: RegExpExecArray; ms: number }> {
+  const started = performance.now();
+  const child = cpu !== undefined
+    ? spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const match = pattern.exec(out);
+      if (match) resolve({ child, match, ms: performance.now() - started });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${err}`)));
+  });
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.removeAllListeners('exit');
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}

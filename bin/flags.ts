@@ -1,0 +1,68 @@
+// kube-apiserver's flag names, mapped onto ServerRunOptions. Values arrive as
+// strings (cac/mri may pre-convert numbers); each is checked here, so a bad
+// value is one clear line and exit status 2.
+
+import { DEFAULT_OPTIONS, type ServerRunOptions } from '../actors/supervisor/options.js';
+
+type Kind = 'int' | 'string' | 'bool' | 'list' | 'duration';
+
+interface FlagSpec {
+  flag: string;
+  key: keyof ServerRunOptions;
+  kind: Kind;
+  help: string;
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  { flag: 'secure-port', key: 'securePort', kind: 'int', help: 'The port on which to serve HTTPS with authentication and authorization (0 picks a free port)' },
+  { flag: 'bind-address', key: 'bindAddress', kind: 'string', help: 'The IP address on which to listen for the --secure-port port' },
+  { flag: 'data-dir', key: 'dataDir', kind: 'string', help: 'Directory for the SQLite database, the generated CA, serving certificate, admin token and admin.kubeconfig' },
+  { flag: 'token-auth-file', key: 'tokenAuthFile', kind: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication' },
+  { flag: 'anonymous-auth', key: 'anonymousAuth', kind: 'bool', help: 'Enables anonymous requests to the secure port of the API server' },
+  { flag: 'authorization-mode', key: 'authorizationMode', kind: 'list', help: 'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,RBAC' },
+  { flag: 'enable-admission-plugins', key: 'enableAdmissionPlugins', kind: 'list', help: 'admission plugins that should be enabled. Comma-delimited list of: NamespaceLifecycle' },
+  { flag: 'disable-admission-plugins', key: 'disableAdmissionPlugins', kind: 'list', help: 'admission plugins that should be disabled although they are in the default enabled plugins list' },
+  { flag: 'storage-backend', key: 'storageBackend', kind: 'string', help: "The storage backend for persistence. Options: 'sqlite' (default, embedded), 'etcd3'" },
+  { flag: 'etcd-servers', key: 'etcdServers', kind: 'list', help: 'List of etcd servers to connect with (scheme://ip:port), comma separated' },
+  { flag: 'etcd-prefix', key: 'etcdPrefix', kind: 'string', help: 'The prefix to prepend to all resource paths in etcd' },
+  { flag: 'service-cluster-ip-range', key: 'serviceClusterIpRange', kind: 'string', help: 'A CIDR notation IP range from which to assign service cluster IPs' },
+  { flag: 'max-requests-inflight', key: 'maxRequestsInflight', kind: 'int', help: 'The maximum number of non-mutating requests in flight at a given time' },
+  { flag: 'max-mutating-requests-inflight', key: 'maxMutatingRequestsInflight', kind: 'int', help: 'The maximum number of mutating requests in flight at a given time' },
+  { flag: 'request-timeout', key: 'requestTimeout', kind: 'duration', help: 'The duration a handler must keep a request open before timing it out' },
+  { flag: 'min-request-timeout', key: 'minRequestTimeout', kind: 'int', help: 'The minimum number of seconds a handler must keep a watch open; the server picks a random timeout between this and twice it' },
+  { flag: 'shutdown-delay-duration', key: 'shutdownDelayDuration', kind: 'duration', help: 'Time to delay the termination, while still serving requests and failing /readyz' },
+  { flag: 'shutdown-send-retry-after', key: 'shutdownSendRetryAfter', kind: 'bool', help: 'If true the HTTP Server will continue listening until all non long running request(s) in flight have been drained, answering new requests with 429 and Retry-After' },
+  { flag: 'shutdown-watch-termination-grace-period', key: 'shutdownWatchTerminationGracePeriod', kind: 'duration', help: 'The grace period open watches get to end once in-flight requests have drained' },
+];
+
+export class FlagError extends Error {}
+
+function convert(spec: FlagSpec, value: unknown): unknown {
+  const text = Array.isArray(value) ? String(value[value.length - 1]) : String(value);
+  switch (spec.kind) {
+    case 'int': {
+      const n = Number(text);
+      if (text === '' || !Number.isInteger(n)) throw new FlagError(`invalid argument "${text}" for "--${spec.flag}" flag: must be an integer`);
+      return n;
+    }
+    case 'bool':
+      if (value === true || text === 'true') return true;
+      if (text === 'false') return false;
+      throw new FlagError(`invalid argument "${text}" for "--${spec.flag}" flag: must be true or false`);
+    case 'list':
+      return (Array.isArray(value) ? value.map(String) : [text]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    default:
+      if (value === true) throw new FlagError(`flag needs an argument: --${spec.flag}`);
+      return text;
+  }
+}
+
+/** Turns parsed flags (camelCase keys, as cac gives them) into ServerRunOptions. */
+export function optionsFromFlags(parsed: Record<string, unknown>): ServerRunOptions {
+  const options: ServerRunOptions = { ...DEFAULT_OPTIONS };
+  for (const spec of FLAGS) {
+    if (parsed[spec.key] === undefined) continue;
+    (options as unknown as Record<string, unknown>)[spec.key] = convert(spec, parsed[spec.key]);
+  }
+  return options;
+}

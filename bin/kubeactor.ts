@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// kubeactor's command line: kube-apiserver's flags on cac. The only module
+// that reads process.argv and handles signals.
+
+import { cac } from 'cac';
+import { FLAGS, FlagError, optionsFromFlags } from './flags.js';
+import { startServer, StartupError } from '../harness/start-server.js';
+import { createRootLog } from '../lib/log.js';
+
+const EXIT_USAGE = 2;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`Error: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(parsed: Record<string, unknown>): Promise<void> {
+  let options;
+  try {
+    options = optionsFromFlags(parsed);
+  } catch (e) {
+    if (e instanceof FlagError) fail(e.message, EXIT_USAGE);
+    throw e;
+  }
+  const logger = createRootLog(typeof parsed.v === 'string' ? parsed.v : undefined);
+  let server;
+  try {
+    server = await startServer({ ...options, logger });
+  } catch (e) {
+    if (e instanceof StartupError) {
+      if (e.outcome.optionErrors.length > 0) fail(e.outcome.optionErrors.join('; '), EXIT_USAGE);
+      fail(e.message, 1);
+    }
+    throw e;
+  }
+  process.stdout.write(`export KUBECONFIG=${server.kubeconfigPath}\n`);
+  let signals = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      logger.warn(`[graceful-termination] second ${name}: exiting immediately`);
+      process.exit(1);
+    }
+    logger.info(`[graceful-termination] received ${name}`);
+    server.signal(name);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const outcome = await server.done;
+  process.exit(outcome.state === 'Stopped' && !outcome.error ? 0 : 1);
+}
+
+const cli = cac('kubeactor');
+const command = cli.command('[...args]', 'Run the API server (the default command)');
+for (const flag of FLAGS) command.option(`--${flag.flag} <value>`, flag.help);
+command.option('--v <level>', 'Log level: trace, debug, info, warn, error');
+command.action((args: string[], parsed: Record<string, unknown>) => {
+  if (args.length > 0) fail(`unknown command "${args[0]}" for "kubeactor"`, EXIT_USAGE);
+  return serve(parsed);
+});
+cli.help();
+cli.version('0.1.0');
+
+try {
+  cli.parse(process.argv, { run: false });
+  if (!cli.options.help && !cli.options.version) await cli.runMatchedCommand();
+} catch (e) {
+  fail(e instanceof Error ? e.message : String(e), EXIT_USAGE);
+}

@@ -1,0 +1,84 @@
+// Starts a whole kubeactor in this process: what `bin/kubeactor` runs, and
+// what tests use to get a real server on a random port with a temporary
+// data directory.
+
+import { createActor, type Actor } from 'xstate';
+import { supervisorMachine } from '../actors/supervisor/supervisor-machine.js';
+import { DEFAULT_OPTIONS, type ServerRunOptions } from '../actors/supervisor/options.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { createRootLog, silentLog, type Log } from '../lib/log.js';
+
+export interface StartOptions extends Partial<ServerRunOptions> {
+  clock?: Clock;
+  logger?: Log;
+  /** Logs nothing; the default for tests. */
+  quiet?: boolean;
+}
+
+export interface Outcome {
+  state: 'Stopped' | 'Failed';
+  error: string | undefined;
+  /** Option errors, one line each, when Complete()/Validate() refused the options. */
+  optionErrors: string[];
+}
+
+export interface RunningServer {
+  actor: Actor<typeof supervisorMachine>;
+  port: number;
+  dataDir: string;
+  kubeconfigPath: string;
+  caFile: string;
+  /** Delivers a signal, as bin/ does on SIGTERM. */
+  signal(name?: string): void;
+  /** Resolves when the supervisor reaches a final state. */
+  done: Promise<Outcome>;
+  /** signal() and wait for done. */
+  stop(): Promise<Outcome>;
+}
+
+export class StartupError extends Error {
+  constructor(readonly outcome: Outcome) {
+    super(outcome.error ?? 'startup failed');
+  }
+}
+
+export function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const { clock = systemClock, quiet, logger: given, ...flags } = options;
+  const logger = given ?? (quiet ? silentLog() : createRootLog());
+  const actor = createActor(supervisorMachine, {
+    input: { options: { ...DEFAULT_OPTIONS, ...flags }, clock, logger },
+    clock: clock as never,
+  });
+  const done = new Promise<Outcome>((resolve) => {
+    actor.subscribe({
+      complete: () => {
+        const snapshot = actor.getSnapshot();
+        resolve({ state: snapshot.value === 'Failed' ? 'Failed' : 'Stopped', error: snapshot.context.error, optionErrors: snapshot.context.optionErrors });
+      },
+      error: (error) => resolve({ state: 'Failed', error: error instanceof Error ? error.stack ?? error.message : String(error), optionErrors: [] }),
+    });
+  });
+  const signal = (name = 'SIGTERM'): void => actor.send({ type: 'shutdown.signal', signal: name });
+  return new Promise((resolve, reject) => {
+    const subscription = actor.subscribe((snapshot) => {
+      if (snapshot.value !== 'Ready') return;
+      subscription.unsubscribe();
+      const files = snapshot.context.files!;
+      resolve({
+        actor,
+        port: snapshot.context.runtime.port,
+        dataDir: files.dataDir,
+        kubeconfigPath: files.kubeconfigPath,
+        caFile: files.caFile,
+        signal,
+        done,
+        stop: () => {
+          signal();
+          return done;
+        },
+      });
+    });
+    void done.then((outcome) => reject(new StartupError(outcome)));
+    actor.start();
+  });
+}

@@ -1,0 +1,60 @@
+// Replies to a request, sent to its `replyTo` (normally the listener).
+// Sent by: any actor that serves or rejects a request.
+// A watch is a stream: one `stream.open`, then `stream.chunk`s (one chunk can
+// serve many watchers at once, encoded once), then `stream.close`.
+
+export interface HttpResponse {
+  type: 'http.response';
+  id: number;
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array | string;
+}
+
+export interface StreamOpen {
+  type: 'stream.open';
+  id: number;
+  headers: Record<string, string>;
+  /** Who to tell when the client goes away. */
+  owner: { send(message: StreamCancelled): void };
+}
+
+export interface StreamChunk {
+  type: 'stream.chunk';
+  /** Every stream this chunk goes to. */
+  ids: number[];
+  chunk: Uint8Array;
+}
+
+export interface StreamClose {
+  type: 'stream.close';
+  id: number;
+}
+
+export type HttpReply = HttpResponse | StreamOpen | StreamChunk | StreamClose;
+
+/** Sent by the listener to a stream's owner when the client disconnects or is too slow. */
+export interface StreamCancelled {
+  type: 'stream.cancelled';
+  id: number;
+  why: 'client-closed' | 'too-slow' | 'shutdown';
+}
+
+// Pure constructors for the common replies.
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+export function jsonResponse(id: number, status: number, body: unknown, headers?: Record<string, string>): HttpResponse {
+  const encoded = body instanceof Uint8Array || typeof body === 'string' ? body : JSON.stringify(body);
+  return { type: 'http.response', id, status, headers: headers ? { ...JSON_TYPE, ...headers } : JSON_TYPE, body: encoded };
+}
+
+export function statusResponse(id: number, status: { code: number; details?: { retryAfterSeconds?: number } }, headers?: Record<string, string>): HttpResponse {
+  const retryAfter = status.details?.retryAfterSeconds;
+  const extra = retryAfter !== undefined ? { 'retry-after': String(retryAfter), ...headers } : headers;
+  return jsonResponse(id, status.code, status, extra);
+}
+
+export function textResponse(id: number, status: number, body: string, headers?: Record<string, string>): HttpResponse {
+  return { type: 'http.response', id, status, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers }, body };
+}

@@ -1,0 +1,53 @@
+// Lifecycle messages between the supervisor and its children, and the
+// inspection records /debug/actors serves.
+//
+// actor.stop — sent by the supervisor, in reverse start order, during
+//   HTTPServerStoppedListening. The child finishes what it owes (pending
+//   commits, open streams) and reaches its final state.
+// listener.stop-accepting — sent by the supervisor at NotAcceptingNewRequest.
+// listener.drained — sent by the listener to the supervisor when no
+//   non-long-running request is in flight after stop-accepting.
+
+export interface ActorCounters {
+  handled: number;
+  errors: number;
+}
+
+export interface ActorStop {
+  type: 'actor.stop';
+}
+
+export interface ListenerStopAccepting {
+  type: 'listener.stop-accepting';
+  /** With --shutdown-send-retry-after: keep the socket open and answer 429 instead. */
+  sendRetryAfter: boolean;
+}
+
+export interface ListenerClose {
+  type: 'listener.close';
+}
+
+export interface ListenerListening {
+  type: 'listener.listening';
+  port: number;
+}
+
+export interface ListenerFailed {
+  type: 'listener.failed';
+  error: string;
+}
+
+export interface ListenerDrained {
+  type: 'listener.drained';
+}
+
+export interface ActorRecord {
+  id: string;
+  parent: string | null;
+  children: string[];
+  state: unknown;
+  status: string;
+  tags: string[];
+  counters: ActorCounters;
+  restarts: number;
+}

@@ -1,0 +1,118 @@
+// A request as it travels the handler chain, one message type per stage:
+//   listener --authenticate--> authn --authorize--> authz --admit--> admission --request--> server
+// (reads skip admission: authz sends `request` to the server directly).
+// Sent by: the listener, which builds it from one HTTP request.
+// Forwarded by: authn (adds `user`), authz (decides, routes), admission (mutating verbs only).
+// Answered by: whichever actor serves it, with an HttpReply to `replyTo`.
+
+import type { UserInfo } from '../kube/meta.js';
+import type { HttpReply } from './http.js';
+
+export type Verb =
+  | 'get'
+  | 'list'
+  | 'watch'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'deletecollection'
+  | 'proxy';
+
+/** What kube's RequestInfoFactory derives from the path and method. */
+export interface ResourceRequestInfo {
+  isResourceRequest: true;
+  path: string;
+  verb: Verb;
+  apiPrefix: 'api' | 'apis';
+  apiGroup: string;
+  apiVersion: string;
+  namespace: string;
+  resource: string;
+  subresource: string;
+  name: string;
+}
+
+export interface NonResourceRequestInfo {
+  isResourceRequest: false;
+  path: string;
+  /** Lower-case HTTP method, as kube's authorizer sees non-resource verbs. */
+  verb: string;
+}
+
+export type RequestInfo = ResourceRequestInfo | NonResourceRequestInfo;
+
+/** What the client will accept back, from the Accept header and the query. */
+export type ResponseShape =
+  | { as: 'object' }
+  | { as: 'Table'; version: 'v1' | 'v1beta1'; includeObject: 'None' | 'Metadata' | 'Object' }
+  | { as: 'PartialObjectMetadata'; version: 'v1' | 'v1beta1'; list: boolean };
+
+export type BodyEncoding = 'json' | 'yaml' | 'protobuf';
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+export interface ApiRequest {
+  /** Unique per listener; the listener matches replies to open responses by it. */
+  id: number;
+  method: string;
+  info: RequestInfo;
+  query: Record<string, string>;
+  /** Raw header values the chain needs; names are lower case. */
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  bodyEncoding?: BodyEncoding;
+  patchType?: PatchType;
+  shape: ResponseShape;
+  /** Set by authn. */
+  user?: UserInfo;
+  /** Milliseconds since the epoch at which the listener gives up and answers 504. */
+  deadline: number;
+  replyTo: ReplyTo;
+}
+
+/** Anything that accepts replies: the listener actor, or an in-process caller. */
+export interface ReplyTo {
+  send(reply: HttpReply): void;
+}
+
+/** Sent by the listener to authn. */
+export interface AuthenticateRequest {
+  type: 'authenticate';
+  request: ApiRequest;
+}
+
+/** Sent by authn to authz, with `request.user` set. */
+export interface AuthorizeRequest {
+  type: 'authorize';
+  request: ApiRequest;
+}
+
+/** Sent to the actor that serves an authenticated, authorized (and, for writes, admitted) request. */
+export interface HandleRequest {
+  type: 'request';
+  request: ApiRequest;
+}
+
+/** Anything that serves requests: a store, authz or authn for reviews, the aggregator, the supervisor. */
+export interface RequestHandler {
+  send(message: HandleRequest): void;
+}
+
+/**
+ * Sent by authz to admission for a mutating request, naming the server that
+ * will serve it once admitted.
+ */
+export interface AdmitRequest {
+  type: 'admit';
+  request: ApiRequest;
+  next: RequestHandler;
+}
+
+/** Where the server chain sends an authorized request, and whether admission runs first. */
+export interface Route {
+  target: RequestHandler;
+  admit: boolean;
+}
+
+export type Router = (request: ApiRequest) => Route | undefined;

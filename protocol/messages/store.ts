@@ -1,0 +1,41 @@
+// Messages a resource's store actor accepts besides requests, and what it sends.
+//
+// store.subscribe — sent by actors that keep an informer-like view (authz's RBAC
+//   index, admission's namespace lifecycle). The store answers with one
+//   store.snapshot, then a store.changed for every committed write.
+// log.durable — sent by the revision log (through the store's own callback)
+//   when a group commit is durable.
+
+import type { KubeObject } from '../kube/meta.js';
+
+export interface StoreChange {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KubeObject;
+}
+
+export interface Subscriber {
+  send(message: StoreSnapshot | StoreChanged): void;
+}
+
+export interface StoreSubscribe {
+  type: 'store.subscribe';
+  subscriber: Subscriber;
+}
+
+export interface StoreSnapshot {
+  type: 'store.snapshot';
+  resource: string;
+  objects: KubeObject[];
+}
+
+export interface StoreChanged {
+  type: 'store.changed';
+  resource: string;
+  changes: StoreChange[];
+}
+
+export interface LogDurable {
+  type: 'log.durable';
+  batch: number;
+  error?: string;
+}

@@ -1,0 +1,9 @@
+// The generated schema facts, loaded once. Regenerate with
+// `npm run build && node dist/scripts/generate-definitions.js`.
+
+import { createRequire } from 'node:module';
+import type { Definitions } from './schema.js';
+
+const require = createRequire(import.meta.url);
+
+export const definitions: Definitions = require('./generated/definitions.json') as Definitions;

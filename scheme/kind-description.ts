@@ -1,0 +1,53 @@
+// A built-in kind, described once. Routing, discovery, OpenAPI, validation,
+// defaulting, strategic-merge-patch metadata and Table columns all derive
+// from this record: adding a kind means adding one file under scheme/kinds/.
+
+import type { KubeObject } from '../protocol/kube/meta.js';
+import type { StatusCause } from '../protocol/kube/status.js';
+import type { Verb } from '../protocol/messages/request.js';
+
+export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date';
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  format?: string;
+  /** 0 is shown by default; 1 only with `-o wide`. */
+  priority?: number;
+  description?: string;
+  cell(object: KubeObject): unknown;
+}
+
+/** Which actor serves a kind's requests. Most kinds are stored; reviews are answered by the actor that owns the decision. */
+export type NameFormat = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' | 'path-segment';
+
+export type ServedBy = 'store' | 'authz' | 'authn';
+
+export interface KindDescription {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: readonly string[];
+  categories: readonly string[];
+  namespaced: boolean;
+  verbs: readonly Verb[];
+  /** Name of the schema in scheme/generated/definitions.json, e.g. `io.k8s.api.core.v1.ConfigMap`. */
+  definition: string;
+  servedBy: ServedBy;
+  /** Which of kube's name rules metadata.name must follow; dns1123-subdomain when absent. */
+  nameFormat?: NameFormat;
+  /** True when the kind tracks metadata.generation (bumped on every non-metadata change). */
+  tracksGeneration: boolean;
+  /** Table columns after NAME; absent means kube's default table (NAME, CREATED AT). */
+  columns?: readonly ColumnSpec[];
+  /** Defaults applied on create (and on update where kube's strategy does so). Mutates its argument. */
+  defaults?(object: KubeObject): void;
+  /** Kind-specific validation beyond what the schema says. */
+  validate?(object: KubeObject, old: KubeObject | undefined): StatusCause[];
+}
+
+export function apiVersionOf(kind: Pick<KindDescription, 'group' | 'version'>): string {
+  return kind.group ? `${kind.group}/${kind.version}` : kind.version;
+}

@@ -1,0 +1,79 @@
+// The four RBAC kinds. Their names are path segments, not DNS names, as in kube.
+
+import type { KindDescription, ColumnSpec } from '../kind-description.js';
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import { ageColumn, createdAtColumn, field, nameColumn } from '../columns.js';
+import { ALL_VERBS } from '../verbs.js';
+
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+function subjectsOf(o: KubeObject, kind: string): string {
+  return ((o.subjects as Subject[] | undefined) ?? [])
+    .filter((s) => s.kind === kind)
+    .map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name))
+    .join(', ');
+}
+
+const bindingColumns: readonly ColumnSpec[] = [
+  nameColumn,
+  { name: 'Role', type: 'string', description: 'The role bound.', cell: (o) => `${field(o, 'roleRef', 'kind')}/${field(o, 'roleRef', 'name')}` },
+  ageColumn,
+  { name: 'Users', type: 'string', priority: 1, description: 'Users bound.', cell: (o) => subjectsOf(o, 'User') },
+  { name: 'Groups', type: 'string', priority: 1, description: 'Groups bound.', cell: (o) => subjectsOf(o, 'Group') },
+  { name: 'ServiceAccounts', type: 'string', priority: 1, description: 'Service accounts bound.', cell: (o) => subjectsOf(o, 'ServiceAccount') },
+];
+
+const rbacKind = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  shortNames: [],
+  categories: [],
+  verbs: ALL_VERBS,
+  servedBy: 'store',
+  tracksGeneration: false,
+  nameFormat: 'path-segment',
+} as const;
+
+export const role: KindDescription = {
+  ...rbacKind,
+  kind: 'Role',
+  plural: 'roles',
+  singular: 'role',
+  namespaced: true,
+  definition: 'io.k8s.api.rbac.v1.Role',
+  columns: [nameColumn, createdAtColumn],
+};
+
+export const clusterRole: KindDescription = {
+  ...rbacKind,
+  kind: 'ClusterRole',
+  plural: 'clusterroles',
+  singular: 'clusterrole',
+  namespaced: false,
+  definition: 'io.k8s.api.rbac.v1.ClusterRole',
+  columns: [nameColumn, createdAtColumn],
+};
+
+export const roleBinding: KindDescription = {
+  ...rbacKind,
+  kind: 'RoleBinding',
+  plural: 'rolebindings',
+  singular: 'rolebinding',
+  namespaced: true,
+  definition: 'io.k8s.api.rbac.v1.RoleBinding',
+  columns: bindingColumns,
+};
+
+export const clusterRoleBinding: KindDescription = {
+  ...rbacKind,
+  kind: 'ClusterRoleBinding',
+  plural: 'clusterrolebindings',
+  singular: 'clusterrolebinding',
+  namespaced: false,
+  definition: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
+  columns: bindingColumns,
+};

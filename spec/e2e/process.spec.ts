@@ -1,0 +1,93 @@
+// `kubeactor` as a process: flags, the one line it prints, signals, and
+// state that survives a restart.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+import { kubectl } from '../support/kubectl.js';
+import { tempDir } from '../support/server.js';
+
+const BIN = fileURLToPath(new URL('../../bin/kubeactor.js', import.meta.url));
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  kubeconfig: string;
+  exited: Promise<number | null>;
+}
+
+function startProcess(dataDir: string): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, '--secure-port=0', `--data-dir=${dataDir}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBEACTOR_LOG_LEVEL: 'warn' } });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const match = /^export KUBECONFIG=(.+)$/m.exec(out);
+      if (match) resolve({ child, kubeconfig: match[1]!, exited });
+    });
+    void exited.then((code) => reject(new Error(`kubeactor exited ${code} before it was ready: ${err}`)));
+  });
+}
+
+describe('the kubeactor command', () => {
+  it('lists kube-apiserver flag names in --help', async () => {
+    const result = await runCli(['--help']);
+    assert.equal(result.code, 0);
+    for (const flag of ['--secure-port', '--bind-address', '--token-auth-file', '--authorization-mode', '--shutdown-delay-duration', '--etcd-servers']) {
+      assert.match(result.stdout, new RegExp(flag));
+    }
+  });
+
+  it('exits 2 with one clear line for an unknown flag', async () => {
+    const result = await runCli(['--no-such-flag=1']);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.match(result.stderr, /Unknown option `--no-such-flag`/);
+  });
+
+  it('exits 2 with one clear line for an invalid value', async () => {
+    const port = await runCli(['--secure-port=abc']);
+    assert.equal(port.code, 2);
+    assert.match(port.stderr, /^Error: invalid argument "abc" for "--secure-port" flag/);
+    const mode = await runCli(['--authorization-mode=Magic', `--data-dir=${tempDir('bad')}`]);
+    assert.equal(mode.code, 2);
+    assert.equal(mode.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')).length, 1);
+    assert.match(mode.stderr, /--authorization-mode "Magic" is not a valid mode/);
+  });
+
+  it('prints the export line, stops on SIGTERM with status 0, and keeps every object across a restart', async () => {
+    const dataDir = tempDir('restart');
+    try {
+      const first = await startProcess(dataDir);
+      const k = kubectl('1.33', first.kubeconfig);
+      await k.ok(['create', 'configmap', 'kept', '-n', 'default', '--from-literal=a=b']);
+      const before = JSON.parse(await k.ok(['get', 'cm', 'kept', '-n', 'default', '-o', 'json'])) as { metadata: { uid: string; resourceVersion: string } };
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0);
+
+      const second = await startProcess(dataDir);
+      const k2 = kubectl('1.33', second.kubeconfig);
+      const after = JSON.parse(await k2.ok(['get', 'cm', 'kept', '-n', 'default', '-o', 'json'])) as { metadata: { uid: string; resourceVersion: string } };
+      assert.equal(after.metadata.uid, before.metadata.uid);
+      assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion);
+      const created = JSON.parse(await k2.ok(['create', 'configmap', 'later', '-n', 'default', '-o', 'json'])) as { metadata: { resourceVersion: string } };
+      assert.ok(Number(created.metadata.resourceVersion) > Number(before.metadata.resourceVersion));
+      second.child.kill('SIGTERM');
+      assert.equal(await second.exited, 0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,51 @@
+// A minimal HTTPS client for specs that check wire details kubectl hides.
+
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+export interface Credentials {
+  server: string;
+  token: string;
+  ca: string;
+}
+
+export function credentialsOf(kubeconfigPath: string): Credentials {
+  const config = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+    users: { user: { token: string } }[];
+  };
+  return {
+    server: config.clusters[0]!.cluster.server,
+    token: config.users[0]!.user.token,
+    ca: Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString('utf8'),
+  };
+}
+
+export interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+export function call(creds: Credentials, method: string, path: string, options: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {}): Promise<Response> {
+  const url = new URL(path, creds.server);
+  const headers: Record<string, string> = { ...options.headers };
+  const token = options.token === undefined ? creds.token : options.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, ca: creds.ca }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+      });
+    });
+    req.on('error', reject);
+    if (options.body !== undefined) req.end(options.body);
+    else req.end();
+  });
+}
