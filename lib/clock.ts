@@ -9,11 +9,8 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    // A pending timer (a watch timeout, a bookmark) must not keep the process alive.
-    handle.unref();
-    return handle;
-  },
+  // Timers stay referenced: the shutdown sequence's delays must keep the process
+  // alive after the socket closes. Every actor clears its timers when it stops.
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

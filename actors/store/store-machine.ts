@@ -64,7 +64,8 @@ const verbs = {
 
 function serve(context: StoreContext, event: HandleRequest): void {
   const { request } = event;
-  const info = request.info as ResourceRequestInfo;
+  // kube's request info names a namespace object as namespaced by itself; a cluster-scoped store keys by name alone.
+  const info = context.store.kind.namespaced ? (request.info as ResourceRequestInfo) : { ...(request.info as ResourceRequestInfo), namespace: '' };
   serveSafely(request, context.counters, context.logger, () => {
     const handler = info.verb in verbs && context.store.kind.verbs.includes(info.verb) ? verbs[info.verb as keyof typeof verbs] : undefined;
     if (!handler || info.subresource) {

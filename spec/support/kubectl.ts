@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-export const KUBECTL_VERSIONS = ['1.27', '1.33'] as const;
+// The oldest and newest kubectl we support; KUBECTL_VERSIONS=1.30 narrows a local run.
+export const KUBECTL_VERSIONS: readonly string[] = process.env.KUBECTL_VERSIONS?.split(',') ?? ['1.27', '1.33'];
 
 export function kubectlPath(version: string): string {
   const real = realpathSync(execFileSync('sh', ['-c', 'command -v kubectl']).toString().trim());
