@@ -61,6 +61,14 @@ command.action((args: string[], parsed: Record<string, unknown>) => {
 cli.help();
 cli.version('0.1.0');
 
+// cobra's wording for kube-apiserver's flags, checked before cac (which would print the camelCase name).
+const KNOWN = new Set([...FLAGS.map((f) => f.flag), 'v', 'help', 'h', 'version']);
+for (const arg of process.argv.slice(2)) {
+  if (arg === '--') break;
+  const name = /^--?([^=]+)/.exec(arg)?.[1];
+  if (name && !KNOWN.has(name)) fail(`unknown flag: ${arg.split('=')[0]}`, EXIT_USAGE);
+}
+
 try {
   cli.parse(process.argv, { run: false });
   if (!cli.options.help && !cli.options.version) await cli.runMatchedCommand();

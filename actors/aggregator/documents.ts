@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Scheme } from '../../scheme/scheme.js';
 import type { Definitions } from '../../scheme/schema.js';
 import { buildOpenApiV3, openApiV3Root } from '../../scheme/openapi.js';
+import { buildOpenApiV2Protobuf } from '../../scheme/openapi-v2.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.js';
 import { versionInfo } from './version.js';
 
@@ -14,8 +15,11 @@ export interface Document {
   contentType: string;
 }
 
+// What kube-openapi answers to Accept: application/com.github.proto-openapi.spec.v2@v1.0+protobuf ('@' is not a valid media type to Go's mime parser).
+export const OPENAPI_V2_PROTOBUF = 'application/octet-stream';
+
 export function encodeDocument(value: unknown, contentType = 'application/json'): Document {
-  const body = Buffer.from(JSON.stringify(value));
+  const body = Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value));
   return { body, etag: `"${createHash('sha256').update(body).digest('hex').toUpperCase()}"`, contentType };
 }
 
@@ -46,6 +50,7 @@ export function buildDocuments(scheme: Scheme, definitions: Definitions, serverA
     hashes.set(path, { hash: encoded.etag.slice(1, -1) });
   }
   byPath.set('/openapi/v3', encodeDocument(openApiV3Root(hashes)));
+  byPath.set('/openapi/v2', encodeDocument(buildOpenApiV2Protobuf(scheme.kinds, definitions), OPENAPI_V2_PROTOBUF));
   const aggregated = new Map<string, Document>();
   for (const version of ['v2', 'v2beta1'] as const) {
     const contentType = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;

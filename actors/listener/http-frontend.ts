@@ -210,8 +210,10 @@ export class HttpFrontend {
     open.res.cork(() => {
       open.res.writeStatus('200 OK');
       writeHeaders(open.res, message.headers);
-      // Flushes the headers now: clients wait for them before reading events.
-      open.res.write('');
+      // uWS ends the header block only with the first body bytes, and clients wait
+      // for headers before reading events. A newline is whitespace between JSON
+      // values to every watch decoder, so it flushes the headers harmlessly.
+      open.res.write('\n');
     });
   }
 

@@ -193,7 +193,9 @@ function decodeMessage(type: string, buf: Buffer, depth: number): Record<string,
       }
       continue;
     }
-    out[fact.name] = value(fact.type, wireType, r, depth);
+    const decoded = value(fact.type, wireType, r, depth);
+    // kube's JSON omits empty strings (omitempty); protobuf carries them explicitly.
+    if (decoded !== '' || fact.type !== 'string') out[fact.name] = decoded;
   }
   return out;
 }
