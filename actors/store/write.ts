@@ -35,13 +35,11 @@ const isDryRun = (request: ApiRequest): boolean => request.query.dryRun === 'All
 function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): KubeObject | Status {
   if (!isPlainObject(body)) return badRequest('the object provided is not a JSON object');
   const kind = state.kind;
-  if (typeof body.kind !== 'string' || body.kind === '') {
-    return badRequest(`Object 'Kind' is missing in '${JSON.stringify(body).slice(0, 200)}'`);
-  }
   const expectedVersion = apiVersionOf(kind);
-  if (body.kind !== kind.kind || (body.apiVersion !== undefined && body.apiVersion !== expectedVersion)) {
-    return badRequest(`the API version in the data (${String(body.apiVersion ?? '')}) does not match the expected API version (${expectedVersion})`
-      + (body.kind !== kind.kind ? `; the kind in the data (${body.kind}) does not match the expected kind (${kind.kind})` : ''));
+  // Like kube's decoder, the endpoint supplies the type when the body leaves it out.
+  if (body.kind === undefined || body.kind === '') body.kind = kind.kind;
+  if (body.kind !== kind.kind || (body.apiVersion !== undefined && body.apiVersion !== '' && body.apiVersion !== expectedVersion)) {
+    return badRequest(`the object provided is unrecognized: ${String(body.apiVersion ?? '')}, Kind=${String(body.kind)} cannot be handled as a ${kind.kind} (expected ${expectedVersion}, Kind=${kind.kind})`);
   }
   body.apiVersion = expectedVersion;
   if (body.metadata === undefined) body.metadata = {};
