@@ -3,7 +3,6 @@
 // `explain`, for the `fieldValidation` parameter on PATCH (create/apply
 // validation), and for whether a kind takes strategic merge patches.
 
-import { createHash } from 'node:crypto';
 import type { KindDescription } from './kind-description.js';
 import { REF_PREFIX, type Definitions, type SchemaNode } from './schema.js';
 
@@ -113,8 +112,4 @@ export function openApiV3Root(documents: Map<string, { hash: string }>): Json {
   const paths: Json = {};
   for (const [path, { hash }] of documents) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
   return { paths };
-}
-
-export function documentHash(body: Buffer): string {
-  return createHash('sha512').update(body).digest('hex').toUpperCase();
 }

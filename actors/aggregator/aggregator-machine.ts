@@ -40,7 +40,7 @@ function documentFor(documents: Documents, path: string, accept: string | undefi
     const version = aggregatedVersionOf(accept);
     if (version) return documents.aggregated.get(`${path}|${version}`);
   }
-  return documents.byPath.get(path);
+  return path.startsWith('/openapi/') ? documents.openapi().get(path) : documents.byPath.get(path);
 }
 
 export const aggregatorMachine = setup({

@@ -24,10 +24,12 @@ export function encodeDocument(value: unknown, contentType = 'application/json')
 }
 
 export interface Documents {
-  /** By exact path: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>, /version, /openapi/v3… */
+  /** By exact path: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>, /version. */
   byPath: Map<string, Document>;
   /** Aggregated discovery, by `<path>|<version>`. */
   aggregated: Map<string, Document>;
+  /** /openapi/v2, /openapi/v3 and /openapi/v3/<gv>: built on first use, since most clients never ask and it costs ~100 ms. */
+  openapi(): Map<string, Document>;
 }
 
 export function buildDocuments(scheme: Scheme, definitions: Definitions, serverAddress: string): Documents {
@@ -42,20 +44,25 @@ export function buildDocuments(scheme: Scheme, definitions: Definitions, serverA
       if (list) byPath.set(group ? `/apis/${group}/${version}` : `/api/${version}`, encodeDocument(list));
     }
   }
-  const openapi = buildOpenApiV3(scheme.kinds, definitions);
-  const hashes = new Map<string, { hash: string }>();
-  for (const [path, document] of openapi) {
-    const encoded = encodeDocument(document);
-    byPath.set(`/openapi/v3/${path}`, encoded);
-    hashes.set(path, { hash: encoded.etag.slice(1, -1) });
-  }
-  byPath.set('/openapi/v3', encodeDocument(openApiV3Root(hashes)));
-  byPath.set('/openapi/v2', encodeDocument(buildOpenApiV2Protobuf(scheme.kinds, definitions), OPENAPI_V2_PROTOBUF));
   const aggregated = new Map<string, Document>();
   for (const version of ['v2', 'v2beta1'] as const) {
     const contentType = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
     aggregated.set(`/api|${version}`, encodeDocument(aggregatedDiscovery(scheme, true, version), contentType));
     aggregated.set(`/apis|${version}`, encodeDocument(aggregatedDiscovery(scheme, false, version), contentType));
   }
-  return { byPath, aggregated };
+  let openapi: Map<string, Document> | undefined;
+  return { byPath, aggregated, openapi: () => (openapi ??= buildOpenApiDocuments(scheme, definitions)) };
+}
+
+function buildOpenApiDocuments(scheme: Scheme, definitions: Definitions): Map<string, Document> {
+  const documents = new Map<string, Document>();
+  const hashes = new Map<string, { hash: string }>();
+  for (const [path, document] of buildOpenApiV3(scheme.kinds, definitions)) {
+    const encoded = encodeDocument(document);
+    documents.set(`/openapi/v3/${path}`, encoded);
+    hashes.set(path, { hash: encoded.etag.slice(1, -1) });
+  }
+  documents.set('/openapi/v3', encodeDocument(openApiV3Root(hashes)));
+  documents.set('/openapi/v2', encodeDocument(buildOpenApiV2Protobuf(scheme.kinds, definitions), OPENAPI_V2_PROTOBUF));
+  return documents;
 }

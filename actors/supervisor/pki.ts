@@ -6,12 +6,16 @@ import { webcrypto, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill loaded first.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 
-x509.cryptoProvider.set(webcrypto as never);
+/** @peculiar/x509 costs ~200 ms to load, so only a first start, which creates certificates, loads it. */
+async function loadX509(): Promise<typeof import('@peculiar/x509')> {
+  // It resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill loaded first.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as never);
+  return x509;
+}
 
 export const ADMIN_USER: UserInfo = { username: 'kubeactor-admin', groups: ['system:masters', 'system:authenticated'] };
 
@@ -39,6 +43,7 @@ function pemOfKey(der: ArrayBuffer): string {
 }
 
 async function createCertificates(bindAddress: string): Promise<{ caPem: string; certPem: string; keyPem: string }> {
+  const x509 = await loadX509();
   const now = Date.now();
   const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
