@@ -27,8 +27,10 @@ export function wrk(url: string, options: { seconds: number; connections: number
   args.push(url);
   const command = options.cpu !== undefined ? 'taskset' : 'wrk';
   const argv = options.cpu !== undefined ? ['-c', String(options.cpu), 'wrk', ...args] : args;
+  // Each run gets its own RUN_ID, so scripts that create objects never reuse a name.
+  const env = { ...process.env, RUN_ID: `${Date.now()}${Math.floor(Math.random() * 1e6)}` };
   return new Promise((resolve, reject) => {
-    execFile(command, argv, { timeout: (options.seconds + 30) * 1000 }, (error, stdout) => {
+    execFile(command, argv, { timeout: (options.seconds + 30) * 1000, env }, (error, stdout) => {
       if (error) return reject(error);
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
       const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(stdout);

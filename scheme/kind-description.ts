@@ -44,8 +44,16 @@ export interface KindDescription {
   columns?: readonly ColumnSpec[];
   /** Defaults applied on create (and on update where kube's strategy does so). Mutates its argument. */
   defaults?(object: KubeObject): void;
+  /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
+  pendingFinalizers?(object: KubeObject): string[];
+  /** Marks an object whose deletion waits on finalizers (Namespace: phase Terminating). Mutates its argument. */
+  beginDeletion?(object: KubeObject): void;
   /** Kind-specific validation beyond what the schema says. */
   validate?(object: KubeObject, old: KubeObject | undefined): StatusCause[];
+}
+
+export function pendingFinalizersOf(kind: KindDescription, object: KubeObject): string[] {
+  return kind.pendingFinalizers ? kind.pendingFinalizers(object) : (object.metadata.finalizers ?? []);
 }
 
 export function apiVersionOf(kind: Pick<KindDescription, 'group' | 'version'>): string {

@@ -3,6 +3,15 @@
 
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import { failure, notFound, type Status } from '../../protocol/kube/status.js';
+import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
+
+/** The name a create is for: kube's admission sees the decoded object, so its messages name it. */
+function nameOf(request: ApiRequest): string {
+  if (request.info.isResourceRequest && request.info.name) return request.info.name;
+  const decoded = decodeBody(request);
+  const meta = decoded.ok && isPlainObject(decoded.value) ? decoded.value.metadata : undefined;
+  return isPlainObject(meta) && typeof meta.name === 'string' ? meta.name : '';
+}
 
 export const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
@@ -22,9 +31,10 @@ export function namespaceLifecycle(request: ApiRequest, namespaces: ReadonlyMap<
   if (!phase) return notFound({ group: '', resource: 'namespaces' }, info.namespace);
   if (phase === 'Terminating') {
     const resource = info.apiGroup ? `${info.resource}.${info.apiGroup}` : info.resource;
-    const subject = info.name ? `${resource} "${info.name}"` : resource;
+    const name = nameOf(request);
+    const subject = name ? `${resource} "${name}"` : resource;
     return failure('Forbidden', `${subject} is forbidden: unable to create new content in namespace ${info.namespace} because it is being terminated`, {
-      name: info.name, group: info.apiGroup, kind: info.resource,
+      name, group: info.apiGroup, kind: info.resource,
     });
   }
   return undefined;

@@ -8,7 +8,7 @@ import { statusResponse, jsonResponse } from '../../protocol/messages/http.js';
 import {
   alreadyExists, badRequest, conflict, failure, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status,
 } from '../../protocol/kube/status.js';
-import { apiVersionOf } from '../../scheme/kind-description.js';
+import { apiVersionOf, pendingFinalizersOf } from '../../scheme/kind-description.js';
 import type { StoreState } from './store-state.js';
 import { keyOf, latest, parseObject } from './store-state.js';
 import type { Entry } from './resource-cache.js';
@@ -131,7 +131,7 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
   if (isDryRun(request)) return respondObject(state, request, 200, object, headers);
   const key = keyOf(info.namespace, info.name);
   // An update that empties the finalizers of an object being deleted completes the delete.
-  if (old.metadata.deletionTimestamp && (meta.finalizers ?? []).length === 0) {
+  if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, object).length === 0) {
     commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, headers));
     return;
   }
@@ -185,13 +185,12 @@ function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
 /** Deletes one stored entry; `done` answers with the Status kube gives for it. */
 function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void): void {
   const object = parseObject(current);
-  const finalizers = object.metadata.finalizers ?? [];
-  if (finalizers.length > 0) {
+  if (pendingFinalizersOf(state.kind, object).length > 0) {
     // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
     if (object.metadata.deletionTimestamp) return done(object);
     object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now()));
     object.metadata.deletionGracePeriodSeconds = 0;
-    if (state.kind.kind === 'Namespace') object.status = { ...(object.status as object), phase: 'Terminating' };
+    state.kind.beginDeletion?.(object);
     if (dryRun) return done(object);
     commitChange(state, current.key, 'MODIFIED', object, (entry, error) => done(error ? internalError(error.message) : parseObject(entry)));
     return;

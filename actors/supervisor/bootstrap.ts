@@ -2,8 +2,8 @@
 // stores like any other write (kube's loopback client does the same).
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import type { ApiRequest, RequestHandler, ResourceRequestInfo } from '../../protocol/messages/request.js';
-import type { HttpReply, HttpResponse } from '../../protocol/messages/http.js';
+import type { RequestHandler } from '../../protocol/messages/request.js';
+import { loopback } from '../../lib/loopback.js';
 import { bootstrapPolicy } from '../authz/bootstrap-policy.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -13,33 +13,10 @@ export interface PostStartHook {
   run(): Promise<void>;
 }
 
-const LOOPBACK_USER = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
-let loopbackIds = 0;
-
-/** Sends one create to a store and resolves with its reply. */
-export function loopbackCreate(store: RequestHandler, info: Omit<ResourceRequestInfo, 'isResourceRequest' | 'verb' | 'path' | 'subresource' | 'name'>, object: KubeObject): Promise<HttpResponse> {
-  return new Promise((resolve) => {
-    const request: ApiRequest = {
-      id: --loopbackIds,
-      method: 'POST',
-      info: { ...info, isResourceRequest: true, verb: 'create', path: '', subresource: '', name: '' },
-      query: {},
-      headers: {},
-      body: Buffer.from(JSON.stringify(object)),
-      bodyEncoding: 'json',
-      shape: { as: 'object' },
-      user: LOOPBACK_USER,
-      deadline: Number.MAX_SAFE_INTEGER,
-      replyTo: { send: (reply: HttpReply) => reply.type === 'http.response' && resolve(reply) },
-    };
-    store.send({ type: 'request', request });
-  });
-}
-
 /** Creates `object` unless it exists already; any other failure fails the hook. */
 async function ensure(store: RequestHandler | undefined, group: string, resource: string, object: KubeObject): Promise<void> {
   if (!store) throw new Error(`no store for ${resource}`);
-  const reply = await loopbackCreate(store, { apiPrefix: group ? 'apis' : 'api', apiGroup: group, apiVersion: 'v1', namespace: object.metadata.namespace ?? '', resource }, object);
+  const reply = await loopback(store, 'create', { apiGroup: group, namespace: object.metadata.namespace ?? '', resource }, object);
   if (reply.status !== 201 && reply.status !== 409) throw new Error(`creating ${resource}/${object.metadata.name}: ${String(reply.body)}`);
 }
 

@@ -3,7 +3,8 @@
 // Startup, in kube-apiserver's order:
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
-//   BuildingServerChain       storage, stores, admission, authz, authn, aggregator
+//   BuildingServerChain       storage, stores, namespace controller, admission, authz,
+//                             authn, aggregator
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
 //   Listening                 the listener binds --bind-address:--secure-port
@@ -40,6 +41,7 @@ import { storeMachine } from '../store/store-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
+import { namespaceControllerMachine } from '../namespace-controller/namespace-controller-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
@@ -113,6 +115,13 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: (ma
     runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, clock, logger: logger.getSubLogger({ name: id }) }));
   }
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
+  const namespaced = scheme!.kinds.filter((k) => k.servedBy === 'store' && k.namespaced);
+  start('namespace-controller', namespaceControllerMachine, {
+    namespaces: store('namespaces', ''),
+    contents: namespaced.map((k) => ({ group: k.group, plural: k.plural, store: store(k.plural, k.group)! })),
+    clock,
+    logger: logger.getSubLogger({ name: 'namespace-controller' }),
+  });
   const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });

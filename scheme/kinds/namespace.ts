@@ -21,10 +21,17 @@ export const namespace: KindDescription = {
     { name: 'Status', type: 'string', description: 'The phase of the namespace.', cell: (o) => field(o, 'status', 'phase') ?? '' },
     ageColumn,
   ],
+  // spec.finalizers holds the namespace controller's finalizer: a deleted
+  // namespace goes only once the controller has emptied it.
+  pendingFinalizers: (object) => [...(object.metadata.finalizers ?? []), ...(((object.spec as { finalizers?: string[] } | undefined)?.finalizers) ?? [])],
+  beginDeletion(object) {
+    object.status = { ...(object.status as object | undefined), phase: 'Terminating' };
+  },
   defaults(object) {
     // The namespace controller's finalizer: deletion waits until the namespace is emptied.
     const spec = (object.spec ??= {}) as Record<string, unknown>;
     spec.finalizers ??= ['kubernetes'];
-    object.status = { ...(object.status as object | undefined), phase: 'Active' };
+    const status = (object.status ?? {}) as { phase?: string };
+    object.status = { ...status, phase: object.metadata.deletionTimestamp ? 'Terminating' : 'Active' };
   },
 };
