@@ -50,6 +50,14 @@ interface ListenerContext {
   port: number;
 }
 
+/** Replies are written in every state that still has open responses. */
+const REPLIES = {
+  'http.response': { actions: 'reply' },
+  'stream.open': { actions: 'reply' },
+  'stream.chunk': { actions: 'reply' },
+  'stream.close': { actions: 'reply' },
+} as const;
+
 export const listenerMachine = setup({
   types: {
     context: {} as ListenerContext,
@@ -138,10 +146,7 @@ export const listenerMachine = setup({
     Listening: {
       tags: ['serving'],
       on: {
-        'http.response': { actions: 'reply' },
-        'stream.open': { actions: 'reply' },
-        'stream.chunk': { actions: 'reply' },
-        'stream.close': { actions: 'reply' },
+        ...REPLIES,
         'listener.stop-accepting': { target: 'NotAcceptingNewRequest', actions: ['stopAccepting', 'reportIfDrained'] },
         'listener.close': { target: 'Closed', actions: 'close' },
       },
@@ -149,10 +154,7 @@ export const listenerMachine = setup({
     NotAcceptingNewRequest: {
       tags: ['serving'],
       on: {
-        'http.response': { actions: 'reply' },
-        'stream.open': { actions: 'reply' },
-        'stream.chunk': { actions: 'reply' },
-        'stream.close': { actions: 'reply' },
+        ...REPLIES,
         idle: { actions: 'reportIfDrained' },
         'listener.close': { target: 'Closed', actions: 'close' },
       },

@@ -71,7 +71,8 @@ describe('the kubeactor command', () => {
     const dataDir = tempDir('restart');
     try {
       const first = await startProcess(dataDir);
-      const k = kubectl('1.33', first.kubeconfig);
+      // Written with the oldest kubectl, read back after the restart with the newest.
+      const k = kubectl('1.27', first.kubeconfig);
       await k.ok(['create', 'configmap', 'kept', '-n', 'default', '--from-literal=a=b']);
       const before = JSON.parse(await k.ok(['get', 'cm', 'kept', '-n', 'default', '-o', 'json'])) as { metadata: { uid: string; resourceVersion: string } };
       first.child.kill('SIGTERM');
