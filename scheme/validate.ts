@@ -111,6 +111,10 @@ function walk(w: Walk, raw: SchemaNode, value: unknown, path: string, depth: num
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   const object = value as Record<string, unknown>;
+  for (const key of schema.required ?? []) {
+    // metadata is the server's to fill in; every other required field is the client's.
+    if (object[key] === undefined && key !== 'metadata') w.causes.push({ type: 'FieldValueRequired', field: path ? `${path}.${key}` : key, message: 'Required value' });
+  }
   if (schema.properties) {
     for (const [key, child] of Object.entries(object)) {
       const sub = schema.properties[key];

@@ -20,8 +20,14 @@ export class ProtoWriter {
     this.parts.push(Buffer.from(bytes));
   }
 
+  /** A singular string: proto3 leaves an empty one out. */
   string(field: number, value: string | undefined): this {
     if (value === undefined || value === '') return this;
+    return this.bytes(field, Buffer.from(value, 'utf8'));
+  }
+
+  /** One element of a repeated string field: even an empty one is an element. */
+  element(field: number, value: string): this {
     return this.bytes(field, Buffer.from(value, 'utf8'));
   }
 

@@ -27,6 +27,15 @@ const bindingColumns: readonly ColumnSpec[] = [
   { name: 'ServiceAccounts', type: 'string', priority: 1, description: 'Service accounts bound.', cell: (o) => subjectsOf(o, 'ServiceAccount') },
 ];
 
+/** kube's rbac/v1 defaulting: roleRef and User/Group subjects are in the RBAC group unless they say otherwise. */
+function defaultBinding(object: KubeObject): void {
+  const roleRef = object.roleRef as { apiGroup?: string } | undefined;
+  if (roleRef && !roleRef.apiGroup) roleRef.apiGroup = 'rbac.authorization.k8s.io';
+  for (const subject of (object.subjects as (Subject & { apiGroup?: string })[] | undefined) ?? []) {
+    if (subject.apiGroup === undefined && (subject.kind === 'User' || subject.kind === 'Group')) subject.apiGroup = 'rbac.authorization.k8s.io';
+  }
+}
+
 const rbacKind = {
   group: 'rbac.authorization.k8s.io',
   version: 'v1',
@@ -66,6 +75,7 @@ export const roleBinding: KindDescription = {
   namespaced: true,
   definition: 'io.k8s.api.rbac.v1.RoleBinding',
   columns: bindingColumns,
+  defaults: defaultBinding,
 };
 
 export const clusterRoleBinding: KindDescription = {
@@ -76,4 +86,5 @@ export const clusterRoleBinding: KindDescription = {
   namespaced: false,
   definition: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
   columns: bindingColumns,
+  defaults: defaultBinding,
 };
