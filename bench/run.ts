@@ -13,6 +13,12 @@ import { parse as parseYaml } from 'yaml';
 import Database from 'better-sqlite3';
 import { createActor, setup } from 'xstate';
 import { median, spawnUntil, stop, wrk, type WrkResult } from './measure.js';
+import { watchFanOut } from './watch-fanout.js';
+import { seedConfigMaps } from './seed.js';
+
+// fetch() cannot be handed a CA; the bench talks only to its own loopback servers.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+process.removeAllListeners('warning');
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 3;
@@ -93,15 +99,61 @@ async function httpScenarios(): Promise<void> {
     const rawSingle = rawSqliteInserts(1, JSON.stringify(create));
     rows.push({ scenario: 'CREATE ConfigMap (unique names, acked after durable commit), creates/s', ours: fmt(creates.rps), baseline: `${fmt(raw)} rows/s (better-sqlite3, 100 rows/txn, WAL, synchronous=FULL)`, ratio: `${fmt(creates.rps / raw, 2)}×` });
     rows.push({ scenario: 'CREATE vs raw SQLite at one row per transaction', ours: fmt(creates.rps), baseline: `${fmt(rawSingle)} rows/s (1 row/txn)`, ratio: `${fmt(creates.rps / rawSingle, 2)}×` });
+
+    await fetchJson(`${base}/api/v1/namespaces`, token, 'POST', { metadata: { name: 'fanout' } });
+    const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    const single = await watchFanOut(base, token, ca, 1);
+    for (const watchers of [1, 100, 1000]) {
+      const fan = watchers === 1 ? single : await watchFanOut(base, token, ca, watchers);
+      rows.push({ scenario: `watch fan-out, ${watchers} watcher${watchers > 1 ? 's' : ''}: create to arrival at every watcher, p50 / p99`, ours: `${fmt(fan.p50ms, 2)} / ${fmt(fan.p99ms, 2)} ms`, baseline: `${fmt(single.p50ms, 2)} / ${fmt(single.p99ms, 2)} ms (1 watcher)`, ratio: `${fmt(fan.p99ms / single.p99ms, 1)}× (p99)` });
+    }
   } finally {
     await stop(server.child);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+function rssKiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+/** Memory per stored object, and LIST of 500 of 10,000 as JSON and as a Table. */
+async function largeStateScenarios(): Promise<void> {
+  const rss: Record<number, { kib: number; bytes: number }> = {};
+  for (const count of [10_000, 100_000]) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-state-'));
+    const { bytes } = seedConfigMaps(dir, 'default', count);
+    const server = await spawnUntil([BIN, '--secure-port=0', `--data-dir=${dir}`], /export KUBECONFIG=(.+)\n/, SERVER_CPU, { KUBEACTOR_LOG_LEVEL: 'warn' });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      rss[count] = { kib: rssKiB(server.child.pid!), bytes };
+      if (count === 10_000) {
+        const { server: base, token } = credentialsOf(server.match[1]!);
+        const auth = `Authorization: Bearer ${token}`;
+        const url = `${base}/api/v1/namespaces/default/configmaps?limit=500`;
+        for (const [label, accept] of [['plain JSON', 'application/json'], ['Table', 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json']] as const) {
+          const body = await (await fetch(url, { headers: { authorization: `Bearer ${token}`, accept } })).text();
+          const bodyFile = join(dir, 'list.json');
+          writeFileSync(bodyFile, body);
+          const ours = await medianWrk(url, { seconds: SECONDS, connections: 16, headers: [auth, `Accept: ${accept}`], cpu: LOAD_CPU });
+          const bare = await spawnUntil([BARE, join(dir, 'serving.crt'), join(dir, 'serving.key'), bodyFile], /port=(\d+)/, SERVER_CPU);
+          const baseline = await medianWrk(`https://127.0.0.1:${bare.match[1]}/list`, { seconds: SECONDS, connections: 16, headers: [auth], cpu: LOAD_CPU });
+          await stop(bare.child);
+          rows.push({ scenario: `LIST 500 of 10,000 ConfigMaps as ${label} (${fmt(body.length / 1024)} KiB), requests/s`, ours: fmt(ours.rps), baseline: `${fmt(baseline.rps)} (bare uWS, same bytes)`, ratio: `${fmt(ours.rps / baseline.rps, 2)}×` });
+        }
+      }
+    } finally {
+      await stop(server.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const perObject = ((rss[100_000]!.kib - rss[10_000]!.kib) * 1024) / 90_000;
+  const serialized = rss[100_000]!.bytes / 100_000;
+  rows.push({ scenario: 'RSS with 10,000 / 100,000 ConfigMaps stored', ours: `${fmt(rss[10_000]!.kib / 1024)} / ${fmt(rss[100_000]!.kib / 1024)} MiB`, baseline: `${fmt(rss[10_000]!.bytes / 1048576, 1)} / ${fmt(rss[100_000]!.bytes / 1048576, 1)} MiB serialized`, ratio: '—' });
+  rows.push({ scenario: 'memory per cached object (RSS growth from 10k to 100k objects)', ours: `${fmt(perObject)} B`, baseline: `${fmt(serialized)} B serialized`, ratio: `${fmt(perObject / serialized, 2)}×` });
+}
+
 async function fetchJson(url: string, token: string, method: string, body: unknown): Promise<unknown> {
-  // The bench talks to its own server on loopback with a self-signed CA.
-  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return response.json();
 }
@@ -160,6 +212,7 @@ async function main(): Promise<void> {
   actorHops();
   await startToReady();
   await httpScenarios();
+  await largeStateScenarios();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;
   const table = ['| scenario | kubeactor | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`)].join('\n');
   const report = `# Benchmark results\n\nMachine: ${machine}. Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; medians of ${RUNS} runs of ${SECONDS} s. Server pinned to core ${SERVER_CPU}, wrk to core ${LOAD_CPU}.\n\n${table}\n`;

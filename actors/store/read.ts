@@ -51,22 +51,20 @@ export function handleList(state: StoreState, request: ApiRequest, info: Resourc
   }
   const items: Entry[] = [];
   let more = false;
-  let remaining = 0;
-  const countRemaining = !options.labels && !options.fields;
   for (const entry of state.cache.range(info.namespace, afterKey)) {
     if (!matches(options, entry)) continue;
     if (options.limit > 0 && items.length >= options.limit) {
       more = true;
-      if (!countRemaining) break;
-      remaining++;
-      continue;
+      break;
     }
     items.push(entry);
   }
   const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(revision) };
   if (more) {
-    metadata.continue = encodeContinue(revision, items[items.length - 1]!.key);
-    if (countRemaining) metadata.remainingItemCount = remaining;
+    const lastKey = items[items.length - 1]!.key;
+    metadata.continue = encodeContinue(revision, lastKey);
+    // kube counts what is left only when no selector could exclude some of it.
+    if (!options.labels && !options.fields) metadata.remainingItemCount = state.cache.countAfter(info.namespace, lastKey);
   }
   const shape = request.shape;
   if (shape.as === 'object') {

@@ -78,6 +78,16 @@ export class ResourceCache {
     }
   }
 
+  /** How many keys lie after `afterKey` within `namespace` (all namespaces when empty), by binary search. */
+  countAfter(namespace: string, afterKey: string): number {
+    const prefix = namespace ? `${namespace}/` : '';
+    let start = afterKey ? this.indexOf(afterKey) : this.indexOf(prefix);
+    if (afterKey && this.keys[start] === afterKey) start++;
+    // '\uffff' sorts after every character a name or namespace can hold.
+    const end = prefix ? this.indexOf(`${namespace}/\uffff`) : this.keys.length;
+    return Math.max(0, end - start);
+  }
+
   /** History events with a revision greater than `after`; undefined when that history is no longer in memory. */
   eventsAfter(after: number): HistoryEvent[] | undefined {
     if (after < this.historyFrom) return undefined;

@@ -1,0 +1,68 @@
+// Watch fan-out: N watchers on one namespace; each create's ADDED event is
+// timed from just before its POST to its arrival at every watcher.
+
+import { request, Agent } from 'node:https';
+import { median } from './measure.js';
+
+export interface FanOut {
+  p50ms: number;
+  p99ms: number;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+export async function watchFanOut(base: string, token: string, ca: string, watchers: number, events = 20): Promise<FanOut> {
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity, ca });
+  const namespace = 'fanout';
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const streams: { destroy(): void }[] = [];
+  let opened = 0;
+  await new Promise<void>((resolve, reject) => {
+    for (let i = 0; i < watchers; i++) {
+      const req = request(`${base}/api/v1/namespaces/${namespace}/configmaps?watch=true&resourceVersion=0`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl);
+            buffer = buffer.slice(nl + 1);
+            if (!line.trim()) continue;
+            const name = /"name":"(fan-[^"]+)"/.exec(line)?.[1];
+            const started = name ? sentAt.get(name) : undefined;
+            if (started !== undefined && line.startsWith('{"type":"ADDED"')) latencies.push(performance.now() - started);
+          }
+        });
+        if (++opened === watchers) resolve();
+      });
+      req.on('error', reject);
+      req.end();
+      streams.push(req);
+    }
+  });
+  const run = Date.now();
+  for (let e = 0; e < events; e++) {
+    const name = `fan-${run}-${e}`;
+    sentAt.set(name, performance.now());
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${base}/api/v1/namespaces/${namespace}/configmaps`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ metadata: { name } }));
+    });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const deadline = Date.now() + 10_000;
+  while (latencies.length < events * watchers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const s of streams) s.destroy();
+  agent.destroy();
+  if (latencies.length < events * watchers) throw new Error(`only ${latencies.length} of ${events * watchers} watch events arrived`);
+  return { p50ms: median(latencies), p99ms: percentile(latencies, 99) };
+}
