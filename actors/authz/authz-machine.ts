@@ -60,7 +60,7 @@ function rbacIndexOf(context: AuthzContext): RbacIndex {
     clusterRoles: [...context.policy.clusterroles.values()],
     roleBindings: [...context.policy.rolebindings.values()],
     clusterRoleBindings: [...context.policy.clusterrolebindings.values()],
-  } as Parameters<typeof buildRbacIndex>[0]);
+  });
   return context.index;
 }
 
@@ -69,13 +69,14 @@ export function authorizerOf(context: AuthzContext): (user: UserInfo, attributes
 }
 
 function authorize(context: AuthzContext, request: ApiRequest): void {
-  const user = impersonate(request, authorizerOf(context));
+  const authorizer = authorizerOf(context);
+  const user = impersonate(request, authorizer);
   if ('status' in user) {
     request.replyTo.send(statusResponse(request.id, user.status));
     return;
   }
   request.user = user.user;
-  const decision = authorizerOf(context)(user.user, attributesOf(request.info));
+  const decision = authorizer(user.user, attributesOf(request.info));
   if (!decision.allowed) {
     request.replyTo.send(statusResponse(request.id, failure('Forbidden', decision.reason, forbiddenDetails(request))));
     return;

@@ -2,6 +2,8 @@
 // temporary data directory.
 
 import { rmSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { credentialsOf, type Credentials } from './http.js';
 import { tempDir } from './temp.js';
 import { startServer, type RunningServer, type StartOptions } from '../../harness/start-server.js';
 
@@ -22,4 +24,17 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** One server for a whole describe block: started before its first test, disposed after its last. */
+export function suiteServer(options: StartOptions = {}): { server: TestServer; creds: Credentials } {
+  const suite = {} as { server: TestServer; creds: Credentials };
+  before(async () => {
+    suite.server = await startTestServer(options);
+    suite.creds = credentialsOf(suite.server.kubeconfigPath);
+  });
+  after(async () => {
+    await suite.server.dispose();
+  });
+  return suite;
 }
