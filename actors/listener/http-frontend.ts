@@ -8,7 +8,7 @@ import type { ApiRequest, ReplyTo } from '../../protocol/messages/request.js';
 import type { HttpResponse, StreamChunk, StreamOpen, StreamCancelled } from '../../protocol/messages/http.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import {
-  entityTooLarge, failure, timeout, tooManyRequests, unsupportedMediaType, type Status,
+  entityTooLarge, failure, internalError, timeout, tooManyRequests, unsupportedMediaType, type Status,
 } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Uws } from './uws.js';
@@ -71,9 +71,18 @@ export class HttpFrontend {
     private readonly forward: (request: ApiRequest) => void,
     private readonly admission: () => Admission,
     private readonly onIdle: () => void,
+    private readonly onError: (error: unknown) => void,
   ) {
     this.app = uws.SSLApp({ key_file_name: options.keyFile, cert_file_name: options.certFile });
-    this.app.any('/*', (res, req) => this.accept(res, req));
+    this.app.any('/*', (res, req) => {
+      // kube's panic recovery, outermost: nothing a request does may take the process down.
+      try {
+        this.accept(res, req);
+      } catch (e) {
+        this.onError(e);
+        res.cork(() => res.writeStatus(statusLine(500)).writeHeader('content-type', 'application/json').end(JSON.stringify(internalError(e instanceof Error ? e.message : String(e))), true));
+      }
+    });
   }
 
   listen(done: (port: number | undefined) => void): void {

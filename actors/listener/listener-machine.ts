@@ -116,6 +116,10 @@ export const listenerMachine = setup({
       },
       admission,
       () => self.send({ type: 'idle' }),
+      (error) => {
+        counters.errors++;
+        input.logger.error('request failed before it became a message', error);
+      },
     );
     return { frontend, counters, logger: input.logger, supervisor: input.supervisor, sendRetryAfter: false, port: 0 };
   },
