@@ -40,7 +40,8 @@ interface OpenRequest {
   mutating: boolean;
   streaming: boolean;
   closeConnection: boolean;
-  timer: unknown;
+  /** When a non-long-running request times out (ms since the epoch); 0 for streams. */
+  deadline: number;
   owner: { send(message: StreamCancelled): void } | undefined;
   backlog: number;
   /** Counted against the in-flight limits (and so in the drain). */
@@ -51,6 +52,8 @@ const KEPT_HEADERS = new Set([
   'authorization', 'accept', 'content-type', 'content-length', 'if-none-match', 'user-agent',
   'impersonate-user', 'impersonate-group', 'impersonate-uid',
 ]);
+
+const DEADLINE_SWEEP_MS = 1000;
 
 /** Paths served during shutdown even with send-retry-after, as kube exempts them. */
 const HEALTH_PATHS = /^\/(healthz|livez|readyz|metrics)(\/|$)/;
@@ -85,10 +88,27 @@ export class HttpFrontend {
     });
   }
 
+  /**
+   * kube's timeout filter. One sweep a second instead of a timer per request:
+   * a timer costs more on the hot path than a second of slack costs a timeout.
+   */
+  private sweepTimer: unknown;
+
+  private sweepDeadlines(): void {
+    const now = this.clock.now();
+    for (const open of this.open.values()) {
+      if (open.deadline > 0 && open.deadline <= now) {
+        this.reject(open, timeout('request did not complete within requested timeout - context deadline exceeded'));
+      }
+    }
+    this.sweepTimer = this.clock.setTimeout(() => this.sweepDeadlines(), DEADLINE_SWEEP_MS);
+  }
+
   listen(done: (port: number | undefined) => void): void {
     this.app.listen(this.options.host, this.options.port, (socket) => {
       if (!socket) return done(undefined);
       this.listenSocket = socket;
+      this.sweepTimer = this.clock.setTimeout(() => this.sweepDeadlines(), DEADLINE_SWEEP_MS);
       done(this.uws.us_socket_local_port(socket));
     });
   }
@@ -96,6 +116,12 @@ export class HttpFrontend {
   stopListening(): void {
     if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
+  }
+
+  /** Stops listening and timing requests: nothing of the frontend keeps the process alive after. */
+  close(): void {
+    this.stopListening();
+    this.clock.clearTimeout(this.sweepTimer);
   }
 
   get nonLongRunningInFlight(): number {
@@ -119,7 +145,7 @@ export class HttpFrontend {
     const info = requestInfoOf(method, path, query);
     const open: OpenRequest = {
       id: this.nextId++, res, aborted: false, longRunning: isLongRunning(info), mutating: isMutating(info),
-      streaming: false, closeConnection: false, timer: undefined, owner: undefined, backlog: 0, counted: false,
+      streaming: false, closeConnection: false, deadline: 0, owner: undefined, backlog: 0, counted: false,
     };
     this.open.set(open.id, open);
     res.onAborted(() => {
@@ -141,9 +167,7 @@ export class HttpFrontend {
       if (mutating) this.inFlight.mutating++;
       else this.inFlight.readOnly++;
       open.counted = true;
-      open.timer = this.clock.setTimeout(() => {
-        this.reject(open, timeout('request did not complete within requested timeout - context deadline exceeded'));
-      }, this.options.requestTimeoutMs);
+      open.deadline = this.clock.now() + this.options.requestTimeoutMs;
     }
     const shape = responseShapeOf(headers.accept, query.includeObject);
     if (!shape && info.isResourceRequest) {
@@ -151,7 +175,7 @@ export class HttpFrontend {
     }
     const request: ApiRequest = {
       id: open.id, method, info, query, headers, shape: shape ?? { as: 'object' },
-      deadline: this.clock.now() + this.options.requestTimeoutMs, replyTo: this.replyTo,
+      deadline: open.deadline, replyTo: this.replyTo,
     };
     if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') {
       this.forward(request);
@@ -268,7 +292,6 @@ export class HttpFrontend {
 
   private finish(open: OpenRequest): void {
     if (!this.open.delete(open.id)) return;
-    if (open.timer !== undefined) this.clock.clearTimeout(open.timer);
     if (open.counted) {
       if (open.mutating) this.inFlight.mutating--;
       else this.inFlight.readOnly--;

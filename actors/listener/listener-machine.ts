@@ -90,7 +90,7 @@ export const listenerMachine = setup({
     },
     close: ({ context }) => {
       context.frontend.closeStreams('shutdown');
-      context.frontend.stopListening();
+      context.frontend.close();
     },
   },
   guards: {
