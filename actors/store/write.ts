@@ -111,6 +111,11 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
   commitChange(state, key, 'ADDED', object, acknowledge(state, request, 201, headers));
 }
 
+/** An object's encoding without its resourceVersion, to tell a no-op write. */
+function sansVersion(object: KubeObject): string {
+  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
+}
+
 /** The shared tail of UPDATE and PATCH: preconditions, strategy, validation, commit. */
 function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, current: Entry): void {
   const old = parseObject(current);
@@ -135,7 +140,7 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
     commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, headers));
     return;
   }
-  if (JSON.stringify(object) === JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: meta.resourceVersion ?? old.metadata.resourceVersion } })) {
+  if (sansVersion(object) === sansVersion(old)) {
     // kube does not write a no-op update: the resourceVersion stays the same.
     return respondEntry(state, request, 200, current, headers);
   }

@@ -91,6 +91,14 @@ describe('the store actor', () => {
     assert.equal(json(stale).message, 'Operation cannot be fulfilled on configmaps "a": the object has been modified; please apply your changes to the latest version and try again');
   });
 
+  it('does not write an update that changes nothing: the resourceVersion stays', async () => {
+    const current = json(await ask(store, 'get', 'ns1', 'a'));
+    const { resourceVersion: _, ...metadata } = current.metadata;
+    const same = await ask(store, 'update', 'ns1', 'a', { ...current, metadata });
+    assert.equal(same.status, 200);
+    assert.equal(json(same).metadata.resourceVersion, current.metadata.resourceVersion);
+  });
+
   it('rejects an invalid name with 422 Invalid and a cause', async () => {
     const reply = await ask(store, 'create', 'ns1', '', cm('Not_Valid'));
     assert.equal(reply.status, 422);
