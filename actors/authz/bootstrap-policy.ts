@@ -1,86 +1,170 @@
-// The RBAC objects every cluster starts with (kube's bootstrap policy),
-// written as data. Each carries kube's bootstrapping label and autoupdate
-// annotation.
+// The RBAC objects every cluster starts with: the part of kube's bootstrap
+// policy a lone API server needs. Lists are sorted, as kube's rule builder
+// leaves them, so the objects read the same as a real cluster's.
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import type { PolicyRule } from './rbac.js';
+import { aggregateClusterRoles, type PolicyRule } from './rbac.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
+const API_VERSION = `${RBAC}/v1`;
+
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+const READ_WRITE = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-const meta = (name: string, labels: Record<string, string> = {}): KubeObject['metadata'] => ({
-  name,
-  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', ...labels },
-  annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
-});
+const BOOTSTRAPPING_LABEL = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+const AUTOUPDATE_ANNOTATION = { 'rbac.authorization.kubernetes.io/autoupdate': 'true' };
 
-function clusterRole(name: string, rules: PolicyRule[], extra: Partial<KubeObject> = {}, labels: Record<string, string> = {}): KubeObject {
-  return { apiVersion: `${RBAC}/v1`, kind: 'ClusterRole', metadata: meta(name, labels), rules, ...extra };
+type AggregateTarget = 'admin' | 'edit' | 'view';
+const aggregateTo = (role: AggregateTarget): Record<string, string> => ({ [`${RBAC}/aggregate-to-${role}`]: 'true' });
+
+function metadata(name: string, labels: Record<string, string> = {}): KubeObject['metadata'] {
+  return { name, labels: { ...BOOTSTRAPPING_LABEL, ...labels }, annotations: { ...AUTOUPDATE_ANNOTATION } };
 }
 
-function clusterRoleBinding(name: string, role: string, groups: string[]): KubeObject {
-  return {
-    apiVersion: `${RBAC}/v1`,
+const rule = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({ apiGroups, resources, verbs });
+const urls = (verbs: string[], nonResourceURLs: string[]): PolicyRule => ({ nonResourceURLs, verbs });
+
+interface ClusterRoleSpec {
+  name: string;
+  rules: PolicyRule[];
+  labels?: Record<string, string>;
+  aggregatesFrom?: AggregateTarget;
+}
+
+const CLUSTER_ROLES: readonly ClusterRoleSpec[] = [
+  {
+    name: 'cluster-admin',
+    rules: [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])],
+  },
+  {
+    // Just enough to negotiate API versions.
+    name: 'system:discovery',
+    rules: [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])],
+  },
+  {
+    // Lets any signed-in user learn about themselves.
+    name: 'system:basic-user',
+    rules: [
+      rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+      rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
+    ],
+  },
+  {
+    // What even anonymous callers may read: health and version.
+    name: 'system:public-info-viewer',
+    rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])],
+  },
+  {
+    name: 'system:aggregate-to-admin',
+    labels: aggregateTo('admin'),
+    rules: [
+      rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']),
+      rule(READ_WRITE, [RBAC], ['rolebindings', 'roles']),
+    ],
+  },
+  {
+    // Everything a namespace's users do, but not its quota, limits or /status.
+    name: 'system:aggregate-to-edit',
+    labels: aggregateTo('edit'),
+    rules: [
+      rule(READ, [''], ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy']),
+      rule(['impersonate'], [''], ['serviceaccounts']),
+      rule(WRITE, [''], ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy']),
+      rule(['create'], [''], ['pods/eviction']),
+      rule(WRITE, [''], [
+        'configmaps', 'events', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale',
+        'secrets', 'serviceaccounts', 'services', 'services/proxy',
+      ]),
+      rule(['create'], [''], ['serviceaccounts/token']),
+      rule(WRITE, ['apps'], [
+        'daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'replicasets', 'replicasets/scale',
+        'statefulsets', 'statefulsets/scale',
+      ]),
+      rule(WRITE, ['autoscaling'], ['horizontalpodautoscalers']),
+      rule(WRITE, ['batch'], ['cronjobs', 'jobs']),
+      rule(WRITE, ['extensions'], [
+        'daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'ingresses', 'networkpolicies',
+        'replicasets', 'replicasets/scale', 'replicationcontrollers/scale',
+      ]),
+      rule(WRITE, ['policy'], ['poddisruptionbudgets']),
+      rule(WRITE, ['networking.k8s.io'], ['ingresses', 'networkpolicies']),
+      rule(READ_WRITE, ['coordination.k8s.io'], ['leases']),
+    ],
+  },
+  {
+    // Read-only, and only what cannot be used to escalate: no secrets.
+    name: 'system:aggregate-to-view',
+    labels: aggregateTo('view'),
+    rules: [
+      rule(READ, [''], [
+        'configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods',
+        'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status',
+      ]),
+      rule(READ, [''], [
+        'bindings', 'events', 'limitranges', 'namespaces/status', 'pods/log', 'pods/status',
+        'replicationcontrollers/status', 'resourcequotas', 'resourcequotas/status',
+      ]),
+      // Reading namespaces through a RoleBinding shows which namespaces one may use.
+      rule(READ, [''], ['namespaces']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+      rule(READ, ['apps'], [
+        'controllerrevisions', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status',
+        'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status',
+      ]),
+      rule(READ, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+      rule(READ, ['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']),
+      rule(READ, ['extensions'], [
+        'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses',
+        'ingresses/status', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicasets/status',
+        'replicationcontrollers/scale',
+      ]),
+      rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+      rule(READ, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
+    ],
+  },
+  // The user-facing roles are unions of the roles labelled for them; admin
+  // takes in edit, and edit takes in view, through the same labels.
+  { name: 'admin', rules: [], aggregatesFrom: 'admin' },
+  { name: 'edit', rules: [], labels: aggregateTo('admin'), aggregatesFrom: 'edit' },
+  { name: 'view', rules: [], labels: aggregateTo('edit'), aggregatesFrom: 'view' },
+];
+
+const CLUSTER_ROLE_BINDINGS: readonly { name: string; groups: readonly string[] }[] = [
+  { name: 'cluster-admin', groups: ['system:masters'] },
+  { name: 'system:basic-user', groups: ['system:authenticated'] },
+  { name: 'system:discovery', groups: ['system:authenticated'] },
+  { name: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
+];
+
+function clusterRoleObject(spec: ClusterRoleSpec): KubeObject {
+  const object: KubeObject = { apiVersion: API_VERSION, kind: 'ClusterRole', metadata: metadata(spec.name, spec.labels), rules: spec.rules };
+  if (spec.aggregatesFrom) object.aggregationRule = { clusterRoleSelectors: [{ matchLabels: aggregateTo(spec.aggregatesFrom) }] };
+  return object;
+}
+
+/** The bootstrap ClusterRoles, aggregated roles already filled; fresh copies on each call. */
+export function bootstrapClusterRoles(): KubeObject[] {
+  const roles = CLUSTER_ROLES.map(clusterRoleObject);
+  // Filled as kube's aggregation controller would fill them, so they read
+  // right before anything has run.
+  const effective = aggregateClusterRoles(roles);
+  const filled = roles.map((role) => (role.aggregationRule ? { ...role, rules: effective.get(role.metadata.name!) ?? [] } : role));
+  // Rules share the verb lists above; callers get their own copies to change.
+  return structuredClone(filled);
+}
+
+export function bootstrapClusterRoleBindings(): KubeObject[] {
+  return CLUSTER_ROLE_BINDINGS.map(({ name, groups }) => ({
+    apiVersion: API_VERSION,
     kind: 'ClusterRoleBinding',
-    metadata: meta(name),
-    roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: role },
-    subjects: groups.map((g) => ({ apiGroup: RBAC, kind: 'Group', name: g })),
-  };
+    metadata: metadata(name),
+    roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name },
+    subjects: groups.map((group) => ({ apiGroup: RBAC, kind: 'Group', name: group })),
+  }));
 }
 
-const aggregatedTo = (role: string): Record<string, string> => ({ [`rbac.authorization.k8s.io/aggregate-to-${role}`]: 'true' });
-
-/** The namespaced workloads and config that view, edit and admin cover. */
-const VIEWABLE: PolicyRule[] = [
-  { apiGroups: [''], resources: ['configmaps', 'endpoints', 'persistentvolumeclaims', 'pods', 'replicationcontrollers', 'serviceaccounts', 'services', 'events', 'limitranges', 'resourcequotas', 'namespaces', 'pods/log', 'pods/status'], verbs: READ },
-  { apiGroups: ['apps'], resources: ['deployments', 'daemonsets', 'replicasets', 'statefulsets', 'deployments/scale', 'statefulsets/scale', 'replicasets/scale'], verbs: READ },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: READ },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: READ },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: READ },
-];
-
-const EDITABLE: PolicyRule[] = [
-  { apiGroups: [''], resources: ['configmaps', 'endpoints', 'persistentvolumeclaims', 'pods', 'replicationcontrollers', 'serviceaccounts', 'services', 'secrets', 'pods/exec', 'pods/attach', 'pods/portforward'], verbs: WRITE },
-  { apiGroups: [''], resources: ['secrets'], verbs: READ },
-  { apiGroups: ['apps'], resources: ['deployments', 'daemonsets', 'replicasets', 'statefulsets', 'deployments/scale', 'statefulsets/scale', 'replicasets/scale'], verbs: WRITE },
-  { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: WRITE },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: WRITE },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: WRITE },
-  { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
-];
-
-const ADMINISTRABLE: PolicyRule[] = [
-  { apiGroups: [RBAC], resources: ['roles', 'rolebindings'], verbs: [...READ, ...WRITE] },
-  { apiGroups: ['authorization.k8s.io'], resources: ['localsubjectaccessreviews'], verbs: ['create'] },
-];
-
+/** Every bootstrap object, roles before the bindings that refer to them. */
 export function bootstrapPolicy(): KubeObject[] {
-  return [
-    clusterRole('cluster-admin', [
-      { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
-      { nonResourceURLs: ['*'], verbs: ['*'] },
-    ]),
-    clusterRole('system:discovery', [
-      { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] },
-    ]),
-    clusterRole('system:basic-user', [
-      { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
-      { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
-    ]),
-    clusterRole('system:public-info-viewer', [
-      { nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
-    ]),
-    clusterRole('system:aggregate-to-view', VIEWABLE, {}, aggregatedTo('view')),
-    clusterRole('system:aggregate-to-edit', EDITABLE, {}, aggregatedTo('edit')),
-    clusterRole('system:aggregate-to-admin', ADMINISTRABLE, {}, aggregatedTo('admin')),
-    // Aggregated roles: their rules are the union of the roles their selectors pick.
-    clusterRole('view', VIEWABLE, { aggregationRule: { clusterRoleSelectors: [{ matchLabels: aggregatedTo('view') }] } }, aggregatedTo('edit')),
-    clusterRole('edit', [...VIEWABLE, ...EDITABLE], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: aggregatedTo('edit') }] } }, aggregatedTo('admin')),
-    clusterRole('admin', [...VIEWABLE, ...EDITABLE, ...ADMINISTRABLE], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: aggregatedTo('admin') }] } }),
-    clusterRoleBinding('cluster-admin', 'cluster-admin', ['system:masters']),
-    clusterRoleBinding('system:discovery', 'system:discovery', ['system:authenticated']),
-    clusterRoleBinding('system:basic-user', 'system:basic-user', ['system:authenticated']),
-    clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', ['system:authenticated', 'system:unauthenticated']),
-  ];
+  return [...bootstrapClusterRoles(), ...bootstrapClusterRoleBindings()];
 }

@@ -1,23 +1,15 @@
-// The data directory's credentials, as kube's MaybeDefaultWithSelfSignedCerts
-// does it: a self-signed CA, a serving certificate for loopback, an admin
-// bearer token and an admin kubeconfig. Made once; later starts reuse them.
+// The data directory's credentials, made the way kube-apiserver's
+// MaybeDefaultWithSelfSignedCerts makes them when none are given: a private
+// CA, a serving certificate it signs for the loopback names, an admin bearer
+// token and a kubeconfig that uses them. Made once; later starts only read
+// and check them with node:crypto, which costs milliseconds, because the
+// library that makes certificates takes hundreds of milliseconds to load.
 
-import { webcrypto, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { KeyObject, X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { UserInfo } from '../../protocol/kube/meta.js';
-
-/** @peculiar/x509 costs ~200 ms to load, so only a first start, which creates certificates, loads it. */
-async function loadX509(): Promise<typeof import('@peculiar/x509')> {
-  // It resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill loaded first.
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as never);
-  return x509;
-}
-
-export const ADMIN_USER: UserInfo = { username: 'kubeactor-admin', groups: ['system:masters', 'system:authenticated'] };
 
 export interface Credentials {
   caCertPath: string;
@@ -28,76 +20,267 @@ export interface Credentials {
   caPem: string;
 }
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+export interface CredentialOptions {
+  bindAddress: string;
+  securePort: number;
+  /** Further DNS names or IPs the serving certificate must cover. */
+  extraSans?: string[];
+}
+
+/** The identity the generated admin token authenticates as. */
+export const ADMIN_USER: UserInfo = { username: 'kubeactor-admin', groups: ['system:masters', 'system:authenticated'] };
+
+/** A fresh copy of ADMIN_USER, for holders that may change it. */
+export function adminUser(): UserInfo {
+  return { username: ADMIN_USER.username, groups: [...ADMIN_USER.groups] };
+}
+
+export const CA_NAME = 'kubeactor-ca';
+export const SERVER_NAME = 'kubeactor';
+export const DEFAULT_DNS_NAMES: readonly string[] = [
+  'localhost',
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+];
+export const DEFAULT_IPS: readonly string[] = ['127.0.0.1', '::1'];
+
 const DAY = 24 * 60 * 60 * 1000;
+const CA_LIFETIME = 3650 * DAY;
+const SERVING_LIFETIME = 365 * DAY;
+/** Renewed this long before expiry, so a restart never serves a certificate about to lapse. */
+const RENEW_BEFORE = 30 * DAY;
+/** Backdated, as kube does, for clients whose clocks lag the one that signed. */
+const BACKDATE = 60 * 60 * 1000;
 
+const EC_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const EC_SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
+
+interface Paths {
+  caCert: string;
+  caKey: string;
+  serverCert: string;
+  serverKey: string;
+  token: string;
+  kubeconfig: string;
+}
+
+function pathsIn(dataDir: string): Paths {
+  return {
+    caCert: join(dataDir, 'ca.crt'),
+    caKey: join(dataDir, 'ca.key'),
+    serverCert: join(dataDir, 'serving.crt'),
+    serverKey: join(dataDir, 'serving.key'),
+    token: join(dataDir, 'admin.token'),
+    kubeconfig: join(dataDir, 'admin.kubeconfig'),
+  };
+}
+
+// ---------------------------------------------------------------- files
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Readers never see a half-written file: the content lands under a temporary name first. */
 function writeAtomically(path: string, data: string, mode: number): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, data, { mode });
-  renameSync(temp, path);
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, data, { mode, flag: 'wx' });
+    renameSync(temp, path);
+  } catch (e) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Nothing was left behind.
+    }
+    throw e;
+  }
 }
 
-function pemOfKey(der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n');
-  return `-----BEGIN PRIVATE KEY-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END PRIVATE KEY-----\n`;
+// ---------------------------------------------------------------- names
+
+const isUnspecified = (address: string): boolean => address === '' || address === '0.0.0.0' || address === '::';
+
+/** One spelling per address, as certificates print them, so comparisons are exact. */
+function normalizeIp(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip;
+  }
 }
 
-async function createCertificates(bindAddress: string): Promise<{ caPem: string; certPem: string; keyPem: string }> {
-  const x509 = await loadX509();
-  const now = Date.now();
-  const caKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(8).toString('hex'),
-    name: 'CN=kubeactor-ca',
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 3650 * DAY),
-    keys: caKeys,
-    signingAlgorithm: ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
-  const serverKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const ips = new Set(['127.0.0.1', '::1']);
-  if (isIP(bindAddress) && bindAddress !== '0.0.0.0' && bindAddress !== '::') ips.add(bindAddress);
-  const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomBytes(8).toString('hex'),
-    subject: 'CN=kubeactor',
-    issuer: ca.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * DAY),
-    publicKey: serverKeys.publicKey,
-    signingKey: caKeys.privateKey,
-    signingAlgorithm: ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([...dns.map((value) => ({ type: 'dns' as const, value })), ...[...ips].map((value) => ({ type: 'ip' as const, value }))]),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
-  const keyPem = pemOfKey(await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey));
-  return { caPem: ca.toString('pem'), certPem: cert.toString('pem'), keyPem };
+/** The names and addresses the serving certificate must cover. */
+export function servingSans(bindAddress: string, extraSans: readonly string[] = []): { dns: string[]; ips: string[] } {
+  const dns = new Set(DEFAULT_DNS_NAMES);
+  const ips = new Set(DEFAULT_IPS.map(normalizeIp));
+  if (isIP(bindAddress) && !isUnspecified(bindAddress)) ips.add(normalizeIp(bindAddress));
+  for (const san of extraSans) {
+    if (san === '') continue;
+    if (isIP(san)) ips.add(normalizeIp(san));
+    else dns.add(san.toLowerCase());
+  }
+  return { dns: [...dns], ips: [...ips] };
 }
 
-function serverUrl(bindAddress: string, port: number): string {
-  const host = bindAddress === '' || bindAddress === '0.0.0.0' || bindAddress === 'localhost' ? '127.0.0.1' : bindAddress === '::' ? '::1' : bindAddress;
+/** The `server:` of the admin kubeconfig: loopback unless the server listens on one specific address. */
+export function serverUrl(bindAddress: string, port: number): string {
+  const host = isUnspecified(bindAddress) ? '127.0.0.1' : bindAddress;
   return `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
-function kubeconfig(server: string, caPem: string, token: string): string {
+// ---------------------------------------------------------------- checks
+
+function parseCert(pem: string | undefined): X509Certificate | undefined {
+  if (!pem) return undefined;
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseKey(pem: string | undefined): KeyObject | undefined {
+  if (!pem) return undefined;
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    return undefined;
+  }
+}
+
+const expiresSoon = (cert: X509Certificate, now: number): boolean => Date.parse(cert.validTo) - now < RENEW_BEFORE;
+
+/** `DNS:localhost, IP Address:127.0.0.1, ...` as node prints it, split into sets. */
+function sansOf(cert: X509Certificate): { dns: Set<string>; ips: Set<string> } {
+  const dns = new Set<string>();
+  const ips = new Set<string>();
+  for (const entry of (cert.subjectAltName ?? '').split(', ')) {
+    if (entry.startsWith('DNS:')) dns.add(entry.slice(4).toLowerCase());
+    else if (entry.startsWith('IP Address:')) ips.add(normalizeIp(entry.slice(11)));
+  }
+  return { dns, ips };
+}
+
+function usableCa(cert: X509Certificate | undefined, key: KeyObject | undefined, now: number): cert is X509Certificate {
+  return !!cert && !!key && cert.ca && cert.checkPrivateKey(key) && !expiresSoon(cert, now);
+}
+
+function usableServing(
+  cert: X509Certificate | undefined,
+  key: KeyObject | undefined,
+  ca: X509Certificate,
+  wanted: { dns: string[]; ips: string[] },
+  now: number,
+): boolean {
+  if (!cert || !key || !cert.checkPrivateKey(key) || expiresSoon(cert, now)) return false;
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+  const has = sansOf(cert);
+  return wanted.dns.every((d) => has.dns.has(d)) && wanted.ips.every((ip) => has.ips.has(ip));
+}
+
+// ---------------------------------------------------------------- generation
+
+type X509Module = typeof import('@peculiar/x509');
+let x509Module: Promise<X509Module> | undefined;
+
+/** Loaded only when a certificate must be made: it is slow to load and a warm start never needs it. */
+function loadX509(): Promise<X509Module> {
+  x509Module ??= (async () => {
+    // Its dependency-injection container needs the Reflect metadata polyfill in place first.
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as never);
+    return x509;
+  })();
+  return x509Module;
+}
+
+/** A positive serial: the top bit clear so DER needs no sign byte. */
+function serialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f;
+  return bytes.toString('hex');
+}
+
+function privateKeyPem(key: webcrypto.CryptoKey): string {
+  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+}
+
+interface Issued {
+  certPem: string;
+  keyPem: string;
+}
+
+async function createCa(now: number): Promise<Issued> {
+  const x509 = await loadX509();
+  const keys = await generateKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: `CN=${CA_NAME}`,
+    notBefore: new Date(now - BACKDATE),
+    notAfter: new Date(now + CA_LIFETIME),
+    keys,
+    signingAlgorithm: EC_SIGNING,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: privateKeyPem(keys.privateKey) };
+}
+
+async function createServing(ca: Issued, sans: { dns: string[]; ips: string[] }, now: number): Promise<Issued> {
+  const x509 = await loadX509();
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(ca.keyPem).export({ type: 'pkcs8', format: 'der' }), EC_KEY, false, ['sign']);
+  const keys = await generateKeys();
+  const names = [...sans.dns.map((value) => ({ type: 'dns' as const, value })), ...sans.ips.map((value) => ({ type: 'ip' as const, value }))];
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject: `CN=${SERVER_NAME}`,
+    issuer: caCert.subjectName,
+    notBefore: new Date(now - BACKDATE),
+    notAfter: new Date(now + SERVING_LIFETIME),
+    publicKey: keys.publicKey,
+    signingKey: caKey,
+    signingAlgorithm: EC_SIGNING,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      // An ECDSA key only signs; keyEncipherment would mean nothing.
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  return { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: privateKeyPem(keys.privateKey) };
+}
+
+// ---------------------------------------------------------------- kubeconfig
+
+export function adminKubeconfig(server: string, caPem: string, token: string): string {
   return [
     'apiVersion: v1',
     'kind: Config',
     'clusters:',
     '- name: kubeactor',
     '  cluster:',
-    `    server: ${server}`,
     `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
+    `    server: ${server}`,
     'users:',
     '- name: admin',
     '  user:',
@@ -108,30 +291,63 @@ function kubeconfig(server: string, caPem: string, token: string): string {
     '    cluster: kubeactor',
     '    user: admin',
     'current-context: kubeactor',
+    'preferences: {}',
     '',
   ].join('\n');
 }
 
-export async function ensureCredentials(dataDir: string, options: { bindAddress: string; securePort: number }): Promise<Credentials> {
-  const paths = {
-    caCertPath: join(dataDir, 'ca.crt'),
-    serverCertPath: join(dataDir, 'serving.crt'),
-    serverKeyPath: join(dataDir, 'serving.key'),
-    tokenPath: join(dataDir, 'admin.token'),
-    adminKubeconfigPath: join(dataDir, 'admin.kubeconfig'),
+// ---------------------------------------------------------------- entry
+
+/**
+ * Creates what is missing in `dataDir` and returns the paths and secrets to
+ * serve with. Existing files are kept while they are valid: the CA while it
+ * has its key and is not near expiry; the serving certificate while the CA
+ * signed it, it matches its key, covers every wanted name and is not near
+ * expiry. The kubeconfig is rewritten only when its content would change,
+ * as it does when the port or bind address does.
+ */
+export async function ensureCredentials(dataDir: string, options: CredentialOptions): Promise<Credentials> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const paths = pathsIn(dataDir);
+  const now = Date.now();
+  const wanted = servingSans(options.bindAddress, options.extraSans);
+
+  let ca: Issued | undefined;
+  {
+    const certPem = readIfPresent(paths.caCert);
+    const keyPem = readIfPresent(paths.caKey);
+    if (usableCa(parseCert(certPem), parseKey(keyPem), now)) ca = { certPem: certPem!, keyPem: keyPem! };
+  }
+  let renewServing = false;
+  if (!ca) {
+    ca = await createCa(now);
+    writeAtomically(paths.caKey, ca.keyPem, 0o600);
+    writeAtomically(paths.caCert, ca.certPem, 0o644);
+    renewServing = true;
+  }
+
+  const serving = parseCert(readIfPresent(paths.serverCert));
+  if (renewServing || !usableServing(serving, parseKey(readIfPresent(paths.serverKey)), new X509Certificate(ca.certPem), wanted, now)) {
+    const issued = await createServing(ca, wanted, now);
+    writeAtomically(paths.serverKey, issued.keyPem, 0o600);
+    writeAtomically(paths.serverCert, issued.certPem, 0o644);
+  }
+
+  let adminToken = readIfPresent(paths.token)?.trim();
+  if (!adminToken) {
+    adminToken = randomBytes(32).toString('base64url');
+    writeAtomically(paths.token, `${adminToken}\n`, 0o600);
+  }
+
+  const kubeconfig = adminKubeconfig(serverUrl(options.bindAddress, options.securePort), ca.certPem, adminToken);
+  if (readIfPresent(paths.kubeconfig) !== kubeconfig) writeAtomically(paths.kubeconfig, kubeconfig, 0o600);
+
+  return {
+    caCertPath: paths.caCert,
+    serverCertPath: paths.serverCert,
+    serverKeyPath: paths.serverKey,
+    adminToken,
+    adminKubeconfigPath: paths.kubeconfig,
+    caPem: ca.certPem,
   };
-  if (![paths.caCertPath, paths.serverCertPath, paths.serverKeyPath].every(existsSync)) {
-    const { caPem, certPem, keyPem } = await createCertificates(options.bindAddress);
-    writeAtomically(paths.serverKeyPath, keyPem, 0o600);
-    writeAtomically(paths.serverCertPath, certPem, 0o644);
-    writeAtomically(paths.caCertPath, caPem, 0o644);
-  }
-  if (!existsSync(paths.tokenPath)) writeAtomically(paths.tokenPath, `${randomBytes(32).toString('base64url')}\n`, 0o600);
-  const caPem = readFileSync(paths.caCertPath, 'utf8');
-  const adminToken = readFileSync(paths.tokenPath, 'utf8').trim();
-  const wanted = kubeconfig(serverUrl(options.bindAddress, options.securePort), caPem, adminToken);
-  if (!existsSync(paths.adminKubeconfigPath) || readFileSync(paths.adminKubeconfigPath, 'utf8') !== wanted) {
-    writeAtomically(paths.adminKubeconfigPath, wanted, 0o600);
-  }
-  return { caCertPath: paths.caCertPath, serverCertPath: paths.serverCertPath, serverKeyPath: paths.serverKeyPath, adminToken, adminKubeconfigPath: paths.adminKubeconfigPath, caPem };
 }
