@@ -18,10 +18,10 @@ import type { AdmitRequest, ApiRequest, AuthorizeRequest, HandleRequest, Router 
 import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { statusResponse } from '../../protocol/messages/http.js';
-import { failure, resourceNotFound, serviceUnavailable } from '../../protocol/kube/status.js';
+import { resourceNotFound, serviceUnavailable } from '../../protocol/kube/status.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
-import { buildRbacIndex, type Attributes, type RbacIndex } from './rbac.js';
+import { buildRbacIndex, forbiddenStatus, type Attributes, type RbacIndex } from './rbac.js';
 import { attributesOf } from './attributes.js';
 import { decide, type AuthorizationMode } from './decide.js';
 import { impersonate } from './impersonate.js';
@@ -76,9 +76,10 @@ function authorize(context: AuthzContext, request: ApiRequest): void {
     return;
   }
   request.user = user.user;
-  const decision = authorizer(user.user, attributesOf(request.info));
+  const attributes = attributesOf(request.info);
+  const decision = authorizer(user.user, attributes);
   if (!decision.allowed) {
-    request.replyTo.send(statusResponse(request.id, failure('Forbidden', decision.reason, forbiddenDetails(request))));
+    request.replyTo.send(statusResponse(request.id, forbiddenStatus(user.user, attributes, decision.reason)));
     return;
   }
   const route = context.router(request);
@@ -88,12 +89,6 @@ function authorize(context: AuthzContext, request: ApiRequest): void {
   }
   if (route.admit) context.admission.send({ type: 'admit', request, next: route.target });
   else route.target.send({ type: 'request', request });
-}
-
-function forbiddenDetails(request: ApiRequest): { name?: string; group?: string; kind?: string } {
-  const info = request.info;
-  if (!info.isResourceRequest) return {};
-  return { name: info.name, group: info.apiGroup, kind: info.resource };
 }
 
 export const authzMachine = setup({

@@ -4,7 +4,7 @@
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import { failure, type Status } from '../../protocol/kube/status.js';
-import type { Attributes } from './rbac.js';
+import { forbiddenStatus, type Attributes } from './rbac.js';
 
 type Authorizer = (user: UserInfo, attributes: Attributes) => { allowed: boolean };
 
@@ -24,11 +24,8 @@ export function impersonate(request: ApiRequest, authorizer: Authorizer): { user
   const uid = request.headers['impersonate-uid'];
   if (uid) checks.push(['uids', uid]);
   for (const [resource, name] of checks) {
-    if (!authorizer(user, attempt(resource, name)).allowed) {
-      return {
-        status: failure('Forbidden', `${resource} "${name}" is forbidden: User "${user.username}" cannot impersonate resource "${resource}" in API group "" at the cluster scope`, { name, kind: resource }),
-      };
-    }
+    const attributes = attempt(resource, name);
+    if (!authorizer(user, attributes).allowed) return { status: forbiddenStatus(user, attributes) };
   }
   const groups = asUser === 'system:anonymous' ? [...asGroups] : [...asGroups, 'system:authenticated'];
   const impersonated: UserInfo = { username: asUser, groups: [...new Set(groups)] };
