@@ -6,6 +6,7 @@
 
 import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
 import { failure, type Status } from '../../protocol/kube/status.js';
+import { labelSelectorFromMetav1, matchesLabels, type Metav1LabelSelector } from '../store/label-selector.js';
 
 export interface PolicyRule {
   verbs: string[];
@@ -150,41 +151,10 @@ function addBinding(map: Map<string, IndexedBinding[]>, binding: IndexedBinding)
   }
 }
 
-interface SelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: SelectorRequirement[];
-}
-
 /** metav1.LabelSelector semantics; undefined for a selector kube would reject. */
-function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean | undefined {
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (labels[key] !== value) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const value = Object.hasOwn(labels, e.key) ? labels[e.key] : undefined;
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (value === undefined || !values.includes(value)) return false;
-        break;
-      case 'NotIn':
-        if (value !== undefined && values.includes(value)) return false;
-        break;
-      case 'Exists':
-        if (value === undefined) return false;
-        break;
-      case 'DoesNotExist':
-        if (value !== undefined) return false;
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return true;
+function selectorMatches(selector: Metav1LabelSelector, labels: Readonly<Record<string, string>>): boolean | undefined {
+  const requirements = labelSelectorFromMetav1(selector);
+  return requirements ? matchesLabels(requirements, labels) : undefined;
 }
 
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean => {
@@ -232,7 +202,7 @@ export function aggregateClusterRoles(clusterRoles: readonly KubeObject[]): Map<
     inProgress.add(name);
     const rules: PolicyRule[] = [];
     let valid = true;
-    const selectors = Array.isArray(aggregation.clusterRoleSelectors) ? (aggregation.clusterRoleSelectors as LabelSelector[]) : [];
+    const selectors = Array.isArray(aggregation.clusterRoleSelectors) ? (aggregation.clusterRoleSelectors as Metav1LabelSelector[]) : [];
     for (const selector of selectors) {
       for (const other of sortedNames) {
         if (other === name) continue;

@@ -77,7 +77,8 @@ export function parseLabelSelector(text: string): LabelSelector | { error: strin
 
 export function matchesLabels(selector: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
   for (const r of selector) {
-    const value = labels?.[r.key];
+    // Own keys only: a label named `constructor` must not find Object's.
+    const value = labels && Object.hasOwn(labels, r.key) ? labels[r.key] : undefined;
     switch (r.op) {
       case 'in':
         if (value === undefined || !r.values.includes(value)) return false;
@@ -95,4 +96,23 @@ export function matchesLabels(selector: LabelSelector, labels: Readonly<Record<s
     }
   }
   return true;
+}
+
+/** metav1.LabelSelector, as RBAC aggregation rules and workload selectors carry it. */
+export interface Metav1LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+const OPERATORS: Record<string, Requirement['op']> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+
+/** The same requirements as the text grammar; undefined for an operator kube would reject. */
+export function labelSelectorFromMetav1(selector: Metav1LabelSelector): LabelSelector | undefined {
+  const requirements: LabelSelector = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => ({ key, op: 'in' as const, values: [value] }));
+  for (const e of selector.matchExpressions ?? []) {
+    const op = OPERATORS[e.operator];
+    if (!op) return undefined;
+    requirements.push(op === 'in' || op === 'notin' ? { key: e.key, op, values: e.values ?? [] } : { key: e.key, op });
+  }
+  return requirements;
 }
