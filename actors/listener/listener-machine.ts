@@ -13,10 +13,12 @@
 // --shutdown-send-retry-after, kept open answering 429), requests already
 // accepted run to completion, and `listener.drained` is sent once none are left.
 
-import { setup, type AnyActorRef } from 'xstate';
+import { setup } from 'xstate';
 import type { AuthenticateRequest } from '../../protocol/messages/request.js';
 import type { HttpReply } from '../../protocol/messages/http.js';
-import type { ActorCounters, ListenerClose, ListenerStopAccepting } from '../../protocol/messages/lifecycle.js';
+import type {
+  ActorCounters, ListenerClose, ListenerDrained, ListenerFailed, ListenerListening, ListenerStopAccepting,
+} from '../../protocol/messages/lifecycle.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { loadNativeUws } from './uws.js';
@@ -28,8 +30,11 @@ export interface ListenerInput {
   logger: Log;
   /** The first filter of the handler chain. */
   next: { send(message: AuthenticateRequest): void };
-  supervisor: AnyActorRef;
+  supervisor: Supervisor;
 }
+
+/** What the listener tells its supervisor. */
+type Supervisor = { send(message: ListenerListening | ListenerFailed | ListenerDrained): void };
 
 interface BoundEvent {
   type: 'bound';
@@ -45,7 +50,7 @@ interface ListenerContext {
   frontend: HttpFrontend;
   counters: ActorCounters;
   logger: Log;
-  supervisor: AnyActorRef;
+  supervisor: Supervisor;
   sendRetryAfter: boolean;
   port: number;
 }

@@ -28,7 +28,7 @@
 
 import { setup, fromPromise, assign, type AnyActorRef } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
-import type { ActorCounters, ActorRecord } from '../../protocol/messages/lifecycle.js';
+import type { ActorCounters, ActorRecord, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
 import { jsonResponse, statusResponse, textResponse } from '../../protocol/messages/http.js';
 import { resourceNotFound } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
@@ -66,10 +66,7 @@ export interface ShutdownSignal {
   signal: string;
 }
 
-type ChildEvent =
-  | { type: 'listener.listening'; port: number }
-  | { type: 'listener.failed'; error: string }
-  | { type: 'listener.drained' };
+type ChildEvent = ListenerListening | ListenerFailed | ListenerDrained;
 
 export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent;
 

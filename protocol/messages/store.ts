@@ -1,10 +1,9 @@
 // Messages a resource's store actor accepts besides requests, and what it sends.
 //
 // store.subscribe — sent by actors that keep an informer-like view (authz's RBAC
-//   index, admission's namespace lifecycle). The store answers with one
-//   store.snapshot, then a store.changed for every committed write.
-// log.durable — sent by the revision log (through the store's own callback)
-//   when a group commit is durable.
+//   index, admission's namespace lifecycle, the namespace controller). The
+//   store answers with one store.snapshot, then a store.changed for every
+//   committed write.
 
 import type { KubeObject } from '../kube/meta.js';
 
@@ -32,10 +31,4 @@ export interface StoreChanged {
   type: 'store.changed';
   resource: string;
   changes: StoreChange[];
-}
-
-export interface LogDurable {
-  type: 'log.durable';
-  batch: number;
-  error?: string;
 }
