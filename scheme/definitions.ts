@@ -1,5 +1,5 @@
-// The generated schema facts, loaded once. Regenerate with
-// `npm run build && node dist/scripts/generate-definitions.js`.
+// The generated schema facts, loaded once per process. Regenerate with
+// `npx tsc -p . && node dist/scripts/generate-definitions.js`.
 
 import { createRequire } from 'node:module';
 import type { Definitions } from './schema.js';

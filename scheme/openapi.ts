@@ -1,115 +1,257 @@
 // OpenAPI v3, one document per group-version, derived from the kind
 // descriptions and the generated schema facts. kubectl reads it for
-// `explain`, for the `fieldValidation` parameter on PATCH (create/apply
-// validation), and for whether a kind takes strategic merge patches.
+// `explain` (the GVK on operations and on the kind's schema), for create and
+// apply validation (the `fieldValidation` parameter on each PATCH operation:
+// when it is there, kubectl leaves field validation to the server), and for
+// apply's patch type (strategic merge when the PATCH requestBody lists
+// application/strategic-merge-patch+json, then the schemas' patch metadata).
 
+import { createHash } from 'node:crypto';
 import type { KindDescription } from './kind-description.js';
 import { REF_PREFIX, type Definitions, type SchemaNode } from './schema.js';
 
-const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
-const V3_REF = '#/components/schemas/';
-
 type Json = Record<string, unknown>;
 
-const queryParam = (name: string, type = 'string'): Json => ({ name, in: 'query', schema: { type, uniqueItems: true } });
-const WRITE_PARAMS = [queryParam('dryRun'), queryParam('fieldManager'), queryParam('fieldValidation'), queryParam('pretty')];
-const PATCH_PARAMS = [...WRITE_PARAMS, queryParam('force', 'boolean')];
-const LIST_PARAMS = ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch'].map((n) =>
-  queryParam(n, n === 'limit' || n === 'timeoutSeconds' ? 'integer' : n === 'watch' || n === 'allowWatchBookmarks' || n === 'sendInitialEvents' ? 'boolean' : 'string'),
-);
-const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+const V3_REF_PREFIX = '#/components/schemas/';
+/** What the server says it is; kubeactor speaks the 1.30 API. */
+const INFO = { title: 'Kubernetes', version: 'v1.30.0' };
 
-const ref = (name: string): Json => ({ $ref: `${V3_REF}${name}` });
-const jsonContent = (schema: Json): Json => ({ 'application/json': { schema }, 'application/yaml': { schema }, 'application/vnd.kubernetes.protobuf': { schema } });
-const ok = (schema: Json, code = '200'): Json => ({ [code]: { description: 'OK', content: jsonContent(schema) }, '401': { description: 'Unauthorized' } });
+export interface OpenApiV3Document extends Json {
+  openapi: '3.0.0';
+  info: { title: string; version: string };
+  paths: Record<string, Json>;
+  components: { schemas: Record<string, Json>; securitySchemes: Json };
+}
 
+/** `api/v1` or `apis/<group>/<version>`: the key under /openapi/v3 and the URL prefix of the group-version. */
 export function groupVersionPath(kind: Pick<KindDescription, 'group' | 'version'>): string {
   return kind.group ? `apis/${kind.group}/${kind.version}` : `api/${kind.version}`;
 }
 
-function operation(kind: KindDescription, action: string, verb: string, params: Json[], responses: Json, extra: Json = {}): Json {
-  const gvk = { group: kind.group, version: kind.version, kind: kind.kind };
-  const name = `${verb}${kind.group.split('.')[0] ?? ''}${kind.version}${kind.kind}`;
-  return { operationId: name, tags: [groupVersionPath(kind)], parameters: params, responses, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, ...extra };
+/** kube's document hash: SHA-512 of the served bytes, upper-case hex. Clients cache documents by it. */
+export function openApiV3Hash(serialized: string | Uint8Array): string {
+  return createHash('sha512').update(serialized).digest('hex').toUpperCase();
 }
 
-function pathsOf(kind: KindDescription): Record<string, Json> {
+/** The body of `/openapi/v3`: where each group-version's document is, by hash. */
+export function openApiV3Root(documents: ReadonlyMap<string, { hash: string }>): { paths: Record<string, { serverRelativeURL: string }> } {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const [path, { hash }] of documents) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
+  return { paths };
+}
+
+/** The OpenAPI v3 document of every group-version the kinds belong to, keyed as in {@link groupVersionPath}. */
+export function buildOpenApiV3(kinds: readonly KindDescription[], definitions: Definitions): Map<string, OpenApiV3Document> {
+  const byGroupVersion = new Map<string, KindDescription[]>();
+  for (const kind of kinds) {
+    const key = groupVersionPath(kind);
+    byGroupVersion.set(key, [...(byGroupVersion.get(key) ?? []), kind]);
+  }
+  const documents = new Map<string, OpenApiV3Document>();
+  for (const [gv, members] of byGroupVersion) {
+    const paths: Record<string, Json> = { [`/${gv}/`]: discoveryPath(members[0]!) };
+    for (const kind of members) Object.assign(paths, kindPaths(kind, definitions));
+    const schemas = reachableSchemas(paths, definitions);
+    for (const kind of members) {
+      // A kind without generated facts still needs a schema carrying its GVK, or explain and apply cannot find it.
+      schemas[kind.definition] ??= {
+        type: 'object',
+        'x-kubernetes-group-version-kind': [{ group: kind.group, kind: kind.kind, version: kind.version }],
+        'x-kubernetes-preserve-unknown-fields': true,
+      };
+    }
+    documents.set(gv, {
+      openapi: '3.0.0',
+      info: { ...INFO },
+      paths,
+      components: {
+        schemas,
+        securitySchemes: { BearerToken: { type: 'apiKey', name: 'authorization', in: 'header' } },
+      },
+      security: [{ BearerToken: [] }],
+    });
+  }
+  return documents;
+}
+
+// ---- paths and operations ----
+
+const param = (name: string, type: 'string' | 'integer' | 'boolean' = 'string'): Json => ({ name, in: 'query', schema: { type, uniqueItems: true } });
+const pathParam = (name: string): Json => ({ name, in: 'path', required: true, schema: { type: 'string', uniqueItems: true } });
+
+const LIST_PARAMS = [
+  param('allowWatchBookmarks', 'boolean'),
+  param('continue'),
+  param('fieldSelector'),
+  param('labelSelector'),
+  param('limit', 'integer'),
+  param('resourceVersion'),
+  param('resourceVersionMatch'),
+  param('sendInitialEvents', 'boolean'),
+  param('timeoutSeconds', 'integer'),
+  param('watch', 'boolean'),
+];
+const WRITE_PARAMS = [param('dryRun'), param('fieldManager'), param('fieldValidation')];
+const PATCH_PARAMS = [...WRITE_PARAMS, param('force', 'boolean')];
+const DELETE_PARAMS = [param('dryRun'), param('gracePeriodSeconds', 'integer'), param('orphanDependents', 'boolean'), param('propagationPolicy')];
+const DELETE_COLLECTION_PARAMS = [...DELETE_PARAMS, ...LIST_PARAMS.filter((p) => !['allowWatchBookmarks', 'watch'].includes(p.name as string))];
+
+/** kubectl apply picks strategic merge over JSON merge by the presence of the strategic type here. */
+export const PATCH_CONTENT_TYPES = [
+  'application/apply-patch+yaml',
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+] as const;
+
+const OBJECT_MEDIA_TYPES = ['application/json', 'application/vnd.kubernetes.protobuf', 'application/yaml'];
+const LIST_MEDIA_TYPES = [...OBJECT_MEDIA_TYPES, 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch'];
+
+const v3Ref = (name: string): Json => ({ $ref: `${V3_REF_PREFIX}${name}` });
+
+function responses(codes: readonly string[], schema: Json, mediaTypes = OBJECT_MEDIA_TYPES): Json {
+  const content = Object.fromEntries(mediaTypes.map((t) => [t, { schema }]));
+  const out: Json = {};
+  for (const code of codes) out[code] = { description: code === '201' ? 'Created' : code === '202' ? 'Accepted' : 'OK', content };
+  out['401'] = { description: 'Unauthorized' };
+  return out;
+}
+
+const bodyOf = (schema: Json, required = true): Json => ({ content: { '*/*': { schema } }, required });
+
+/** kube's operation-id spelling of a group: '' → Core, rbac.authorization.k8s.io → RbacAuthorization. */
+function groupWord(group: string): string {
+  if (!group) return 'Core';
+  return group
+    .replace(/\.k8s\.io$/, '')
+    .split(/[.-]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+function tagOf(kind: KindDescription): string {
+  const word = groupWord(kind.group);
+  return `${word.charAt(0).toLowerCase()}${word.slice(1)}_${kind.version}`;
+}
+
+function operation(kind: KindDescription, action: string, id: string, parameters: readonly Json[], answers: Json, requestBody?: Json): Json {
+  const op: Json = {
+    operationId: id,
+    tags: [tagOf(kind)],
+    parameters: [...parameters].sort((a, b) => String(a.name).localeCompare(String(b.name))),
+    responses: answers,
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': { group: kind.group, version: kind.version, kind: kind.kind },
+  };
+  if (requestBody) op.requestBody = requestBody;
+  return op;
+}
+
+function discoveryPath(sample: KindDescription): Json {
+  const id = `get${groupWord(sample.group)}${sample.version.charAt(0).toUpperCase()}${sample.version.slice(1)}APIResources`;
+  return { get: { operationId: id, tags: [tagOf(sample)], responses: responses(['200'], v3Ref(`${META}.APIResourceList`)) } };
+}
+
+function kindPaths(kind: KindDescription, definitions: Definitions): Record<string, Json> {
+  const can = (verb: string): boolean => (kind.verbs as readonly string[]).includes(verb);
+  const gv = `${groupWord(kind.group)}${kind.version.charAt(0).toUpperCase()}${kind.version.slice(1)}`;
+  const scope = kind.namespaced ? 'Namespaced' : '';
   const base = `/${groupVersionPath(kind)}`;
   const collection = kind.namespaced ? `${base}/namespaces/{namespace}/${kind.plural}` : `${base}/${kind.plural}`;
-  const item = `${collection}/{name}`;
-  const scope: Json[] = kind.namespaced ? [{ name: 'namespace', in: 'path', required: true, schema: { type: 'string', uniqueItems: true } }] : [];
-  const named: Json[] = [{ name: 'name', in: 'path', required: true, schema: { type: 'string', uniqueItems: true } }, ...scope];
-  const can = (v: string): boolean => (kind.verbs as readonly string[]).includes(v);
-  const schema = ref(kind.definition);
-  const list = ref(`${kind.definition}List`);
-  const body = (s: Json): Json => ({ requestBody: { required: true, content: { '*/*': { schema: s } } } });
+  const scopeParams = kind.namespaced ? [pathParam('namespace')] : [];
+  const object = v3Ref(kind.definition);
+  // Reviews and other create-only kinds have no List type.
+  const listName = `${kind.definition}List`;
+  const list = definitions[listName] ? v3Ref(listName) : object;
+  const status = v3Ref(`${META}.Status`);
+  const deleteBody = bodyOf(v3Ref(`${META}.DeleteOptions`), false);
   const paths: Record<string, Json> = {};
-  const coll: Json = { parameters: scope };
-  if (can('list')) coll.get = operation(kind, 'list', 'list', LIST_PARAMS, ok(list));
-  if (can('create')) coll.post = operation(kind, 'post', 'create', WRITE_PARAMS, ok(schema, '201'), body(schema));
-  if (can('deletecollection')) coll.delete = operation(kind, 'deletecollection', 'deletecollection', LIST_PARAMS, ok(ref(`${META}.Status`)));
-  paths[collection] = coll;
-  const one: Json = { parameters: named };
-  if (can('get')) one.get = operation(kind, 'get', 'read', [], ok(schema));
-  if (can('update')) one.put = operation(kind, 'put', 'replace', WRITE_PARAMS, ok(schema), body(schema));
-  if (can('patch')) {
-    const content = Object.fromEntries(PATCH_TYPES.map((t) => [t, { schema: ref(`${META}.Patch`) }]));
-    one.patch = operation(kind, 'patch', 'patch', PATCH_PARAMS, ok(schema), { requestBody: { required: true, content } });
+
+  const coll: Json = {};
+  if (can('list')) coll.get = operation(kind, 'list', `list${gv}${scope}${kind.kind}`, LIST_PARAMS, responses(['200'], list, LIST_MEDIA_TYPES));
+  if (can('create')) coll.post = operation(kind, 'post', `create${gv}${scope}${kind.kind}`, WRITE_PARAMS, responses(['200', '201', '202'], object), bodyOf(object));
+  if (can('deletecollection')) {
+    coll.delete = operation(kind, 'deletecollection', `delete${gv}Collection${scope}${kind.kind}`, DELETE_COLLECTION_PARAMS, responses(['200'], status), deleteBody);
   }
-  if (can('delete')) one.delete = operation(kind, 'delete', 'delete', [queryParam('gracePeriodSeconds', 'integer'), queryParam('propagationPolicy'), queryParam('dryRun')], ok(ref(`${META}.Status`)));
-  if (Object.keys(one).length > 1) paths[item] = one;
+  if (Object.keys(coll).length > 0) paths[collection] = { ...coll, parameters: [...scopeParams, param('pretty')] };
+
+  const item: Json = {};
+  if (can('get')) item.get = operation(kind, 'get', `read${gv}${scope}${kind.kind}`, [], responses(['200'], object));
+  if (can('update')) item.put = operation(kind, 'put', `replace${gv}${scope}${kind.kind}`, WRITE_PARAMS, responses(['200', '201'], object), bodyOf(object));
+  if (can('patch')) {
+    const content = Object.fromEntries(PATCH_CONTENT_TYPES.map((t) => [t, { schema: v3Ref(`${META}.Patch`) }]));
+    item.patch = operation(kind, 'patch', `patch${gv}${scope}${kind.kind}`, PATCH_PARAMS, responses(['200', '201'], object), { content, required: true });
+  }
+  if (can('delete')) item.delete = operation(kind, 'delete', `delete${gv}${scope}${kind.kind}`, DELETE_PARAMS, responses(['200', '202'], status), deleteBody);
+  if (Object.keys(item).length > 0) paths[`${collection}/{name}`] = { ...item, parameters: [pathParam('name'), ...scopeParams, param('pretty')] };
+
   if (kind.namespaced && can('list')) {
-    paths[`${base}/${kind.plural}`] = { get: operation(kind, 'list', 'listForAllNamespaces', LIST_PARAMS, ok(list)) };
+    paths[`${base}/${kind.plural}`] = {
+      get: operation(kind, 'list', `list${gv}${kind.kind}ForAllNamespaces`, [], responses(['200'], list, LIST_MEDIA_TYPES)),
+      parameters: [...LIST_PARAMS, param('pretty')].sort((a, b) => String(a.name).localeCompare(String(b.name))),
+    };
   }
   return paths;
 }
 
-/** A v2 schema node as v3 wants it: refs into components. */
-function toV3(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toV3);
-  if (node === null || typeof node !== 'object') return node;
+// ---- schemas ----
+
+/**
+ * Types whose v3 schema kube writes differently from v2: they decode from
+ * more than one JSON type, which v3 says with oneOf (and no `type`).
+ */
+const V3_OVERRIDES: Readonly<Record<string, Json>> = {
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] },
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': { oneOf: [{ type: 'string' }, { type: 'number' }] },
+};
+
+/** A v2 schema node in v3 form: refs into components, and a ref with siblings wrapped in allOf, as kube writes them. */
+export function toV3Schema(node: SchemaNode): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(node)) {
-    out[key] = key === '$ref' && typeof value === 'string' ? `${V3_REF}${value.slice(REF_PREFIX.length)}` : toV3(value);
+    if (key === '$ref') out.$ref = `${V3_REF_PREFIX}${(value as string).slice(REF_PREFIX.length)}`;
+    else if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Record<string, SchemaNode>).map(([k, v]) => [k, toV3Schema(v)]));
+    else if (key === 'items') out.items = toV3Schema(value as SchemaNode);
+    else if (key === 'additionalProperties') out.additionalProperties = typeof value === 'boolean' ? value : toV3Schema(value as SchemaNode);
+    else out[key] = value;
   }
-  if (out.$ref && Object.keys(out).length > 1) {
+  if (typeof out.$ref === 'string' && Object.keys(out).length > 1) {
     const { $ref, ...rest } = out;
     return { ...rest, allOf: [{ $ref }] };
   }
   return out;
 }
 
-function collectRefs(definitions: Definitions, roots: string[]): Set<string> {
+function refsIn(value: unknown, found: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const v of value) refsIn(v, found);
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '$ref' && typeof v === 'string') found.add(v.replace(V3_REF_PREFIX, '').replace(REF_PREFIX, ''));
+      else refsIn(v, found);
+    }
+  }
+}
+
+/** Every definition the paths reference, closed over $ref, in v3 form and in name order. */
+function reachableSchemas(paths: Record<string, Json>, definitions: Definitions): Record<string, Json> {
+  const pending = new Set<string>();
+  refsIn(paths, pending);
   const seen = new Set<string>();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const name = stack.pop()!;
+  const queue = [...pending];
+  while (queue.length > 0) {
+    const name = queue.pop()!;
     if (seen.has(name) || !definitions[name]) continue;
     seen.add(name);
-    const text = JSON.stringify(definitions[name]);
-    for (const m of text.matchAll(/"\$ref":"#\/definitions\/([^"]+)"/g)) stack.push(m[1]!);
+    const next = new Set<string>();
+    refsIn(definitions[name], next);
+    queue.push(...next);
   }
-  return seen;
-}
-
-/** The OpenAPI v3 document of every group-version, keyed `api/v1` or `apis/<group>/<version>`. */
-export function buildOpenApiV3(kinds: readonly KindDescription[], definitions: Definitions): Map<string, Json> {
-  const byGroupVersion = new Map<string, KindDescription[]>();
-  for (const kind of kinds) byGroupVersion.set(groupVersionPath(kind), [...(byGroupVersion.get(groupVersionPath(kind)) ?? []), kind]);
-  const documents = new Map<string, Json>();
-  for (const [path, members] of byGroupVersion) {
-    const paths: Record<string, Json> = {};
-    for (const kind of members) Object.assign(paths, pathsOf(kind));
-    const roots = members.flatMap((k) => [k.definition, `${k.definition}List`]).concat([`${META}.Status`, `${META}.Patch`, `${META}.DeleteOptions`, `${META}.WatchEvent`]);
-    const schemas: Json = {};
-    for (const name of [...collectRefs(definitions, roots)].sort()) schemas[name] = toV3(definitions[name] as SchemaNode);
-    documents.set(path, { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.30.0' }, paths, components: { schemas } });
+  const schemas: Record<string, Json> = {};
+  for (const name of [...pending, ...seen].sort()) {
+    if (V3_OVERRIDES[name]) schemas[name] = { ...V3_OVERRIDES[name] };
+    else if (definitions[name]) schemas[name] = toV3Schema(definitions[name]!);
   }
-  return documents;
-}
-
-export function openApiV3Root(documents: Map<string, { hash: string }>): Json {
-  const paths: Json = {};
-  for (const [path, { hash }] of documents) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
-  return { paths };
+  return schemas;
 }

@@ -22,7 +22,7 @@ export function parseListOptions(query: Record<string, string>, watch: boolean):
   let labels: LabelSelector | undefined;
   if (query.labelSelector) {
     const parsed = parseLabelSelector(query.labelSelector);
-    if ('error' in parsed) return { ok: false, status: badRequest(`unable to parse requirement: ${parsed.error}`) };
+    if ('error' in parsed) return { ok: false, status: badRequest(parsed.error) };
     labels = parsed;
   }
   let fields: FieldSelector | undefined;
