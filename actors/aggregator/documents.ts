@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Scheme } from '../../scheme/scheme.js';
 import type { Definitions } from '../../scheme/schema.js';
-import { buildOpenApiV3, openApiV3Root } from '../../scheme/openapi.js';
+import { buildOpenApiV3, openApiV3Hash, openApiV3Root } from '../../scheme/openapi.js';
 import { buildOpenApiV2Protobuf } from '../../scheme/openapi-v2.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.js';
 import { versionInfo } from './version.js';
@@ -60,7 +60,8 @@ function buildOpenApiDocuments(scheme: Scheme, definitions: Definitions): Map<st
   for (const [path, document] of buildOpenApiV3(scheme.kinds, definitions)) {
     const encoded = encodeDocument(document);
     documents.set(`/openapi/v3/${path}`, encoded);
-    hashes.set(path, { hash: encoded.etag.slice(1, -1) });
+    // kube's hash in the root's serverRelativeURL is SHA-512 of the document.
+    hashes.set(path, { hash: openApiV3Hash(encoded.body) });
   }
   documents.set('/openapi/v3', encodeDocument(openApiV3Root(hashes)));
   documents.set('/openapi/v2', encodeDocument(buildOpenApiV2Protobuf(scheme.kinds, definitions), OPENAPI_V2_PROTOBUF));

@@ -1,7 +1,7 @@
 import type { KindDescription } from '../kind-description.js';
 import { ageColumn, countKeys, nameColumn } from '../columns.js';
 import { ALL_VERBS } from '../verbs.js';
-import { validateDataKeys } from '../data-keys.js';
+import { validateConfigMapKeys } from '../validate.js';
 
 export const configMap: KindDescription = {
   group: '',
@@ -21,5 +21,5 @@ export const configMap: KindDescription = {
     { name: 'Data', type: 'integer', description: 'Number of data and binaryData keys.', cell: (o) => countKeys(o.data, o.binaryData) },
     ageColumn,
   ],
-  validate: (object) => [...validateDataKeys(object.data, 'data'), ...validateDataKeys(object.binaryData, 'binaryData')],
+  validate: (object) => [...validateConfigMapKeys(object.data, 'data'), ...validateConfigMapKeys(object.binaryData, 'binaryData')],
 };

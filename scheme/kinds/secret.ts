@@ -1,7 +1,7 @@
 import type { KindDescription } from '../kind-description.js';
 import { ageColumn, countKeys, nameColumn } from '../columns.js';
 import { ALL_VERBS } from '../verbs.js';
-import { validateDataKeys } from '../data-keys.js';
+import { validateConfigMapKeys } from '../validate.js';
 
 export const secret: KindDescription = {
   group: '',
@@ -32,5 +32,5 @@ export const secret: KindDescription = {
       delete object.stringData;
     }
   },
-  validate: (object) => validateDataKeys(object.data, 'data'),
+  validate: (object) => validateConfigMapKeys(object.data, 'data'),
 };
