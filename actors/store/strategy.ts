@@ -49,6 +49,8 @@ export interface ValidationResult {
   causes: StatusCause[];
   /** Unknown fields, as `spec.foo`, for fieldValidation. */
   unknownFields: string[];
+  /** A value of the wrong JSON type, worded as kube's decoder words it: kube answers 400 before validating. */
+  decodeError?: string;
 }
 
 export function validate(kind: KindDescription, definitions: Definitions, object: KubeObject, old: KubeObject | undefined): ValidationResult {
@@ -62,5 +64,7 @@ export function validate(kind: KindDescription, definitions: Definitions, object
   }
   const schema = validateObject(object, kind.definition, definitions);
   causes.push(...schema.causes, ...(kind.validate?.(object, old) ?? []));
-  return { causes, unknownFields: schema.unknownFields };
+  const result: ValidationResult = { causes, unknownFields: schema.unknownFields };
+  if (schema.decodeError) result.decodeError = schema.decodeError;
+  return result;
 }

@@ -60,6 +60,10 @@ function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown):
 /** Validates, applying fieldValidation; returns warnings to send, or the failure. */
 function check(state: StoreState, request: ApiRequest, object: KubeObject, old: KubeObject | undefined): { warnings: string[] } | Status {
   const result = validate(state.kind, state.definitions, object, old);
+  if (result.decodeError) {
+    const kind = state.kind;
+    return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${result.decodeError}`);
+  }
   const unknown = result.unknownFields.map((f) => `unknown field "${f}"`);
   const mode = fieldValidationOf(request);
   if (unknown.length > 0 && mode === 'Strict') return badRequest(`strict decoding error: ${unknown.join(', ')}`);

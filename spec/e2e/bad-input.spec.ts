@@ -39,6 +39,11 @@ describe('bad input', () => {
     assertStatus(await call(suite.creds, 'POST', CM, { body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }) }), 400, 'BadRequest');
   });
 
+  it('answers a value of the wrong JSON type with 400 in kube\'s decoder wording', async () => {
+    const status = assertStatus(await call(suite.creds, 'POST', CM, { body: JSON.stringify({ metadata: { name: 'typed' }, data: { a: 1 } }) }), 400, 'BadRequest');
+    assert.match(status.message, /^ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap\.data of type string$/);
+  });
+
   it('answers a namespace that does not match the URL with 400', async () => {
     const status = assertStatus(await call(suite.creds, 'POST', CM, { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'kube-system' } }) }), 400, 'BadRequest');
     assert.equal(status.message, 'the namespace of the provided object does not match the namespace sent on the request');
