@@ -7,6 +7,10 @@ import { supervisorMachine } from '../actors/supervisor/supervisor-machine.js';
 import { DEFAULT_OPTIONS, type ServerRunOptions } from '../actors/supervisor/options.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createRootLog, silentLog, type Log } from '../lib/log.js';
+import { credentialsOf, ServerClient, settle, type HeldRequest } from './client.js';
+
+export { SimulatedClock } from './simulated-clock.js';
+export { ServerClient, credentialsOf, settle, type HeldRequest, type OpenWatch, type Reply, type WatchEvent } from './client.js';
 
 export interface StartOptions extends Partial<ServerRunOptions> {
   clock?: Clock;
@@ -34,6 +38,18 @@ export interface RunningServer {
   done: Promise<Outcome>;
   /** signal() and wait for done. */
   stop(): Promise<Outcome>;
+  /** An HTTPS client with the admin credentials. */
+  client: ServerClient;
+  /** The supervisor's phases so far, in order (RegisteringResources … Stopped). */
+  phases(): string[];
+  /** Resolves once the supervisor has entered `phase`. */
+  reached(phase: string): Promise<void>;
+  /** Non-long-running requests the listener holds right now (what the drain waits for). */
+  inFlight(): number;
+  /** Starts a request and holds it in flight (half its body sent) until release(); resolves once the listener counts it. */
+  holdRequest(method: string, path: string, body: unknown): Promise<HeldRequest>;
+  /** Akka's Kill for one child (e.g. 'store/configmaps'): it crashes, and supervision takes over. */
+  kill(id: string): void;
 }
 
 export class StartupError extends Error {
@@ -64,7 +80,24 @@ export function startServer(options: StartOptions = {}): Promise<RunningServer> 
       if (snapshot.value !== 'Ready') return;
       subscription.unsubscribe();
       const files = snapshot.context.files!;
+      const client = new ServerClient(credentialsOf(files.kubeconfigPath));
+      const phases = (): string[] => actor.getSnapshot().context.runtime.phases.map((p) => p.phase);
+      const inFlight = (): number => {
+        const listener = actor.getSnapshot().context.runtime.listener?.ref?.getSnapshot() as { context?: { frontend?: { nonLongRunningInFlight: number } } } | undefined;
+        return listener?.context?.frontend?.nonLongRunningInFlight ?? 0;
+      };
       resolve({
+        client,
+        phases,
+        reached: (phase) => settle(() => phases().includes(phase), `phase ${phase}`),
+        inFlight,
+        async holdRequest(method, path, body) {
+          const before = inFlight();
+          const held = client.startHeld(method, path, body);
+          await settle(() => inFlight() > before, `${method} ${path} to be in flight`);
+          return held;
+        },
+        kill: (id) => actor.send({ type: 'supervision.kill', id }),
         actor,
         port: snapshot.context.runtime.port,
         dataDir: files.dataDir,

@@ -223,10 +223,13 @@ export class HttpFrontend {
     const open = this.open.get(reply.id);
     if (!open) return;
     if (!open.aborted) {
+      // As Go's server does once shutting down: no connection outlives its answer, and the client is told so.
+      const close = open.closeConnection || this.admission() !== 'serve';
       open.res.cork(() => {
         open.res.writeStatus(statusLine(reply.status));
         writeHeaders(open.res, reply.headers);
-        open.res.end(reply.body, open.closeConnection);
+        if (close) open.res.writeHeader('connection', 'close');
+        open.res.end(reply.body, close);
       });
     }
     this.finish(open);
@@ -288,6 +291,11 @@ export class HttpFrontend {
       open.owner?.send({ type: 'stream.cancelled', id: open.id, why });
       this.streamClose(open.id);
     }
+  }
+
+  /** Ends the streams a crashed actor owned; their clients see a closed watch and re-watch. */
+  closeStreamsOf(owner: unknown): void {
+    for (const open of [...this.open.values()]) if (open.streaming && open.owner === owner) this.streamClose(open.id);
   }
 
   private finish(open: OpenRequest): void {

@@ -2,7 +2,7 @@
 //
 // Receives: replies to requests (`http.response`, `stream.open`,
 //   `stream.chunk`, `stream.close`) from whichever actor served them;
-//   `listener.stop-accepting`, `listener.close` from the supervisor.
+//   `listener.stop-accepting`, `listener.close`, `stream.owner-down` from the supervisor.
 // Sends: each HTTP request, as a `request` message, to authn (the first
 //   filter); `stream.cancelled` to a stream's owner; `listener.listening`,
 //   `listener.failed`, `listener.drained` to the supervisor.
@@ -17,7 +17,7 @@ import { setup } from 'xstate';
 import type { AuthenticateRequest } from '../../protocol/messages/request.js';
 import type { HttpReply } from '../../protocol/messages/http.js';
 import type {
-  ActorCounters, ListenerClose, ListenerDrained, ListenerFailed, ListenerListening, ListenerStopAccepting,
+  ActorCounters, ListenerClose, ListenerDrained, ListenerFailed, ListenerListening, ListenerStopAccepting, StreamOwnerDown,
 } from '../../protocol/messages/lifecycle.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
@@ -44,7 +44,7 @@ interface IdleEvent {
   type: 'idle';
 }
 
-export type ListenerEvent = HttpReply | ListenerStopAccepting | ListenerClose | BoundEvent | IdleEvent;
+export type ListenerEvent = HttpReply | ListenerStopAccepting | ListenerClose | StreamOwnerDown | BoundEvent | IdleEvent;
 
 interface ListenerContext {
   frontend: HttpFrontend;
@@ -61,6 +61,7 @@ const REPLIES = {
   'stream.open': { actions: 'reply' },
   'stream.chunk': { actions: 'reply' },
   'stream.close': { actions: 'reply' },
+  'stream.owner-down': { actions: 'endOrphanedStreams' },
 } as const;
 
 export const listenerMachine = setup({
@@ -84,6 +85,7 @@ export const listenerMachine = setup({
           return frontend.streamClose(event.id);
       }
     },
+    endOrphanedStreams: ({ context, event }) => context.frontend.closeStreamsOf((event as StreamOwnerDown).owner),
     stopAccepting: ({ context, event }) => {
       const { sendRetryAfter } = event as ListenerStopAccepting;
       context.sendRetryAfter = sendRetryAfter;
@@ -171,3 +173,9 @@ export const listenerMachine = setup({
     Closed: { type: 'final' },
   },
 });
+
+/** On a crash: release the socket, and end the streams no one will write to again. */
+export function terminateListener(context: ListenerContext): void {
+  context.frontend.closeStreams('shutdown');
+  context.frontend.close();
+}

@@ -125,3 +125,9 @@ export const namespaceControllerMachine = setup({
     Stopped: { type: 'final' },
   },
 });
+
+/** On a crash: cancel the sweeps this incarnation scheduled. */
+export function terminateNamespaceController(context: { clock: Clock; timers: Set<unknown> }): void {
+  for (const timer of context.timers) context.clock.clearTimeout(timer);
+  context.timers.clear();
+}

@@ -153,3 +153,10 @@ export const storeMachine = setup({
     Stopped: { type: 'final' },
   },
 });
+
+/** On a crash: stop the timers this incarnation set (the supervisor ends its streams). */
+export function terminateStore(context: StoreContext): void {
+  const { store } = context;
+  store.clock.clearTimeout(store.bookmarkTimer);
+  for (const watcher of store.watchers.values()) store.clock.clearTimeout(watcher.timer);
+}

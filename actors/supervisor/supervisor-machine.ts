@@ -26,7 +26,7 @@
 //              Stopped                    exit 0
 // A failure during startup ends in Failed, with the reason in context.error.
 
-import { setup, fromPromise, assign, type AnyActorRef } from 'xstate';
+import { setup, fromPromise, assign, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorRecord, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
 import { jsonResponse, statusResponse, textResponse } from '../../protocol/messages/http.js';
@@ -37,16 +37,16 @@ import { serveSafely } from '../../lib/serve-safely.js';
 import { buildScheme, type Scheme } from '../../scheme/scheme.js';
 import { builtinKinds } from '../../scheme/kinds/index.js';
 import { definitions } from '../../scheme/definitions.js';
-import { storeMachine } from '../store/store-machine.js';
+import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
-import { namespaceControllerMachine } from '../namespace-controller/namespace-controller-machine.js';
+import { namespaceControllerMachine, terminateNamespaceController } from '../namespace-controller/namespace-controller-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
-import { listenerMachine } from '../listener/listener-machine.js';
+import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
 import { prepareRuntimeFiles, type RuntimeFiles } from './runtime-files.js';
 import { ensureCredentials } from './pki.js';
@@ -54,6 +54,7 @@ import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from '
 import { renderHealth, type HealthCheck } from './health.js';
 import { postStartHooks } from './bootstrap.js';
 import { recordOf } from './inspect.js';
+import { ChildSlot, decide, ESCALATE, KILL, supervised, PERMANENT, type Terminate } from './supervision.js';
 
 export interface SupervisorInput {
   options: ServerRunOptions;
@@ -66,16 +67,42 @@ export interface ShutdownSignal {
   signal: string;
 }
 
-type ChildEvent = ListenerListening | ListenerFailed | ListenerDrained;
+/** A child's crash, as xstate reports it to the parent. */
+interface ChildCrashed {
+  type: `xstate.error.actor.${string}`;
+  error: unknown;
+}
 
-export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent;
+/** The restart a crash scheduled, after its backoff. */
+interface RestartChild {
+  type: 'supervision.restart';
+  id: string;
+}
+
+/** Delivers Akka's Kill to a child (tests and fault drills; see supervision.ts). */
+export interface KillChild {
+  type: 'supervision.kill';
+  id: string;
+}
+
+type ChildEvent = ListenerListening | ListenerFailed | ListenerDrained | ChildCrashed;
+
+export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild;
+
+const CRASH_PREFIX = 'xstate.error.actor.';
+
+function crashOf(event: { type: string }): { id: string; error: unknown } {
+  return { id: event.type.slice(CRASH_PREFIX.length), error: (event as ChildCrashed).error };
+}
 
 /** The supervisor's own mutable record of what it started, in start order. */
 interface Runtime {
   log: RevisionLog | undefined;
-  children: { id: string; ref: AnyActorRef }[];
-  stores: Map<string, AnyActorRef>;
-  listener: AnyActorRef | undefined;
+  /** Every long-lived child, in start order. */
+  children: ChildSlot[];
+  stores: Map<string, ChildSlot>;
+  listener: ChildSlot | undefined;
+  crashes: number;
   hooksDone: Set<string>;
   hookNames: string[];
   port: number;
@@ -98,18 +125,25 @@ interface SupervisorContext {
 
 const storeKey = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural);
 
-function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: (machine: never, options: never) => AnyActorRef): void {
+type Spawn = (machine: never, options: never) => AnyActorRef;
+
+function spawnIncarnation(slot: ChildSlot, spawn: Spawn): AnyActorRef {
+  return spawn(supervised(slot.machine, slot.terminate) as never, { id: slot.id, systemId: slot.id, input: slot.input } as never);
+}
+
+function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
   const log = openSqliteLog(files!.databasePath);
   runtime.log = log;
-  const start = (id: string, machine: unknown, input: unknown): AnyActorRef => {
-    const ref = spawn(machine as never, { id, systemId: id, input } as never);
-    runtime.children.push({ id, ref });
-    return ref;
+  const start = (id: string, machine: AnyStateMachine, input: unknown, terminate?: Terminate): ChildSlot => {
+    const slot = new ChildSlot(id, machine, input, PERMANENT, undefined, terminate);
+    slot.up(spawnIncarnation(slot, spawn), false);
+    runtime.children.push(slot);
+    return slot;
   };
   for (const kind of scheme!.kinds.filter((k) => k.servedBy === 'store')) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
-    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, clock, logger: logger.getSubLogger({ name: id }) }));
+    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
   }
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
   const namespaced = scheme!.kinds.filter((k) => k.servedBy === 'store' && k.namespaced);
@@ -118,12 +152,12 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: (ma
     contents: namespaced.map((k) => ({ group: k.group, plural: k.plural, store: store(k.plural, k.group)! })),
     clock,
     logger: logger.getSubLogger({ name: 'namespace-controller' }),
-  });
+  }, terminateNamespaceController as Terminate);
   const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
   // The chain needs authn and authz, which need the chain: route through late-bound handles.
-  const late: { authn?: AnyActorRef; authz?: AnyActorRef } = {};
+  const late: { authn?: ChildSlot; authz?: ChildSlot } = {};
   const router = chainRouter([
     aggregatorServer(aggregator, (path) => servesPath(documents, path)),
     kubeServer(scheme!, {
@@ -185,8 +219,23 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
 }
 
 function actorTree(context: SupervisorContext, self: AnyActorRef): ActorRecord[] {
-  const children = context.runtime.children.map(({ id, ref }) => recordOf(id, 'supervisor', ref));
+  const children = context.runtime.children.filter((slot) => slot.ref).map((slot) => recordOf(slot.id, 'supervisor', slot.ref!, [], slot.restarts));
   return [recordOf('supervisor', null, self, children.map((c) => c.id)), ...children];
+}
+
+/**
+ * One-for-one supervision: a crashed child is restarted after its backoff. Past its
+ * restart limit it escalates: from Ready, the server shuts down through the same
+ * states as on SIGTERM; while starting or already shutting down, the sequence goes
+ * on without it. The listener's crash escalates at once: with no socket there is
+ * nothing to drain, so the server goes straight to HTTPServerStoppedListening.
+ */
+function onChildCrash(listenerTarget: string | undefined, loopTarget: string | undefined) {
+  return [
+    { guard: 'listenerCrashed', target: listenerTarget, actions: ['recordCrash', 'escalate'] },
+    { guard: 'escalates', target: loopTarget, actions: ['recordCrash', 'escalate'] },
+    { actions: ['recordCrash', 'scheduleRestart'] },
+  ] as const;
 }
 
 export const supervisorMachine = setup({
@@ -196,6 +245,13 @@ export const supervisorMachine = setup({
     input: {} as SupervisorInput,
   },
   actors: {
+    // Children stop one at a time, in reverse start order, each within its own timeout.
+    stopChildren: fromPromise<void, { runtime: Runtime; clock: Clock; logger: Log }>(async ({ input }) => {
+      const { runtime, clock, logger } = input;
+      for (const slot of [...runtime.children].reverse()) await slot.stop(clock, logger);
+      runtime.log?.close();
+      runtime.log = undefined;
+    }),
     completeOptions: fromPromise<{ options: CompletedOptions; files: RuntimeFiles } | { errors: string[] }, { raw: ServerRunOptions }>(async ({ input }) => {
       const result = completeAndValidate(input.raw);
       if ('errors' in result) return result;
@@ -221,18 +277,64 @@ export const supervisorMachine = setup({
       context.logger.info(`${params.phase} (+${now - context.runtime.startedAt} ms)`);
     },
     serveOwnPaths: ({ context, self, event }) => serveOwnPaths(context, self, event as HandleRequest),
-    stopChildren: ({ context }) => {
-      const { runtime } = context;
-      for (const { ref } of [...runtime.children].reverse()) ref.send({ type: 'actor.stop' });
-      runtime.log?.close();
-      runtime.log = undefined;
+    recordCrash: ({ context, event }) => {
+      const { runtime, clock, logger } = context;
+      const { id, error } = crashOf(event);
+      const slot = runtime.children.find((c) => c.id === id);
+      if (!slot) return;
+      runtime.crashes++;
+      slot.crashTimes.push(clock.now());
+      const dead = slot.down();
+      logger.error(`${id} crashed`, error);
+      // Its open watches would otherwise hang: end them, and clients re-watch, as after any closed watch.
+      if (dead && runtime.listener?.ref) runtime.listener.send({ type: 'stream.owner-down', owner: dead });
     },
+    scheduleRestart: ({ context, event, self }) => {
+      const { runtime, clock, logger } = context;
+      const slot = runtime.children.find((c) => c.id === crashOf(event).id);
+      if (!slot) return;
+      const decision = decide(slot.id, slot.policy, slot.crashTimes, clock.now());
+      if (decision.action !== 'restart') return logger.error(`${decision.reason}; not restarting it`);
+      logger.warn(`restarting ${slot.id} in ${decision.delayMs} ms`);
+      // Restart only once every write the dead incarnation appended is durable, so the new one loads them all.
+      clock.setTimeout(() => (runtime.log ? runtime.log.whenDurable(() => self.send({ type: 'supervision.restart', id: slot.id })) : undefined), decision.delayMs);
+    },
+    escalate: assign(({ context, event }) => {
+      const { id } = crashOf(event);
+      const slot = context.runtime.children.find((c) => c.id === id);
+      const decision = slot ? decide(id, slot.policy, slot.crashTimes, context.clock.now()) : undefined;
+      const reason = decision?.action === 'escalate' ? decision.reason : `${id} crashed`;
+      context.logger.error(`escalating: ${reason}`);
+      return { error: context.error ?? reason };
+    }),
+    restartChild: assign(({ context, event, spawn }) => {
+      const slot = context.runtime.children.find((c) => c.id === (event as RestartChild).id);
+      if (slot && !slot.ref) {
+        slot.up(spawnIncarnation(slot, spawn as never), true);
+        context.logger.info(`${slot.id} restarted (restart ${slot.restarts})`);
+      }
+      return {};
+    }),
+    killChild: ({ context, event }) => {
+      context.runtime.children.find((c) => c.id === (event as KillChild).id)?.ref?.send(KILL);
+    },
+    secondSignal: assign(({ context, event }) => {
+      const signal = (event as ShutdownSignal).signal;
+      context.logger.warn(`[graceful-termination] received a second ${signal}: exiting without waiting`);
+      return { error: context.error ?? `received a second ${signal} during shutdown` };
+    }),
   },
   delays: {
     shutdownDelay: ({ context }) => context.options?.shutdownDelayMs ?? 0,
     watchTerminationGrace: ({ context }) => context.options?.shutdownWatchTerminationGraceMs ?? 0,
   },
   guards: {
+    escalates: ({ context, event }) => {
+      const { id } = crashOf(event);
+      const slot = context.runtime.children.find((c) => c.id === id);
+      return slot !== undefined && decide(id, slot.policy, [...slot.crashTimes, context.clock.now()], context.clock.now()).action === 'escalate';
+    },
+    listenerCrashed: ({ event }) => crashOf(event).id === 'listener',
     optionsValid: ({ event }) => !('errors' in (event as unknown as { output: object }).output),
   },
 }).createMachine({
@@ -245,7 +347,7 @@ export const supervisorMachine = setup({
     options: undefined,
     files: undefined,
     runtime: {
-      log: undefined, children: [], stores: new Map(), listener: undefined, hooksDone: new Set(), hookNames: [], port: 0,
+      log: undefined, children: [], stores: new Map(), listener: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], port: 0,
       startedAt: input.clock.now(), phases: [],
     },
     counters: { handled: 0, errors: 0 },
@@ -255,6 +357,9 @@ export const supervisorMachine = setup({
   initial: 'RegisteringResources',
   on: {
     request: { actions: 'serveOwnPaths' },
+    'xstate.error.actor.*': onChildCrash('.HTTPServerStoppedListening', undefined),
+    'supervision.restart': { actions: 'restartChild' },
+    'supervision.kill': { actions: 'killChild' },
   },
   states: {
     RegisteringResources: {
@@ -311,30 +416,28 @@ export const supervisorMachine = setup({
         { type: 'enterPhase', params: { phase: 'Listening' } },
         assign(({ context, self, spawn }) => {
           const { options, files, runtime, clock, logger } = context;
-          const authn = runtime.children.find((c) => c.id === 'authn')!.ref;
-          const listener = spawn(listenerMachine as never, {
-            id: 'listener',
-            systemId: 'listener',
-            input: {
-              options: {
-                host: options!.raw.bindAddress,
-                port: options!.raw.securePort,
-                certFile: files!.certFile,
-                keyFile: files!.keyFile,
-                maxBodyBytes: options!.raw.maxRequestBodyBytes,
-                maxRequestsInFlight: options!.raw.maxRequestsInflight,
-                maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
-                requestTimeoutMs: options!.requestTimeoutMs,
-                maxStreamBacklogBytes: 16 * 1024 * 1024,
-              },
-              clock,
-              logger: logger.getSubLogger({ name: 'listener' }),
-              next: authn,
-              supervisor: self,
+          const authn = runtime.children.find((c) => c.id === 'authn')!;
+          const input = {
+            options: {
+              host: options!.raw.bindAddress,
+              port: options!.raw.securePort,
+              certFile: files!.certFile,
+              keyFile: files!.keyFile,
+              maxBodyBytes: options!.raw.maxRequestBodyBytes,
+              maxRequestsInFlight: options!.raw.maxRequestsInflight,
+              maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
+              requestTimeoutMs: options!.requestTimeoutMs,
+              maxStreamBacklogBytes: 16 * 1024 * 1024,
             },
-          } as never) as unknown as AnyActorRef;
+            clock,
+            logger: logger.getSubLogger({ name: 'listener' }),
+            next: authn,
+            supervisor: self,
+          };
+          const listener = new ChildSlot('listener', listenerMachine, input, ESCALATE, { type: 'listener.close' }, terminateListener as Terminate);
+          listener.up(spawnIncarnation(listener, spawn as never), false);
           runtime.listener = listener;
-          runtime.children.push({ id: 'listener', ref: listener });
+          runtime.children.push(listener);
           return {};
         }),
       ],
@@ -368,7 +471,10 @@ export const supervisorMachine = setup({
     Ready: {
       tags: ['HasBeenReady', 'MuxAndDiscoveryComplete'],
       entry: { type: 'enterPhase', params: { phase: 'Ready' } },
-      on: { 'shutdown.signal': 'ShutdownInitiated' },
+      on: {
+        'shutdown.signal': 'ShutdownInitiated',
+        'xstate.error.actor.*': onChildCrash('HTTPServerStoppedListening', 'ShutdownInitiated'),
+      },
     },
     ShutdownInitiated: {
       tags: ['HasBeenReady', 'shutting-down'],
@@ -377,6 +483,7 @@ export const supervisorMachine = setup({
         ({ context }) => context.logger.info(`[graceful-termination] shutdown initiated; serving for --shutdown-delay-duration=${context.raw.shutdownDelayDuration}`),
       ],
       after: { shutdownDelay: 'NotAcceptingNewRequest' },
+      on: { 'shutdown.signal': { target: 'HTTPServerStoppedListening', actions: 'secondSignal' } },
     },
     NotAcceptingNewRequest: {
       tags: ['HasBeenReady', 'shutting-down'],
@@ -384,21 +491,32 @@ export const supervisorMachine = setup({
         { type: 'enterPhase', params: { phase: 'NotAcceptingNewRequest' } },
         ({ context }) => context.runtime.listener?.send({ type: 'listener.stop-accepting', sendRetryAfter: context.raw.shutdownSendRetryAfter }),
       ],
-      on: { 'listener.drained': 'InFlightRequestsDrained' },
+      on: {
+        'listener.drained': 'InFlightRequestsDrained',
+        'shutdown.signal': { target: 'HTTPServerStoppedListening', actions: 'secondSignal' },
+      },
     },
     InFlightRequestsDrained: {
       tags: ['HasBeenReady', 'shutting-down'],
       entry: { type: 'enterPhase', params: { phase: 'InFlightRequestsDrained' } },
+      // Open watches keep streaming through --shutdown-watch-termination-grace-period.
       after: { watchTerminationGrace: 'HTTPServerStoppedListening' },
+      on: { 'shutdown.signal': { target: 'HTTPServerStoppedListening', actions: 'secondSignal' } },
     },
     HTTPServerStoppedListening: {
       tags: ['shutting-down'],
-      entry: [
-        { type: 'enterPhase', params: { phase: 'HTTPServerStoppedListening' } },
-        ({ context }) => context.runtime.listener?.send({ type: 'listener.close' }),
-        'stopChildren',
-      ],
-      always: [{ guard: ({ context }) => context.error !== undefined, target: 'Failed' }, { target: 'Stopped' }],
+      entry: { type: 'enterPhase', params: { phase: 'HTTPServerStoppedListening' } },
+      invoke: {
+        src: 'stopChildren',
+        input: ({ context }) => ({ runtime: context.runtime, clock: context.clock, logger: context.logger }),
+        onDone: [{ guard: ({ context }) => context.error !== undefined, target: 'Failed' }, { target: 'Stopped' }],
+        onError: { target: 'Failed', actions: assign({ error: ({ event }) => `stopping children failed: ${String(event.error)}` }) },
+      },
+      on: {
+        // Children are already being stopped; a crash now changes nothing but the record.
+        'xstate.error.actor.*': { actions: 'recordCrash' },
+        'shutdown.signal': { actions: ({ context }) => context.logger.warn('[graceful-termination] already stopping') },
+      },
     },
     Stopped: {
       type: 'final',
@@ -406,7 +524,7 @@ export const supervisorMachine = setup({
     },
     Failed: {
       type: 'final',
-      entry: ({ context }) => context.logger.error(`startup failed: ${context.error}`),
+      entry: [{ type: 'enterPhase', params: { phase: 'Failed' } }, ({ context }) => context.logger.error(`kubeactor failed: ${context.error}`)],
     },
   },
 });

@@ -5,6 +5,7 @@
 //   HTTPServerStoppedListening. The child finishes what it owes (pending
 //   commits, open streams) and reaches its final state.
 // listener.stop-accepting — sent by the supervisor at NotAcceptingNewRequest.
+// stream.owner-down — sent by the supervisor to the listener after a crash.
 // listener.drained — sent by the listener to the supervisor when no
 //   non-long-running request is in flight after stop-accepting.
 
@@ -21,6 +22,16 @@ export interface ListenerStopAccepting {
   type: 'listener.stop-accepting';
   /** With --shutdown-send-retry-after: keep the socket open and answer 429 instead. */
   sendRetryAfter: boolean;
+}
+
+/**
+ * Sent by the supervisor to the listener when a child crashed: the streams it
+ * owned will never be written again, so the listener ends them and their
+ * clients re-watch.
+ */
+export interface StreamOwnerDown {
+  type: 'stream.owner-down';
+  owner: unknown;
 }
 
 export interface ListenerClose {

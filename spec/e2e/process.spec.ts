@@ -3,41 +3,17 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { kubectl } from '../support/kubectl.js';
 import { tempDir } from '../support/server.js';
-
-const BIN = fileURLToPath(new URL('../../bin/kubeactor.js', import.meta.url));
+import { BIN, startProcess } from '../support/process.js';
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  kubeconfig: string;
-  exited: Promise<number | null>;
-}
-
-function startProcess(dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, '--secure-port=0', `--data-dir=${dataDir}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBEACTOR_LOG_LEVEL: 'warn' } });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const match = /^export KUBECONFIG=(.+)$/m.exec(out);
-      if (match) resolve({ child, kubeconfig: match[1]!, exited });
-    });
-    void exited.then((code) => reject(new Error(`kubeactor exited ${code} before it was ready: ${err}`)));
   });
 }
 

@@ -1,0 +1,146 @@
+// A small HTTPS client for tests that drive a server through its lifecycle:
+// plain requests, requests held in flight on purpose (headers and half the
+// body sent, the rest when released), and open watches. Each request opens its
+// own connection, as a new client would, so a server that stopped accepting
+// refuses it.
+
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+export interface Credentials {
+  server: string;
+  token: string;
+  ca: string;
+}
+
+/** The server, token and CA of a kubeconfig's first cluster and user. */
+export function credentialsOf(kubeconfigPath: string): Credentials {
+  const config = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+    users: { user: { token: string } }[];
+  };
+  return {
+    server: config.clusters[0]!.cluster.server,
+    token: config.users[0]!.user.token,
+    ca: Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString('utf8'),
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface HeldRequest {
+  /** Sends the rest of the body and resolves with the server's answer. */
+  release(): Promise<Reply>;
+}
+
+export interface WatchEvent {
+  type: string;
+  object: { metadata?: { name?: string; resourceVersion?: string }; [key: string]: unknown };
+}
+
+export interface OpenWatch {
+  /** Every event received so far, in order. */
+  readonly events: WatchEvent[];
+  /** Resolves when the server ends the stream (or the connection fails). */
+  readonly ended: Promise<void>;
+  close(): void;
+}
+
+export class ServerClient {
+  constructor(private readonly creds: Credentials) {}
+
+  private options(method: string, path: string, headers: Record<string, string>): [URL, RequestOptions] {
+    const url = new URL(path, this.creds.server);
+    return [url, { method, ca: this.creds.ca, agent: false, headers: { authorization: `Bearer ${this.creds.token}`, ...headers } }];
+  }
+
+  request(method: string, path: string, body?: unknown): Promise<Reply> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {};
+    const [url, options] = this.options(method, path, headers);
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, options, (res) => collect(res, resolve));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** Starts a request and stops halfway through its body: the server holds it in flight until release(). */
+  startHeld(method: string, path: string, body: unknown): HeldRequest {
+    const payload = Buffer.from(JSON.stringify(body));
+    const half = Math.max(1, Math.floor(payload.length / 2));
+    const [url, options] = this.options(method, path, { 'content-type': 'application/json', 'content-length': String(payload.length) });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answer = new Promise<Reply>((resolve, reject) => {
+      const req = httpsRequest(url, options, (res) => collect(res, resolve));
+      req.on('error', reject);
+      req.write(payload.subarray(0, half));
+      void released.then(() => req.end(payload.subarray(half)));
+    });
+    return {
+      release: () => {
+        release();
+        return answer;
+      },
+    };
+  }
+
+  /** Opens a watch; resolves once the server has sent the response headers. */
+  watch(path: string): Promise<OpenWatch> {
+    const [url, options] = this.options('GET', path, {});
+    return new Promise((resolve, reject) => {
+      const events: WatchEvent[] = [];
+      let endStream!: () => void;
+      const ended = new Promise<void>((r) => {
+        endStream = r;
+      });
+      const req = httpsRequest(url, options, (res) => {
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          pending += text;
+          let newline: number;
+          while ((newline = pending.indexOf('\n')) >= 0) {
+            const line = pending.slice(0, newline).trim();
+            pending = pending.slice(newline + 1);
+            if (line) events.push(JSON.parse(line) as WatchEvent);
+          }
+        });
+        res.on('end', endStream);
+        res.on('close', endStream);
+        resolve({ events, ended, close: () => req.destroy() });
+      });
+      req.on('error', (e) => {
+        endStream();
+        reject(e);
+      });
+      req.end();
+    });
+  }
+}
+
+function collect(res: import('node:http').IncomingMessage, resolve: (reply: Reply) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+}
+
+/**
+ * Waits for real I/O, never for time: checks `ready()` on every event-loop turn.
+ * The wall-clock bound only turns a hang into a clear failure.
+ */
+export async function settle(ready: () => boolean, what: string, boundMs = 15_000): Promise<void> {
+  const giveUp = Date.now() + boundMs;
+  while (!ready()) {
+    if (Date.now() > giveUp) throw new Error(`still waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}

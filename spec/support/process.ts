@@ -1,0 +1,49 @@
+// kubeactor as a real process: `node dist/bin/kubeactor.js`, started on a
+// random port, resolved once it prints its export line.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/kubeactor.js', import.meta.url));
+
+export interface Started {
+  child: ChildProcess;
+  kubeconfig: string;
+  exited: Promise<number | null>;
+  /** Resolves when the process has logged a line matching `pattern` (now or later). */
+  logged(pattern: RegExp): Promise<void>;
+  /** Everything it has printed so far. */
+  output(): string;
+}
+
+export function startProcess(dataDir: string, args: string[] = [], logLevel = 'warn'): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, '--secure-port=0', `--data-dir=${dataDir}`, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KUBEACTOR_LOG_LEVEL: logLevel, NO_COLOR: '1' },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let log = '';
+  const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+  const onLog = (chunk: Buffer): void => {
+    log += chunk.toString();
+    for (const w of [...waiting]) {
+      if (w.pattern.test(log)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stderr!.on('data', onLog);
+  const logged = (pattern: RegExp): Promise<void> =>
+    pattern.test(log) ? Promise.resolve() : new Promise((resolve) => waiting.push({ pattern, resolve }));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      onLog(c);
+      out += c.toString();
+      const match = /^export KUBECONFIG=(.+)$/m.exec(out);
+      if (match) resolve({ child, kubeconfig: match[1]!, exited, logged, output: () => log });
+    });
+    void exited.then((code) => reject(new Error(`kubeactor exited ${code} before it was ready: ${log}`)));
+  });
+}
