@@ -34,11 +34,13 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
     throw e;
   }
   process.stdout.write(`export KUBECONFIG=${server.kubeconfigPath}\n`);
+  // The supervisor models both signals: the first starts graceful termination,
+  // the second skips straight to stopping (exit 1). A third means it is stuck: leave now.
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
     signals++;
-    if (signals > 1) {
-      logger.warn(`[graceful-termination] second ${name}: exiting immediately`);
+    if (signals > 2) {
+      logger.warn(`[graceful-termination] ${name} again: exiting immediately`);
       process.exit(1);
     }
     logger.info(`[graceful-termination] received ${name}`);

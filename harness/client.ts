@@ -137,9 +137,9 @@ function collect(res: import('node:http').IncomingMessage, resolve: (reply: Repl
  * Waits for real I/O, never for time: checks `ready()` on every event-loop turn.
  * The wall-clock bound only turns a hang into a clear failure.
  */
-export async function settle(ready: () => boolean, what: string, boundMs = 15_000): Promise<void> {
+export async function settle(ready: () => boolean | Promise<boolean>, what: string, boundMs = 15_000): Promise<void> {
   const giveUp = Date.now() + boundMs;
-  while (!ready()) {
+  while (!(await ready())) {
     if (Date.now() > giveUp) throw new Error(`still waiting for ${what}`);
     await new Promise((r) => setImmediate(r));
   }

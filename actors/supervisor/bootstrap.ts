@@ -17,7 +17,36 @@ export interface PostStartHook {
 async function ensure(store: RequestHandler | undefined, group: string, resource: string, object: KubeObject): Promise<void> {
   if (!store) throw new Error(`no store for ${resource}`);
   const reply = await loopback(store, 'create', { apiGroup: group, namespace: object.metadata.namespace ?? '', resource }, object);
-  if (reply.status !== 201 && reply.status !== 409) throw new Error(`creating ${resource}/${object.metadata.name}: ${String(reply.body)}`);
+  if (reply.status !== 201 && reply.status !== 409) throw new Error(`creating ${resource}/${object.metadata.name}: ${Buffer.from(reply.body).toString("utf8")}`);
+}
+
+/** This server's address in the `kubernetes` Endpoints, as kube's endpoint reconciler keeps it. */
+async function reconcileEndpoints(store: RequestHandler | undefined, server: { port: number; endpointIp: string }, change: 'add' | 'remove'): Promise<void> {
+  if (!store) throw new Error('no store for endpoints');
+  const where = { apiGroup: '', namespace: 'default', resource: 'endpoints', name: 'kubernetes' };
+  const current = await loopback(store, 'get', where);
+  const existing = current.status === 200 ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as KubeObject & { subsets?: { addresses?: { ip: string }[] }[] }) : undefined;
+  const others = (existing?.subsets?.[0]?.addresses ?? []).map((a) => a.ip).filter((ip) => ip !== server.endpointIp);
+  const ips = change === 'add' ? [...others, server.endpointIp] : others;
+  const subsets = ips.length === 0 ? [] : [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'https', port: server.port, protocol: 'TCP' }] }];
+  const object: KubeObject = {
+    apiVersion: 'v1', kind: 'Endpoints',
+    metadata: { ...(existing?.metadata ?? {}), name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets,
+  } as KubeObject;
+  const reply = existing ? await loopback(store, 'update', where, object) : await loopback(store, 'create', { ...where, name: '' }, object);
+  if (reply.status >= 300) throw new Error(`reconciling endpoints/kubernetes: ${Buffer.from(reply.body).toString('utf8')}`);
+}
+
+export type PreShutdownHook = PostStartHook;
+
+/**
+ * Pre-shutdown hooks run from ShutdownInitiated, alongside --shutdown-delay-duration.
+ * kube's bootstrap-controller takes this server out of the `kubernetes` Endpoints,
+ * so in-cluster clients stop choosing a server that is going away.
+ */
+export function preShutdownHooks(stores: (plural: string, group: string) => RequestHandler | undefined, server: { port: number; endpointIp: string }): PreShutdownHook[] {
+  return [{ name: 'bootstrap-controller', run: () => reconcileEndpoints(stores('endpoints', ''), server, 'remove') }];
 }
 
 export function postStartHooks(stores: (plural: string, group: string) => RequestHandler | undefined, kubernetesService: { clusterIp: string; port: number; endpointIp: string }): PostStartHook[] {
@@ -36,10 +65,7 @@ export function postStartHooks(stores: (plural: string, group: string) => Reques
           apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels },
           spec: { type: 'ClusterIP', clusterIP: kubernetesService.clusterIp, clusterIPs: [kubernetesService.clusterIp], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: kubernetesService.port }], sessionAffinity: 'None' },
         });
-        await ensure(stores('endpoints', ''), '', 'endpoints', {
-          apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-          subsets: [{ addresses: [{ ip: kubernetesService.endpointIp }], ports: [{ name: 'https', port: kubernetesService.port, protocol: 'TCP' }] }],
-        });
+        await reconcileEndpoints(stores('endpoints', ''), kubernetesService, 'add');
       },
     },
     {

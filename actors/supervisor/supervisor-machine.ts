@@ -26,7 +26,7 @@
 //              Stopped                    exit 0
 // A failure during startup ends in Failed, with the reason in context.error.
 
-import { setup, fromPromise, assign, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { setup, fromPromise, assign, spawnChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorRecord, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
 import { jsonResponse, statusResponse, textResponse } from '../../protocol/messages/http.js';
@@ -52,7 +52,7 @@ import { prepareRuntimeFiles, type RuntimeFiles } from './runtime-files.js';
 import { ensureCredentials } from './pki.js';
 import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
-import { postStartHooks } from './bootstrap.js';
+import { postStartHooks, preShutdownHooks } from './bootstrap.js';
 import { recordOf } from './inspect.js';
 import { ChildSlot, decide, ESCALATE, KILL, supervised, PERMANENT, type Terminate } from './supervision.js';
 
@@ -105,6 +105,7 @@ interface Runtime {
   crashes: number;
   hooksDone: Set<string>;
   hookNames: string[];
+  preShutdownHooksDone: boolean;
   port: number;
   startedAt: number;
   phases: { phase: string; at: number }[];
@@ -122,6 +123,9 @@ interface SupervisorContext {
   error: string | undefined;
   optionErrors: string[];
 }
+
+const endpointIpOf = (options: CompletedOptions): string =>
+  options.raw.bindAddress === '0.0.0.0' || options.raw.bindAddress === '' ? '127.0.0.1' : options.raw.bindAddress;
 
 const storeKey = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural);
 
@@ -252,6 +256,19 @@ export const supervisorMachine = setup({
       runtime.log?.close();
       runtime.log = undefined;
     }),
+    // Never rejects: like kube, a failed pre-shutdown hook is logged and shutdown goes on.
+    runPreShutdownHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log }>(async ({ input }) => {
+      const { runtime, options, logger } = input;
+      const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
+      for (const hook of preShutdownHooks(store, { port: runtime.port, endpointIp: endpointIpOf(options) })) {
+        try {
+          await hook.run();
+          logger.debug(`pre-shutdown hook ${hook.name} done`);
+        } catch (e) {
+          logger.error(`pre-shutdown hook ${hook.name} failed`, e);
+        }
+      }
+    }),
     completeOptions: fromPromise<{ options: CompletedOptions; files: RuntimeFiles } | { errors: string[] }, { raw: ServerRunOptions }>(async ({ input }) => {
       const result = completeAndValidate(input.raw);
       if ('errors' in result) return result;
@@ -262,8 +279,7 @@ export const supervisorMachine = setup({
       // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
       if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
       const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
-      const endpointIp = options.raw.bindAddress === '0.0.0.0' || options.raw.bindAddress === '' ? '127.0.0.1' : options.raw.bindAddress;
-      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp })) {
+      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) })) {
         await hook.run();
         runtime.hooksDone.add(hook.name);
         logger.debug(`poststarthook/${hook.name} done`);
@@ -315,6 +331,9 @@ export const supervisorMachine = setup({
       }
       return {};
     }),
+    preShutdownHooksDone: ({ context }) => {
+      context.runtime.preShutdownHooksDone = true;
+    },
     killChild: ({ context, event }) => {
       context.runtime.children.find((c) => c.id === (event as KillChild).id)?.ref?.send(KILL);
     },
@@ -347,7 +366,7 @@ export const supervisorMachine = setup({
     options: undefined,
     files: undefined,
     runtime: {
-      log: undefined, children: [], stores: new Map(), listener: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], port: 0,
+      log: undefined, children: [], stores: new Map(), listener: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
       startedAt: input.clock.now(), phases: [],
     },
     counters: { handled: 0, errors: 0 },
@@ -359,6 +378,7 @@ export const supervisorMachine = setup({
     request: { actions: 'serveOwnPaths' },
     'xstate.error.actor.*': onChildCrash('.HTTPServerStoppedListening', undefined),
     'supervision.restart': { actions: 'restartChild' },
+    'xstate.done.actor.pre-shutdown-hooks': { actions: 'preShutdownHooksDone' },
     'supervision.kill': { actions: 'killChild' },
   },
   states: {
@@ -481,8 +501,19 @@ export const supervisorMachine = setup({
       entry: [
         { type: 'enterPhase', params: { phase: 'ShutdownInitiated' } },
         ({ context }) => context.logger.info(`[graceful-termination] shutdown initiated; serving for --shutdown-delay-duration=${context.raw.shutdownDelayDuration}`),
+        spawnChild('runPreShutdownHooks', {
+          id: 'pre-shutdown-hooks',
+          input: ({ context }: { context: SupervisorContext }) => ({ runtime: context.runtime, options: context.options!, logger: context.logger }),
+        }),
       ],
-      after: { shutdownDelay: 'NotAcceptingNewRequest' },
+      after: { shutdownDelay: 'AfterShutdownDelayDuration' },
+      on: { 'shutdown.signal': { target: 'HTTPServerStoppedListening', actions: 'secondSignal' } },
+    },
+    // Still serving: the listener stops accepting only once the pre-shutdown hooks are done too.
+    AfterShutdownDelayDuration: {
+      tags: ['HasBeenReady', 'shutting-down'],
+      entry: { type: 'enterPhase', params: { phase: 'AfterShutdownDelayDuration' } },
+      always: { guard: ({ context }) => context.runtime.preShutdownHooksDone, target: 'NotAcceptingNewRequest' },
       on: { 'shutdown.signal': { target: 'HTTPServerStoppedListening', actions: 'secondSignal' } },
     },
     NotAcceptingNewRequest: {

@@ -51,7 +51,7 @@ describe('SIGTERM with --shutdown-delay-duration=2s', () => {
 
       assert.equal(await server.exited, 0);
       assert.equal(await watchExit, 0, 'kubectl get -w ends cleanly when the watch is closed');
-      const phases = ['ShutdownInitiated', 'NotAcceptingNewRequest', 'InFlightRequestsDrained', 'HTTPServerStoppedListening', 'Stopped'];
+      const phases = ['ShutdownInitiated', 'AfterShutdownDelayDuration', 'NotAcceptingNewRequest', 'InFlightRequestsDrained', 'HTTPServerStoppedListening', 'Stopped'];
       const logged = phases.map((phase) => server.output().search(new RegExp(`\\b${phase} \\(\\+`)));
       assert.ok(logged.every((at, i) => at > 0 && (i === 0 || at > logged[i - 1]!)), `phases logged in order: ${logged.join(', ')}`);
     } finally {

@@ -4,10 +4,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { SimulatedClock, startServer, type RunningServer, type StartOptions } from '../../harness/start-server.js';
+import { SimulatedClock, settle, startServer, type RunningServer, type StartOptions } from '../../harness/start-server.js';
 import { tempDir } from '../support/temp.js';
 
-const SHUTDOWN = ['Ready', 'ShutdownInitiated', 'NotAcceptingNewRequest', 'InFlightRequestsDrained', 'HTTPServerStoppedListening', 'Stopped'];
+const SHUTDOWN = ['Ready', 'ShutdownInitiated', 'AfterShutdownDelayDuration', 'NotAcceptingNewRequest', 'InFlightRequestsDrained', 'HTTPServerStoppedListening', 'Stopped'];
 
 async function simulated(options: Partial<StartOptions> = {}): Promise<{ server: RunningServer; clock: SimulatedClock; dataDir: string }> {
   const clock = new SimulatedClock();
@@ -25,7 +25,7 @@ function configMap(name: string): object {
 const refused = (promise: Promise<unknown>): Promise<void> => assert.rejects(promise, /ECONNREFUSED|ECONNRESET|socket hang up/);
 
 describe('graceful termination', () => {
-  it('with no delay, walks ShutdownInitiated → NotAcceptingNewRequest → InFlightRequestsDrained → HTTPServerStoppedListening → Stopped', async () => {
+  it('with no delay, walks ShutdownInitiated → AfterShutdownDelayDuration → NotAcceptingNewRequest → InFlightRequestsDrained → HTTPServerStoppedListening → Stopped', async () => {
     const { server, clock, dataDir } = await simulated();
     server.signal('SIGTERM');
     await server.reached('ShutdownInitiated');
@@ -48,6 +48,11 @@ describe('graceful termination', () => {
     assert.match(readyz.body, /\[-\]shutdown failed/);
     assert.equal((await server.client.request('GET', '/livez')).status, 200);
     assert.equal((await server.client.request('POST', '/api/v1/namespaces/default/configmaps', configMap('during-delay'))).status, 201);
+    // The bootstrap-controller pre-shutdown hook has taken this server out of the `kubernetes` Endpoints.
+    await settle(async () => {
+      const endpoints = JSON.parse((await server.client.request('GET', '/api/v1/namespaces/default/endpoints/kubernetes')).body);
+      return endpoints.subsets.length === 0;
+    }, 'the pre-shutdown hook');
 
     clock.advance(9_999);
     assert.equal(server.phases().at(-1), 'ShutdownInitiated');
@@ -81,6 +86,8 @@ describe('graceful termination', () => {
     const again = await startServer({ securePort: 0, quiet: true, dataDir });
     const read = await again.client.request('GET', '/api/v1/namespaces/default/configmaps/slow-create');
     assert.equal(read.status, 200);
+    const endpoints = JSON.parse((await again.client.request('GET', '/api/v1/namespaces/default/endpoints/kubernetes')).body);
+    assert.deepEqual(endpoints.subsets[0].addresses, [{ ip: '127.0.0.1' }], 'the next start puts its address back');
     await again.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });

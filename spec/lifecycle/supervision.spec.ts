@@ -96,7 +96,7 @@ describe('supervision', () => {
     assert.equal(outcome.state, 'Failed');
     assert.equal(outcome.error, 'store/configmaps crashed 4 times within 60s (restart limit 3)');
     const phases = server.phases();
-    assert.deepEqual(phases.slice(phases.indexOf('Ready')), ['Ready', 'ShutdownInitiated', 'NotAcceptingNewRequest', 'InFlightRequestsDrained', 'HTTPServerStoppedListening', 'Failed']);
+    assert.deepEqual(phases.slice(phases.indexOf('Ready')), ['Ready', 'ShutdownInitiated', 'AfterShutdownDelayDuration', 'NotAcceptingNewRequest', 'InFlightRequestsDrained', 'HTTPServerStoppedListening', 'Failed']);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
