@@ -32,6 +32,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'min-request-timeout', key: 'minRequestTimeout', kind: 'int', help: 'The minimum number of seconds a handler must keep a watch open; the server picks a random timeout between this and twice it' },
   { flag: 'shutdown-delay-duration', key: 'shutdownDelayDuration', kind: 'duration', help: 'Time to delay the termination, while still serving requests and failing /readyz' },
   { flag: 'shutdown-send-retry-after', key: 'shutdownSendRetryAfter', kind: 'bool', help: 'If true the HTTP Server will continue listening until all non long running request(s) in flight have been drained, answering new requests with 429 and Retry-After' },
+  { flag: 'audit-policy-file', key: 'auditPolicyFile', kind: 'string', help: 'Path to the file that defines the audit policy configuration' },
+  { flag: 'audit-log-path', key: 'auditLogPath', kind: 'string', help: "If set, all requests coming to the apiserver will be logged to this file. '-' means standard out" },
+  { flag: 'audit-log-mode', key: 'auditLogMode', kind: 'string', help: 'Strategy for sending audit events: blocking (each event written before the request goes on) or batch (buffered)' },
   { flag: 'shutdown-watch-termination-grace-period', key: 'shutdownWatchTerminationGracePeriod', kind: 'duration', help: 'The grace period open watches get to end once in-flight requests have drained' },
 ];
 

@@ -3,6 +3,10 @@
 // and then validated, as in kube's Complete() → Validate().
 
 import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
+import type { Policy } from '../../protocol/kube/audit.js';
+import { parsePolicy } from '../audit/policy.js';
+import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
 import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
 
@@ -27,6 +31,9 @@ export interface ServerRunOptions {
   shutdownDelayDuration: string;
   shutdownSendRetryAfter: boolean;
   shutdownWatchTerminationGracePeriod: string;
+  auditPolicyFile: string | undefined;
+  auditLogPath: string | undefined;
+  auditLogMode: string;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -50,6 +57,9 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   shutdownDelayDuration: '0s',
   shutdownSendRetryAfter: false,
   shutdownWatchTerminationGracePeriod: '0s',
+  auditPolicyFile: undefined,
+  auditLogPath: undefined,
+  auditLogMode: 'blocking',
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -62,6 +72,28 @@ export interface CompletedOptions {
   shutdownWatchTerminationGraceMs: number;
   /** The first address of --service-cluster-ip-range: the `kubernetes` Service's ClusterIP. */
   kubernetesServiceIp: string;
+  /** The log backend, when both --audit-policy-file and --audit-log-path are given (as kube needs both). */
+  audit: { policy: Policy; logPath: string; mode: AuditLogMode } | undefined;
+}
+
+function auditOf(raw: ServerRunOptions, errors: string[]): CompletedOptions['audit'] {
+  if (raw.auditLogMode !== 'blocking' && raw.auditLogMode !== 'batch') {
+    errors.push(`--audit-log-mode ${JSON.stringify(raw.auditLogMode)} is invalid; supported modes: blocking, batch`);
+  }
+  if (!raw.auditPolicyFile || !raw.auditLogPath) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(raw.auditPolicyFile, 'utf8');
+  } catch (e) {
+    errors.push(`--audit-policy-file: reading ${raw.auditPolicyFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    return undefined;
+  }
+  try {
+    return { policy: parsePolicy(text, raw.auditPolicyFile), logPath: raw.auditLogPath, mode: raw.auditLogMode as AuditLogMode };
+  } catch (e) {
+    errors.push(`--audit-policy-file: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -138,6 +170,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     if (ms === undefined) errors.push(`${flag} ${JSON.stringify(text)} is not a valid duration (for example 30s, 1m30s)`);
     else parsed[key] = ms;
   }
+  const audit = auditOf(raw, errors);
   if (errors.length > 0) return { errors };
   return {
     options: {
@@ -148,6 +181,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       shutdownDelayMs: parsed.shutdownDelayMs!,
       shutdownWatchTerminationGraceMs: parsed.shutdownWatchTerminationGraceMs!,
       kubernetesServiceIp: kubernetesServiceIp!,
+      audit,
     },
   };
 }

@@ -44,6 +44,7 @@ import { admissionMachine } from '../admission/admission-machine.js';
 import { namespaceControllerMachine, terminateNamespaceController } from '../namespace-controller/namespace-controller-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
+import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
@@ -183,7 +184,11 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     },
     logger: logger.getSubLogger({ name: 'authz' }),
   });
-  late.authn = start('authn', authnMachine, { tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+  // kube's audit filter runs right after authentication: with a policy, authn hands requests to it.
+  const audit = options!.audit
+    ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
+    : undefined;
+  late.authn = start('authn', authnMachine, { tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
 }
 
 function healthChecks(context: SupervisorContext, shuttingDown: () => boolean): Record<'livez' | 'readyz', HealthCheck[]> {
@@ -529,7 +534,11 @@ export const supervisorMachine = setup({
     },
     InFlightRequestsDrained: {
       tags: ['HasBeenReady', 'shutting-down'],
-      entry: { type: 'enterPhase', params: { phase: 'InFlightRequestsDrained' } },
+      entry: [
+        { type: 'enterPhase', params: { phase: 'InFlightRequestsDrained' } },
+        // Every audited request has been answered: its events reach the log now.
+        ({ context }) => context.runtime.children.find((c) => c.id === 'audit')?.send({ type: 'audit.flush' }),
+      ],
       // Open watches keep streaming through --shutdown-watch-termination-grace-period.
       after: { watchTerminationGrace: 'HTTPServerStoppedListening' },
       on: { 'shutdown.signal': { target: 'HTTPServerStoppedListening', actions: 'secondSignal' } },

@@ -1,0 +1,163 @@
+// The audit actor: kube's WithAudit filter and its log backend.
+//
+// Owns: the audit policy, the events of requests still being answered, the log file.
+// Receives: `authorize` from authn (it stands between authn and authz, as
+//   kube's audit filter runs right after authentication); the replies of the
+//   requests it audits (`http.response`, `stream.*`: it makes itself their
+//   replyTo); `stream.cancelled` for the streams it relays; `audit.flush`
+//   from the supervisor at InFlightRequestsDrained; `actor.stop`.
+// Sends: `authorize` to authz; every reply on to the listener, with an
+//   Audit-Id header; `stream.cancelled` on to a stream's owner.
+//
+// States: Auditing → Stopped (flushes and closes the log).
+
+import { setup } from 'xstate';
+import type { AuditEvent, Policy } from '../../protocol/kube/audit.js';
+import type { AuthorizeRequest, ReplyTo } from '../../protocol/messages/request.js';
+import type { HttpReply, StreamCancelled } from '../../protocol/messages/http.js';
+import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Log } from '../../lib/log.js';
+import { decide } from './policy.js';
+import { atStage, requestReceived } from './event.js';
+import { AuditLogBackend, type AuditLogMode } from './log-backend.js';
+
+export interface AuditFlush {
+  type: 'audit.flush';
+}
+
+export interface AuditInput {
+  policy: Policy;
+  logPath: string;
+  mode: AuditLogMode;
+  next: { send(message: AuthorizeRequest): void };
+  clock: Clock;
+  logger: Log;
+}
+
+interface Pending {
+  event: AuditEvent;
+  replyTo: ReplyTo;
+  owner: { send(message: StreamCancelled): void } | undefined;
+  skip: ReadonlySet<string>;
+}
+
+interface AuditContext {
+  policy: Policy;
+  next: AuditInput['next'];
+  backend: AuditLogBackend;
+  clock: Clock;
+  logger: Log;
+  counters: ActorCounters;
+  /** By request id: the requests whose answers this actor relays. */
+  pending: Map<number, Pending>;
+  /** Where replies go when their request is unknown (they were sent before a restart). */
+  lastReplyTo: ReplyTo | undefined;
+}
+
+export type AuditMessage = AuthorizeRequest | HttpReply | StreamCancelled | AuditFlush | ActorStop;
+
+function emit(context: AuditContext, pending: Pending, event: AuditEvent): void {
+  pending.event = event;
+  if (!pending.skip.has(event.stage)) context.backend.process(event);
+}
+
+function receive(context: AuditContext, self: ReplyTo & { send(message: StreamCancelled): void }, message: AuthorizeRequest): void {
+  const { request } = message;
+  context.counters.handled++;
+  const decision = decide(context.policy, request.info, request.user ?? { username: '', groups: [] });
+  if (decision.level === 'None') return context.next.send(message);
+  const pending: Pending = {
+    event: requestReceived(request, decision.level, context.clock.now()),
+    replyTo: request.replyTo,
+    owner: undefined,
+    skip: decision.omitStages,
+  };
+  context.pending.set(request.id, pending);
+  context.lastReplyTo = request.replyTo;
+  emit(context, pending, pending.event);
+  context.next.send({ type: 'authorize', request: { ...request, replyTo: self } });
+}
+
+function relay(context: AuditContext, self: { send(message: StreamCancelled): void }, reply: HttpReply): void {
+  const now = context.clock.now();
+  if (reply.type === 'stream.chunk') {
+    // One chunk may serve many watchers; all of them answer to the same listener.
+    const to = context.pending.get(reply.ids[0]!)?.replyTo ?? context.lastReplyTo;
+    to?.send(reply);
+    return;
+  }
+  const pending = context.pending.get(reply.id);
+  const to = pending?.replyTo ?? context.lastReplyTo;
+  if (!pending) return to?.send(reply);
+  const auditId = { 'audit-id': pending.event.auditID };
+  switch (reply.type) {
+    case 'http.response':
+      context.pending.delete(reply.id);
+      pending.replyTo.send({ ...reply, headers: { ...reply.headers, ...auditId } });
+      return emit(context, pending, atStage(pending.event, 'ResponseComplete', now, reply.status, reply.body));
+    case 'stream.open':
+      pending.owner = reply.owner;
+      pending.replyTo.send({ ...reply, headers: { ...reply.headers, ...auditId }, owner: self });
+      return emit(context, pending, atStage(pending.event, 'ResponseStarted', now, 200));
+    case 'stream.close':
+      context.pending.delete(reply.id);
+      pending.replyTo.send(reply);
+      return emit(context, pending, atStage(pending.event, 'ResponseComplete', now, 200));
+  }
+}
+
+function cancelled(context: AuditContext, message: StreamCancelled): void {
+  const pending = context.pending.get(message.id);
+  if (!pending) return;
+  context.pending.delete(message.id);
+  pending.owner?.send(message);
+  emit(context, pending, atStage(pending.event, 'ResponseComplete', context.clock.now(), 200));
+}
+
+const REPLIES = ['http.response', 'stream.open', 'stream.chunk', 'stream.close'] as const;
+
+export const auditMachine = setup({
+  types: {
+    context: {} as AuditContext,
+    events: {} as AuditMessage,
+    input: {} as AuditInput,
+  },
+  actions: {
+    receive: ({ context, self, event }) => receive(context, self as never, event as AuthorizeRequest),
+    relay: ({ context, self, event }) => relay(context, self as never, event as HttpReply),
+    cancelled: ({ context, event }) => cancelled(context, event as StreamCancelled),
+    flush: ({ context }) => context.backend.flush(),
+    close: ({ context }) => context.backend.close(),
+  },
+}).createMachine({
+  id: 'audit',
+  context: ({ input }) => ({
+    policy: input.policy,
+    next: input.next,
+    backend: new AuditLogBackend(input.logPath, input.mode, input.clock),
+    clock: input.clock,
+    logger: input.logger,
+    counters: { handled: 0, errors: 0 },
+    pending: new Map(),
+    lastReplyTo: undefined,
+  }),
+  initial: 'Auditing',
+  states: {
+    Auditing: {
+      on: {
+        authorize: { actions: 'receive' },
+        ...Object.fromEntries(REPLIES.map((type) => [type, { actions: 'relay' }])),
+        'stream.cancelled': { actions: 'cancelled' },
+        'audit.flush': { actions: 'flush' },
+        'actor.stop': { target: 'Stopped', actions: 'close' },
+      },
+    },
+    Stopped: { type: 'final' },
+  },
+});
+
+/** On a crash: write out what is buffered; the file stays consistent line by line. */
+export function terminateAudit(context: AuditContext): void {
+  context.backend.close();
+}
