@@ -4,17 +4,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { SimulatedClock, settle, startServer, type RunningServer, type StartOptions } from '../../harness/start-server.js';
-import { tempDir } from '../support/temp.js';
+import { settle, startServer, type RunningServer } from '../../harness/start-server.js';
+import { finishDrain, simulated } from '../support/simulated.js';
 
 const SHUTDOWN = ['Ready', 'ShutdownInitiated', 'AfterShutdownDelayDuration', 'NotAcceptingNewRequest', 'InFlightRequestsDrained', 'HTTPServerStoppedListening', 'Stopped'];
-
-async function simulated(options: Partial<StartOptions> = {}): Promise<{ server: RunningServer; clock: SimulatedClock; dataDir: string }> {
-  const clock = new SimulatedClock();
-  const dataDir = options.dataDir ?? tempDir('shutdown');
-  const server = await startServer({ securePort: 0, quiet: true, dataDir, clock, ...options });
-  return { server, clock, dataDir };
-}
 
 const afterReady = (server: RunningServer): string[] => server.phases().slice(server.phases().indexOf('Ready'));
 
@@ -30,9 +23,7 @@ describe('graceful termination', () => {
     server.signal('SIGTERM');
     await server.reached('ShutdownInitiated');
     clock.advance(0);
-    await server.reached('InFlightRequestsDrained');
-    clock.advance(0);
-    const outcome = await server.done;
+    const outcome = await finishDrain(server, clock);
     assert.equal(outcome.state, 'Stopped');
     assert.deepEqual(afterReady(server), SHUTDOWN);
     rmSync(dataDir, { recursive: true, force: true });
@@ -60,9 +51,7 @@ describe('graceful termination', () => {
     await server.reached('NotAcceptingNewRequest');
     await refused(server.client.request('GET', '/api/v1/namespaces/default/configmaps/during-delay'));
 
-    await server.reached('InFlightRequestsDrained');
-    clock.advance(0);
-    assert.equal((await server.done).state, 'Stopped');
+    assert.equal((await finishDrain(server, clock)).state, 'Stopped');
     assert.deepEqual(afterReady(server), SHUTDOWN);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -79,9 +68,7 @@ describe('graceful termination', () => {
     const reply = await held.release();
     assert.equal(reply.status, 201);
     assert.equal(reply.headers.connection, 'close', 'a connection that outlives NotAcceptingNewRequest is closed after its answer');
-    await server.reached('InFlightRequestsDrained');
-    clock.advance(0);
-    assert.equal((await server.done).state, 'Stopped');
+    assert.equal((await finishDrain(server, clock)).state, 'Stopped');
 
     const again = await startServer({ securePort: 0, quiet: true, dataDir });
     const read = await again.client.request('GET', '/api/v1/namespaces/default/configmaps/slow-create');
@@ -158,9 +145,7 @@ describe('graceful termination', () => {
     assert.equal((await server.client.request('GET', '/livez')).status, 200);
 
     assert.equal((await held.release()).status, 201);
-    await server.reached('InFlightRequestsDrained');
-    clock.advance(0);
-    assert.equal((await server.done).state, 'Stopped');
+    assert.equal((await finishDrain(server, clock)).state, 'Stopped');
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -5,15 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { SimulatedClock, settle, startServer, type RunningServer } from '../../harness/start-server.js';
-import { tempDir } from '../support/temp.js';
-
-async function simulated(options: Record<string, unknown> = {}): Promise<{ server: RunningServer; clock: SimulatedClock; dataDir: string }> {
-  const clock = new SimulatedClock();
-  const dataDir = tempDir('supervision');
-  const server = await startServer({ securePort: 0, quiet: true, dataDir, clock, ...options });
-  return { server, clock, dataDir };
-}
+import { settle, type RunningServer } from '../../harness/start-server.js';
+import type { SimulatedClock } from '../../harness/simulated-clock.js';
+import { finishDrain, simulated } from '../support/simulated.js';
 
 function child(server: RunningServer, id: string): { restarts: number; ref: unknown } {
   return server.actor.getSnapshot().context.runtime.children.find((c) => c.id === id)!;
@@ -36,9 +30,7 @@ const configMaps = '/api/v1/namespaces/default/configmaps';
 async function stop(server: RunningServer, clock: SimulatedClock): Promise<void> {
   server.signal('SIGTERM');
   clock.advance(0);
-  await server.reached('InFlightRequestsDrained');
-  clock.advance(0);
-  assert.equal((await server.done).state, 'Stopped');
+  assert.equal((await finishDrain(server, clock)).state, 'Stopped');
 }
 
 describe('supervision', () => {
@@ -90,9 +82,7 @@ describe('supervision', () => {
     server.kill('store/configmaps');
     await server.reached('ShutdownInitiated');
     clock.advance(0);
-    await server.reached('InFlightRequestsDrained');
-    clock.advance(0);
-    const outcome = await server.done;
+    const outcome = await finishDrain(server, clock);
     assert.equal(outcome.state, 'Failed');
     assert.equal(outcome.error, 'store/configmaps crashed 4 times within 60s (restart limit 3)');
     const phases = server.phases();
@@ -132,9 +122,7 @@ describe('supervision', () => {
     clock.advance(100);
     await settle(() => child(server, 'store/configmaps').restarts === 1, 'the store to restart');
     assert.equal((await held.release()).status, 201);
-    await server.reached('InFlightRequestsDrained');
-    clock.advance(0);
-    assert.equal((await server.done).state, 'Stopped');
+    assert.equal((await finishDrain(server, clock)).state, 'Stopped');
     rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -1,26 +1,9 @@
 // A minimal HTTPS client for specs that check wire details kubectl hides.
 
 import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import type { Credentials } from '../../harness/client.js';
 
-export interface Credentials {
-  server: string;
-  token: string;
-  ca: string;
-}
-
-export function credentialsOf(kubeconfigPath: string): Credentials {
-  const config = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { token: string } }[];
-  };
-  return {
-    server: config.clusters[0]!.cluster.server,
-    token: config.users[0]!.user.token,
-    ca: Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString('utf8'),
-  };
-}
+export { credentialsOf, type Credentials } from '../../harness/client.js';
 
 export interface Response {
   status: number;
