@@ -28,6 +28,11 @@ async function reconcileEndpoints(store: RequestHandler | undefined, server: { p
   const existing = current.status === 200 ? (JSON.parse(Buffer.from(current.body).toString('utf8')) as KubeObject & { subsets?: { addresses?: { ip: string }[] }[] }) : undefined;
   const others = (existing?.subsets?.[0]?.addresses ?? []).map((a) => a.ip).filter((ip) => ip !== server.endpointIp);
   const ips = change === 'add' ? [...others, server.endpointIp] : others;
+  const before = existing?.subsets?.[0] as { addresses?: { ip: string }[]; ports?: { port: number }[] } | undefined;
+  const unchanged = change === 'add'
+    ? before?.addresses?.some((a) => a.ip === server.endpointIp) && before.ports?.[0]?.port === server.port
+    : !before?.addresses?.some((a) => a.ip === server.endpointIp);
+  if (existing && unchanged) return;
   const subsets = ips.length === 0 ? [] : [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'https', port: server.port, protocol: 'TCP' }] }];
   const object: KubeObject = {
     apiVersion: 'v1', kind: 'Endpoints',
