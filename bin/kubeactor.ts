@@ -6,6 +6,8 @@ import { cac } from 'cac';
 import { FLAGS, FlagError, optionsFromFlags } from './flags.js';
 import { startServer, StartupError } from '../harness/start-server.js';
 import { createRootLog } from '../lib/log.js';
+import { defaultKubeconfigPath } from '../lib/kubeconfig.js';
+import { actorsCommand } from './actors.js';
 
 const EXIT_USAGE = 2;
 
@@ -50,6 +52,27 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
   process.on('SIGINT', onSignal);
   const outcome = await server.done;
   process.exit(outcome.state === 'Stopped' && !outcome.error ? 0 : 1);
+}
+
+// `kubeactor actors` is a client command with its own flags (kubectl's names for them).
+if (process.argv[2] === 'actors') {
+  const actors = cac('kubeactor actors');
+  actors.option('--kubeconfig <path>', 'Path to the kubeconfig file to use', { default: defaultKubeconfigPath() });
+  actors.option('--context <name>', 'The name of the kubeconfig context to use');
+  actors.option('-w, --watch', 'After printing the tree, print each transition as it happens');
+  actors.help();
+  try {
+    const { options: parsed } = actors.parse(process.argv.slice(1), { run: false });
+    for (const name of Object.keys(parsed)) {
+      if (!['--', 'kubeconfig', 'context', 'watch', 'w', 'help', 'h'].includes(name)) fail(`unknown flag: --${name}`, EXIT_USAGE);
+    }
+    if (!parsed.help) {
+      await actorsCommand({ kubeconfig: String(parsed.kubeconfig), context: parsed.context as string | undefined, watch: parsed.watch === true, out: process.stdout });
+    }
+    process.exit(0);
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e), 1);
+  }
 }
 
 const cli = cac('kubeactor');

@@ -5,8 +5,7 @@
 // refuses it.
 
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { KubeconfigError, readKubeconfig } from '../lib/kubeconfig.js';
 
 export interface Credentials {
   server: string;
@@ -14,17 +13,11 @@ export interface Credentials {
   ca: string;
 }
 
-/** The server, token and CA of a kubeconfig's first cluster and user. */
+/** The server, token and CA of a kubeconfig's current context (kubeactor's admin kubeconfig has one). */
 export function credentialsOf(kubeconfigPath: string): Credentials {
-  const config = parseYaml(readFileSync(kubeconfigPath, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { token: string } }[];
-  };
-  return {
-    server: config.clusters[0]!.cluster.server,
-    token: config.users[0]!.user.token,
-    ca: Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString('utf8'),
-  };
+  const access = readKubeconfig(kubeconfigPath);
+  if (!access.token || !access.ca) throw new KubeconfigError(`${kubeconfigPath}: the harness client needs a token and a CA`);
+  return { server: access.server, token: access.token, ca: access.ca };
 }
 
 export interface Reply {

@@ -144,7 +144,7 @@ export class HttpFrontend {
     for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in query)) query[k] = v;
     const info = requestInfoOf(method, path, query);
     const open: OpenRequest = {
-      id: this.nextId++, res, aborted: false, longRunning: isLongRunning(info), mutating: isMutating(info),
+      id: this.nextId++, res, aborted: false, longRunning: isLongRunning(info, query), mutating: isMutating(info),
       streaming: false, closeConnection: false, deadline: 0, owner: undefined, backlog: 0, counted: false,
     };
     this.open.set(open.id, open);

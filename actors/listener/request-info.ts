@@ -59,8 +59,10 @@ export function requestInfoOf(method: string, path: string, query: Record<string
   return { isResourceRequest: true, path, verb, apiPrefix: prefix, apiGroup, apiVersion, namespace, resource, subresource, name };
 }
 
-export function isLongRunning(info: RequestInfo): boolean {
-  return info.isResourceRequest && (info.verb === 'watch' || info.verb === 'proxy' || info.subresource === 'proxy' || info.subresource === 'log' || info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward');
+export function isLongRunning(info: RequestInfo, query: Record<string, string>): boolean {
+  // The one long-running non-resource path: the actor tree's transition stream.
+  if (!info.isResourceRequest) return info.path === '/debug/actors' && (query.watch === 'true' || query.watch === '1');
+  return (info.verb === 'watch' || info.verb === 'proxy' || info.subresource === 'proxy' || info.subresource === 'log' || info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward');
 }
 
 export function isMutating(info: RequestInfo): boolean {

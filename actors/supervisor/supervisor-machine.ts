@@ -25,10 +25,18 @@
 //              ▼
 //              Stopped                    exit 0
 // A failure during startup ends in Failed, with the reason in context.error.
+//
+// Receives: requests for /healthz, /livez, /readyz and /debug/actors[/ui];
+//   shutdown.signal; its children's crashes (xstate.error.actor.<id>) and
+//   listener.* lifecycle messages; inspect.transition from each child's
+//   snapshot observer; stream.cancelled for its transition watchers.
+// Sends: actor.stop / listener.close / listener.stop-accepting /
+//   stream.owner-down to children; replies and stream.* to the listener.
 
 import { setup, fromPromise, assign, spawnChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
-import type { ActorCounters, ActorRecord, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
+import type { ActorCounters, ActorRecord, ActorTransitioned, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
+import type { StreamCancelled } from '../../protocol/messages/http.js';
 import { jsonResponse, statusResponse, textResponse } from '../../protocol/messages/http.js';
 import { resourceNotFound } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
@@ -54,7 +62,8 @@ import { ensureCredentials } from './pki.js';
 import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
 import { postStartHooks, preShutdownHooks } from './bootstrap.js';
-import { recordOf } from './inspect.js';
+import { recordOf, senseTransitions, timestamp, TransitionJournal } from './inspect.js';
+import { ACTORS_UI } from './inspect-ui.js';
 import { ChildSlot, decide, ESCALATE, KILL, supervised, PERMANENT, type Terminate } from './supervision.js';
 
 export interface SupervisorInput {
@@ -88,7 +97,7 @@ export interface KillChild {
 
 type ChildEvent = ListenerListening | ListenerFailed | ListenerDrained | ChildCrashed;
 
-export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild;
+export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild | ActorTransitioned | StreamCancelled;
 
 const CRASH_PREFIX = 'xstate.error.actor.';
 
@@ -110,6 +119,7 @@ interface Runtime {
   port: number;
   startedAt: number;
   phases: { phase: string; at: number }[];
+  journal: TransitionJournal;
 }
 
 interface SupervisorContext {
@@ -132,8 +142,10 @@ const storeKey = (plural: string, group: string): string => (group ? `${plural}.
 
 type Spawn = (machine: never, options: never) => AnyActorRef;
 
-function spawnIncarnation(slot: ChildSlot, spawn: Spawn): AnyActorRef {
-  return spawn(supervised(slot.machine, slot.terminate) as never, { id: slot.id, systemId: slot.id, input: slot.input } as never);
+function spawnIncarnation(slot: ChildSlot, spawn: Spawn, self: AnyActorRef, clock: Clock): AnyActorRef {
+  const ref = spawn(supervised(slot.machine, slot.terminate) as never, { id: slot.id, systemId: slot.id, input: slot.input } as never);
+  senseTransitions(slot.id, ref, clock, (message) => self.send(message));
+  return ref;
 }
 
 function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
@@ -142,7 +154,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   runtime.log = log;
   const start = (id: string, machine: AnyStateMachine, input: unknown, terminate?: Terminate): ChildSlot => {
     const slot = new ChildSlot(id, machine, input, PERMANENT, undefined, terminate);
-    slot.up(spawnIncarnation(slot, spawn), false);
+    slot.up(spawnIncarnation(slot, spawn, self, clock), false);
     runtime.children.push(slot);
     return slot;
   };
@@ -213,7 +225,13 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
   serveSafely(request, context.counters, context.logger, () => {
     const path = request.info.path;
     if (path === '/debug/actors') {
+      const watch = request.query.watch === 'true' || request.query.watch === '1';
+      if (watch) return context.runtime.journal.watch(request, self, actorTree(context, self));
       request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors: actorTree(context, self) }));
+      return;
+    }
+    if (path === '/debug/actors/ui') {
+      request.replyTo.send(textResponse(request.id, 200, ACTORS_UI, { 'content-type': 'text/html; charset=utf-8' }));
       return;
     }
     const endpoint = (path.split('/')[1] ?? '') as 'healthz' | 'livez' | 'readyz';
@@ -228,8 +246,9 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
 }
 
 function actorTree(context: SupervisorContext, self: AnyActorRef): ActorRecord[] {
-  const children = context.runtime.children.filter((slot) => slot.ref).map((slot) => recordOf(slot.id, 'supervisor', slot.ref!, [], slot.restarts));
-  return [recordOf('supervisor', null, self, children.map((c) => c.id)), ...children];
+  const { journal, children: slots } = context.runtime;
+  const children = slots.filter((slot) => slot.ref).map((slot) => recordOf(slot.id, 'supervisor', slot.ref!, journal.of(slot.id), [], slot.restarts));
+  return [recordOf('supervisor', null, self, journal.of('supervisor'), children.map((c) => c.id)), ...children];
 }
 
 /**
@@ -294,7 +313,10 @@ export const supervisorMachine = setup({
   actions: {
     enterPhase: ({ context }, params: { phase: string }) => {
       const now = context.clock.now();
-      context.runtime.phases.push({ phase: params.phase, at: now });
+      const { phases, journal } = context.runtime;
+      const final = params.phase === 'Stopped' || params.phase === 'Failed';
+      journal.record({ actor: 'supervisor', from: phases.at(-1)?.phase ?? null, to: params.phase, status: final ? 'done' : 'active', cause: 'message', at: timestamp(context.clock) });
+      phases.push({ phase: params.phase, at: now });
       context.logger.info(`${params.phase} (+${now - context.runtime.startedAt} ms)`);
     },
     serveOwnPaths: ({ context, self, event }) => serveOwnPaths(context, self, event as HandleRequest),
@@ -328,10 +350,10 @@ export const supervisorMachine = setup({
       context.logger.error(`escalating: ${reason}`);
       return { error: context.error ?? reason };
     }),
-    restartChild: assign(({ context, event, spawn }) => {
+    restartChild: assign(({ context, event, spawn, self }) => {
       const slot = context.runtime.children.find((c) => c.id === (event as RestartChild).id);
       if (slot && !slot.ref) {
-        slot.up(spawnIncarnation(slot, spawn as never), true);
+        slot.up(spawnIncarnation(slot, spawn as never, self, context.clock), true);
         context.logger.info(`${slot.id} restarted (restart ${slot.restarts})`);
       }
       return {};
@@ -372,7 +394,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [],
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(),
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -385,6 +407,8 @@ export const supervisorMachine = setup({
     'supervision.restart': { actions: 'restartChild' },
     'xstate.done.actor.pre-shutdown-hooks': { actions: 'preShutdownHooksDone' },
     'supervision.kill': { actions: 'killChild' },
+    'inspect.transition': { actions: ({ context, event }) => context.runtime.journal.record(event.transition) },
+    'stream.cancelled': { actions: ({ context, event }) => context.runtime.journal.forget(event.id) },
   },
   states: {
     RegisteringResources: {
@@ -460,7 +484,7 @@ export const supervisorMachine = setup({
             supervisor: self,
           };
           const listener = new ChildSlot('listener', listenerMachine, input, ESCALATE, { type: 'listener.close' }, terminateListener as Terminate);
-          listener.up(spawnIncarnation(listener, spawn as never), false);
+          listener.up(spawnIncarnation(listener, spawn as never, self, clock), false);
           runtime.listener = listener;
           runtime.children.push(listener);
           return {};

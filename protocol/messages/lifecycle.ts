@@ -61,4 +61,37 @@ export interface ActorRecord {
   tags: string[];
   counters: ActorCounters;
   restarts: number;
+  /** The most recent transitions, oldest first. */
+  transitions: ActorTransition[];
 }
+
+/** One change of an actor's state value or status, as /debug/actors reports it. */
+export interface ActorTransition {
+  actor: string;
+  /** null when the actor (or a new incarnation of it) just started. */
+  from: unknown;
+  to: unknown;
+  status: string;
+  /** 'started', 'message', or the crash that ended the incarnation. */
+  cause: string;
+  /** RFC 3339 with milliseconds, from the server's clock. */
+  at: string;
+}
+
+/**
+ * Sent to the supervisor by the system's inspection hook whenever an actor's
+ * state value or status changes; it keeps the last few per actor and streams
+ * them to `/debug/actors?watch=true`.
+ */
+export interface ActorTransitioned {
+  type: 'inspect.transition';
+  transition: ActorTransition;
+}
+
+/**
+ * One line of `/debug/actors?watch=true`, shaped like a kube watch event:
+ * ADDED for every actor when the watch starts, then TRANSITION as they happen.
+ */
+export type ActorWatchEvent =
+  | { type: 'ADDED'; object: ActorRecord }
+  | { type: 'TRANSITION'; object: ActorTransition };
