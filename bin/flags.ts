@@ -24,6 +24,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'disable-admission-plugins', key: 'disableAdmissionPlugins', kind: 'list', help: 'admission plugins that should be disabled although they are in the default enabled plugins list' },
   { flag: 'storage-backend', key: 'storageBackend', kind: 'string', help: "The storage backend for persistence. Options: 'sqlite' (default, embedded), 'etcd3'" },
   { flag: 'etcd-servers', key: 'etcdServers', kind: 'list', help: 'List of etcd servers to connect with (scheme://ip:port), comma separated' },
+  { flag: 'etcd-compaction-interval', key: 'etcdCompactionInterval', kind: 'duration', help: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled' },
   { flag: 'etcd-prefix', key: 'etcdPrefix', kind: 'string', help: 'The prefix to prepend to all resource paths in etcd' },
   { flag: 'service-cluster-ip-range', key: 'serviceClusterIpRange', kind: 'string', help: 'A CIDR notation IP range from which to assign service cluster IPs' },
   { flag: 'max-requests-inflight', key: 'maxRequestsInflight', kind: 'int', help: 'The maximum number of non-mutating requests in flight at a given time' },

@@ -8,7 +8,6 @@ export interface Entry {
   name: string;
   namespace: string;
   revision: number;
-  uid: string;
   labels: Readonly<Record<string, string>> | undefined;
   /** The object exactly as served, resourceVersion included; encoded once per write. */
   bytes: Uint8Array;
@@ -28,6 +27,7 @@ export class ResourceCache {
   private readonly entries = new Map<string, Entry>();
   private readonly keys: string[] = [];
   private readonly history: HistoryEvent[] = [];
+  private readonly namespaces = new Map<string, string>();
   /** Events after this revision are all in `history`. */
   historyFrom: number;
 
@@ -48,6 +48,10 @@ export class ResourceCache {
 
   /** Loads state without recording history (startup). */
   load(entry: Entry): void {
+    // Namespace names repeat across thousands of entries: keep one string each.
+    const namespace = this.namespaces.get(entry.namespace);
+    if (namespace === undefined) this.namespaces.set(entry.namespace, entry.namespace);
+    else (entry as { namespace: string }).namespace = namespace;
     if (!this.entries.has(entry.key)) this.keys.splice(this.indexOf(entry.key), 0, entry.key);
     this.entries.set(entry.key, entry);
   }

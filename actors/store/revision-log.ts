@@ -15,6 +15,13 @@ export interface LogRow {
   value: Uint8Array;
 }
 
+/** A key's newest value as a store loads it at startup: as text, ready to parse. */
+export interface LatestRow {
+  revision: number;
+  key: string;
+  text: string;
+}
+
 export interface AppendRequest {
   key: string;
   created: boolean;
@@ -30,12 +37,25 @@ export interface RevisionLog {
   /** The oldest revision still retained; older watches get 410 Expired. */
   compactedRevision(): number;
   /** The newest row per key under `prefix`, skipping deleted keys, ordered by key. */
-  latest(prefix: string): LogRow[];
+  latest(prefix: string): Iterable<LatestRow>;
   /** Every row under `prefix` with a revision greater than `after`, in revision order. */
   since(prefix: string, after: number): LogRow[];
   append(request: AppendRequest): LogRow;
   /** Runs `done` once everything appended so far is durable (or failed). */
   whenDurable(done: (error?: Error) => void): void;
+  /**
+   * Starts compacting history to `revision`: from now on it is the oldest
+   * revision a watch may start after. Rows are removed by compactStep.
+   */
+  compact(revision: number): void;
+  /**
+   * Removes one bounded window of superseded rows (older values, and
+   * deletions) at or below the compaction revision, so that compaction never
+   * holds the request path for long. True while more remains.
+   */
+  compactStep(): boolean;
+  /** Rows and bytes stored, for tests and benchmarks of compaction. */
+  size(): { rows: number; bytes: number };
   /** undefined when the backend answers, else why not (the `etcd` health check). */
   check(): string | undefined;
   close(): void;

@@ -3,7 +3,7 @@
 // a setImmediate commits it, then wakes every waiter at once.
 
 import Database from 'better-sqlite3';
-import type { AppendRequest, LogRow, RevisionLog } from './revision-log.js';
+import type { AppendRequest, LatestRow, LogRow, RevisionLog } from './revision-log.js';
 
 interface RawRow {
   id: number;
@@ -25,6 +25,10 @@ CREATE INDEX IF NOT EXISTS kine_name_id ON kine (name, id);
 CREATE TABLE IF NOT EXISTS compaction (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
 `;
 
+const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
+/** Row ids per compaction step: a few milliseconds of work at most. */
+const COMPACTION_WINDOW = 2_000;
+
 /** The smallest string greater than every key that starts with `prefix`. */
 function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
@@ -40,11 +44,14 @@ export function openSqliteLog(path: string): RevisionLog {
   // FULL: a write is acknowledged only once it survives power loss, not just a crash.
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  // After each checkpoint the WAL file is cut back to this size, so it stays bounded under constant churn.
+  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   db.exec(SCHEMA);
 
   const insert = db.prepare('INSERT INTO kine (id, name, created, deleted, value) VALUES (?, ?, ?, ?, ?)');
   const latestRows = db.prepare<[string, string]>(
-    `SELECT k.id, k.name, k.created, k.deleted, k.value FROM kine k
+    // As TEXT: one V8 string per row, short-lived, instead of a Buffer with its own backing store.
+    `SELECT k.id, k.name, CAST(k.value AS TEXT) AS text FROM kine k
      JOIN (SELECT MAX(id) AS id FROM kine WHERE name >= ? AND name < ? GROUP BY name) m ON k.id = m.id
      WHERE k.deleted = 0 ORDER BY k.name`,
   );
@@ -53,6 +60,19 @@ export function openSqliteLog(path: string): RevisionLog {
   );
   const maxId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM kine');
   const compacted = db.prepare('SELECT revision FROM compaction WHERE id = 1');
+
+  // Compaction, kine's way: a row at or below the target goes when a newer row of its key (also at or
+  // below the target) supersedes it, or when it records a deletion. Windows are taken in id order, so
+  // a deletion's older rows always go in its window or an earlier one: no deleted object reappears.
+  const compactWindow = db.prepare<[number, number, number, number]>(
+    `DELETE FROM kine WHERE id IN (
+       SELECT k.id FROM kine k WHERE k.id >= ? AND k.id < ? AND k.id <= ?
+         AND (k.deleted = 1 OR EXISTS (SELECT 1 FROM kine n WHERE n.name = k.name AND n.id > k.id AND n.id <= ?)))`,
+  );
+  const recordCompaction = db.prepare('INSERT INTO compaction (id, revision) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET revision = excluded.revision');
+  const minId = db.prepare('SELECT COALESCE(MIN(id), 0) AS id FROM kine');
+  const rowCount = db.prepare('SELECT COUNT(*) AS rows, COALESCE(SUM(LENGTH(value)), 0) AS bytes FROM kine');
+  let compaction: { target: number; cursor: number } | undefined;
 
   let revision = (maxId.get() as { id: number }).id;
   let batchOpen = false;
@@ -83,7 +103,12 @@ export function openSqliteLog(path: string): RevisionLog {
     name: 'sqlite',
     currentRevision: () => revision,
     compactedRevision: () => (compacted.get() as { revision: number } | undefined)?.revision ?? 0,
-    latest: (prefix) => (latestRows.all(prefix, prefixEnd(prefix)) as RawRow[]).map(toRow),
+    // Streamed, not collected: a store loading 100,000 objects never holds every row at once.
+    *latest(prefix) {
+      for (const raw of latestRows.iterate(prefix, prefixEnd(prefix)) as IterableIterator<{ id: number; name: string; text: string }>) {
+        yield { revision: raw.id, key: raw.name, text: raw.text };
+      }
+    },
     since: (prefix, after) => (sinceRows.all(prefix, prefixEnd(prefix), after) as RawRow[]).map(toRow),
     append(request: AppendRequest): LogRow {
       if (!batchOpen) {
@@ -103,6 +128,30 @@ export function openSqliteLog(path: string): RevisionLog {
       }
       revision = next;
       return { revision: next, key: request.key, created: request.created, deleted: request.deleted, value };
+    },
+    compact(target) {
+      const current = (compacted.get() as { revision: number } | undefined)?.revision ?? 0;
+      if (target <= current) return;
+      recordCompaction.run(target);
+      compaction = { target, cursor: Math.max(compaction?.cursor ?? 0, (minId.get() as { id: number }).id) };
+    },
+    compactStep() {
+      if (!compaction) return false;
+      // Appends of this turn hold a transaction open: step in between batches, never inside one.
+      if (batchOpen) return true;
+      const { target, cursor } = compaction;
+      const end = Math.min(cursor + COMPACTION_WINDOW, target + 1);
+      compactWindow.run(cursor, end, target, target);
+      if (end > target) {
+        compaction = undefined;
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        return false;
+      }
+      compaction.cursor = end;
+      return true;
+    },
+    size() {
+      return rowCount.get() as { rows: number; bytes: number };
     },
     whenDurable(done) {
       if (!batchOpen) {

@@ -12,6 +12,7 @@ import type { Definitions } from '../../scheme/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RevisionLog } from './revision-log.js';
 import { ResourceCache, type Entry, type HistoryEvent } from './resource-cache.js';
+import { SlabPacker } from './slab.js';
 import type { LabelSelector } from './label-selector.js';
 import type { FieldSelector } from './field-selector.js';
 
@@ -69,7 +70,6 @@ export function entryOf(key: string, revision: number, object: KubeObject, bytes
     name: object.metadata.name ?? '',
     namespace: object.metadata.namespace ?? '',
     revision,
-    uid: object.metadata.uid ?? '',
     labels: object.metadata.labels,
     bytes,
   };
@@ -96,11 +96,12 @@ export function listRevision(state: StoreState): number {
 /** Loads every stored object of a resource. A value that does not decode is reported and skipped, never fatal. */
 export function loadCache(log: RevisionLog, prefix: string, reportCorrupt: (key: string, why: string) => void): ResourceCache {
   const cache = new ResourceCache(log.currentRevision(), HISTORY_LIMIT);
+  const slabs = new SlabPacker();
   for (const row of log.latest(prefix)) {
     try {
-      const object = JSON.parse(Buffer.from(row.value).toString('utf8')) as KubeObject;
+      const object = JSON.parse(row.text) as KubeObject;
       if (!object || typeof object !== 'object' || !object.metadata?.name) throw new Error('not a Kubernetes object');
-      cache.load(entryOf(row.key.slice(prefix.length), row.revision, object, row.value));
+      cache.load(entryOf(row.key.slice(prefix.length), row.revision, object, slabs.packText(row.text)));
     } catch (e) {
       reportCorrupt(row.key, e instanceof Error ? e.message : String(e));
     }

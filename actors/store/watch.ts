@@ -8,7 +8,7 @@ import { statusResponse } from '../../protocol/messages/http.js';
 import { expired, failure } from '../../protocol/kube/status.js';
 import { apiVersionOf } from '../../scheme/kind-description.js';
 import type { StoreState, Watcher } from './store-state.js';
-import { listRevision, parseObject } from './store-state.js';
+import { entryOf, listRevision, parseObject } from './store-state.js';
 import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
 import { parseListOptions } from './list-options.js';
 import { matches } from './read.js';
@@ -87,10 +87,7 @@ function replayAfter(state: StoreState, after: number): HistoryEvent[] | undefin
     if (row.revision > state.cache.historyFrom) return [];
     const key = row.key.slice(state.prefix.length);
     const object = JSON.parse(Buffer.from(row.value).toString('utf8')) as KubeObject;
-    const entry: Entry = {
-      key, name: object.metadata.name ?? '', namespace: object.metadata.namespace ?? '', revision: row.revision,
-      uid: object.metadata.uid ?? '', labels: object.metadata.labels, bytes: row.value,
-    };
+    const entry = entryOf(key, row.revision, object, row.value);
     const previous = previousByKey.get(key);
     previousByKey.set(key, entry);
     return [{ type: row.deleted ? 'DELETED' : row.created ? 'ADDED' : 'MODIFIED', revision: row.revision, entry, previous }];

@@ -204,7 +204,7 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
     commitChange(state, current.key, 'MODIFIED', object, (entry, error) => done(error ? internalError(error.message) : parseObject(entry)));
     return;
   }
-  const details = { name: current.name, group: state.kind.group, kind: state.kind.plural, uid: current.uid };
+  const details = { name: current.name, group: state.kind.group, kind: state.kind.plural, uid: object.metadata.uid ?? '' };
   if (dryRun) return done(success(details));
   commitChange(state, current.key, 'DELETED', object, (_entry, error) => done(error ? internalError(error.message) : success(details)));
 }
@@ -215,8 +215,10 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
   const pre = options.preconditions ?? {};
-  if (pre.uid && pre.uid !== current.uid) {
-    return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.uid}`));
+  // The cache keeps no uid (it is rarely asked for): read it from the object when a precondition names one.
+  const uid = pre.uid ? parseObject(current).metadata.uid ?? '' : '';
+  if (pre.uid && pre.uid !== uid) {
+    return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${uid}`));
   }
   if (pre.resourceVersion && pre.resourceVersion !== String(current.revision)) {
     return reply(request, conflict(state.resource, info.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`));

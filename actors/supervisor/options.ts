@@ -22,6 +22,7 @@ export interface ServerRunOptions {
   storageBackend: string;
   etcdServers: string[];
   etcdPrefix: string;
+  etcdCompactionInterval: string;
   serviceClusterIpRange: string;
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
@@ -48,6 +49,8 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   storageBackend: 'sqlite',
   etcdServers: [],
   etcdPrefix: '/registry',
+  // kube-apiserver's default: each compaction keeps at least the last 5 minutes of history.
+  etcdCompactionInterval: '5m0s',
   serviceClusterIpRange: '10.0.0.0/24',
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
@@ -70,6 +73,8 @@ export interface CompletedOptions {
   requestTimeoutMs: number;
   shutdownDelayMs: number;
   shutdownWatchTerminationGraceMs: number;
+  /** 0 turns compaction off, as in kube. */
+  compactionIntervalMs: number;
   /** The first address of --service-cluster-ip-range: the `kubernetes` Service's ClusterIP. */
   kubernetesServiceIp: string;
   /** The log backend, when both --audit-policy-file and --audit-log-path are given (as kube needs both). */
@@ -163,6 +168,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     requestTimeoutMs: ['--request-timeout', raw.requestTimeout],
     shutdownDelayMs: ['--shutdown-delay-duration', raw.shutdownDelayDuration],
     shutdownWatchTerminationGraceMs: ['--shutdown-watch-termination-grace-period', raw.shutdownWatchTerminationGracePeriod],
+    compactionIntervalMs: ['--etcd-compaction-interval', raw.etcdCompactionInterval],
   } as const;
   const parsed: Record<string, number> = {};
   for (const [key, [flag, text]] of Object.entries(durations)) {
@@ -180,6 +186,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       requestTimeoutMs: parsed.requestTimeoutMs!,
       shutdownDelayMs: parsed.shutdownDelayMs!,
       shutdownWatchTerminationGraceMs: parsed.shutdownWatchTerminationGraceMs!,
+      compactionIntervalMs: parsed.compactionIntervalMs!,
       kubernetesServiceIp: kubernetesServiceIp!,
       audit,
     },

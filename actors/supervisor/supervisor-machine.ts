@@ -3,7 +3,7 @@
 // Startup, in kube-apiserver's order:
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
-//   BuildingServerChain       storage, stores, namespace controller, admission, authz,
+//   BuildingServerChain       storage, stores, compactor, namespace controller, admission, authz,
 //                             authn, aggregator
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
@@ -49,6 +49,7 @@ import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
+import { compactorMachine } from '../compactor/compactor-machine.js';
 import { namespaceControllerMachine, terminateNamespaceController } from '../namespace-controller/namespace-controller-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
@@ -161,6 +162,9 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   for (const kind of scheme!.kinds.filter((k) => k.servedBy === 'store')) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
     runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
+  }
+  if (options!.compactionIntervalMs > 0) {
+    start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });
   }
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
   const namespaced = scheme!.kinds.filter((k) => k.servedBy === 'store' && k.namespaced);
