@@ -143,7 +143,7 @@ export function validateMetadataName(metadata: { name?: unknown; generateName?: 
   const generateName = typeof metadata.generateName === 'string' ? metadata.generateName : '';
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   if (generateName) for (const m of validateName(generateName, format, true)) causes.push(invalid('metadata.generateName', generateName, m));
-  if (!name) causes.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
+  if (!name) causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
   else for (const m of validateName(name, format)) causes.push(invalid('metadata.name', name, m));
   return causes;
 }
@@ -174,7 +174,7 @@ export function validateObjectMetaFields(metadata: unknown): StatusCause[] {
       size += byteLength(key) + (typeof value === 'string' ? byteLength(value) : 0);
     }
     if (size > TOTAL_ANNOTATION_SIZE_LIMIT) {
-      causes.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', message: `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
+      causes.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: `Too long: must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
     }
   }
   if (Array.isArray(finalizers)) {
@@ -182,7 +182,7 @@ export function validateObjectMetaFields(metadata: unknown): StatusCause[] {
     for (const f of names) for (const m of isQualifiedName(f)) causes.push(invalid('metadata.finalizers', f, m));
     if (names.includes(ORPHAN) && names.includes(FOREGROUND)) {
       causes.push({
-        type: 'FieldValueInvalid',
+        reason: 'FieldValueInvalid',
         field: 'metadata.finalizers',
         message: `Invalid value: []string{${names.map((n) => JSON.stringify(n)).join(', ')}}: finalizer ${ORPHAN} and ${FOREGROUND} cannot be both set`,
       });
@@ -206,13 +206,13 @@ function ownerReferenceCauses(all: unknown[]): StatusCause[] {
     if (!text(ref.name)) causes.push(invalid(`${field}.name`, text(ref.name), 'name must not be empty'));
     if (!text(ref.uid)) causes.push(invalid(`${field}.uid`, text(ref.uid), 'uid must not be empty'));
     if (apiVersion === 'v1' && ref.kind === 'Event') {
-      causes.push({ type: 'FieldValueInvalid', field, message: `Invalid value: ${goOwnerReference(ref)}: /v1, Kind=Event is disallowed from being an owner` });
+      causes.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${goOwnerReference(ref)}: /v1, Kind=Event is disallowed from being an owner` });
     }
     if (ref.controller === true) {
       const current = `${text(ref.kind)}/${text(ref.name)}`;
       if (controller) {
         causes.push({
-          type: 'FieldValueInvalid',
+          reason: 'FieldValueInvalid',
           field,
           message: `Invalid value: []v1.OwnerReference{${references.map(goOwnerReference).join(', ')}}: Only one reference can have Controller set to true. Found "true" in references for ${controller} and ${current}`,
         });
@@ -268,7 +268,7 @@ export function validateObject(object: unknown, definitionName: string, definiti
  */
 export function mergeCauses(schemaCauses: readonly StatusCause[], kindCauses: readonly StatusCause[]): StatusCause[] {
   const covered = new Set(kindCauses.map((c) => c.field));
-  return [...schemaCauses.filter((c) => c.type !== 'FieldValueRequired' || !covered.has(c.field)), ...kindCauses];
+  return [...schemaCauses.filter((c) => c.reason !== 'FieldValueRequired' || !covered.has(c.field)), ...kindCauses];
 }
 
 /** Removes the unknown fields validateObject listed, in place, as decoding into kube's typed structs drops them. */
@@ -395,7 +395,7 @@ function typeMismatch(walk: Walk, value: unknown, steps: readonly Step[], expect
   const path = fieldPath(steps);
   const actual = jsonType(value);
   walk.causes.push({
-    type: 'FieldValueTypeInvalid',
+    reason: 'FieldValueTypeInvalid',
     field: path,
     message: `Invalid value: "${actual}": ${path || '<root>'} in body must be of type ${expected}: "${actual}"`,
   });
@@ -453,7 +453,7 @@ function visit(walk: Walk, raw: SchemaNode, value: unknown, steps: Step[], go: G
     const error = timeParseError(value, layout);
     if (error) {
       const path = fieldPath(steps);
-      walk.causes.push({ type: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(value)}: ${path} in body must be of type date-time: ${JSON.stringify(value)}` });
+      walk.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(value)}: ${path} in body must be of type date-time: ${JSON.stringify(value)}` });
       walk.decodeError ??= error;
     }
     return;
@@ -464,7 +464,7 @@ function visit(walk: Walk, raw: SchemaNode, value: unknown, steps: Step[], go: G
     if (node.type === 'integer' && Number.isInteger(value)) {
       // Right type, out of the format's range.
       const path = fieldPath(steps);
-      walk.causes.push({ type: 'FieldValueInvalid', field: path, message: `Invalid value: ${String(value)}: ${path} in body must be of type ${node.format}: "${String(value)}"` });
+      walk.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${String(value)}: ${path} in body must be of type ${node.format}: "${String(value)}"` });
       walk.decodeError ??= decodeError;
     } else typeMismatch(walk, value, steps, node.type ?? 'object', decodeError);
     return;
@@ -500,7 +500,7 @@ function checkRequired(walk: Walk, node: SchemaNode, value: Record<string, unkno
     if (value[key] !== undefined && value[key] !== null) continue;
     const { node: field } = resolve(walk.definitions, node.properties?.[key] ?? {});
     if (field.type !== 'string' && field.type !== 'array') continue;
-    walk.causes.push({ type: 'FieldValueRequired', field: fieldPath([...steps, { field: key }]), message: 'Required value' });
+    walk.causes.push({ reason: 'FieldValueRequired', field: fieldPath([...steps, { field: key }]), message: 'Required value' });
   }
 }
 
@@ -562,5 +562,5 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** kube's field.Invalid body: strings quoted, numbers and booleans bare. */
 function invalid(field: string, value: unknown, message: string): StatusCause {
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return { type: 'FieldValueInvalid', field, message: `Invalid value: ${shown}: ${message}` };
+  return { reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown}: ${message}` };
 }

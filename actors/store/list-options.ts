@@ -16,7 +16,7 @@ export interface ListOptions {
   sendInitialEvents: boolean | undefined;
 }
 
-const forbidden = (field: string, message: string): StatusCause => ({ type: 'FieldValueForbidden', field, message: `Forbidden: ${message}` });
+const forbidden = (field: string, message: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${message}` });
 
 export function parseListOptions(query: Record<string, string>, watch: boolean): { ok: true; options: ListOptions } | { ok: false; status: Status } {
   let labels: LabelSelector | undefined;
@@ -34,7 +34,7 @@ export function parseListOptions(query: Record<string, string>, watch: boolean):
   const rvm = query.resourceVersionMatch;
   const causes: StatusCause[] = [];
   if (rvm !== undefined && rvm !== '' && rvm !== 'NotOlderThan' && rvm !== 'Exact') {
-    causes.push({ type: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan", ""` });
+    causes.push({ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan", ""` });
   }
   if (rvm && !query.resourceVersion) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
   if (rvm && query.continue) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
@@ -47,10 +47,10 @@ export function parseListOptions(query: Record<string, string>, watch: boolean):
     causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
   }
   const limit = query.limit ? Number(query.limit) : 0;
-  if (!Number.isInteger(limit) || limit < 0) causes.push({ type: 'FieldValueInvalid', field: 'limit', message: `Invalid value: "${query.limit}": must be a non-negative integer` });
+  if (!Number.isInteger(limit) || limit < 0) causes.push({ reason: 'FieldValueInvalid', field: 'limit', message: `Invalid value: "${query.limit}": must be a non-negative integer` });
   const timeoutSeconds = query.timeoutSeconds ? Number(query.timeoutSeconds) : undefined;
   if (timeoutSeconds !== undefined && (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0)) {
-    causes.push({ type: 'FieldValueInvalid', field: 'timeoutSeconds', message: `Invalid value: "${query.timeoutSeconds}": must be a non-negative integer` });
+    causes.push({ reason: 'FieldValueInvalid', field: 'timeoutSeconds', message: `Invalid value: "${query.timeoutSeconds}": must be a non-negative integer` });
   }
   if (causes.length > 0) return { ok: false, status: invalid('ListOptions', 'meta.k8s.io', '', causes) };
   return {

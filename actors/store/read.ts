@@ -1,10 +1,11 @@
 // GET and LIST, served from the resource's in-memory cache.
 
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
-import { badRequest, notFound } from '../../protocol/kube/status.js';
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import { badRequest, CONTINUE_TOO_OLD, expired, LIST_TOO_OLD, notFound, tooLargeResourceVersion } from '../../protocol/kube/status.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import type { StoreState } from './store-state.js';
-import { keyOf, listRevision, parseObject } from './store-state.js';
+import { entryOf, keyOf, listRevision, parseObject } from './store-state.js';
 import type { Entry } from './resource-cache.js';
 import { decodeContinue, encodeContinue, parseListOptions, type ListOptions } from './list-options.js';
 import { matchesLabels } from './label-selector.js';
@@ -22,13 +23,85 @@ export function matches(options: Pick<ListOptions, 'labels' | 'fields'>, entry: 
   return true;
 }
 
+/** How long a read waits for a resourceVersion the store has not reached (the watch cache's blockTimeout). */
+export const TOO_LARGE_WAIT_MS = 3_000;
+
+/** A query's resourceVersion as a revision: undefined when unset or "0" (any), NaN when it is not one. */
+function revisionOf(resourceVersion: string | undefined): number | undefined {
+  if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') return undefined;
+  return /^[0-9]+$/.test(resourceVersion) ? Number(resourceVersion) : NaN;
+}
+
+/**
+ * Serves a read once the store has reached `wanted`: at once when it has, else after a wait of
+ * TOO_LARGE_WAIT_MS, or answers 504 "Too large resource version" if it still has not.
+ */
+function whenFresh(state: StoreState, request: ApiRequest, wanted: number | undefined, serve: () => void): void {
+  if (wanted === undefined || wanted <= listRevision(state)) return serve();
+  state.clock.setTimeout(() => {
+    if (wanted <= listRevision(state)) serve();
+    else request.replyTo.send(statusResponse(request.id, tooLargeResourceVersion(wanted, listRevision(state))));
+  }, TOO_LARGE_WAIT_MS);
+}
+
 export function handleGet(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const entry = state.cache.get(keyOf(info.namespace, info.name));
-  if (!entry) {
-    request.replyTo.send(statusResponse(request.id, notFound(state.resource, info.name)));
+  const wanted = revisionOf(request.query.resourceVersion);
+  if (Number.isNaN(wanted)) {
+    request.replyTo.send(statusResponse(request.id, badRequest(`invalid resource version: ${request.query.resourceVersion}`)));
     return;
   }
-  respondEntry(state, request, 200, entry);
+  whenFresh(state, request, wanted, () => {
+    const entry = state.cache.get(keyOf(info.namespace, info.name));
+    if (!entry) {
+      request.replyTo.send(statusResponse(request.id, notFound(state.resource, info.name)));
+      return;
+    }
+    respondEntry(state, request, 200, entry);
+  });
+}
+
+/** Where a list reads from: the cache as it is now, or a snapshot of the log at a past revision. */
+interface ListSource {
+  revision: number;
+  entries: Iterable<Entry>;
+  /** How many items follow the page that ended at `lastKey`; `rest` is the iteration past it. */
+  remaining(lastKey: string, rest: Iterator<Entry>): number;
+}
+
+const encoder = new TextEncoder();
+
+/** The resource as it was at `revision`, read from the log, for keys after `afterKey` in `namespace`. */
+function* entriesAt(state: StoreState, revision: number, namespace: string, afterKey: string): Generator<Entry> {
+  const within = namespace ? `${namespace}/` : '';
+  for (const row of state.log.latestAt(state.prefix, revision, afterKey || within)) {
+    const key = row.key.slice(state.prefix.length);
+    if (within && !key.startsWith(within)) return;
+    try {
+      yield entryOf(key, row.revision, JSON.parse(row.text) as KubeObject, encoder.encode(row.text));
+    } catch {
+      // A value that does not decode was reported when the store loaded; a snapshot skips it too.
+    }
+  }
+}
+
+function sourceFor(state: StoreState, namespace: string, afterKey: string, snapshot: number | undefined): ListSource {
+  if (snapshot === undefined || state.cache.changedAfter(snapshot) === false) {
+    return {
+      revision: snapshot ?? listRevision(state),
+      entries: state.cache.range(namespace, afterKey),
+      remaining: (lastKey) => state.cache.countAfter(namespace, lastKey),
+    };
+  }
+  return {
+    revision: snapshot,
+    entries: entriesAt(state, snapshot, namespace, afterKey),
+    // The entry that showed there was more, and everything after it.
+    remaining: (_lastKey, rest) => {
+      let n = 1;
+      while (!rest.next().done) n++;
+      return n;
+    },
+  };
 }
 
 export function handleList(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -38,7 +111,13 @@ export function handleList(state: StoreState, request: ApiRequest, info: Resourc
     return;
   }
   const options = parsed.options;
-  let revision = listRevision(state);
+  const wanted = revisionOf(options.resourceVersion);
+  if (Number.isNaN(wanted)) {
+    request.replyTo.send(statusResponse(request.id, badRequest(`invalid resource version: ${options.resourceVersion}`)));
+    return;
+  }
+  // A continue token and resourceVersionMatch=Exact both ask for the list exactly as it was at a revision.
+  let snapshot = options.resourceVersionMatch === 'Exact' ? wanted : undefined;
   let afterKey = '';
   if (options.continueToken) {
     const token = decodeContinue(options.continueToken);
@@ -46,12 +125,26 @@ export function handleList(state: StoreState, request: ApiRequest, info: Resourc
       request.replyTo.send(statusResponse(request.id, badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)')));
       return;
     }
-    revision = token.revision;
+    // -1: kube's token for "continue at the latest revision", handed out when the original was compacted.
+    snapshot = token.revision === -1 ? undefined : token.revision;
     afterKey = token.lastKey;
   }
+  whenFresh(state, request, snapshot ?? wanted, () => listAt(state, request, info, options, snapshot, afterKey));
+}
+
+function listAt(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, options: ListOptions, snapshot: number | undefined, afterKey: string): void {
+  if (snapshot !== undefined && snapshot < state.log.compactedRevision() && state.cache.changedAfter(snapshot) !== false) {
+    const status = expired(options.continueToken ? CONTINUE_TOO_OLD : LIST_TOO_OLD);
+    if (options.continueToken) status.metadata = { continue: encodeContinue(-1, afterKey) };
+    request.replyTo.send(statusResponse(request.id, status));
+    return;
+  }
+  const source = sourceFor(state, info.namespace, afterKey, snapshot);
   const items: Entry[] = [];
   let more = false;
-  for (const entry of state.cache.range(info.namespace, afterKey)) {
+  const iterator = source.entries[Symbol.iterator]();
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    const entry = next.value;
     if (!matches(options, entry)) continue;
     if (options.limit > 0 && items.length >= options.limit) {
       more = true;
@@ -59,13 +152,18 @@ export function handleList(state: StoreState, request: ApiRequest, info: Resourc
     }
     items.push(entry);
   }
-  const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(revision) };
+  const metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(source.revision) };
   if (more) {
     const lastKey = items[items.length - 1]!.key;
-    metadata.continue = encodeContinue(revision, lastKey);
-    // kube counts what is left only when no selector could exclude some of it.
-    if (!options.labels && !options.fields) metadata.remainingItemCount = state.cache.countAfter(info.namespace, lastKey);
+    metadata.continue = encodeContinue(source.revision, lastKey);
+    // kube counts what is left only when no selector could exclude some of it; the entry that
+    // showed there was more is one of them.
+    if (!options.labels && !options.fields) metadata.remainingItemCount = source.remaining(lastKey, iterator);
   }
+  respondList(state, request, metadata, items);
+}
+
+function respondList(state: StoreState, request: ApiRequest, metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number }, items: Entry[]): void {
   const shape = request.shape;
   if (shape.as === 'object') {
     request.replyTo.send(jsonResponse(request.id, 200, listBytes(state, metadata, items)));

@@ -92,6 +92,15 @@ export class ResourceCache {
     return Math.max(0, end - start);
   }
 
+  /**
+   * Whether this resource changed after `revision`, so that the cache no longer shows it as it was then;
+   * undefined when the history in memory does not reach back that far.
+   */
+  changedAfter(revision: number): boolean | undefined {
+    if (revision < this.historyFrom) return undefined;
+    return (this.history.at(-1)?.revision ?? this.historyFrom) > revision;
+  }
+
   /** History events with a revision greater than `after`; undefined when that history is no longer in memory. */
   eventsAfter(after: number): HistoryEvent[] | undefined {
     if (after < this.historyFrom) return undefined;

@@ -38,6 +38,12 @@ export interface RevisionLog {
   compactedRevision(): number;
   /** The newest row per key under `prefix`, skipping deleted keys, ordered by key. */
   latest(prefix: string): Iterable<LatestRow>;
+  /**
+   * The newest row per key under `prefix` as of `revision` (keys deleted by then skipped), for keys
+   * after `afterKey`, in key order: a consistent snapshot for resourceVersionMatch=Exact and for
+   * continue tokens. Only revisions at or after compactedRevision() are complete.
+   */
+  latestAt(prefix: string, revision: number, afterKey: string): Iterable<LatestRow>;
   /** Every row under `prefix` with a revision greater than `after`, in revision order. */
   since(prefix: string, after: number): LogRow[];
   append(request: AppendRequest): LogRow;

@@ -55,6 +55,11 @@ export function openSqliteLog(path: string): RevisionLog {
      JOIN (SELECT MAX(id) AS id FROM kine WHERE name >= ? AND name < ? GROUP BY name) m ON k.id = m.id
      WHERE k.deleted = 0 ORDER BY k.name`,
   );
+  const latestAtRows = db.prepare<[string, string, number]>(
+    `SELECT k.id, k.name, CAST(k.value AS TEXT) AS text FROM kine k
+     JOIN (SELECT MAX(id) AS id FROM kine WHERE name > ? AND name < ? AND id <= ? GROUP BY name) m ON k.id = m.id
+     WHERE k.deleted = 0 ORDER BY k.name`,
+  );
   const sinceRows = db.prepare<[string, string, number]>(
     'SELECT id, name, created, deleted, value FROM kine WHERE name >= ? AND name < ? AND id > ? ORDER BY id',
   );
@@ -106,6 +111,12 @@ export function openSqliteLog(path: string): RevisionLog {
     // Streamed, not collected: a store loading 100,000 objects never holds every row at once.
     *latest(prefix) {
       for (const raw of latestRows.iterate(prefix, prefixEnd(prefix)) as IterableIterator<{ id: number; name: string; text: string }>) {
+        yield { revision: raw.id, key: raw.name, text: raw.text };
+      }
+    },
+    *latestAt(prefix, at, afterKey) {
+      const from = afterKey ? prefix + afterKey : prefix;
+      for (const raw of latestAtRows.iterate(from, prefixEnd(prefix), at) as IterableIterator<{ id: number; name: string; text: string }>) {
         yield { revision: raw.id, key: raw.name, text: raw.text };
       }
     },

@@ -57,10 +57,10 @@ export function validate(kind: KindDescription, definitions: Definitions, object
   const causes: StatusCause[] = [];
   const name = object.metadata.name ?? '';
   for (const message of validateName(name, kind.nameFormat ?? 'dns1123-subdomain')) {
-    causes.push({ type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": ${message}` });
+    causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": ${message}` });
   }
   if (old && old.metadata.uid !== object.metadata.uid) {
-    causes.push({ type: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
+    causes.push({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
   }
   const schema = validateObject(object, kind.definition, definitions);
   causes.push(...schema.causes, ...(kind.validate?.(object, old) ?? []));

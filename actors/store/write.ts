@@ -103,7 +103,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
     if (!meta.name) return reply(request, failure('AlreadyExists', `${state.kind.plural} "${meta.generateName}" already exists, the server was not able to generate a unique name for the object`, { kind: state.kind.plural, group: state.kind.group }));
   }
   if (!meta.name) {
-    return reply(request, invalid(state.kind.kind, state.kind.group, '', [{ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]));
+    return reply(request, invalid(state.kind.kind, state.kind.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]));
   }
   prepareForCreate(state.kind, object, new Date(state.clock.now()));
   const checked = check(state, request, object, undefined);
@@ -186,7 +186,7 @@ function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
   const options = decoded.value as DeleteOptions;
   const policy = options.propagationPolicy;
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
-    return invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+    return invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
   }
   return options;
 }

@@ -42,7 +42,8 @@ export const statusCodeOf: Readonly<Record<StatusReason, number>> = {
 };
 
 export interface StatusCause {
-  type?: string;
+  /** metav1.StatusCause's Type, which kube serializes as `reason`. */
+  reason?: string;
   field?: string;
   message: string;
 }
@@ -59,7 +60,7 @@ export interface StatusDetails {
 export interface Status {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never> | { resourceVersion?: string };
+  metadata: Record<string, never> | { resourceVersion?: string; continue?: string };
   status: 'Success' | 'Failure';
   message?: string;
   reason?: StatusReason | '';
@@ -143,3 +144,19 @@ export const unsupportedMediaType = (contentType: string): Status =>
   failure('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got ${contentType})`);
 export const gone = (message: string): Status => failure('Gone', message);
 export const expired = (message: string): Status => failure('Expired', message);
+
+/** storage.NewTooLargeResourceVersionError: what a read gets for a resourceVersion the server has not reached. */
+export const tooLargeResourceVersion = (wanted: number, current: number): Status =>
+  failure('Timeout', `Timeout: Too large resource version: ${wanted}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+
+/** A list asked for at a resourceVersion compaction has removed. */
+export const LIST_TOO_OLD = 'The resourceVersion for the provided list is too old.';
+
+/** A continue token older than compaction: kube offers a token that continues at the latest revision instead. */
+export const CONTINUE_TOO_OLD = 'The provided continue parameter is too old to display a consistent list result. '
+  + 'You can start a new list without the continue parameter, or use the continue token in this response to retrieve '
+  + 'the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that '
+  + 'were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';

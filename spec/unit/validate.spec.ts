@@ -62,13 +62,13 @@ describe('names', () => {
     assert.deepEqual(validateName('web-', 'dns1123-subdomain', true), []);
     assert.deepEqual(validateName('web-', 'dns1123-subdomain'), [SUBDOMAIN]);
     assert.deepEqual(validateMetadataName({ generateName: 'web-' }, 'dns1123-subdomain'), [
-      { type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
+      { reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
     ]);
   });
 
   it('reports a bad metadata.name as an Invalid cause quoting the value', () => {
     assert.deepEqual(validateMetadataName({ name: 'Bad_Name' }, 'dns1123-subdomain'), [
-      { type: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "Bad_Name": ${SUBDOMAIN}` },
+      { reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "Bad_Name": ${SUBDOMAIN}` },
     ]);
     assert.deepEqual(validateMetadataName({ name: 'ok', generateName: 'ok-' }, 'dns1123-subdomain'), []);
   });
@@ -92,15 +92,15 @@ describe('labels, annotations and finalizers', () => {
 
   it('reports bad labels at metadata.labels, quoting the offending key or value', () => {
     assert.deepEqual(validateObjectMetaFields({ labels: { 'bad key': 'ok', good: 'bad value' } }), [
-      { type: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "bad key": ${NAME_PART}` },
-      { type: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "bad value": ${LABEL_VALUE}` },
+      { reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "bad key": ${NAME_PART}` },
+      { reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "bad value": ${LABEL_VALUE}` },
     ]);
   });
 
   it('allows upper case in annotation keys but caps all annotations at 256 KiB', () => {
     assert.deepEqual(validateObjectMetaFields({ annotations: { 'Example.com/Key': 'x' } }), []);
     assert.deepEqual(validateObjectMetaFields({ annotations: { big: 'x'.repeat(256 * 1024) } }), [
-      { type: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' },
+      { reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' },
     ]);
   });
 
@@ -112,7 +112,7 @@ describe('labels, annotations and finalizers', () => {
 
   it('requires apiVersion, kind, name and uid on owner references', () => {
     const causes = validateObjectMetaFields({ ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs' }] });
-    assert.deepEqual(causes, [{ type: 'FieldValueInvalid', field: 'metadata.ownerReferences.uid', message: 'Invalid value: "": uid must not be empty' }]);
+    assert.deepEqual(causes, [{ reason: 'FieldValueInvalid', field: 'metadata.ownerReferences.uid', message: 'Invalid value: "": uid must not be empty' }]);
   });
 });
 
@@ -127,7 +127,7 @@ describe('ConfigMap and Secret keys', () => {
 
   it('reports each bad key at data[key]', () => {
     assert.deepEqual(validateConfigMapKeys({ ok: 'x', 'bad key': 'y' }, 'data'), [
-      { type: 'FieldValueInvalid', field: 'data[bad key]', message: `Invalid value: "bad key": ${CONFIG_KEY}` },
+      { reason: 'FieldValueInvalid', field: 'data[bad key]', message: `Invalid value: "bad key": ${CONFIG_KEY}` },
     ]);
   });
 });
@@ -135,7 +135,7 @@ describe('ConfigMap and Secret keys', () => {
 describe('schema types', () => {
   it('rejects a number where a string map value belongs, with the cause and the decoder\'s wording', () => {
     const result = validateObject({ metadata: { name: 'c' }, data: { a: 1 } }, CONFIG_MAP, definitions);
-    assert.deepEqual(result.causes, [{ type: 'FieldValueTypeInvalid', field: 'data[a]', message: 'Invalid value: "integer": data[a] in body must be of type string: "integer"' }]);
+    assert.deepEqual(result.causes, [{ reason: 'FieldValueTypeInvalid', field: 'data[a]', message: 'Invalid value: "integer": data[a] in body must be of type string: "integer"' }]);
     assert.equal(result.decodeError, 'json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
   });
 
@@ -155,7 +155,7 @@ describe('schema types', () => {
     assert.equal(validateObject({ spec: { ports: [{ port: 1.5 }] } }, SERVICE, definitions).decodeError, 'json: cannot unmarshal number 1.5 into Go struct field ServicePort.spec.ports.port of type int32');
     const overflow = validateObject({ spec: { ports: [{ port: 3000000000 }] } }, SERVICE, definitions);
     assert.equal(overflow.decodeError, 'json: cannot unmarshal number 3000000000 into Go struct field ServicePort.spec.ports.port of type int32');
-    assert.deepEqual(overflow.causes, [{ type: 'FieldValueInvalid', field: 'spec.ports[0].port', message: 'Invalid value: 3000000000: spec.ports[0].port in body must be of type int32: "3000000000"' }]);
+    assert.deepEqual(overflow.causes, [{ reason: 'FieldValueInvalid', field: 'spec.ports[0].port', message: 'Invalid value: 3000000000: spec.ports[0].port in body must be of type int32: "3000000000"' }]);
   });
 
   it('keeps only the first type error for the decoder, but lists every one as a cause', () => {
@@ -189,7 +189,7 @@ describe('schema types', () => {
 describe('required fields', () => {
   it('reports a missing required list with its path', () => {
     const { causes } = validateObject({ metadata: { name: 'r' }, rules: [{ resources: ['pods'] }] }, ROLE, definitions);
-    assert.deepEqual(causes, [{ type: 'FieldValueRequired', field: 'rules[0].verbs', message: 'Required value' }]);
+    assert.deepEqual(causes, [{ reason: 'FieldValueRequired', field: 'rules[0].verbs', message: 'Required value' }]);
     assert.deepEqual(validateObject({ metadata: { name: 'r' }, rules: [{ verbs: ['get'] }] }, ROLE, definitions).causes, []);
   });
 
@@ -204,8 +204,8 @@ describe('required fields', () => {
   });
 
   it('lets a kind\'s own cause for a field replace the generic Required one', () => {
-    const generic = [{ type: 'FieldValueRequired', field: 'rules[0].verbs', message: 'Required value' }];
-    const specific = [{ type: 'FieldValueRequired', field: 'rules[0].verbs', message: 'Required value: verbs must contain at least one value' }];
+    const generic = [{ reason: 'FieldValueRequired', field: 'rules[0].verbs', message: 'Required value' }];
+    const specific = [{ reason: 'FieldValueRequired', field: 'rules[0].verbs', message: 'Required value: verbs must contain at least one value' }];
     assert.deepEqual(mergeCauses(generic, specific), specific);
     assert.deepEqual(mergeCauses(generic, []), generic);
   });
@@ -249,6 +249,6 @@ describe('whole objects', () => {
 
   it('checks metadata labels as part of the object', () => {
     const { causes } = validateObject({ metadata: { name: 'c', labels: { 'ok/key': 'v', 'bad key': 'v' } } }, CONFIG_MAP, definitions);
-    assert.deepEqual(causes, [{ type: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "bad key": ${NAME_PART}` }]);
+    assert.deepEqual(causes, [{ reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: "bad key": ${NAME_PART}` }]);
   });
 });
