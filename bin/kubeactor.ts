@@ -7,7 +7,6 @@ import { FLAGS, FlagError, optionsFromFlags } from './flags.js';
 import { startServer, StartupError } from '../harness/start-server.js';
 import { createRootLog } from '../lib/log.js';
 import { defaultKubeconfigPath } from '../lib/kubeconfig.js';
-import { actorsCommand } from './actors.js';
 
 const EXIT_USAGE = 2;
 
@@ -67,6 +66,8 @@ if (process.argv[2] === 'actors') {
       if (!['--', 'kubeconfig', 'context', 'watch', 'w', 'help', 'h'].includes(name)) fail(`unknown flag: --${name}`, EXIT_USAGE);
     }
     if (!parsed.help) {
+      // A client command: loaded only when asked for, so the server's start does not pay for it.
+      const { actorsCommand } = await import('./actors.js');
       await actorsCommand({ kubeconfig: String(parsed.kubeconfig), context: parsed.context as string | undefined, watch: parsed.watch === true, out: process.stdout });
     }
     process.exit(0);

@@ -80,20 +80,24 @@ export function startServer(options: StartOptions = {}): Promise<RunningServer> 
       if (snapshot.value !== 'Ready') return;
       subscription.unsubscribe();
       const files = snapshot.context.files!;
-      const client = new ServerClient(credentialsOf(files.kubeconfigPath));
+      // Built on first use: reading the kubeconfig loads the YAML parser, which a bare start never needs.
+      let client: ServerClient | undefined;
+      const clientOf = (): ServerClient => (client ??= new ServerClient(credentialsOf(files.kubeconfigPath)));
       const phases = (): string[] => actor.getSnapshot().context.runtime.phases.map((p) => p.phase);
       const inFlight = (): number => {
         const listener = actor.getSnapshot().context.runtime.listener?.ref?.getSnapshot() as { context?: { frontend?: { nonLongRunningInFlight: number } } } | undefined;
         return listener?.context?.frontend?.nonLongRunningInFlight ?? 0;
       };
       resolve({
-        client,
+        get client() {
+          return clientOf();
+        },
         phases,
         reached: (phase) => settle(() => phases().includes(phase), `phase ${phase}`),
         inFlight,
         async holdRequest(method, path, body) {
           const before = inFlight();
-          const held = client.startHeld(method, path, body);
+          const held = clientOf().startHeld(method, path, body);
           await settle(() => inFlight() > before, `${method} ${path} to be in flight`);
           return held;
         },

@@ -1,7 +1,7 @@
 // Turns a request body into a plain object: JSON, YAML (1.1, as kube reads it)
 // or kube's protobuf envelope. Untrusted input: every failure is a Status.
 
-import { parse as parseYaml } from 'yaml';
+import { yaml } from './lazy-yaml.js';
 import type { ApiRequest } from '../protocol/messages/request.js';
 import { badRequest, type Status } from '../protocol/kube/status.js';
 import { decodeKubeProtobuf } from '../protocol/codec/protobuf.js';
@@ -30,7 +30,7 @@ function parseText(text: string, encoding: 'json' | 'yaml'): unknown {
       if (encoding === 'json') throw e;
     }
   }
-  return parseYaml(text, { version: '1.1', uniqueKeys: false });
+  return yaml().parse(text, { version: '1.1', uniqueKeys: false });
 }
 
 export function decodeBody(request: ApiRequest): Decoded {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from './lazy-yaml.js';
 
 export interface ClusterAccess {
   server: string;
@@ -34,7 +34,7 @@ export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): str
 export function readKubeconfig(path: string, contextName?: string): ClusterAccess {
   let config: KubeconfigFile;
   try {
-    config = parseYaml(readFileSync(path, 'utf8')) as KubeconfigFile;
+    config = yaml().parse(readFileSync(path, 'utf8')) as KubeconfigFile;
   } catch (e) {
     throw new KubeconfigError(`cannot read kubeconfig ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -1,7 +1,7 @@
 // kube's audit policy checker: the first rule that matches a request decides
 // its level; no rule means None. Pure functions over the Policy document.
 
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../../lib/lazy-yaml.js';
 import type { AuditLevel, AuditStage, GroupResources, Policy, PolicyRule } from '../../protocol/kube/audit.js';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { RequestInfo } from '../../protocol/messages/request.js';
@@ -16,7 +16,7 @@ export interface AuditDecision {
 
 /** Reads and checks a policy file's text; throws one clear line naming what is wrong. */
 export function parsePolicy(text: string, path: string): Policy {
-  const doc = parseYaml(text) as Partial<Policy> | null;
+  const doc = yaml().parse(text) as Partial<Policy> | null;
   if (!doc || doc.kind !== 'Policy' || !['audit.k8s.io/v1', 'audit.k8s.io/v1beta1'].includes(String(doc.apiVersion))) {
     throw new Error(`${path}: not an audit.k8s.io/v1 Policy`);
   }
