@@ -20,7 +20,7 @@ function toMs(value: string, unit: string): number {
 }
 
 /** Runs wrk pinned to `cpu` and parses requests/s and the latency percentiles. */
-export function wrk(url: string, options: { seconds: number; connections: number; headers?: string[]; script?: string; cpu?: number; rate?: number }): Promise<WrkResult> {
+export function wrk(url: string, options: { seconds: number; connections: number; headers?: string[]; script?: string; cpu?: number; env?: Record<string, string> }): Promise<WrkResult> {
   const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
   for (const h of options.headers ?? []) args.push('-H', h);
   if (options.script) args.push('-s', options.script);
@@ -28,9 +28,10 @@ export function wrk(url: string, options: { seconds: number; connections: number
   const command = options.cpu !== undefined ? 'taskset' : 'wrk';
   const argv = options.cpu !== undefined ? ['-c', String(options.cpu), 'wrk', ...args] : args;
   // Each run gets its own RUN_ID, so scripts that create objects never reuse a name.
-  const env = { ...process.env, RUN_ID: `${Date.now()}${Math.floor(Math.random() * 1e6)}` };
+  const env = { ...process.env, RUN_ID: `${Date.now()}${Math.floor(Math.random() * 1e6)}`, ...options.env };
   return new Promise((resolve, reject) => {
     execFile(command, argv, { timeout: (options.seconds + 30) * 1000, env }, (error, stdout) => {
+      if (error && /ENOENT|failed to execute wrk/.test(`${error.message} ${stdout}`)) return reject(new Error('wrk is not installed: apt-get install wrk'));
       if (error) return reject(error);
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
       const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(stdout);

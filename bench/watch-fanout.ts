@@ -22,6 +22,7 @@ export async function watchFanOut(base: string, token: string, ca: string, watch
   const streams: { destroy(): void }[] = [];
   let opened = 0;
   await new Promise<void>((resolve, reject) => {
+    const giveUp = setTimeout(() => reject(new Error(`only ${opened} of ${watchers} watches opened within 30 s`)), 30_000);
     for (let i = 0; i < watchers; i++) {
       const req = request(`${base}/api/v1/namespaces/${namespace}/configmaps?watch=true&resourceVersion=0`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
         let buffer = '';
@@ -38,7 +39,10 @@ export async function watchFanOut(base: string, token: string, ca: string, watch
             if (started !== undefined && line.startsWith('{"type":"ADDED"')) latencies.push(performance.now() - started);
           }
         });
-        if (++opened === watchers) resolve();
+        if (++opened === watchers) {
+          clearTimeout(giveUp);
+          resolve();
+        }
       });
       req.on('error', reject);
       req.end();
