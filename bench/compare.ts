@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './measure.js';
-import { createMany, getOne, listPage, startKubeactor, stopKubeactor, updateMany, type Settings } from './scenarios.js';
+import { createMany, getOne, listPage, startKubeactor, stopKubeactor, updateMany, type Kubeactor, type Settings } from './scenarios.js';
 import { seedConfigMaps } from './seed.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -41,8 +41,11 @@ function build(commit: string): Build {
   execFileSync('git', ['-C', REPO, 'worktree', 'add', '--detach', dir, sha], { stdio: 'ignore' });
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { stdio: 'inherit' });
-  const bin = join(dir, 'dist', 'bin', 'kubeactor.js');
-  if (!existsSync(bin)) throw new Error(`${commit} built no dist/bin/kubeactor.js`);
+  // Commits since the bundle run what their package.json's bin runs; older ones, the unbundled entry.
+  const bundler = join(dir, 'dist', 'scripts', 'bundle.js');
+  if (existsSync(bundler)) execFileSync(process.execPath, [bundler], { stdio: 'inherit' });
+  const bin = [join(dir, 'dist', 'kubeactor.mjs'), join(dir, 'dist', 'bin', 'kubeactor.js')].find((b) => existsSync(b));
+  if (!bin) throw new Error(`${commit} built no dist/kubeactor.mjs or dist/bin/kubeactor.js`);
   return { label: commit, sha, dir, bin };
 }
 
@@ -53,40 +56,20 @@ function remove(b: Build): void {
 
 type Scenario = { name: string; unit: string; higherIsBetter: boolean; measure(bin: string): Promise<number> };
 
+/** Starts `bin` on a fresh data directory, measures, and stops it. */
+async function onFreshServer(bin: string, measure: (k: Kubeactor) => Promise<number>): Promise<number> {
+  const k = await startKubeactor(bin, settings);
+  try {
+    return await measure(k);
+  } finally {
+    await stopKubeactor(k);
+  }
+}
+
 const scenarios: Scenario[] = [
-  {
-    name: 'GET one ConfigMap', unit: 'req/s', higherIsBetter: true,
-    async measure(bin) {
-      const k = await startKubeactor(bin, settings);
-      try {
-        return (await getOne(k, settings)).result.rps;
-      } finally {
-        await stopKubeactor(k);
-      }
-    },
-  },
-  {
-    name: 'CREATE ConfigMap', unit: 'req/s', higherIsBetter: true,
-    async measure(bin) {
-      const k = await startKubeactor(bin, settings);
-      try {
-        return (await createMany(k, settings)).rps;
-      } finally {
-        await stopKubeactor(k);
-      }
-    },
-  },
-  {
-    name: 'UPDATE ConfigMap', unit: 'req/s', higherIsBetter: true,
-    async measure(bin) {
-      const k = await startKubeactor(bin, settings);
-      try {
-        return (await updateMany(k, settings)).rps;
-      } finally {
-        await stopKubeactor(k);
-      }
-    },
-  },
+  { name: 'GET one ConfigMap', unit: 'req/s', higherIsBetter: true, measure: (bin) => onFreshServer(bin, async (k) => (await getOne(k, settings)).result.rps) },
+  { name: 'CREATE ConfigMap', unit: 'req/s', higherIsBetter: true, measure: (bin) => onFreshServer(bin, async (k) => (await createMany(k, settings)).rps) },
+  { name: 'UPDATE ConfigMap', unit: 'req/s', higherIsBetter: true, measure: (bin) => onFreshServer(bin, async (k) => (await updateMany(k, settings)).rps) },
   {
     name: 'LIST 500 of 10,000 (JSON)', unit: 'req/s', higherIsBetter: true,
     async measure(bin) {

@@ -28,7 +28,8 @@ process.removeAllListeners('warning');
 
 const quick = process.argv.includes('--quick');
 const settings: Settings = { runs: quick ? 1 : 3, seconds: quick ? 3 : 5, serverCpu: 0, loadCpu: 1 };
-const BIN = fileURLToPath(new URL('../bin/kubeactor.js', import.meta.url));
+// What users run: the bundle package.json's bin points at.
+const BIN = fileURLToPath(new URL('../kubeactor.mjs', import.meta.url));
 const LIVE_MEMORY = fileURLToPath(new URL('./live-memory.js', import.meta.url));
 const BARE_BROADCAST = fileURLToPath(new URL('./bare-broadcast.js', import.meta.url));
 

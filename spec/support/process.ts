@@ -1,10 +1,11 @@
-// kubeactor as a real process: `node dist/bin/kubeactor.js`, started on a
+// kubeactor as a real process: `node dist/kubeactor.mjs` (the bundle that the
+// package's bin runs; `npm test` builds it), started on a
 // random port, resolved once it prints its export line.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/kubeactor.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../kubeactor.mjs', import.meta.url));
 
 export interface Started {
   child: ChildProcess;
