@@ -86,7 +86,14 @@ function replayAfter(state: StoreState, after: number): HistoryEvent[] | undefin
   return state.log.since(state.prefix, after).flatMap((row): HistoryEvent[] => {
     if (row.revision > state.cache.historyFrom) return [];
     const key = row.key.slice(state.prefix.length);
-    const object = JSON.parse(Buffer.from(row.value).toString('utf8')) as KubeObject;
+    let object: KubeObject;
+    try {
+      object = JSON.parse(Buffer.from(row.value).toString('utf8')) as KubeObject;
+      if (!object?.metadata?.name) throw new Error('not a Kubernetes object');
+    } catch {
+      // Undecodable (reported when the store loaded): a watch skips it, as a list does.
+      return [];
+    }
     const entry = entryOf(key, row.revision, object, row.value);
     const previous = previousByKey.get(key);
     previousByKey.set(key, entry);
