@@ -47,6 +47,21 @@ export interface OpenWatch {
 export class ServerClient {
   constructor(private readonly creds: Credentials) {}
 
+  /** The server's address, e.g. https://127.0.0.1:34567. */
+  get baseUrl(): string {
+    return this.creds.server;
+  }
+
+  /** The PEM of the CA that signed the server's certificate. */
+  get ca(): string {
+    return this.creds.ca;
+  }
+
+  /** The admin bearer token. */
+  get token(): string {
+    return this.creds.token;
+  }
+
   private options(method: string, path: string, headers: Record<string, string>): [URL, RequestOptions] {
     const url = new URL(path, this.creds.server);
     return [url, { method, ca: this.creds.ca, agent: false, headers: { authorization: `Bearer ${this.creds.token}`, ...headers } }];

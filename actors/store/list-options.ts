@@ -18,6 +18,34 @@ export interface ListOptions {
 
 const forbidden = (field: string, message: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${message}` });
 
+function listOptionCauses(query: Record<string, string>, rvm: string | undefined, sendInitialEvents: boolean | undefined): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (rvm) {
+    if (!query.resourceVersion) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
+    if (query.continue) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    if (rvm !== 'NotOlderThan' && rvm !== 'Exact') {
+      causes.push({ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan", ""` });
+    }
+    if (rvm === 'Exact' && query.resourceVersion === '0') causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
+  }
+  if (sendInitialEvents !== undefined) causes.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  return causes;
+}
+
+/** client-go's watch-list sends sendInitialEvents with resourceVersionMatch=NotOlderThan, and often no resourceVersion. */
+function watchOptionCauses(query: Record<string, string>, rvm: string | undefined, sendInitialEvents: boolean | undefined): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (sendInitialEvents !== undefined && rvm !== 'NotOlderThan') {
+    causes.push(forbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+  }
+  if (rvm) {
+    if (sendInitialEvents === undefined) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+    if (rvm !== 'NotOlderThan') causes.push({ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: "${rvm}": supported values: "NotOlderThan"` });
+    if (query.continue) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+  }
+  return causes;
+}
+
 export function parseListOptions(query: Record<string, string>, watch: boolean): { ok: true; options: ListOptions } | { ok: false; status: Status } {
   let labels: LabelSelector | undefined;
   if (query.labelSelector) {
@@ -32,20 +60,9 @@ export function parseListOptions(query: Record<string, string>, watch: boolean):
     fields = parsed;
   }
   const rvm = query.resourceVersionMatch;
-  const causes: StatusCause[] = [];
-  if (rvm !== undefined && rvm !== '' && rvm !== 'NotOlderThan' && rvm !== 'Exact') {
-    causes.push({ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan", ""` });
-  }
-  if (rvm && !query.resourceVersion) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden unless resourceVersion is provided'));
-  if (rvm && query.continue) causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
-  if (rvm === 'Exact' && query.resourceVersion === '0') causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
   const sendInitialEvents = query.sendInitialEvents === undefined ? undefined : query.sendInitialEvents === 'true';
-  if (sendInitialEvents !== undefined) {
-    if (!watch) causes.push(forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
-    else if (rvm !== 'NotOlderThan') causes.push(forbidden('resourceVersionMatch', "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
-  } else if (watch && rvm) {
-    causes.push(forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
-  }
+  // kube's ValidateListOptions: a watch and a list are checked by different rules.
+  const causes = watch ? watchOptionCauses(query, rvm, sendInitialEvents) : listOptionCauses(query, rvm, sendInitialEvents);
   const limit = query.limit ? Number(query.limit) : 0;
   if (!Number.isInteger(limit) || limit < 0) causes.push({ reason: 'FieldValueInvalid', field: 'limit', message: `Invalid value: "${query.limit}": must be a non-negative integer` });
   const timeoutSeconds = query.timeoutSeconds ? Number(query.timeoutSeconds) : undefined;
