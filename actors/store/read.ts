@@ -1,4 +1,5 @@
-// GET and LIST, served from the resource's in-memory cache.
+// GET and LIST: from the resource's in-memory cache, or, for a past revision (resourceVersionMatch=Exact,
+// a continue token), from a snapshot of the revision log.
 
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import type { KubeObject } from '../../protocol/kube/meta.js';
