@@ -204,7 +204,8 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
     commitChange(state, current.key, 'MODIFIED', object, (entry, error) => done(error ? internalError(error.message) : parseObject(entry)));
     return;
   }
-  const details = { name: current.name, group: state.kind.group, kind: state.kind.plural, uid: object.metadata.uid ?? '' };
+  // StatusDetails.group is omitempty: a core kind's delete names no group.
+  const details = { name: current.name, ...(state.kind.group ? { group: state.kind.group } : {}), kind: state.kind.plural, uid: object.metadata.uid ?? '' };
   if (dryRun) return done(success(details));
   commitChange(state, current.key, 'DELETED', object, (_entry, error) => done(error ? internalError(error.message) : success(details)));
 }
