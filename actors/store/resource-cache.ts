@@ -23,9 +23,18 @@ export interface HistoryEvent {
   previous: Entry | undefined;
 }
 
+const HISTORY_TRIM_CHUNK = 1_024;
+
 export class ResourceCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly keys: string[] = [];
+  /**
+   * Key order is kept lazily, so a write costs O(1) instead of a splice into a
+   * sorted array: `sorted` may still hold deleted keys, `added` holds keys
+   * written since, unsorted; the next read that needs order merges them once.
+   */
+  private sorted: string[] = [];
+  private added: string[] = [];
+  private removed = 0;
   private readonly history: HistoryEvent[] = [];
   private readonly namespaces = new Map<string, string>();
   /** Events after this revision are all in `history`. */
@@ -52,19 +61,20 @@ export class ResourceCache {
     const namespace = this.namespaces.get(entry.namespace);
     if (namespace === undefined) this.namespaces.set(entry.namespace, entry.namespace);
     else (entry as { namespace: string }).namespace = namespace;
-    if (!this.entries.has(entry.key)) this.keys.splice(this.indexOf(entry.key), 0, entry.key);
+    if (!this.entries.has(entry.key)) this.added.push(entry.key);
     this.entries.set(entry.key, entry);
   }
 
   apply(event: HistoryEvent): void {
     const key = event.entry.key;
     if (event.type === 'DELETED') {
-      if (this.entries.delete(key)) this.keys.splice(this.indexOf(key), 1);
+      if (this.entries.delete(key)) this.removed++;
     } else {
       this.load(event.entry);
     }
     this.history.push(event);
-    if (this.history.length > this.historyLimit) {
+    // Trimmed in chunks: dropping one event per write would move the whole array each time.
+    if (this.history.length > this.historyLimit + HISTORY_TRIM_CHUNK) {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
       this.historyFrom = dropped[dropped.length - 1]!.revision;
     }
@@ -73,10 +83,11 @@ export class ResourceCache {
   /** Entries in key order, starting after `afterKey`, within `namespace` when given. */
   *range(namespace: string, afterKey = ''): Generator<Entry> {
     const prefix = namespace ? `${namespace}/` : '';
+    const keys = this.ordered();
     let start = afterKey ? this.indexOf(afterKey) : prefix ? this.indexOf(prefix) : 0;
-    if (afterKey && this.keys[start] === afterKey) start++;
-    for (let i = start; i < this.keys.length; i++) {
-      const key = this.keys[i]!;
+    if (afterKey && keys[start] === afterKey) start++;
+    for (let i = start; i < keys.length; i++) {
+      const key = keys[i]!;
       if (prefix && !key.startsWith(prefix)) break;
       yield this.entries.get(key)!;
     }
@@ -85,10 +96,11 @@ export class ResourceCache {
   /** How many keys lie after `afterKey` within `namespace` (all namespaces when empty), by binary search. */
   countAfter(namespace: string, afterKey: string): number {
     const prefix = namespace ? `${namespace}/` : '';
+    const keys = this.ordered();
     let start = afterKey ? this.indexOf(afterKey) : this.indexOf(prefix);
-    if (afterKey && this.keys[start] === afterKey) start++;
+    if (afterKey && keys[start] === afterKey) start++;
     // '\uffff' sorts after every character a name or namespace can hold.
-    const end = prefix ? this.indexOf(`${namespace}/\uffff`) : this.keys.length;
+    const end = prefix ? this.indexOf(`${namespace}/\uffff`) : keys.length;
     return Math.max(0, end - start);
   }
 
@@ -114,15 +126,37 @@ export class ResourceCache {
     return this.history.slice(lo);
   }
 
-  /** Binary search: the index at which `key` is, or would be inserted. */
+  /** Binary search in the ordered keys: the index at which `key` is, or would be inserted. */
   private indexOf(key: string): number {
+    const keys = this.ordered();
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.keys[mid]! < key) lo = mid + 1;
+      if (keys[mid]! < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  }
+
+  /** Every live key in order: merges the keys written since the last read, dropping deleted ones. */
+  private ordered(): string[] {
+    if (this.added.length === 0 && this.removed === 0) return this.sorted;
+    const fresh = this.added.sort();
+    const old = this.sorted;
+    const merged: string[] = [];
+    let i = 0;
+    let j = 0;
+    let last: string | undefined;
+    while (i < old.length || j < fresh.length) {
+      const key = j >= fresh.length || (i < old.length && old[i]! <= fresh[j]!) ? old[i++]! : fresh[j++]!;
+      // A key deleted and written again before this merge is in both lists: keep it once.
+      if (key !== last && this.entries.has(key)) merged.push(key);
+      last = key;
+    }
+    this.sorted = merged;
+    this.added = [];
+    this.removed = 0;
+    return merged;
   }
 }
