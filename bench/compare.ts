@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './measure.js';
-import { createMany, getOne, listPage, startKubeactor, stopKubeactor, updateMany, type Kubeactor, type Settings } from './scenarios.js';
+import { createMany, deleteMany, getOne, listPage, startKubeactor, stopKubeactor, updateMany, type Kubeactor, type Settings } from './scenarios.js';
 import { seedConfigMaps } from './seed.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -70,6 +70,7 @@ const scenarios: Scenario[] = [
   { name: 'GET one ConfigMap', unit: 'req/s', higherIsBetter: true, measure: (bin) => onFreshServer(bin, async (k) => (await getOne(k, settings)).result.rps) },
   { name: 'CREATE ConfigMap', unit: 'req/s', higherIsBetter: true, measure: (bin) => onFreshServer(bin, async (k) => (await createMany(k, settings)).rps) },
   { name: 'UPDATE ConfigMap', unit: 'req/s', higherIsBetter: true, measure: (bin) => onFreshServer(bin, async (k) => (await updateMany(k, settings)).rps) },
+  { name: 'DELETE ConfigMap (from 100,000 stored)', unit: 'req/s', higherIsBetter: true, measure: async (bin) => (await deleteMany(bin, settings)).rps },
   {
     name: 'LIST 500 of 10,000 (JSON)', unit: 'req/s', higherIsBetter: true,
     async measure(bin) {
