@@ -5,11 +5,11 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { settle, startServer, type RunningServer } from '../../harness/start-server.js';
 import type { SimulatedClock } from '../../harness/simulated-clock.js';
-import { finishDrain, simulated, type Simulated } from '../support/simulated.js';
+import { finishDrain, withSimulated } from '../support/simulated.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 const MINUTE = 60_000;
@@ -42,19 +42,9 @@ async function stop(server: RunningServer, clock: SimulatedClock): Promise<void>
   await finishDrain(server, clock);
 }
 
-/** A simulated server with compaction every `interval`, stopped and removed however the spec ends. */
-async function withServer(interval: string, spec: (s: Simulated) => Promise<void>): Promise<void> {
-  const s = await simulated({ etcdCompactionInterval: interval });
-  try {
-    await spec(s);
-  } finally {
-    await stop(s.server, s.clock);
-    rmSync(s.dataDir, { recursive: true, force: true });
-  }
-}
 
 describe('compaction', () => {
-  it('removes history older than one interval and keeps every current object', () => withServer('1m', async ({ server, clock, dataDir }) => {
+  it('removes history older than one interval and keeps every current object', () => withSimulated({ etcdCompactionInterval: '1m' }, async ({ server, clock, dataDir }) => {
     assert.equal((await server.client.request('POST', CM, { metadata: { name: 'churned' }, data: { value: '0' } })).status, 201);
     assert.equal((await server.client.request('POST', CM, { metadata: { name: 'deleted' } })).status, 201);
     assert.equal((await server.client.request('DELETE', `${CM}/deleted`)).status, 200);
@@ -96,7 +86,7 @@ describe('compaction', () => {
     }
   }));
 
-  it('keeps the SQLite file and its WAL bounded through an hour of constant churn', () => withServer('5m', async ({ server, clock, dataDir }) => {
+  it('keeps the SQLite file and its WAL bounded through an hour of constant churn', () => withSimulated({ etcdCompactionInterval: '5m' }, async ({ server, clock, dataDir }) => {
     const names = Array.from({ length: 20 }, (_, i) => `churn-${i}`);
     for (const name of names) assert.equal((await server.client.request('POST', CM, { metadata: { name }, data: { value: '' } })).status, 201);
     const filesBytes = (): number => ['kubeactor.db', 'kubeactor.db-wal'].reduce((n, f) => n + statSync(join(dataDir, f), { throwIfNoEntry: false })!.size, 0);
@@ -115,7 +105,7 @@ describe('compaction', () => {
     assert.ok((statSync(join(dataDir, 'kubeactor.db-wal'), { throwIfNoEntry: false })?.size ?? 0) <= 4 * 1024 * 1024, 'the WAL is cut back after each checkpoint');
   }));
 
-  it('is off with --etcd-compaction-interval=0, as in kube', () => withServer('0', async ({ server }) => {
+  it('is off with --etcd-compaction-interval=0, as in kube', () => withSimulated({ etcdCompactionInterval: '0' }, async ({ server }) => {
     assert.equal(server.actor.getSnapshot().context.runtime.children.some((c) => c.id === 'compactor'), false);
   }));
 });

@@ -5,12 +5,11 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { settle, type Reply, type RunningServer } from '../../harness/start-server.js';
 import type { SimulatedClock } from '../../harness/simulated-clock.js';
 import { CONTINUE_TOO_OLD, LIST_TOO_OLD } from '../../protocol/kube/status.js';
 import { TOO_LARGE_WAIT_MS } from '../../actors/store/read.js';
-import { finishDrain, simulated, type Simulated } from '../support/simulated.js';
+import { withSimulated } from '../support/simulated.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -27,19 +26,6 @@ interface StatusBody {
   details?: { causes?: { reason: string; message: string }[]; retryAfterSeconds?: number };
 }
 
-async function withServer(options: Parameters<typeof simulated>[0], spec: (s: Simulated) => Promise<void>): Promise<void> {
-  const s = await simulated(options);
-  try {
-    await spec(s);
-  } finally {
-    if (s.server.actor.getSnapshot().status === 'active') {
-      s.server.signal('SIGTERM');
-      s.clock.advance(0);
-      await finishDrain(s.server, s.clock);
-    }
-    rmSync(s.dataDir, { recursive: true, force: true });
-  }
-}
 
 async function ok<T>(server: RunningServer, method: string, path: string, body?: unknown): Promise<T> {
   const reply = await server.client.request(method, path, body);
@@ -62,7 +48,7 @@ async function heldRead(server: RunningServer, clock: SimulatedClock, path: stri
 }
 
 describe('resourceVersion on reads', () => {
-  it('answers a GET or LIST at a version the server has not reached with 504 Too large resource version, after waiting', () => withServer({}, async ({ server, clock }) => {
+  it('answers a GET or LIST at a version the server has not reached with 504 Too large resource version, after waiting', () => withSimulated({}, async ({ server, clock }) => {
     const current = Number((await ok<List>(server, 'GET', CM)).metadata.resourceVersion);
     const future = current + 1000;
     for (const path of [`${CM}/missing?resourceVersion=${future}`, `${CM}?resourceVersion=${future}&resourceVersionMatch=NotOlderThan`, `${CM}?resourceVersion=${future}&resourceVersionMatch=Exact`]) {
@@ -77,14 +63,14 @@ describe('resourceVersion on reads', () => {
     }
   }));
 
-  it('serves a read at a future version once the server has reached it within the wait', () => withServer({}, async ({ server, clock }) => {
+  it('serves a read at a future version once the server has reached it within the wait', () => withSimulated({}, async ({ server, clock }) => {
     const current = Number((await ok<List>(server, 'GET', CM)).metadata.resourceVersion);
     const reply = await heldRead(server, clock, `${CM}?resourceVersion=${current + 1}`, () => create(server, 'arrives'));
     assert.equal(reply.status, 200);
     assert.deepEqual(names(JSON.parse(reply.body) as List), ['arrives']);
   }));
 
-  it('rejects a resourceVersion that is not one, and kube\'s forbidden combinations of resourceVersionMatch', () => withServer({}, async ({ server }) => {
+  it('rejects a resourceVersion that is not one, and kube\'s forbidden combinations of resourceVersionMatch', () => withSimulated({}, async ({ server }) => {
     const bad = await server.client.request('GET', `${CM}?resourceVersion=abc`);
     assert.equal(bad.status, 400);
     assert.equal((JSON.parse(bad.body) as StatusBody).message, 'invalid resource version: abc');
@@ -95,7 +81,7 @@ describe('resourceVersion on reads', () => {
     assert.deepEqual(status.details?.causes, [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided' }]);
   }));
 
-  it('lists the resource exactly as it was at a revision with resourceVersionMatch=Exact', () => withServer({}, async ({ server }) => {
+  it('lists the resource exactly as it was at a revision with resourceVersionMatch=Exact', () => withSimulated({}, async ({ server }) => {
     await create(server, 'a');
     const then = (await create(server, 'b')).metadata.resourceVersion;
     assert.equal((await server.client.request('DELETE', `${CM}/a`)).status, 200);
@@ -111,7 +97,7 @@ describe('resourceVersion on reads', () => {
     assert.equal(now.items[0]!.data?.value, 'v2');
   }));
 
-  it('pages through one consistent snapshot with limit and continue, counting what remains', () => withServer({}, async ({ server }) => {
+  it('pages through one consistent snapshot with limit and continue, counting what remains', () => withSimulated({}, async ({ server }) => {
     for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) await create(server, name);
     const first = await ok<List>(server, 'GET', `${CM}?limit=2`);
     assert.deepEqual(names(first), ['p1', 'p2']);
@@ -132,7 +118,7 @@ describe('resourceVersion on reads', () => {
     assert.equal(third.metadata.continue, undefined);
   }));
 
-  it('answers a continue token or an Exact list older than compaction with 410, and offers a token that continues at the latest revision', () => withServer({ etcdCompactionInterval: '1m' }, async ({ server, clock }) => {
+  it('answers a continue token or an Exact list older than compaction with 410, and offers a token that continues at the latest revision', () => withSimulated({ etcdCompactionInterval: '1m' }, async ({ server, clock }) => {
     for (const name of ['q1', 'q2', 'q3']) await create(server, name);
     const first = await ok<List>(server, 'GET', `${CM}?limit=1`);
     await ok(server, 'PUT', `${CM}/q2`, { metadata: { name: 'q2' }, data: { value: 'after' } });

@@ -4,25 +4,13 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { settle, type OpenWatch, type RunningServer } from '../../harness/start-server.js';
 import { BOOKMARK_INTERVAL_MS } from '../../actors/store/watch.js';
-import { finishDrain, simulated, type Simulated } from '../support/simulated.js';
+import { withSimulated } from '../support/simulated.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
-async function withServer(spec: (s: Simulated) => Promise<void>): Promise<void> {
-  const s = await simulated();
-  try {
-    await spec(s);
-  } finally {
-    s.server.signal('SIGTERM');
-    s.clock.advance(0);
-    await finishDrain(s.server, s.clock);
-    rmSync(s.dataDir, { recursive: true, force: true });
-  }
-}
 
 async function write(server: RunningServer, method: string, path: string, body?: unknown): Promise<string> {
   const reply = await server.client.request(method, path, body);
@@ -33,7 +21,7 @@ async function write(server: RunningServer, method: string, path: string, body?:
 const seen = (watch: OpenWatch): string[][] => watch.events.map((e) => [e.type, e.object.metadata?.name ?? '']);
 
 describe('watch', () => {
-  it('starts with the current state as ADDED when resourceVersion is unset or "0", and strictly after N otherwise', () => withServer(async ({ server }) => {
+  it('starts with the current state as ADDED when resourceVersion is unset or "0", and strictly after N otherwise', () => withSimulated({}, async ({ server }) => {
     const first = await write(server, 'POST', CM, { metadata: { name: 'one' } });
     await write(server, 'POST', CM, { metadata: { name: 'two' } });
     for (const from of ['', '&resourceVersion=0']) {
@@ -49,7 +37,7 @@ describe('watch', () => {
     after.close();
   }));
 
-  it('sends a BOOKMARK with the current resourceVersion every minute to watches that allow them', () => withServer(async ({ server, clock }) => {
+  it('sends a BOOKMARK with the current resourceVersion every minute to watches that allow them', () => withSimulated({}, async ({ server, clock }) => {
     const rv = await write(server, 'POST', CM, { metadata: { name: 'one' } });
     const watch = await server.client.watch(`${CM}?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
     const plain = await server.client.watch(`${CM}?watch=true&resourceVersion=${rv}`);
@@ -62,7 +50,7 @@ describe('watch', () => {
     plain.close();
   }));
 
-  it('serves client-go\'s watch-list: the current state, then a bookmark annotated k8s.io/initial-events-end', () => withServer(async ({ server }) => {
+  it('serves client-go\'s watch-list: the current state, then a bookmark annotated k8s.io/initial-events-end', () => withSimulated({}, async ({ server }) => {
     await write(server, 'POST', CM, { metadata: { name: 'one' } });
     const rv = await write(server, 'POST', CM, { metadata: { name: 'two' } });
     const watch = await server.client.watch(`${CM}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`);
@@ -74,7 +62,7 @@ describe('watch', () => {
     watch.close();
   }));
 
-  it('ends a watch after its timeoutSeconds, and on its own after a randomized timeout of 30 to 60 minutes', () => withServer(async ({ server, clock }) => {
+  it('ends a watch after its timeoutSeconds, and on its own after a randomized timeout of 30 to 60 minutes', () => withSimulated({}, async ({ server, clock }) => {
     const short = await server.client.watch(`${CM}?watch=true&timeoutSeconds=5`);
     const long = await server.client.watch(`${CM}?watch=true`);
     let longEnded = false;
@@ -88,7 +76,7 @@ describe('watch', () => {
     await long.ended;
   }));
 
-  it('turns an object leaving a selected watch into DELETED, and one entering it into ADDED', () => withServer(async ({ server }) => {
+  it('turns an object leaving a selected watch into DELETED, and one entering it into ADDED', () => withSimulated({}, async ({ server }) => {
     await write(server, 'POST', CM, { metadata: { name: 'x', labels: { tier: 'web' } } });
     const watch = await server.client.watch(`${CM}?watch=true&labelSelector=tier%3Dweb`);
     await settle(() => watch.events.length === 1, 'the initial ADDED');
@@ -101,7 +89,7 @@ describe('watch', () => {
     watch.close();
   }));
 
-  it('ends a watcher that stops reading instead of waiting for it, and keeps delivering to the others', () => withServer(async ({ server }) => {
+  it('ends a watcher that stops reading instead of waiting for it, and keeps delivering to the others', () => withSimulated({}, async ({ server }) => {
     const url = new URL(server.client.baseUrl);
     // A client that sends its watch and never reads: the bytes pile up in the server's send buffer.
     const stuck = connect({ host: url.hostname, port: Number(url.port), ca: server.client.ca, servername: url.hostname });

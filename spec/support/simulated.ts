@@ -1,6 +1,7 @@
 // A whole kubeactor in this process on a simulated clock, for lifecycle specs.
 
 import { SimulatedClock, startServer, type Outcome, type RunningServer, type StartOptions } from '../../harness/start-server.js';
+import { rmSync } from 'node:fs';
 import { tempDir } from './temp.js';
 
 export interface Simulated {
@@ -21,4 +22,19 @@ export async function finishDrain(server: RunningServer, clock: SimulatedClock):
   await server.reached('InFlightRequestsDrained');
   clock.advance(0);
   return server.done;
+}
+
+/** A simulated server for one spec: stopped through the termination states and removed however the spec ends. */
+export async function withSimulated(options: Partial<StartOptions>, spec: (s: Simulated) => Promise<void>): Promise<void> {
+  const s = await simulated(options);
+  try {
+    await spec(s);
+  } finally {
+    if (s.server.actor.getSnapshot().status === 'active') {
+      s.server.signal('SIGTERM');
+      s.clock.advance(0);
+      await finishDrain(s.server, s.clock);
+    }
+    rmSync(s.dataDir, { recursive: true, force: true });
+  }
 }
