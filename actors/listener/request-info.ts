@@ -4,6 +4,11 @@ import type { RequestInfo, Verb } from '../../protocol/messages/request.js';
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** `?watch=true` (or `1`), as kube's RequestInfoFactory reads it. */
+export function watchRequested(query: Record<string, string>): boolean {
+  return query.watch === 'true' || query.watch === '1';
+}
+
 export function requestInfoOf(method: string, path: string, query: Record<string, string>): RequestInfo {
   const nonResource: RequestInfo = { isResourceRequest: false, path, verb: method.toLowerCase() };
   const parts = path.split('/').filter((p) => p !== '');
@@ -34,7 +39,7 @@ export function requestInfoOf(method: string, path: string, query: Record<string
   const name = rest[1] ?? '';
   const subresource = rest[2] ?? '';
   if (!resource || rest.length > 3) return nonResource;
-  const isWatch = watchPath || query.watch === 'true' || query.watch === '1';
+  const isWatch = watchPath || watchRequested(query);
   let verb: Verb;
   switch (method) {
     case 'GET':
@@ -61,7 +66,7 @@ export function requestInfoOf(method: string, path: string, query: Record<string
 
 export function isLongRunning(info: RequestInfo, query: Record<string, string>): boolean {
   // The one long-running non-resource path: the actor tree's transition stream.
-  if (!info.isResourceRequest) return info.path === '/debug/actors' && (query.watch === 'true' || query.watch === '1');
+  if (!info.isResourceRequest) return info.path === '/debug/actors' && watchRequested(query);
   return (info.verb === 'watch' || info.verb === 'proxy' || info.subresource === 'proxy' || info.subresource === 'log' || info.subresource === 'exec' || info.subresource === 'attach' || info.subresource === 'portforward');
 }
 

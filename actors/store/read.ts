@@ -2,11 +2,10 @@
 // a continue token), from a snapshot of the revision log.
 
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
-import type { KubeObject } from '../../protocol/kube/meta.js';
 import { badRequest, CONTINUE_TOO_OLD, expired, LIST_TOO_OLD, notFound, tooLargeResourceVersion } from '../../protocol/kube/status.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import type { StoreState } from './store-state.js';
-import { entryOf, keyOf, listRevision, parseObject } from './store-state.js';
+import { decodeEntry, keyOf, listRevision, parseObject } from './store-state.js';
 import type { Entry } from './resource-cache.js';
 import { decodeContinue, encodeContinue, parseListOptions, type ListOptions } from './list-options.js';
 import { matchesLabels } from './label-selector.js';
@@ -77,16 +76,24 @@ function* entriesAt(state: StoreState, revision: number, namespace: string, afte
   for (const row of state.log.latestAt(state.prefix, revision, afterKey || within)) {
     const key = row.key.slice(state.prefix.length);
     if (within && !key.startsWith(within)) return;
+    let entry: Entry;
     try {
-      yield entryOf(key, row.revision, JSON.parse(row.text) as KubeObject, encoder.encode(row.text));
+      entry = decodeEntry(key, row.revision, row.text, encoder.encode(row.text));
     } catch {
       // A value that does not decode was reported when the store loaded; a snapshot skips it too.
+      continue;
     }
+    yield entry;
   }
 }
 
+/** The cache shows the resource as it was at `snapshot` when nothing of it has changed since. */
+function cacheShows(state: StoreState, snapshot: number): boolean {
+  return state.cache.changedAfter(snapshot) === false;
+}
+
 function sourceFor(state: StoreState, namespace: string, afterKey: string, snapshot: number | undefined): ListSource {
-  if (snapshot === undefined || state.cache.changedAfter(snapshot) === false) {
+  if (snapshot === undefined || cacheShows(state, snapshot)) {
     return {
       revision: snapshot ?? listRevision(state),
       entries: state.cache.range(namespace, afterKey),
@@ -134,7 +141,7 @@ export function handleList(state: StoreState, request: ApiRequest, info: Resourc
 }
 
 function listAt(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, options: ListOptions, snapshot: number | undefined, afterKey: string): void {
-  if (snapshot !== undefined && snapshot < state.log.compactedRevision() && state.cache.changedAfter(snapshot) !== false) {
+  if (snapshot !== undefined && !cacheShows(state, snapshot) && snapshot < state.log.compactedRevision()) {
     const status = expired(options.continueToken ? CONTINUE_TOO_OLD : LIST_TOO_OLD);
     if (options.continueToken) status.metadata = { continue: encodeContinue(-1, afterKey) };
     request.replyTo.send(statusResponse(request.id, status));

@@ -15,7 +15,7 @@ export interface LogRow {
   value: Uint8Array;
 }
 
-/** A key's newest value as a store loads it at startup: as text, ready to parse. */
+/** A key's newest value (now, or as of a past revision) as text, ready to parse. */
 export interface LatestRow {
   revision: number;
   key: string;

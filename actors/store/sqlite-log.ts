@@ -34,6 +34,10 @@ function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
 }
 
+function toLatestRow(raw: { id: number; name: string; text: string }): LatestRow {
+  return { revision: raw.id, key: raw.name, text: raw.text };
+}
+
 function toRow(raw: RawRow): LogRow {
   return { revision: raw.id, key: raw.name, created: raw.created === 1, deleted: raw.deleted === 1, value: raw.value };
 }
@@ -110,15 +114,11 @@ export function openSqliteLog(path: string): RevisionLog {
     compactedRevision: () => (compacted.get() as { revision: number } | undefined)?.revision ?? 0,
     // Streamed, not collected: a store loading 100,000 objects never holds every row at once.
     *latest(prefix) {
-      for (const raw of latestRows.iterate(prefix, prefixEnd(prefix)) as IterableIterator<{ id: number; name: string; text: string }>) {
-        yield { revision: raw.id, key: raw.name, text: raw.text };
-      }
+      for (const raw of latestRows.iterate(prefix, prefixEnd(prefix)) as IterableIterator<{ id: number; name: string; text: string }>) yield toLatestRow(raw);
     },
     *latestAt(prefix, at, afterKey) {
       const from = afterKey ? prefix + afterKey : prefix;
-      for (const raw of latestAtRows.iterate(from, prefixEnd(prefix), at) as IterableIterator<{ id: number; name: string; text: string }>) {
-        yield { revision: raw.id, key: raw.name, text: raw.text };
-      }
+      for (const raw of latestAtRows.iterate(from, prefixEnd(prefix), at) as IterableIterator<{ id: number; name: string; text: string }>) yield toLatestRow(raw);
     },
     since: (prefix, after) => (sinceRows.all(prefix, prefixEnd(prefix), after) as RawRow[]).map(toRow),
     append(request: AppendRequest): LogRow {

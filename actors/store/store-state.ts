@@ -75,6 +75,17 @@ export function entryOf(key: string, revision: number, object: KubeObject, bytes
   };
 }
 
+/**
+ * A stored value as a cache entry. Loads, snapshot lists and watch replays all
+ * decode through here, so a value that is not a Kubernetes object (torn, foreign,
+ * protobuf) is refused the same way everywhere: it throws, and the caller skips it.
+ */
+export function decodeEntry(key: string, revision: number, text: string, bytes: Uint8Array): Entry {
+  const object = JSON.parse(text) as KubeObject;
+  if (!object || typeof object !== 'object' || !object.metadata?.name) throw new Error('not a Kubernetes object');
+  return entryOf(key, revision, object, bytes);
+}
+
 /** The newest state of a key, counting writes not yet durable. */
 export function latest(state: StoreState, key: string): Entry | undefined {
   const pending = state.pendingByKey.get(key);
@@ -99,9 +110,7 @@ export function loadCache(log: RevisionLog, prefix: string, reportCorrupt: (key:
   const slabs = new SlabPacker();
   for (const row of log.latest(prefix)) {
     try {
-      const object = JSON.parse(row.text) as KubeObject;
-      if (!object || typeof object !== 'object' || !object.metadata?.name) throw new Error('not a Kubernetes object');
-      cache.load(entryOf(row.key.slice(prefix.length), row.revision, object, slabs.packText(row.text)));
+      cache.load(decodeEntry(row.key.slice(prefix.length), row.revision, row.text, slabs.packText(row.text)));
     } catch (e) {
       reportCorrupt(row.key, e instanceof Error ? e.message : String(e));
     }

@@ -8,7 +8,7 @@ import { statusResponse } from '../../protocol/messages/http.js';
 import { expired, failure } from '../../protocol/kube/status.js';
 import { apiVersionOf } from '../../scheme/kind-description.js';
 import type { StoreState, Watcher } from './store-state.js';
-import { entryOf, listRevision, parseObject } from './store-state.js';
+import { decodeEntry, listRevision, parseObject } from './store-state.js';
 import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
 import { parseListOptions } from './list-options.js';
 import { matches } from './read.js';
@@ -86,15 +86,13 @@ function replayAfter(state: StoreState, after: number): HistoryEvent[] | undefin
   return state.log.since(state.prefix, after).flatMap((row): HistoryEvent[] => {
     if (row.revision > state.cache.historyFrom) return [];
     const key = row.key.slice(state.prefix.length);
-    let object: KubeObject;
+    let entry: Entry;
     try {
-      object = JSON.parse(Buffer.from(row.value).toString('utf8')) as KubeObject;
-      if (!object?.metadata?.name) throw new Error('not a Kubernetes object');
+      entry = decodeEntry(key, row.revision, Buffer.from(row.value).toString('utf8'), row.value);
     } catch {
       // Undecodable (reported when the store loaded): a watch skips it, as a list does.
       return [];
     }
-    const entry = entryOf(key, row.revision, object, row.value);
     const previous = previousByKey.get(key);
     previousByKey.set(key, entry);
     return [{ type: row.deleted ? 'DELETED' : row.created ? 'ADDED' : 'MODIFIED', revision: row.revision, entry, previous }];

@@ -38,7 +38,7 @@ export function recordOf(id: string, parent: string | null, actor: AnyActorRef, 
 const sameValue = (a: unknown, b: unknown): boolean =>
   a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
 
-export const timestamp = (clock: Clock): string => new Date(clock.now()).toISOString();
+const timestamp = (clock: Clock): string => new Date(clock.now()).toISOString();
 
 /**
  * Observes one incarnation of a child and reports each change of its state value
@@ -101,9 +101,5 @@ export class TransitionJournal {
 
   forget(id: number): void {
     this.watchers.delete(id);
-  }
-
-  watching(): number {
-    return this.watchers.size;
   }
 }

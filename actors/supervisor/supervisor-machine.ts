@@ -57,13 +57,14 @@ import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
+import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
 import { prepareRuntimeFiles, type RuntimeFiles } from './runtime-files.js';
 import { ensureCredentials } from './pki.js';
 import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
 import { postStartHooks, preShutdownHooks } from './bootstrap.js';
-import { recordOf, senseTransitions, timestamp, TransitionJournal } from './inspect.js';
+import { recordOf, senseTransitions, TransitionJournal } from './inspect.js';
 import { ACTORS_UI } from './inspect-ui.js';
 import { ChildSlot, decide, ESCALATE, KILL, supervised, PERMANENT, type Terminate } from './supervision.js';
 
@@ -229,8 +230,7 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
   serveSafely(request, context.counters, context.logger, () => {
     const path = request.info.path;
     if (path === '/debug/actors') {
-      const watch = request.query.watch === 'true' || request.query.watch === '1';
-      if (watch) return context.runtime.journal.watch(request, self, actorTree(context, self));
+      if (watchRequested(request.query)) return context.runtime.journal.watch(request, self, actorTree(context, self));
       request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors: actorTree(context, self) }));
       return;
     }
@@ -319,7 +319,7 @@ export const supervisorMachine = setup({
       const now = context.clock.now();
       const { phases, journal } = context.runtime;
       const final = params.phase === 'Stopped' || params.phase === 'Failed';
-      journal.record({ actor: 'supervisor', from: phases.at(-1)?.phase ?? null, to: params.phase, status: final ? 'done' : 'active', cause: 'message', at: timestamp(context.clock) });
+      journal.record({ actor: 'supervisor', from: phases.at(-1)?.phase ?? null, to: params.phase, status: final ? 'done' : 'active', cause: 'message', at: new Date(now).toISOString() });
       phases.push({ phase: params.phase, at: now });
       context.logger.info(`${params.phase} (+${now - context.runtime.startedAt} ms)`);
     },
