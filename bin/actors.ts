@@ -6,6 +6,7 @@ import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { ActorRecord, ActorTransition, ActorWatchEvent } from '../protocol/messages/lifecycle.js';
 import { readKubeconfig, type ClusterAccess } from '../lib/kubeconfig.js';
+import { JsonLines } from '../lib/json-lines.js';
 
 export interface ActorsCommandOptions {
   kubeconfig: string;
@@ -86,30 +87,23 @@ export async function actorsCommand(options: ActorsCommandOptions): Promise<void
   await failIfNotOk(res);
   const added: ActorRecord[] = [];
   let printedTree = false;
-  let pending = '';
+  const printTree = (): void => {
+    if (printedTree) return;
+    for (const l of renderTree(added)) write(l);
+    printedTree = true;
+  };
+  const lines = new JsonLines<ActorWatchEvent>();
   res.setEncoding('utf8');
   for await (const text of res) {
-    pending += text as string;
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      if (!line) continue;
-      const event = JSON.parse(line) as ActorWatchEvent;
+    for (const event of lines.push(text as string)) {
       if (event.type === 'ADDED') {
         added.push(event.object);
         continue;
       }
-      if (!printedTree) {
-        for (const l of renderTree(added)) write(l);
-        printedTree = true;
-      }
+      printTree();
       write(renderTransition(event.object));
     }
     // The initial ADDED events arrive together: show the tree before the first transition does.
-    if (!printedTree && added.length > 0 && pending === '') {
-      for (const l of renderTree(added)) write(l);
-      printedTree = true;
-    }
+    if (added.length > 0 && lines.drained) printTree();
   }
 }

@@ -6,6 +6,7 @@
 
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeconfigError, readKubeconfig } from '../lib/kubeconfig.js';
+import { JsonLines } from '../lib/json-lines.js';
 
 export interface Credentials {
   server: string;
@@ -111,17 +112,9 @@ export class ServerClient {
         endStream = r;
       });
       const req = httpsRequest(url, options, (res) => {
-        let pending = '';
+        const lines = new JsonLines<WatchEvent>();
         res.setEncoding('utf8');
-        res.on('data', (text: string) => {
-          pending += text;
-          let newline: number;
-          while ((newline = pending.indexOf('\n')) >= 0) {
-            const line = pending.slice(0, newline).trim();
-            pending = pending.slice(newline + 1);
-            if (line) events.push(JSON.parse(line) as WatchEvent);
-          }
-        });
+        res.on('data', (text: string) => events.push(...lines.push(text)));
         res.on('end', endStream);
         res.on('close', endStream);
         resolve({ events, ended, close: () => req.destroy() });

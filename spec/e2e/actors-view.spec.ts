@@ -11,6 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { BIN, startProcess, type Started } from '../support/process.js';
 import { kubectlPath } from '../support/kubectl.js';
 import { finishDrain, simulated } from '../support/simulated.js';
+import { settle } from '../../harness/start-server.js';
 import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
@@ -57,6 +58,29 @@ describe('kubeactor actors (the terminal view)', () => {
     assert.equal((failed as { code: number }).code, 1);
     assert.equal((failed as { stderr: string }).stderr.trim().split('\n').length, 1);
     assert.match((failed as { stderr: string }).stderr, /^Error: cannot read kubeconfig \/nonexistent\/config/);
+  });
+});
+
+describe('kubeactor actors -w (the terminal view, following)', () => {
+  it('prints the tree, then each transition of a shutdown, and exits when the server ends the stream', async () => {
+    const dataDir = tempDir('actors-watch');
+    const server = await startProcess(dataDir);
+    try {
+      const follower = spawn(process.execPath, [BIN, 'actors', '-w', `--kubeconfig=${server.kubeconfig}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      follower.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number | null>((resolve) => follower.on('exit', resolve));
+      await settle(() => /^└─ listener {2}Listening/m.test(out), 'the tree');
+      server.child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const transitions = out.split('\n').filter((l) => / supervisor: /.test(l)).map((l) => l.replace(/^\S+ {2}/, ''));
+      assert.deepEqual(transitions.slice(0, 2), ['supervisor: Ready -> ShutdownInitiated', 'supervisor: ShutdownInitiated -> AfterShutdownDelayDuration']);
+      assert.ok(out.includes('listener: Listening -> NotAcceptingNewRequest'));
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
