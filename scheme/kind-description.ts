@@ -36,6 +36,8 @@ export interface KindDescription {
   /** Name of the schema in scheme/generated/definitions.json, e.g. `io.k8s.api.core.v1.ConfigMap`. */
   definition: string;
   servedBy: ServedBy;
+  /** Where kube-apiserver keeps this resource under --etcd-prefix, when not at its plural (services/specs, minions…). */
+  storagePrefix?: string;
   /** Which of kube's name rules metadata.name must follow; dns1123-subdomain when absent. */
   nameFormat?: NameFormat;
   /** True when the kind tracks metadata.generation (bumped on every non-metadata change). */
@@ -58,4 +60,9 @@ export function pendingFinalizersOf(kind: KindDescription, object: KubeObject): 
 
 export function apiVersionOf(kind: Pick<KindDescription, 'group' | 'version'>): string {
   return kind.group ? `${kind.group}/${kind.version}` : kind.version;
+}
+
+/** The key prefix of a kind's objects: kube-apiserver's layout, `<etcd-prefix>/<resource>/`, so its etcd data reads the same. */
+export function storageKeyPrefix(kind: Pick<KindDescription, 'plural' | 'storagePrefix'>, etcdPrefix: string): string {
+  return `${etcdPrefix.replace(/\/+$/, '')}/${kind.storagePrefix ?? kind.plural}/`;
 }

@@ -47,7 +47,7 @@ export const compactorMachine = setup({
   actors: {
     compact: fromPromise<Compaction, { log: RevisionLog; revision: number; clock: Clock }>(async ({ input, signal }) => {
       const { log, revision, clock } = input;
-      log.compact(revision);
+      await log.compact(revision);
       let steps = 0;
       while (!signal.aborted && log.compactStep()) {
         steps++;

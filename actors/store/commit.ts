@@ -1,53 +1,128 @@
-// The one way a store changes anything: append to the revision log, wait until
-// it is durable, then apply to the cache, fan out to watchers and subscribers,
-// and only then acknowledge the client.
+// The one way a store changes anything: append to the revision log, and
+// acknowledge the client only once the change is durable and in the cache.
+//
+// SQLite: the revision is known at append; when the change is durable the
+// store applies it to the cache and fans it out itself.
+// etcd: the append is a compare-and-swap; the cache learns of the change, like
+// every other process's, from the change feed (applyFeed), and the client is
+// answered once the feed has reported the change's revision.
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { Feed } from './revision-log.js';
 import type { StoreState } from './store-state.js';
-import { entryOf, latest, parseObject } from './store-state.js';
+import { decodeStored, deletedAt, encodeText, entryOf, latest, parseObject, whenFed, whenLogAnswers } from './store-state.js';
 import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
 import { fanOut } from './watch.js';
 
-const encoder = new TextEncoder();
-
-/** Appends one change; `done` runs once it is durable (or failed) and applied. */
-export function commitChange(state: StoreState, key: string, type: EventType, object: KubeObject, done: (entry: Entry, error?: Error) => void): void {
-  const previous = latest(state, key);
-  let encoded: Uint8Array = new Uint8Array();
-  const row = state.log.append({
-    key: state.prefix + key,
-    created: type === 'ADDED',
-    deleted: type === 'DELETED',
-    encode(revision) {
-      object.metadata.resourceVersion = String(revision);
-      encoded = encoder.encode(JSON.stringify(object));
-      return encoded;
-    },
-  });
-  const entry = entryOf(key, row.revision, object, encoded);
-  state.pendingByKey.set(key, { revision: row.revision, entry: type === 'DELETED' ? null : entry });
-  const event: HistoryEvent = { type, revision: row.revision, entry, previous };
-  state.awaiting.set(row.revision, { event, done: (error) => done(entry, error) });
-  state.log.whenDurable((error) => state.onDurable(row.revision, error));
+export interface Commit {
+  /** The revision the key must still have (its cache entry's); 0 for a create. */
+  expected: number;
+  /** Runs once the change is durable and applied, with the object as stored; or with the error. */
+  done(entry: Entry | undefined, error?: Error): void;
+  /** etcd refused the compare-and-swap: someone else changed the key. Runs once the cache has seen that change. */
+  conflict(): void;
 }
 
-/** Handles the log's durability notice for one revision: the second half of commitChange. */
-export function applyDurable(state: StoreState, revision: number, error?: Error): void {
+/** Appends one change. */
+export function commitChange(state: StoreState, key: string, type: EventType, object: KubeObject, commit: Commit): void {
+  const previous = latest(state, key);
+  let encoded: Uint8Array = new Uint8Array();
+  state.inFlight++;
+  const known = state.log.append(
+    {
+      key: state.prefix + key,
+      created: type === 'ADDED',
+      deleted: type === 'DELETED',
+      expected: commit.expected,
+      encode(revision) {
+        if (revision === undefined) delete object.metadata.resourceVersion;
+        else object.metadata.resourceVersion = String(revision);
+        encoded = encodeText(JSON.stringify(object));
+        return encoded;
+      },
+    },
+    (outcome) =>
+      state.deliver(() => {
+        state.inFlight--;
+        if ('error' in outcome) {
+          if (known !== undefined) forgetPending(state, known);
+          commit.done(undefined, outcome.error);
+        } else if ('conflict' in outcome) {
+          // Learn how far the cluster is, and run again once the cache has caught up with the change that won.
+          whenLogAnswers(state, (answer: (revision: number | Error) => void) => state.log.consistentRevision(state.prefix, answer), (revision) => {
+            if (revision instanceof Error) commit.done(undefined, revision);
+            else whenFed(state, revision, commit.conflict);
+          });
+        } else if (known !== undefined) {
+          applyOwn(state, known);
+        } else {
+          // etcd stored the value without a resourceVersion; the client is answered with it.
+          object.metadata.resourceVersion = String(outcome.revision);
+          const entry = entryOf(key, outcome.revision, object, encodeText(JSON.stringify(object)));
+          whenFed(state, outcome.revision, () => commit.done(entry));
+        }
+      }),
+  );
+  if (known === undefined) return;
+  const entry = entryOf(key, known, object, encoded);
+  state.pendingByKey.set(key, { revision: known, entry: type === 'DELETED' ? null : entry });
+  const event: HistoryEvent = { type, revision: known, entry, previous };
+  state.awaiting.set(known, { event, done: (error) => commit.done(entry, error) });
+}
+
+function forgetPending(state: StoreState, revision: number): HistoryEvent | undefined {
   const pending = state.awaiting.get(revision);
-  if (!pending) return;
+  if (!pending) return undefined;
   state.awaiting.delete(revision);
-  const { event } = pending;
-  const key = event.entry.key;
+  const key = pending.event.entry.key;
   if (state.pendingByKey.get(key)?.revision === revision) state.pendingByKey.delete(key);
-  if (error) {
-    pending.done(error);
-    return;
-  }
+  return pending.event;
+}
+
+/** SQLite: one of this store's own changes is durable. Apply it, then acknowledge. */
+function applyOwn(state: StoreState, revision: number): void {
+  const pending = state.awaiting.get(revision);
+  if (!forgetPending(state, revision) || !pending) return;
+  applyEvent(state, pending.event);
+  pending.done();
+}
+
+/** A committed change reaches the cache, the watchers and the subscribers. */
+function applyEvent(state: StoreState, event: HistoryEvent): void {
   state.cache.apply(event);
   fanOut(state, event);
   if (state.subscribers.length > 0) {
     const change = { type: 'store.changed' as const, resource: state.kind.plural, changes: [{ type: event.type, object: parseObject(event.entry) }] };
     for (const subscriber of state.subscribers) subscriber.send(change);
   }
-  pending.done();
+}
+
+/** etcd: the change feed reports changes of this resource, made by any process. */
+export function applyFeed(state: StoreState, feed: Feed, reportCorrupt: (key: string, why: string) => void): void {
+  if (feed.type === 'expired') {
+    // The cache can no longer be brought up to date change by change: crash, and be restarted with a fresh load.
+    throw new Error(`the change feed of ${state.prefix} was compacted at revision ${feed.compactedRevision}; reloading`);
+  }
+  for (const change of feed.changes) {
+    const key = change.key.slice(state.prefix.length);
+    const previous = state.cache.get(key);
+    let entry: Entry;
+    if (change.deleted) {
+      if (!previous) continue;
+      entry = deletedAt(previous, change.revision);
+    } else {
+      try {
+        entry = decodeStored(key, change.revision, change.text ?? '', encodeText);
+      } catch (e) {
+        reportCorrupt(change.key, e instanceof Error ? e.message : String(e));
+        continue;
+      }
+    }
+    applyEvent(state, { type: change.deleted ? 'DELETED' : previous ? 'MODIFIED' : 'ADDED', revision: change.revision, entry, previous });
+  }
+  state.feedRevision = Math.max(state.feedRevision, feed.revision);
+  if (state.afterFeed.length === 0) return;
+  const ready = state.afterFeed.filter((w) => w.revision <= state.feedRevision);
+  state.afterFeed = state.afterFeed.filter((w) => w.revision > state.feedRevision);
+  for (const waiter of ready) waiter.run();
 }

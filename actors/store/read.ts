@@ -2,10 +2,11 @@
 // a continue token), from a snapshot of the revision log.
 
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
-import { badRequest, CONTINUE_TOO_OLD, expired, LIST_TOO_OLD, notFound, tooLargeResourceVersion } from '../../protocol/kube/status.js';
+import { badRequest, CONTINUE_TOO_OLD, expired, internalError, LIST_TOO_OLD, notFound, tooLargeResourceVersion } from '../../protocol/kube/status.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import type { StoreState } from './store-state.js';
-import { decodeEntry, keyOf, listRevision, parseObject } from './store-state.js';
+import { decodeStored, encodeText, keyOf, listRevision, parseObject, whenFed, whenLogAnswers } from './store-state.js';
+import { CompactedError, type LatestRow } from './revision-log.js';
 import type { Entry } from './resource-cache.js';
 import { decodeContinue, encodeContinue, parseListOptions, type ListOptions } from './list-options.js';
 import { matchesLabels } from './label-selector.js';
@@ -26,6 +27,8 @@ export function matches(options: Pick<ListOptions, 'labels' | 'fields'>, entry: 
 /** How long a read waits for a resourceVersion the store has not reached (the watch cache's blockTimeout). */
 export const TOO_LARGE_WAIT_MS = 3_000;
 
+const isUnset = (resourceVersion: string | undefined): boolean => resourceVersion === undefined || resourceVersion === '';
+
 /** A query's resourceVersion as a revision: undefined when unset or "0" (any), NaN when it is not one. */
 function revisionOf(resourceVersion: string | undefined): number | undefined {
   if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') return undefined;
@@ -33,10 +36,25 @@ function revisionOf(resourceVersion: string | undefined): number | undefined {
 }
 
 /**
- * Serves a read once the store has reached `wanted`: at once when it has, else after a wait of
- * TOO_LARGE_WAIT_MS, or answers 504 "Too large resource version" if it still has not.
+ * Serves a read once the store has reached `wanted`. `wanted` undefined with `consistent`: the read
+ * must see every change made anywhere before it (resourceVersion unset); the cache of a single-writer
+ * SQLite store always does. On etcd, where other processes write, the store first learns how far the
+ * cluster is (a fence, see etcd-log.ts) and waits for its change feed to get there.
  */
-function whenFresh(state: StoreState, request: ApiRequest, wanted: number | undefined, serve: () => void): void {
+export function whenFresh(state: StoreState, request: ApiRequest, wanted: number | undefined, consistent: boolean, serve: () => void): void {
+  const behind = wanted === undefined ? consistent : wanted > listRevision(state);
+  if (!state.log.sharedWriters || !behind) return waitFor(state, request, wanted, serve);
+  whenLogAnswers(state, (done: (revision: number | Error) => void) => state.log.consistentRevision(state.prefix, done), (revision) => {
+    if (revision instanceof Error) request.replyTo.send(statusResponse(request.id, internalError(revision.message)));
+    else whenFed(state, revision, () => waitFor(state, request, wanted, serve));
+  });
+}
+
+/**
+ * Serves a read at once when the store has reached `wanted`, else after a wait of TOO_LARGE_WAIT_MS,
+ * or answers 504 "Too large resource version" if it still has not.
+ */
+function waitFor(state: StoreState, request: ApiRequest, wanted: number | undefined, serve: () => void): void {
   if (wanted === undefined || wanted <= listRevision(state)) return serve();
   state.clock.setTimeout(() => {
     if (wanted <= listRevision(state)) serve();
@@ -50,7 +68,7 @@ export function handleGet(state: StoreState, request: ApiRequest, info: Resource
     request.replyTo.send(statusResponse(request.id, badRequest(`invalid resource version: ${request.query.resourceVersion}`)));
     return;
   }
-  whenFresh(state, request, wanted, () => {
+  whenFresh(state, request, wanted, isUnset(request.query.resourceVersion), () => {
     const entry = state.cache.get(keyOf(info.namespace, info.name));
     if (!entry) {
       request.replyTo.send(statusResponse(request.id, notFound(state.resource, info.name)));
@@ -68,17 +86,15 @@ interface ListSource {
   remaining(lastKey: string, rest: Iterator<Entry>): number;
 }
 
-const encoder = new TextEncoder();
-
-/** The resource as it was at `revision`, read from the log, for keys after `afterKey` in `namespace`. */
-function* entriesAt(state: StoreState, revision: number, namespace: string, afterKey: string): Generator<Entry> {
+/** The resource as it was at `revision`, from the log's snapshot rows, within `namespace`. */
+function* entriesAt(state: StoreState, rows: Iterable<LatestRow>, namespace: string): Generator<Entry> {
   const within = namespace ? `${namespace}/` : '';
-  for (const row of state.log.latestAt(state.prefix, revision, afterKey || within)) {
+  for (const row of rows) {
     const key = row.key.slice(state.prefix.length);
     if (within && !key.startsWith(within)) return;
     let entry: Entry;
     try {
-      entry = decodeEntry(key, row.revision, row.text, encoder.encode(row.text));
+      entry = decodeStored(key, row.revision, row.text, encodeText);
     } catch {
       // A value that does not decode was reported when the store loaded; a snapshot skips it too.
       continue;
@@ -92,17 +108,18 @@ function cacheShows(state: StoreState, snapshot: number): boolean {
   return state.cache.changedAfter(snapshot) === false;
 }
 
-function sourceFor(state: StoreState, namespace: string, afterKey: string, snapshot: number | undefined): ListSource {
-  if (snapshot === undefined || cacheShows(state, snapshot)) {
-    return {
-      revision: snapshot ?? listRevision(state),
-      entries: state.cache.range(namespace, afterKey),
-      remaining: (lastKey) => state.cache.countAfter(namespace, lastKey),
-    };
-  }
+function cacheSource(state: StoreState, namespace: string, afterKey: string, snapshot: number | undefined): ListSource {
+  return {
+    revision: snapshot ?? listRevision(state),
+    entries: state.cache.range(namespace, afterKey),
+    remaining: (lastKey) => state.cache.countAfter(namespace, lastKey),
+  };
+}
+
+function snapshotSource(state: StoreState, rows: Iterable<LatestRow>, namespace: string, snapshot: number): ListSource {
   return {
     revision: snapshot,
-    entries: entriesAt(state, snapshot, namespace, afterKey),
+    entries: entriesAt(state, rows, namespace),
     // The entry that showed there was more, and everything after it.
     remaining: (_lastKey, rest) => {
       let n = 1;
@@ -137,17 +154,31 @@ export function handleList(state: StoreState, request: ApiRequest, info: Resourc
     snapshot = token.revision === -1 ? undefined : token.revision;
     afterKey = token.lastKey;
   }
-  whenFresh(state, request, snapshot ?? wanted, () => listAt(state, request, info, options, snapshot, afterKey));
+  const consistent = snapshot === undefined && isUnset(options.resourceVersion);
+  whenFresh(state, request, snapshot ?? wanted, consistent, () => listAt(state, request, info, options, snapshot, afterKey));
 }
 
 function listAt(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, options: ListOptions, snapshot: number | undefined, afterKey: string): void {
-  if (snapshot !== undefined && !cacheShows(state, snapshot) && snapshot < state.log.compactedRevision()) {
-    const status = expired(options.continueToken ? CONTINUE_TOO_OLD : LIST_TOO_OLD);
-    if (options.continueToken) status.metadata = { continue: encodeContinue(-1, afterKey) };
-    request.replyTo.send(statusResponse(request.id, status));
+  if (snapshot === undefined || cacheShows(state, snapshot)) {
+    page(state, request, options, cacheSource(state, info.namespace, afterKey, snapshot));
     return;
   }
-  const source = sourceFor(state, info.namespace, afterKey, snapshot);
+  const from = afterKey || (info.namespace ? `${info.namespace}/` : '');
+  whenLogAnswers(state, (done: (rows: Iterable<LatestRow> | Error) => void) => state.log.snapshot(state.prefix, snapshot, from, done), (rows) => {
+    if (rows instanceof CompactedError) {
+      const status = expired(options.continueToken ? CONTINUE_TOO_OLD : LIST_TOO_OLD);
+      if (options.continueToken) status.metadata = { continue: encodeContinue(-1, afterKey) };
+      request.replyTo.send(statusResponse(request.id, status));
+    } else if (rows instanceof Error) {
+      request.replyTo.send(statusResponse(request.id, internalError(rows.message)));
+    } else {
+      page(state, request, options, snapshotSource(state, rows, info.namespace, snapshot));
+    }
+  });
+}
+
+/** One page of a list from `source`, with kube's continue token and remainingItemCount. */
+function page(state: StoreState, request: ApiRequest, options: ListOptions, source: ListSource): void {
   const items: Entry[] = [];
   let more = false;
   const iterator = source.entries[Symbol.iterator]();

@@ -3,7 +3,7 @@
 // a setImmediate commits it, then wakes every waiter at once.
 
 import Database from 'better-sqlite3';
-import type { AppendRequest, LatestRow, LogRow, RevisionLog } from './revision-log.js';
+import { CompactedError, type AppendRequest, type LatestRow, type LogRow, type RevisionLog } from './revision-log.js';
 
 interface RawRow {
   id: number;
@@ -108,20 +108,28 @@ export function openSqliteLog(path: string): RevisionLog {
     for (const wake of woken) wake(error);
   }
 
+  const compactedRevision = (): number => (compacted.get() as { revision: number } | undefined)?.revision ?? 0;
+  // Streamed, not collected: a store loading 100,000 objects never holds every row at once.
+  function* latest(prefix: string): Generator<LatestRow> {
+    for (const raw of latestRows.iterate(prefix, prefixEnd(prefix)) as IterableIterator<{ id: number; name: string; text: string }>) yield toLatestRow(raw);
+  }
+  function* latestAt(prefix: string, at: number, afterKey: string): Generator<LatestRow> {
+    const from = afterKey ? prefix + afterKey : prefix;
+    for (const raw of latestAtRows.iterate(from, prefixEnd(prefix), at) as IterableIterator<{ id: number; name: string; text: string }>) yield toLatestRow(raw);
+  }
+
   return {
     name: 'sqlite',
+    sharedWriters: false,
     currentRevision: () => revision,
-    compactedRevision: () => (compacted.get() as { revision: number } | undefined)?.revision ?? 0,
-    // Streamed, not collected: a store loading 100,000 objects never holds every row at once.
-    *latest(prefix) {
-      for (const raw of latestRows.iterate(prefix, prefixEnd(prefix)) as IterableIterator<{ id: number; name: string; text: string }>) yield toLatestRow(raw);
-    },
-    *latestAt(prefix, at, afterKey) {
-      const from = afterKey ? prefix + afterKey : prefix;
-      for (const raw of latestAtRows.iterate(from, prefixEnd(prefix), at) as IterableIterator<{ id: number; name: string; text: string }>) yield toLatestRow(raw);
-    },
+    compactedRevision,
+    load: (prefix, done) => done({ rows: latest(prefix), revision }),
+    snapshot: (prefix, at, afterKey, done) => done(at < compactedRevision() ? new CompactedError(compactedRevision()) : latestAt(prefix, at, afterKey)),
+    consistentRevision: (_prefix, done) => done(revision),
     since: (prefix, after) => (sinceRows.all(prefix, prefixEnd(prefix), after) as RawRow[]).map(toRow),
-    append(request: AppendRequest): LogRow {
+    // The stores of this process are the file's only writers: each already knows its own changes.
+    follow: () => () => undefined,
+    append(request: AppendRequest, done): number {
       if (!batchOpen) {
         db.exec('BEGIN IMMEDIATE');
         batchOpen = true;
@@ -138,11 +146,11 @@ export function openSqliteLog(path: string): RevisionLog {
         }
       }
       revision = next;
-      return { revision: next, key: request.key, created: request.created, deleted: request.deleted, value };
+      waiters.push((error) => done(error ? { error } : { revision: next }));
+      return next;
     },
-    compact(target) {
-      const current = (compacted.get() as { revision: number } | undefined)?.revision ?? 0;
-      if (target <= current) return;
+    async compact(target) {
+      if (target <= compactedRevision()) return;
       recordCompaction.run(target);
       compaction = { target, cursor: Math.max(compaction?.cursor ?? 0, (minId.get() as { id: number }).id) };
     },
@@ -179,7 +187,7 @@ export function openSqliteLog(path: string): RevisionLog {
         return e instanceof Error ? e.message : String(e);
       }
     },
-    close() {
+    async close() {
       if (batchOpen) commit();
       db.close();
     },

@@ -1,14 +1,16 @@
 // The store actor: owns one resource's objects.
 //
 // Receives: `request` (get, list, watch, create, update, patch, delete,
-//   deletecollection), `log.durable` (its own appends became durable),
-//   `stream.cancelled` (a watcher's client went away), `store.subscribe`,
-//   `actor.stop`.
+//   deletecollection), `log.answered` (the revision log's later answer to
+//   something this store asked: a load, a snapshot, an append's outcome),
+//   `log.changed` (etcd's change feed: changes by any process), `stream.cancelled`
+//   (a watcher's client went away), `store.subscribe`, `actor.stop`.
 // Sends: replies to each request's replyTo; `stream.*` to watchers' replyTo;
 //   `store.snapshot` / `store.changed` to subscribers.
 //
-// States: Serving → Stopping (waits for writes already appended to become
-// durable, answers new requests 503) → Stopped.
+// States: Loading (until the log has handed over every object; requests wait;
+// SQLite loads at once) → Serving → Stopping (waits for writes already appended
+// to settle, answers new requests 503) → Stopped.
 
 import { setup } from 'xstate';
 import type { HandleRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
@@ -22,33 +24,51 @@ import type { Definitions } from '../../scheme/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
-import type { RevisionLog } from './revision-log.js';
-import { loadCache, parseObject, type StoreState } from './store-state.js';
+import type { Feed, LatestRow, RevisionLog } from './revision-log.js';
+import { fillCache, HISTORY_LIMIT, parseObject, whenLogAnswers, type StoreState } from './store-state.js';
+import { ResourceCache } from './resource-cache.js';
 import { handleGet, handleList } from './read.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './write.js';
 import { endWatch, forgetWatch, handleWatch } from './watch.js';
-import { applyDurable } from './commit.js';
+import { applyFeed } from './commit.js';
+import { storageKeyPrefix } from '../../scheme/kind-description.js';
 
 export interface StoreInput {
   kind: KindDescription;
   definitions: Definitions;
   log: RevisionLog;
+  /** --etcd-prefix: every key of this process's objects starts with it. */
+  etcdPrefix?: string;
   clock: Clock;
   logger: Log;
 }
 
-interface LogDurableEvent {
-  type: 'log.durable';
-  revision: number;
-  error?: Error;
+/** The log's later answer, run in this actor (see whenLogAnswers). */
+interface LogAnswered {
+  type: 'log.answered';
+  run(): void;
 }
 
-export type StoreEvent = HandleRequest | LogDurableEvent | StreamCancelled | StoreSubscribe | ActorStop;
+/** The etcd load is done (SQLite loads before the store starts). */
+interface LogLoaded {
+  type: 'log.loaded';
+}
+
+interface LogChanged {
+  type: 'log.changed';
+  feed: Feed;
+}
+
+export type StoreEvent = HandleRequest | LogAnswered | LogLoaded | LogChanged | StreamCancelled | StoreSubscribe | ActorStop;
 
 interface StoreContext {
   store: StoreState;
   counters: ActorCounters;
   logger: Log;
+  /** Requests and subscriptions that arrived while Loading, handled once Serving. */
+  waiting: (HandleRequest | StoreSubscribe)[];
+  loaded: boolean;
+  unfollow: () => void;
 }
 
 const verbs = {
@@ -84,10 +104,14 @@ export const storeMachine = setup({
   },
   actions: {
     serve: ({ context, event }) => serve(context, event as HandleRequest),
-    applyDurable: ({ context, event }) => {
-      const { revision, error } = event as LogDurableEvent;
-      if (error) context.counters.errors++;
-      applyDurable(context.store, revision, error);
+    runAnswer: ({ event }) => (event as LogAnswered).run(),
+    applyFeed: ({ context, event }) => applyFeed(context.store, (event as LogChanged).feed, reportCorrupt(context.logger)),
+    wait: ({ context, event }) => {
+      context.waiting.push(event as HandleRequest | StoreSubscribe);
+    },
+    serveWaiting: ({ context, self }) => {
+      const waiting = context.waiting.splice(0);
+      for (const event of waiting) self.send(event);
     },
     forgetWatch: ({ context, event }) => forgetWatch(context.store, (event as StreamCancelled).id),
     subscribe: ({ context, event }) => {
@@ -101,17 +125,19 @@ export const storeMachine = setup({
       request.replyTo.send(statusResponse(request.id, serviceUnavailable('the storage is shutting down')));
     },
     endWatches: ({ context }) => {
+      context.unfollow();
       for (const id of [...context.store.watchers.keys()]) endWatch(context.store, id);
       context.store.clock.clearTimeout(context.store.bookmarkTimer);
     },
   },
   guards: {
-    noWritesAwaiting: ({ context }) => context.store.awaiting.size === 0,
+    noWritesAwaiting: ({ context }) => context.store.inFlight === 0,
+    loaded: ({ context }) => context.loaded,
   },
 }).createMachine({
   id: 'store',
   context: ({ input, self }) => {
-    const prefix = `/registry/${input.kind.group ? `${input.kind.group}/` : ''}${input.kind.plural}/`;
+    const prefix = storageKeyPrefix(input.kind, input.etcdPrefix ?? '/registry');
     const logger = input.logger;
     const store: StoreState = {
       kind: input.kind,
@@ -119,24 +145,54 @@ export const storeMachine = setup({
       definitions: input.definitions,
       log: input.log,
       prefix,
-      cache: loadCache(input.log, prefix, (key, why) => logger.warn(`skipping undecodable value at ${key}: ${why}`)),
+      cache: new ResourceCache(0, HISTORY_LIMIT),
       pendingByKey: new Map(),
       awaiting: new Map(),
+      inFlight: 0,
+      feedRevision: 0,
+      afterFeed: [],
+      attempts: new WeakMap(),
       watchers: new Map(),
       subscribers: [],
       clock: input.clock,
-      onDurable: (revision, error) => self.send({ type: 'log.durable', revision, ...(error ? { error } : {}) }),
+      deliver: (run) => self.send({ type: 'log.answered', run }),
+      retry: (request) => self.send({ type: 'request', request }),
       streamOwner: self,
       bookmarkTimer: undefined,
     };
-    return { store, counters: { handled: 0, errors: 0 }, logger };
+    let creating = true;
+    const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], loaded: false, unfollow: () => undefined };
+    whenLogAnswers(store, (done: (result: { rows: Iterable<LatestRow>; revision: number } | Error) => void) => input.log.load(prefix, done), (result) => {
+      // Without its objects the store cannot serve: crash, and be restarted to load again.
+      if (result instanceof Error) throw new Error(`loading ${prefix}: ${result.message}`);
+      fillCache(store.cache, result.rows, prefix, reportCorrupt(logger));
+      store.cache.historyFrom = result.revision;
+      store.feedRevision = result.revision;
+      context.unfollow = input.log.follow(prefix, result.revision, (feed) => self.send({ type: 'log.changed', feed }));
+      context.loaded = true;
+      if (!creating) self.send({ type: 'log.loaded' });
+    });
+    creating = false;
+    return context;
   },
-  initial: 'Serving',
+  initial: 'Loading',
   states: {
+    Loading: {
+      always: { guard: 'loaded', target: 'Serving' },
+      on: {
+        request: { actions: 'wait' },
+        'store.subscribe': { actions: 'wait' },
+        'log.answered': { actions: 'runAnswer' },
+        'log.loaded': { target: 'Serving' },
+        'actor.stop': { target: 'Stopped' },
+      },
+    },
     Serving: {
+      entry: 'serveWaiting',
       on: {
         request: { actions: 'serve' },
-        'log.durable': { actions: 'applyDurable' },
+        'log.answered': { actions: 'runAnswer' },
+        'log.changed': { actions: 'applyFeed' },
         'stream.cancelled': { actions: 'forgetWatch' },
         'store.subscribe': { actions: 'subscribe' },
         'actor.stop': { target: 'Stopping', actions: 'endWatches' },
@@ -146,7 +202,8 @@ export const storeMachine = setup({
       always: { guard: 'noWritesAwaiting', target: 'Stopped' },
       on: {
         request: { actions: 'refuse' },
-        'log.durable': { actions: 'applyDurable' },
+        'log.answered': { actions: 'runAnswer' },
+        'log.changed': { actions: 'applyFeed' },
         'stream.cancelled': { actions: 'forgetWatch' },
       },
     },
@@ -154,9 +211,14 @@ export const storeMachine = setup({
   },
 });
 
-/** On a crash: stop the timers this incarnation set (the supervisor ends its streams). */
+const reportCorrupt = (logger: Log) => (key: string, why: string): void => {
+  logger.warn(`skipping undecodable value at ${key}: ${why}`);
+};
+
+/** On a crash: stop following the log and the timers this incarnation set (the supervisor ends its streams). */
 export function terminateStore(context: StoreContext): void {
   const { store } = context;
+  context.unfollow();
   store.clock.clearTimeout(store.bookmarkTimer);
   for (const watcher of store.watchers.values()) store.clock.clearTimeout(watcher.timer);
 }

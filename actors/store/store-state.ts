@@ -4,13 +4,13 @@
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { GroupResource } from '../../protocol/kube/status.js';
-import type { ReplyTo, ResponseShape } from '../../protocol/messages/request.js';
+import type { ApiRequest, ReplyTo, ResponseShape } from '../../protocol/messages/request.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
 import type { Subscriber } from '../../protocol/messages/store.js';
 import type { KindDescription } from '../../scheme/kind-description.js';
 import type { Definitions } from '../../scheme/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import type { RevisionLog } from './revision-log.js';
+import type { LatestRow, RevisionLog } from './revision-log.js';
 import { ResourceCache, type Entry, type HistoryEvent } from './resource-cache.js';
 import { SlabPacker } from './slab.js';
 import type { LabelSelector } from './label-selector.js';
@@ -32,6 +32,12 @@ export interface PendingWrite {
   done(error?: Error): void;
 }
 
+/** Something to run once the change feed has reported a revision (etcd). */
+export interface AfterFeed {
+  revision: number;
+  run(): void;
+}
+
 export interface StoreState {
   readonly kind: KindDescription;
   readonly resource: GroupResource;
@@ -42,13 +48,23 @@ export interface StoreState {
   readonly cache: ResourceCache;
   /** The newest uncommitted value per key (null: a pending delete), checked before the cache on writes. */
   readonly pendingByKey: Map<string, { revision: number; entry: Entry | null }>;
-  /** Writes appended but not yet durable, by revision. */
+  /** Writes appended but not yet durable, by revision (SQLite, where the revision is known at once). */
   readonly awaiting: Map<number, PendingWrite>;
+  /** Appends not yet settled, on either backend: the store stops only when there are none. */
+  inFlight: number;
+  /** etcd: the revision up to which the change feed has reported every change of this resource. */
+  feedRevision: number;
+  /** etcd: acknowledgements and reads waiting for the feed to reach a revision, in no particular order. */
+  afterFeed: AfterFeed[];
+  /** How many times each request has been run again after etcd refused its compare-and-swap. */
+  readonly attempts: WeakMap<object, number>;
   readonly watchers: Map<number, Watcher>;
   readonly subscribers: Subscriber[];
   readonly clock: Clock;
-  /** Hands a durability notice back to this actor as a message. */
-  readonly onDurable: (revision: number, error?: Error) => void;
+  /** Runs `run` in this actor, as a message to itself: how the log's later answers come back. */
+  readonly deliver: (run: () => void) => void;
+  /** Runs a request again, as a message to this actor. */
+  readonly retry: (request: ApiRequest) => void;
   /** Who the listener tells when a watch's client goes away. */
   readonly streamOwner: { send(message: StreamCancelled): void };
   bookmarkTimer: unknown;
@@ -76,14 +92,49 @@ export function entryOf(key: string, revision: number, object: KubeObject, bytes
 }
 
 /**
- * A stored value as a cache entry. Loads, snapshot lists and watch replays all
- * decode through here, so a value that is not a Kubernetes object (torn, foreign,
- * protobuf) is refused the same way everywhere: it throws, and the caller skips it.
+ * A stored value as a cache entry, its resourceVersion set to the revision it was stored at. Loads,
+ * snapshot lists, watch replays and the change feed all decode through here, so a value that is not a
+ * Kubernetes object (torn, foreign, protobuf) is refused the same way everywhere: it throws, and the
+ * caller skips it. etcd values carry no resourceVersion, as kube-apiserver's do not: etcd's revision is it.
  */
-export function decodeEntry(key: string, revision: number, text: string, bytes: Uint8Array): Entry {
+export function decodeStored(key: string, revision: number, text: string, pack: (text: string) => Uint8Array): Entry {
   const object = JSON.parse(text) as KubeObject;
   if (!object || typeof object !== 'object' || !object.metadata?.name) throw new Error('not a Kubernetes object');
-  return entryOf(key, revision, object, bytes);
+  const version = String(revision);
+  if (object.metadata.resourceVersion === version) return entryOf(key, revision, object, pack(text));
+  object.metadata.resourceVersion = version;
+  return entryOf(key, revision, object, pack(JSON.stringify(object)));
+}
+
+/** An entry as it was when deleted at `revision`: the last state, carrying the deletion's revision. */
+export function deletedAt(entry: Entry, revision: number): Entry {
+  const object = parseObject(entry);
+  object.metadata.resourceVersion = String(revision);
+  return entryOf(entry.key, revision, object, encoder.encode(JSON.stringify(object)));
+}
+
+const encoder = new TextEncoder();
+
+export function encodeText(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Runs the log's answer in this actor: at once when the log answers at once (SQLite), else through a message to itself. */
+export function whenLogAnswers<T>(state: StoreState, ask: (done: (answer: T) => void) => void, then: (answer: T) => void): void {
+  let asking = true;
+  let answered: { answer: T } | undefined;
+  ask((answer) => {
+    if (asking) answered = { answer };
+    else state.deliver(() => then(answer));
+  });
+  asking = false;
+  if (answered) then(answered.answer);
+}
+
+/** Runs `run` once the change feed has reported `revision`: at once on SQLite, whose stores need no feed. */
+export function whenFed(state: StoreState, revision: number, run: () => void): void {
+  if (!state.log.sharedWriters || state.feedRevision >= revision) run();
+  else state.afterFeed.push({ revision, run });
 }
 
 /** The newest state of a key, counting writes not yet durable. */
@@ -95,25 +146,25 @@ export function latest(state: StoreState, key: string): Entry | undefined {
 
 /**
  * The resourceVersion a list of this resource may claim: everything of this
- * resource up to it is in the cache. Pending writes of this resource hold it back,
- * so that a watch from it cannot miss them.
+ * resource up to it is in the cache. On SQLite, pending writes of this resource
+ * hold it back, so that a watch from it cannot miss them; on etcd it is how far
+ * the change feed has reported.
  */
 export function listRevision(state: StoreState): number {
+  if (state.log.sharedWriters) return state.feedRevision;
   let lowest = Infinity;
   for (const revision of state.awaiting.keys()) if (revision < lowest) lowest = revision;
   return lowest === Infinity ? state.log.currentRevision() : lowest - 1;
 }
 
-/** Loads every stored object of a resource. A value that does not decode is reported and skipped, never fatal. */
-export function loadCache(log: RevisionLog, prefix: string, reportCorrupt: (key: string, why: string) => void): ResourceCache {
-  const cache = new ResourceCache(log.currentRevision(), HISTORY_LIMIT);
+/** Fills an empty cache from a load. A value that does not decode is reported and skipped, never fatal. */
+export function fillCache(cache: ResourceCache, rows: Iterable<LatestRow>, prefix: string, reportCorrupt: (key: string, why: string) => void): void {
   const slabs = new SlabPacker();
-  for (const row of log.latest(prefix)) {
+  for (const row of rows) {
     try {
-      cache.load(decodeEntry(row.key.slice(prefix.length), row.revision, row.text, slabs.packText(row.text)));
+      cache.load(decodeStored(row.key.slice(prefix.length), row.revision, row.text, (text) => slabs.packText(text)));
     } catch (e) {
       reportCorrupt(row.key, e instanceof Error ? e.message : String(e));
     }
   }
-  return cache;
 }

@@ -8,10 +8,10 @@ import { statusResponse } from '../../protocol/messages/http.js';
 import { expired, failure } from '../../protocol/kube/status.js';
 import { apiVersionOf } from '../../scheme/kind-description.js';
 import type { StoreState, Watcher } from './store-state.js';
-import { decodeEntry, listRevision, parseObject } from './store-state.js';
+import { decodeStored, listRevision, parseObject } from './store-state.js';
 import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
-import { parseListOptions } from './list-options.js';
-import { matches } from './read.js';
+import { parseListOptions, type ListOptions } from './list-options.js';
+import { matches, whenFresh } from './read.js';
 import { table } from './table.js';
 
 /** kube ends a watch between min-request-timeout and twice that, so clients spread their re-watches. */
@@ -77,18 +77,28 @@ export function fanOut(state: StoreState, event: HistoryEvent): void {
   for (const [replyTo, byShape] of groups) for (const group of byShape.values()) send(replyTo, group.ids, group.chunk);
 }
 
-/** Events a watch from `after` must replay, from memory or, if older, from the log. Undefined: compacted away. */
+/** The oldest revision a watch may start after: what is neither compacted nor, on etcd, older than the cache's history. */
+function oldestWatchable(state: StoreState): number {
+  return state.log.sharedWriters ? state.cache.historyFrom : state.log.compactedRevision();
+}
+
+/**
+ * Events a watch from `after` must replay, from memory or, if older, from the log. Undefined: compacted
+ * away, or on etcd older than the cache's history (kube's watch cache answers those 410 too).
+ */
 function replayAfter(state: StoreState, after: number): HistoryEvent[] | undefined {
   const recent = state.cache.eventsAfter(after);
   if (recent) return recent;
   if (after < state.log.compactedRevision()) return undefined;
+  const rows = state.log.since(state.prefix, after);
+  if (!rows) return undefined;
   const previousByKey = new Map<string, Entry>();
-  return state.log.since(state.prefix, after).flatMap((row): HistoryEvent[] => {
+  return rows.flatMap((row): HistoryEvent[] => {
     if (row.revision > state.cache.historyFrom) return [];
     const key = row.key.slice(state.prefix.length);
     let entry: Entry;
     try {
-      entry = decodeEntry(key, row.revision, Buffer.from(row.value).toString('utf8'), row.value);
+      entry = decodeStored(key, row.revision, Buffer.from(row.value).toString('utf8'), () => row.value);
     } catch {
       // Undecodable (reported when the store loaded): a watch skips it, as a list does.
       return [];
@@ -121,26 +131,31 @@ export function handleWatch(state: StoreState, request: ApiRequest, info: Resour
     timer: undefined,
   };
   const rv = options.resourceVersion;
-  const revision = listRevision(state);
-  let initial: Uint8Array[] = [];
+  const after = rv === undefined || rv === '' || rv === '0' ? undefined : Number(rv);
+  if (after !== undefined && (!Number.isInteger(after) || after < 0)) {
+    request.replyTo.send(statusResponse(request.id, failure('BadRequest', `invalid resource version: ${rv}`)));
+    return;
+  }
+  // Like kube's watch cache, a watch starts only once the cache has reached where the client has been.
+  const consistent = rv === undefined || rv === '';
+  whenFresh(state, request, after, consistent, () => startWatch(state, request, info, options, watcher, after));
+}
+
+function startWatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, options: ListOptions, watcher: Watcher, after: number | undefined): void {
   const synthetic = (): Uint8Array[] =>
     [...state.cache.range(info.namespace)].filter((e) => matches(options, e)).map((e) => encodeEvent(state, 'ADDED', e, watcher.shape));
+  let initial: Uint8Array[] = [];
   if (options.sendInitialEvents) {
     initial = synthetic();
     // client-go's watch-list: the initial state ends with an annotated bookmark.
-    initial.push(bookmarkLine(state, revision, { 'k8s.io/initial-events-end': 'true' }));
-  } else if (rv === undefined || rv === '0') {
+    initial.push(bookmarkLine(state, listRevision(state), { 'k8s.io/initial-events-end': 'true' }));
+  } else if (after === undefined) {
     initial = synthetic();
   } else {
-    const after = Number(rv);
-    if (!Number.isInteger(after) || after < 0) {
-      request.replyTo.send(statusResponse(request.id, failure('BadRequest', `invalid resource version: ${rv}`)));
-      return;
-    }
     const events = replayAfter(state, after);
     request.replyTo.send({ type: 'stream.open', id: request.id, headers: watchHeaders, owner: state.streamOwner });
     if (!events) {
-      const status = expired(`too old resource version: ${after} (${state.log.compactedRevision()})`);
+      const status = expired(`too old resource version: ${after} (${oldestWatchable(state)})`);
       send(request.replyTo, [request.id], encoder.encode(`${JSON.stringify({ type: 'ERROR', object: status })}\n`));
       request.replyTo.send({ type: 'stream.close', id: request.id });
       return;

@@ -15,7 +15,7 @@ import type { Entry } from './resource-cache.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation } from './strategy.js';
 import { pruneUnknownFields } from '../../scheme/validate.js';
-import { commitChange } from './commit.js';
+import { commitChange, type Commit } from './commit.js';
 import { respondEntry, respondObject } from './respond.js';
 import { applyPatch } from './patch.js';
 import { generateName, MAX_GENERATE_ATTEMPTS } from './generate-name.js';
@@ -82,10 +82,27 @@ function isStatus(value: unknown): value is Status {
   return isPlainObject(value) && value.kind === 'Status' && typeof value.code === 'number';
 }
 
-function acknowledge(state: StoreState, request: ApiRequest, status: number, headers?: Record<string, string>) {
-  return (entry: Entry, error?: Error): void => {
-    if (error) reply(request, internalError(error.message));
-    else respondEntry(state, request, status, entry, headers);
+/** How many times a request is run again after etcd refused its compare-and-swap, as kube's GuaranteedUpdate retries. */
+const MAX_ATTEMPTS = 5;
+
+/** etcd refused a write because another process changed the key first: run the request again against the newer object. */
+function runAgain(state: StoreState, request: ApiRequest, name: string): () => void {
+  return () => {
+    const attempts = (state.attempts.get(request) ?? 0) + 1;
+    state.attempts.set(request, attempts);
+    if (attempts >= MAX_ATTEMPTS) reply(request, conflict(state.resource, name, OBJECT_MODIFIED));
+    else state.retry(request);
+  };
+}
+
+function acknowledge(state: StoreState, request: ApiRequest, status: number, expected: number, name: string, headers?: Record<string, string>): Commit {
+  return {
+    expected,
+    done: (entry, error) => {
+      if (error || !entry) reply(request, internalError(error?.message ?? 'the write was not stored'));
+      else respondEntry(state, request, status, entry, headers);
+    },
+    conflict: runAgain(state, request, name),
   };
 }
 
@@ -112,7 +129,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
   if (latest(state, key)) return reply(request, alreadyExists(state.resource, meta.name));
   const headers = warningHeaders(checked.warnings);
   if (isDryRun(request)) return respondObject(state, request, 201, object, headers);
-  commitChange(state, key, 'ADDED', object, acknowledge(state, request, 201, headers));
+  commitChange(state, key, 'ADDED', object, acknowledge(state, request, 201, 0, meta.name, headers));
 }
 
 /** An object's encoding without its resourceVersion, to tell a no-op write. */
@@ -141,14 +158,14 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
   const key = keyOf(info.namespace, info.name);
   // An update that empties the finalizers of an object being deleted completes the delete.
   if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, object).length === 0) {
-    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, headers));
+    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, current.revision, info.name, headers));
     return;
   }
   if (sansVersion(object) === sansVersion(old)) {
     // kube does not write a no-op update: the resourceVersion stays the same.
     return respondEntry(state, request, 200, current, headers);
   }
-  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, headers));
+  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, current.revision, info.name, headers));
 }
 
 export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -191,8 +208,11 @@ function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
   return options;
 }
 
-/** Deletes one stored entry; `done` answers with the Status kube gives for it. */
-function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void): void {
+/**
+ * Deletes one stored entry; `done` answers with the Status kube gives for it. `conflict` runs when
+ * another process changed the entry first (etcd), once the cache has seen that change.
+ */
+function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void): void {
   const object = parseObject(current);
   if (pendingFinalizersOf(state.kind, object).length > 0) {
     // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
@@ -201,13 +221,21 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
     object.metadata.deletionGracePeriodSeconds = 0;
     state.kind.beginDeletion?.(object);
     if (dryRun) return done(object);
-    commitChange(state, current.key, 'MODIFIED', object, (entry, error) => done(error ? internalError(error.message) : parseObject(entry)));
+    commitChange(state, current.key, 'MODIFIED', object, {
+      expected: current.revision,
+      done: (entry, error) => done(error || !entry ? internalError(error?.message ?? 'the write was not stored') : parseObject(entry)),
+      conflict,
+    });
     return;
   }
   // StatusDetails.group is omitempty: a core kind's delete names no group.
   const details = { name: current.name, ...(state.kind.group ? { group: state.kind.group } : {}), kind: state.kind.plural, uid: object.metadata.uid ?? '' };
   if (dryRun) return done(success(details));
-  commitChange(state, current.key, 'DELETED', object, (_entry, error) => done(error ? internalError(error.message) : success(details)));
+  commitChange(state, current.key, 'DELETED', object, {
+    expected: current.revision,
+    done: (_entry, error) => done(error ? internalError(error.message) : success(details)),
+    conflict,
+  });
 }
 
 export function handleDelete(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -227,7 +255,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   deleteEntry(state, current, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
     if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
     else respondObject(state, request, 200, result);
-  });
+  }, runAgain(state, request, info.name));
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -248,6 +276,9 @@ export function handleDeleteCollection(state: StoreState, request: ApiRequest, i
     deleteEntry(state, entry, dryRun, (result) => {
       if (!isStatus(result)) deleted.push(result);
       else if (result.status === 'Success') deleted.push(parseObject(entry));
+      if (--outstanding === 0) finish();
+    }, () => {
+      // Changed by another process meanwhile: like kube's deletecollection, leave it to the next one.
       if (--outstanding === 0) finish();
     });
   }

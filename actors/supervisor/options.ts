@@ -157,7 +157,10 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     errors.push(`--storage-backend ${JSON.stringify(raw.storageBackend)} is not supported; use sqlite or etcd3`);
   } else if (raw.storageBackend === 'etcd3') {
     if (raw.etcdServers.length === 0) errors.push('--etcd-servers must be specified with --storage-backend=etcd3');
-    else errors.push('--storage-backend=etcd3 is not implemented yet; use the default sqlite backend');
+    for (const server of raw.etcdServers) {
+      if (!/^https?:\/\/[^/\s]+$/.test(server)) errors.push(`--etcd-servers: ${JSON.stringify(server)} is not a URL of the form http://host:port`);
+    }
+    if (!raw.etcdPrefix.startsWith('/')) errors.push(`--etcd-prefix ${JSON.stringify(raw.etcdPrefix)} must start with /`);
   }
   const kubernetesServiceIp = firstServiceIp(raw.serviceClusterIpRange);
   if (!kubernetesServiceIp) errors.push(`--service-cluster-ip-range ${JSON.stringify(raw.serviceClusterIpRange)} is not a valid IPv4 CIDR`);

@@ -47,6 +47,7 @@ import { builtinKinds } from '../../scheme/kinds/index.js';
 import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
+import { openEtcdLog } from '../store/etcd-log.js';
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
@@ -152,7 +153,9 @@ function spawnIncarnation(slot: ChildSlot, spawn: Spawn, self: AnyActorRef, cloc
 
 function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
-  const log = openSqliteLog(files!.databasePath);
+  const log = options!.raw.storageBackend === 'etcd3'
+    ? openEtcdLog({ servers: options!.raw.etcdServers, logger: logger.getSubLogger({ name: 'etcd' }) })
+    : openSqliteLog(files!.databasePath);
   runtime.log = log;
   const start = (id: string, machine: AnyStateMachine, input: unknown, terminate?: Terminate): ChildSlot => {
     const slot = new ChildSlot(id, machine, input, PERMANENT, undefined, terminate);
@@ -162,7 +165,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   };
   for (const kind of scheme!.kinds.filter((k) => k.servedBy === 'store')) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
-    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
+    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
   }
   if (options!.compactionIntervalMs > 0) {
     start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });
@@ -281,7 +284,7 @@ export const supervisorMachine = setup({
     stopChildren: fromPromise<void, { runtime: Runtime; clock: Clock; logger: Log }>(async ({ input }) => {
       const { runtime, clock, logger } = input;
       for (const slot of [...runtime.children].reverse()) await slot.stop(clock, logger);
-      runtime.log?.close();
+      await runtime.log?.close();
       runtime.log = undefined;
     }),
     // Never rejects: like kube, a failed pre-shutdown hook is logged and shutdown goes on.

@@ -12,6 +12,7 @@ export const endpoints: KindDescription = {
   version: 'v1',
   kind: 'Endpoints',
   plural: 'endpoints',
+  storagePrefix: 'services/endpoints',
   singular: 'endpoints',
   shortNames: ['ep'],
   categories: [],

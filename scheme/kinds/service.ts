@@ -26,6 +26,7 @@ export const service: KindDescription = {
   version: 'v1',
   kind: 'Service',
   plural: 'services',
+  storagePrefix: 'services/specs',
   singular: 'service',
   shortNames: ['svc'],
   categories: ['all'],

@@ -14,7 +14,7 @@ import { finishDrain, withSimulated } from '../support/simulated.js';
 const CM = '/api/v1/namespaces/default/configmaps';
 const MINUTE = 60_000;
 
-function log(server: RunningServer): { size(): { rows: number; bytes: number }; compactedRevision(): number; currentRevision(): number } {
+function log(server: RunningServer): { size(): { rows: number; bytes: number } | undefined; compactedRevision(): number; currentRevision(): number } {
   return server.actor.getSnapshot().context.runtime.log!;
 }
 
@@ -50,7 +50,7 @@ describe('compaction', () => {
     assert.equal((await server.client.request('DELETE', `${CM}/deleted`)).status, 200);
     const firstRv = await update(server, 'churned', '1');
     for (let i = 2; i <= 20; i++) await update(server, 'churned', String(i));
-    const rowsBefore = log(server).size().rows;
+    const rowsBefore = log(server).size()!.rows;
 
     await tick(server, clock); // notes the revision: nothing is older than one interval yet
     assert.equal(log(server).compactedRevision(), 0);
@@ -60,7 +60,7 @@ describe('compaction', () => {
 
     assert.equal(log(server).compactedRevision(), noted);
     assert.equal(compactor(server).context.last?.revision, noted);
-    const rowsAfter = log(server).size().rows;
+    const rowsAfter = log(server).size()!.rows;
     // 10 updates since, and gone: 19 superseded values of `churned`, and `deleted`'s create and deletion.
     assert.ok(rowsAfter <= rowsBefore + 10 - 21, `${rowsBefore} rows before, ${rowsAfter} after`);
     const current = await server.client.request('GET', `${CM}/churned`);
@@ -96,7 +96,7 @@ describe('compaction', () => {
       // 40 updates a minute, 2 KB each: 4.8 MB of history an hour.
       for (let round = 0; round < 2; round++) for (const name of names) await update(server, name, `${payload}${minute}-${round}`);
       await tick(server, clock);
-      if (minute % 15 === 0) samples.push({ minute, rows: log(server).size().rows, bytes: filesBytes() });
+      if (minute % 15 === 0) samples.push({ minute, rows: log(server).size()!.rows, bytes: filesBytes() });
     }
     const [quarter, , , hour] = samples;
     // Between two compactions at most two intervals of history are kept: 10 minutes of 40 updates.

@@ -1,0 +1,302 @@
+// RevisionLog on an etcd cluster (`--storage-backend=etcd3`). The only module that talks to etcd.
+//
+// - Keys are kube-apiserver's (`<etcd-prefix>/<resource>/<namespace>/<name>`); values are the
+//   objects as JSON without a resourceVersion: etcd's mod_revision is it, as in kube.
+// - Appends are transactions that compare the key's mod_revision (create_revision 0 for a
+//   create), kube's GuaranteedUpdate precondition, so processes sharing the cluster never
+//   overwrite each other's changes unseen.
+// - One gRPC watch stream per process carries every store's watcher. A store is told of
+//   changes only through it, its own included, so every process sees one order: etcd's.
+// - A consistent read needs the cache to have seen every change made before it. The store
+//   writes a fence, an empty value at the bare prefix key (never an object's key), and waits
+//   until its own watcher reports the fence: etcd sends a watcher's events in revision order,
+//   so everything before the fence has arrived. kube-apiserver asks the watch stream for a
+//   progress notification instead, but etcd before 3.4.31 may send that ahead of events still
+//   queued (etcd-io/etcd#15220), and Debian ships 3.4.23. Reads that arrive together share a fence.
+//
+// The client is etcd3 (npm), chosen over a hand-written one because it gives the raw KV and
+// Watch RPCs (txn, compaction, progress requests) over @grpc/grpc-js, with failover across
+// --etcd-servers and retries on connection errors. It is loaded only when this backend is.
+
+import { createRequire } from 'node:module';
+import type { Etcd3, IWatchResponse } from 'etcd3';
+import type { Log } from '../../lib/log.js';
+import { CompactedError, type AppendRequest, type Feed, type FeedChange, type LatestRow, type RevisionLog } from './revision-log.js';
+
+interface Duplex {
+  write(request: unknown): void;
+  on(event: 'data', listener: (response: IWatchResponse) => void): void;
+  on(event: 'error' | 'end', listener: (error?: Error) => void): void;
+  end(): void;
+  removeAllListeners(): void;
+}
+
+interface Follower {
+  prefix: string;
+  /** Every change up to this revision has been reported to the sink. */
+  reported: number;
+  sink(feed: Feed): void;
+  watchId: string | undefined;
+  stopped: boolean;
+}
+
+/** Keys per range request while loading or reading a snapshot. */
+const PAGE = 1_000;
+const RECONNECT_MS = 250;
+
+/** The end of the key range of every key starting with `prefix`. */
+function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  end[end.length - 1]! += 1;
+  return end;
+}
+
+const isCompacted = (e: unknown): boolean => e instanceof Error && /compacted/.test(e.message);
+
+export function openEtcdLog(options: { servers: string[]; logger: Log }): RevisionLog {
+  const { logger } = options;
+  // grpc-js and protobufjs take ~100 ms to load: a SQLite server never pays for them.
+  const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
+  const client = new Client({ hosts: options.servers, dialTimeout: 3_000 });
+  const kv = client.kv;
+
+  let current = 0;
+  let compacted = 0;
+  let lastError: string | undefined;
+  let closed = false;
+  let inFlight = 0;
+  let settled: ((error?: Error) => void)[] = [];
+
+  const followers = new Set<Follower>();
+  const byWatchId = new Map<string, Follower>();
+  /** Followers whose create request awaits etcd's `created` answer: etcd answers them in order. */
+  let creating: Follower[] = [];
+  let stream: Duplex | undefined;
+  let connecting = false;
+  /** Per prefix: readers waiting for the fence now being written, and those that came after it was sent. */
+  const fences = new Map<string, { writing: boolean; next: ((revision: number | Error) => void)[] }>();
+
+  function noteHeader(revision: string | number | undefined): number {
+    const n = Number(revision ?? 0);
+    if (n > current) current = n;
+    return n;
+  }
+
+  function failed(e: unknown): Error {
+    const error = e instanceof Error ? e : new Error(String(e));
+    lastError = error.message;
+    return error;
+  }
+
+  function create(follower: Follower): void {
+    creating.push(follower);
+    stream!.write({ create_request: { key: Buffer.from(follower.prefix), range_end: prefixEnd(follower.prefix), start_revision: follower.reported + 1 } });
+  }
+
+  function connect(): void {
+    if (connecting || stream || closed) return;
+    connecting = true;
+    client.watchClient.watch().then(
+      (opened) => {
+        connecting = false;
+        if (closed) return opened.end();
+        stream = opened as unknown as Duplex;
+        stream.on('data', onResponse);
+        stream.on('error', (error) => broken(opened as unknown as Duplex, error));
+        stream.on('end', () => broken(opened as unknown as Duplex, new Error('the watch stream ended')));
+        for (const follower of followers) create(follower);
+      },
+      (error: unknown) => {
+        connecting = false;
+        failed(error);
+        setTimeout(connect, RECONNECT_MS);
+      },
+    );
+  }
+
+  /** The stream went away (a member stopped, the network broke): follow again from where each follower was. */
+  function broken(which: Duplex, error?: Error): void {
+    if (stream !== which) return;
+    which.removeAllListeners();
+    // A stream left without listeners would throw on its next error.
+    which.on('error', () => undefined);
+    stream = undefined;
+    creating = [];
+    byWatchId.clear();
+    for (const follower of followers) follower.watchId = undefined;
+    if (closed) return;
+    logger.warn(`etcd watch stream lost (${error?.message ?? 'ended'}); reconnecting`);
+    failed(error ?? new Error('the watch stream ended'));
+    setTimeout(connect, RECONNECT_MS);
+  }
+
+  function onResponse(response: IWatchResponse): void {
+    const revision = noteHeader(response.header?.revision);
+    lastError = undefined;
+    if (response.created) {
+      const follower = creating.shift();
+      if (follower) {
+        follower.watchId = String(response.watch_id);
+        byWatchId.set(follower.watchId, follower);
+        if (follower.stopped) cancel(follower);
+      }
+    }
+    const id = String(response.watch_id);
+    if (response.canceled) {
+      const follower = byWatchId.get(id);
+      byWatchId.delete(id);
+      const compactRevision = Number(response.compact_revision ?? 0);
+      if (follower && !follower.stopped && compactRevision > 0) {
+        compacted = Math.max(compacted, compactRevision);
+        followers.delete(follower);
+        follower.sink({ type: 'expired', compactedRevision: compactRevision });
+      }
+      return;
+    }
+    if (response.events.length === 0) return;
+    const follower = byWatchId.get(id);
+    if (!follower || follower.stopped) return;
+    const changes: FeedChange[] = [];
+    for (const event of response.events) {
+      const key = event.kv.key.toString();
+      // A fence tells only how far the feed has come.
+      if (key === follower.prefix) continue;
+      changes.push({ revision: Number(event.kv.mod_revision), key, deleted: event.type === 'Delete', ...(event.type === 'Delete' ? {} : { text: event.kv.value.toString() }) });
+    }
+    follower.reported = Number(response.events[response.events.length - 1]!.kv.mod_revision);
+    follower.sink({ type: 'changes', changes, revision: follower.reported });
+  }
+
+  function cancel(follower: Follower): void {
+    if (stream && follower.watchId !== undefined) stream.write({ cancel_request: { watch_id: follower.watchId } });
+  }
+
+  /** Writes the fence of `prefix` for every reader waiting on it; readers that come meanwhile wait for the next one. */
+  function writeFence(prefix: string): void {
+    const fence = fences.get(prefix)!;
+    if (fence.writing || fence.next.length === 0) return;
+    const readers = fence.next;
+    fence.next = [];
+    fence.writing = true;
+    kv.put({ key: Buffer.from(prefix), value: Buffer.alloc(0) }).then(
+      (response) => {
+        const revision = noteHeader(response.header.revision);
+        for (const reader of readers) reader(revision);
+      },
+      (e: unknown) => {
+        const error = failed(e);
+        for (const reader of readers) reader(error);
+      },
+    ).finally(() => {
+      fence.writing = false;
+      writeFence(prefix);
+    });
+  }
+
+  /** Every live key under `prefix` after `from`, at `revision` (0: now), in key order, page by page. */
+  async function rangeAll(prefix: string, from: string, revision: number): Promise<{ rows: LatestRow[]; revision: number }> {
+    const rows: LatestRow[] = [];
+    // The one key of that length under the prefix is the prefix itself: the fence.
+    const prefixBytes = Buffer.byteLength(prefix);
+    let start = from ? Buffer.concat([Buffer.from(from), Buffer.from([0])]) : Buffer.from(prefix);
+    let at = revision;
+    for (;;) {
+      const response = await kv.range({ key: start, range_end: prefixEnd(prefix), limit: PAGE, ...(at ? { revision: at } : {}) });
+      if (!at) at = noteHeader(response.header.revision);
+      for (const item of response.kvs) if (item.key.length !== prefixBytes) rows.push({ revision: Number(item.mod_revision), key: item.key.toString(), text: item.value.toString() });
+      if (!response.more || response.kvs.length === 0) return { rows, revision: at };
+      start = Buffer.concat([response.kvs[response.kvs.length - 1]!.key, Buffer.from([0])]);
+    }
+  }
+
+  function settle(): void {
+    if (--inFlight > 0) return;
+    const waiters = settled;
+    settled = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  return {
+    name: 'etcd',
+    sharedWriters: true,
+    currentRevision: () => current,
+    compactedRevision: () => compacted,
+    load(prefix, done) {
+      rangeAll(prefix, '', 0).then(done, (e: unknown) => done(failed(e)));
+    },
+    snapshot(prefix, revision, afterKey, done) {
+      rangeAll(prefix, afterKey ? prefix + afterKey : '', revision).then(
+        ({ rows }) => done(rows),
+        (e: unknown) => done(isCompacted(e) ? new CompactedError(Math.max(compacted, revision)) : failed(e)),
+      );
+    },
+    consistentRevision(prefix, done) {
+      let fence = fences.get(prefix);
+      if (!fence) fences.set(prefix, (fence = { writing: false, next: [] }));
+      fence.next.push(done);
+      writeFence(prefix);
+    },
+    // etcd keeps history, but only a watch reads it: the store's cache serves recent history instead.
+    since: () => undefined,
+    append(request: AppendRequest, done) {
+      const key = Buffer.from(request.key);
+      const compare = request.expected === 0
+        ? { key, target: 'Create' as const, result: 'Equal' as const, create_revision: 0 }
+        : { key, target: 'Mod' as const, result: 'Equal' as const, mod_revision: request.expected };
+      const operation = request.deleted ? { request_delete_range: { key } } : { request_put: { key, value: Buffer.from(request.encode(undefined)) } };
+      inFlight++;
+      kv.txn({ compare: [compare], success: [operation], failure: [] }).then(
+        (response) => {
+          lastError = undefined;
+          const revision = noteHeader(response.header.revision);
+          settle();
+          done(response.succeeded ? { revision } : { conflict: true });
+        },
+        (e: unknown) => {
+          settle();
+          done({ error: failed(e) });
+        },
+      );
+      return undefined;
+    },
+    follow(prefix, after, sink) {
+      const follower: Follower = { prefix, reported: after, sink, watchId: undefined, stopped: false };
+      followers.add(follower);
+      if (stream) create(follower);
+      else connect();
+      return () => {
+        follower.stopped = true;
+        followers.delete(follower);
+        cancel(follower);
+      };
+    },
+    whenDurable(done) {
+      if (inFlight === 0) queueMicrotask(() => done());
+      else settled.push(done);
+    },
+    async compact(revision) {
+      if (revision <= compacted) return;
+      try {
+        await kv.compact({ revision, physical: false });
+      } catch (e) {
+        // Another kubeactor on the cluster compacted as far already.
+        if (!isCompacted(e)) throw failed(e);
+      }
+      compacted = Math.max(compacted, revision);
+    },
+    // etcd removes compacted history itself.
+    compactStep: () => false,
+    size: () => undefined,
+    check: () => lastError,
+    async close() {
+      closed = true;
+      if (stream) {
+        stream.removeAllListeners();
+        stream.on('error', () => undefined);
+        stream.end();
+        stream = undefined;
+      }
+      client.close();
+    },
+  };
+}
