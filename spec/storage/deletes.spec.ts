@@ -2,10 +2,11 @@
 // object until they are removed, deletecollection with selectors, and
 // propagationPolicy accepted.
 
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { settle, type RunningServer } from '../../harness/start-server.js';
 import { withSimulated } from '../support/simulated.js';
+import { describeEachBackend } from '../support/backends.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -20,8 +21,8 @@ async function create(server: RunningServer, body: unknown): Promise<Obj> {
   return JSON.parse(reply.body) as Obj;
 }
 
-describe('deletes', () => {
-  it('honours uid and resourceVersion preconditions with kube\'s 409', () => withSimulated({}, async ({ server }) => {
+describeEachBackend('deletes', (backend) => {
+  it('honours uid and resourceVersion preconditions with kube\'s 409', () => withSimulated(backend.with(), async ({ server }) => {
     const made = await create(server, { metadata: { name: 'guarded' } });
     const wrongUid = await server.client.request('DELETE', `${CM}/guarded`, { preconditions: { uid: 'not-the-uid' } });
     assert.equal(wrongUid.status, 409);
@@ -34,7 +35,7 @@ describe('deletes', () => {
     assert.deepEqual(JSON.parse(right.body).details, { name: 'guarded', kind: 'configmaps', uid: made.metadata.uid });
   }));
 
-  it('marks an object with finalizers for deletion and removes it only once its finalizers are gone', () => withSimulated({}, async ({ server }) => {
+  it('marks an object with finalizers for deletion and removes it only once its finalizers are gone', () => withSimulated(backend.with(), async ({ server }) => {
     await create(server, { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
     const watch = await server.client.watch(`${CM}?watch=true&fieldSelector=metadata.name%3Dheld`);
     const deleted = await server.client.request('DELETE', `${CM}/held`);
@@ -51,7 +52,7 @@ describe('deletes', () => {
     watch.close();
   }));
 
-  it('deletes a collection by label selector, leaving what does not match', () => withSimulated({}, async ({ server }) => {
+  it('deletes a collection by label selector, leaving what does not match', () => withSimulated(backend.with(), async ({ server }) => {
     for (const [name, app] of [['a1', 'a'], ['a2', 'a'], ['b1', 'b']] as const) await create(server, { metadata: { name, labels: { app } } });
     const reply = await server.client.request('DELETE', `${CM}?labelSelector=app%3Da`);
     assert.equal(reply.status, 200, reply.body);
@@ -59,7 +60,7 @@ describe('deletes', () => {
     assert.deepEqual(left.items.map((i) => i.metadata.name), ['b1']);
   }));
 
-  it('accepts every propagationPolicy kube accepts, and rejects others with 422', () => withSimulated({}, async ({ server }) => {
+  it('accepts every propagationPolicy kube accepts, and rejects others with 422', () => withSimulated(backend.with(), async ({ server }) => {
     for (const policy of ['Orphan', 'Background', 'Foreground']) {
       await create(server, { metadata: { name: `p-${policy.toLowerCase()}` } });
       const reply = await server.client.request('DELETE', `${CM}/p-${policy.toLowerCase()}`, { propagationPolicy: policy });
@@ -70,7 +71,7 @@ describe('deletes', () => {
     assert.equal(bad.status, 422, bad.body);
   }));
 
-  it('generates distinct names from generateName with kube\'s alphabet and a five-character suffix', () => withSimulated({}, async ({ server }) => {
+  it('generates distinct names from generateName with kube\'s alphabet and a five-character suffix', () => withSimulated(backend.with(), async ({ server }) => {
     const names = new Set<string>();
     for (let i = 0; i < 20; i++) names.add((await create(server, { metadata: { generateName: 'gen-' } })).metadata.name);
     assert.equal(names.size, 20);

@@ -2,19 +2,21 @@
 // process outright (SIGKILL, no shutdown at all) in the middle of a write load
 // loses none of the writes a client was told succeeded.
 
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { credentialsOf, ServerClient, settle } from '../../harness/start-server.js';
 import { startProcess } from '../support/process.js';
 import { tempDir } from '../support/temp.js';
+import { describeEachBackend } from '../support/backends.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
-describe('durability on SQLite', () => {
+describeEachBackend('durability', (backend) => {
   it('keeps every acknowledged create and update after SIGKILL in the middle of a write load', async () => {
     const dataDir = tempDir('sigkill');
-    const first = await startProcess(dataDir);
+    const { args } = backend.flags();
+    const first = await startProcess(dataDir, args);
     const client = new ServerClient(credentialsOf(first.kubeconfig));
     const created: string[] = [];
     const updated = new Map<string, string>();
@@ -41,7 +43,7 @@ describe('durability on SQLite', () => {
     await Promise.all(writers);
     await first.exited;
 
-    const second = await startProcess(dataDir);
+    const second = await startProcess(dataDir, args);
     try {
       const list = JSON.parse((await new ServerClient(credentialsOf(second.kubeconfig)).request('GET', CM)).body) as {
         items: { metadata: { name: string; resourceVersion: string }; data: { step: string } }[];

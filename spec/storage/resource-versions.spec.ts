@@ -3,13 +3,14 @@
 // Exact and continue tokens read one consistent snapshot; compaction turns
 // old ones into 410 with kube's messages. Driven on a simulated clock.
 
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { settle, type Reply, type RunningServer } from '../../harness/start-server.js';
 import type { SimulatedClock } from '../../harness/simulated-clock.js';
 import { CONTINUE_TOO_OLD, LIST_TOO_OLD } from '../../protocol/kube/status.js';
 import { TOO_LARGE_WAIT_MS } from '../../actors/store/read.js';
 import { withSimulated } from '../support/simulated.js';
+import { describeEachBackend } from '../support/backends.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -38,17 +39,29 @@ const create = (server: RunningServer, name: string, value = 'v1'): Promise<{ me
 
 const names = (list: List): string[] => list.items.map((i) => i.metadata.name);
 
-/** Sends a read that the store holds, lets the clock pass the wait, and returns the answer. */
-async function heldRead(server: RunningServer, clock: SimulatedClock, path: string, meanwhile?: () => Promise<unknown>): Promise<Reply> {
-  const answer = server.client.request('GET', path);
-  await settle(() => server.inFlight() === 1, `${path} to be held`);
-  await meanwhile?.();
-  clock.advance(TOO_LARGE_WAIT_MS);
+/**
+ * Lets simulated time pass the store's wait until `answer` arrives. On etcd the store starts its wait
+ * only after a round trip to etcd, so one step of the clock might come before the wait is set.
+ */
+async function whileTimePasses(clock: SimulatedClock, answer: Promise<Reply>): Promise<Reply> {
+  let answered = false;
+  void answer.finally(() => (answered = true));
+  while (!answered) {
+    clock.advance(TOO_LARGE_WAIT_MS);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   return answer;
 }
 
-describe('resourceVersion on reads', () => {
-  it('answers a GET or LIST at a version the server has not reached with 504 Too large resource version, after waiting', () => withSimulated({}, async ({ server, clock }) => {
+/** Sends a read that the store holds, lets the clock pass the wait, and returns the answer. */
+async function heldRead(server: RunningServer, clock: SimulatedClock, path: string): Promise<Reply> {
+  const answer = server.client.request('GET', path);
+  await settle(() => server.inFlight() === 1, `${path} to be held`);
+  return whileTimePasses(clock, answer);
+}
+
+describeEachBackend('resourceVersion on reads', (backend) => {
+  it('answers a GET or LIST at a version the server has not reached with 504 Too large resource version, after waiting', () => withSimulated(backend.with(), async ({ server, clock }) => {
     const current = Number((await ok<List>(server, 'GET', CM)).metadata.resourceVersion);
     const future = current + 1000;
     for (const path of [`${CM}/missing?resourceVersion=${future}`, `${CM}?resourceVersion=${future}&resourceVersionMatch=NotOlderThan`, `${CM}?resourceVersion=${future}&resourceVersionMatch=Exact`]) {
@@ -57,20 +70,29 @@ describe('resourceVersion on reads', () => {
       assert.equal(reply.headers['retry-after'], '1');
       const status = JSON.parse(reply.body) as StatusBody;
       assert.equal(status.reason, 'Timeout');
-      assert.equal(status.message, `Timeout: Too large resource version: ${future}, current: ${current}`);
+      // On etcd the store's revision may have moved on since (a consistent read writes a fence).
+      const reached = Number(/^Timeout: Too large resource version: (\d+), current: (\d+)$/.exec(status.message)?.[2]);
+      assert.ok(reached >= current && reached < future, status.message);
+      assert.equal(status.message, `Timeout: Too large resource version: ${future}, current: ${reached}`);
       assert.deepEqual(status.details?.causes, [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }]);
       assert.equal(status.details?.retryAfterSeconds, 1);
     }
   }));
 
-  it('serves a read at a future version once the server has reached it within the wait', () => withSimulated({}, async ({ server, clock }) => {
+  it('serves a read at a future version once the server has reached it within the wait', () => withSimulated(backend.with(), async ({ server, clock }) => {
     const current = Number((await ok<List>(server, 'GET', CM)).metadata.resourceVersion);
-    const reply = await heldRead(server, clock, `${CM}?resourceVersion=${current + 1}`, () => create(server, 'arrives'));
+    const answer = server.client.request('GET', `${CM}?resourceVersion=${current + 1}`);
+    const arrived = Number((await create(server, 'arrives')).metadata.resourceVersion);
+    const reply = await whileTimePasses(clock, answer);
     assert.equal(reply.status, 200);
-    assert.deepEqual(names(JSON.parse(reply.body) as List), ['arrives']);
+    const list = JSON.parse(reply.body) as List;
+    const served = Number(list.metadata.resourceVersion);
+    assert.ok(served >= current + 1, `served at ${served}, asked for ${current + 1}`);
+    // Whatever was written at or before the version served is in the list.
+    assert.deepEqual(names(list), served >= arrived ? ['arrives'] : []);
   }));
 
-  it('rejects a resourceVersion that is not one, and kube\'s forbidden combinations of resourceVersionMatch', () => withSimulated({}, async ({ server }) => {
+  it('rejects a resourceVersion that is not one, and kube\'s forbidden combinations of resourceVersionMatch', () => withSimulated(backend.with(), async ({ server }) => {
     const bad = await server.client.request('GET', `${CM}?resourceVersion=abc`);
     assert.equal(bad.status, 400);
     assert.equal((JSON.parse(bad.body) as StatusBody).message, 'invalid resource version: abc');
@@ -81,7 +103,7 @@ describe('resourceVersion on reads', () => {
     assert.deepEqual(status.details?.causes, [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided' }]);
   }));
 
-  it('lists the resource exactly as it was at a revision with resourceVersionMatch=Exact', () => withSimulated({}, async ({ server }) => {
+  it('lists the resource exactly as it was at a revision with resourceVersionMatch=Exact', () => withSimulated(backend.with(), async ({ server }) => {
     await create(server, 'a');
     const then = (await create(server, 'b')).metadata.resourceVersion;
     assert.equal((await server.client.request('DELETE', `${CM}/a`)).status, 200);
@@ -97,7 +119,7 @@ describe('resourceVersion on reads', () => {
     assert.equal(now.items[0]!.data?.value, 'v2');
   }));
 
-  it('pages through one consistent snapshot with limit and continue, counting what remains', () => withSimulated({}, async ({ server }) => {
+  it('pages through one consistent snapshot with limit and continue, counting what remains', () => withSimulated(backend.with(), async ({ server }) => {
     for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) await create(server, name);
     const first = await ok<List>(server, 'GET', `${CM}?limit=2`);
     assert.deepEqual(names(first), ['p1', 'p2']);
@@ -118,7 +140,7 @@ describe('resourceVersion on reads', () => {
     assert.equal(third.metadata.continue, undefined);
   }));
 
-  it('answers a continue token or an Exact list older than compaction with 410, and offers a token that continues at the latest revision', () => withSimulated({ etcdCompactionInterval: '1m' }, async ({ server, clock }) => {
+  it('answers a continue token or an Exact list older than compaction with 410, and offers a token that continues at the latest revision', () => withSimulated(backend.with({ etcdCompactionInterval: '1m' }), async ({ server, clock }) => {
     for (const name of ['q1', 'q2', 'q3']) await create(server, name);
     const first = await ok<List>(server, 'GET', `${CM}?limit=1`);
     await ok(server, 'PUT', `${CM}/q2`, { metadata: { name: 'q2' }, data: { value: 'after' } });
