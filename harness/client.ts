@@ -68,9 +68,9 @@ export class ServerClient {
     return [url, { method, ca: this.creds.ca, agent: false, headers: { authorization: `Bearer ${this.creds.token}`, ...headers } }];
   }
 
-  request(method: string, path: string, body?: unknown): Promise<Reply> {
+  request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {};
+    const headers: Record<string, string> = payload ? { 'content-type': contentType, 'content-length': String(payload.length) } : {};
     const [url, options] = this.options(method, path, headers);
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, options, (res) => collect(res, resolve));

@@ -21,10 +21,35 @@ export interface Commit {
   done(entry: Entry | undefined, error?: Error): void;
   /** etcd refused the compare-and-swap: someone else changed the key. Runs once the cache has seen that change. */
   conflict(): void;
+  /** etcd: this store was already writing the key; runs once that write is in the cache. Else `conflict` runs. */
+  retry?(): void;
+}
+
+/**
+ * etcd: a key this store is writing holds back the store's next writes to it until the first is in the
+ * cache, so that one process's writes to one object never fail each other's compare-and-swap.
+ */
+function holdKey(state: StoreState, key: string, commit: Commit): boolean {
+  if (!state.log.sharedWriters) return false;
+  const queue = state.writing.get(key);
+  if (!queue) {
+    state.writing.set(key, []);
+    return false;
+  }
+  queue.push(commit.retry ?? commit.conflict);
+  return true;
+}
+
+function releaseKey(state: StoreState, key: string): void {
+  const queue = state.writing.get(key);
+  if (!queue) return;
+  state.writing.delete(key);
+  for (const run of queue) run();
 }
 
 /** Appends one change. */
 export function commitChange(state: StoreState, key: string, type: EventType, object: KubeObject, commit: Commit): void {
+  if (holdKey(state, key, commit)) return;
   const previous = latest(state, key);
   let encoded: Uint8Array = new Uint8Array();
   state.inFlight++;
@@ -46,12 +71,20 @@ export function commitChange(state: StoreState, key: string, type: EventType, ob
         state.inFlight--;
         if ('error' in outcome) {
           if (known !== undefined) forgetPending(state, known);
+          releaseKey(state, key);
           commit.done(undefined, outcome.error);
         } else if ('conflict' in outcome) {
           // Learn how far the cluster is, and run again once the cache has caught up with the change that won.
           whenLogAnswers(state, (answer: (revision: number | Error) => void) => state.log.consistentRevision(state.prefix, answer), (revision) => {
-            if (revision instanceof Error) commit.done(undefined, revision);
-            else whenFed(state, revision, commit.conflict);
+            if (revision instanceof Error) {
+              releaseKey(state, key);
+              commit.done(undefined, revision);
+            } else {
+              whenFed(state, revision, () => {
+                releaseKey(state, key);
+                commit.conflict();
+              });
+            }
           });
         } else if (known !== undefined) {
           applyOwn(state, known);
@@ -59,7 +92,10 @@ export function commitChange(state: StoreState, key: string, type: EventType, ob
           // etcd stored the value without a resourceVersion; the client is answered with it.
           object.metadata.resourceVersion = String(outcome.revision);
           const entry = entryOf(key, outcome.revision, object, encodeText(JSON.stringify(object)));
-          whenFed(state, outcome.revision, () => commit.done(entry));
+          whenFed(state, outcome.revision, () => {
+            commit.done(entry);
+            releaseKey(state, key);
+          });
         }
       }),
   );

@@ -151,6 +151,7 @@ export const storeMachine = setup({
       inFlight: 0,
       feedRevision: 0,
       afterFeed: [],
+      writing: new Map(),
       attempts: new WeakMap(),
       watchers: new Map(),
       subscribers: [],

@@ -103,6 +103,7 @@ function acknowledge(state: StoreState, request: ApiRequest, status: number, exp
       else respondEntry(state, request, status, entry, headers);
     },
     conflict: runAgain(state, request, name),
+    retry: () => state.retry(request),
   };
 }
 
@@ -212,7 +213,7 @@ function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
  * Deletes one stored entry; `done` answers with the Status kube gives for it. `conflict` runs when
  * another process changed the entry first (etcd), once the cache has seen that change.
  */
-function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void): void {
+function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void, retry?: () => void): void {
   const object = parseObject(current);
   if (pendingFinalizersOf(state.kind, object).length > 0) {
     // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
@@ -225,6 +226,7 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
       expected: current.revision,
       done: (entry, error) => done(error || !entry ? internalError(error?.message ?? 'the write was not stored') : parseObject(entry)),
       conflict,
+      ...(retry ? { retry } : {}),
     });
     return;
   }
@@ -235,6 +237,7 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
     expected: current.revision,
     done: (_entry, error) => done(error ? internalError(error.message) : success(details)),
     conflict,
+    ...(retry ? { retry } : {}),
   });
 }
 
@@ -255,7 +258,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   deleteEntry(state, current, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
     if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
     else respondObject(state, request, 200, result);
-  }, runAgain(state, request, info.name));
+  }, runAgain(state, request, info.name), () => state.retry(request));
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {

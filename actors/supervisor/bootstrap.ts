@@ -20,8 +20,22 @@ async function ensure(store: RequestHandler | undefined, group: string, resource
   if (reply.status !== 201 && reply.status !== 409) throw new Error(`creating ${resource}/${object.metadata.name}: ${Buffer.from(reply.body).toString("utf8")}`);
 }
 
-/** This server's address in the `kubernetes` Endpoints, as kube's endpoint reconciler keeps it. */
+/** How often the reconciler tries again when another server on the same etcd changed the Endpoints first. */
+const RECONCILE_ATTEMPTS = 10;
+
+/**
+ * This server's address in the `kubernetes` Endpoints, as kube's endpoint reconciler keeps it. Servers
+ * sharing an etcd cluster reconcile it together: a 409 means another one got there first, so read again.
+ */
 async function reconcileEndpoints(store: RequestHandler | undefined, server: { port: number; endpointIp: string }, change: 'add' | 'remove'): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const status = await reconcileEndpointsOnce(store, server, change);
+    if (status !== 409) return;
+    if (attempt >= RECONCILE_ATTEMPTS) throw new Error(`reconciling endpoints/kubernetes: still conflicting after ${attempt} attempts`);
+  }
+}
+
+async function reconcileEndpointsOnce(store: RequestHandler | undefined, server: { port: number; endpointIp: string }, change: 'add' | 'remove'): Promise<number> {
   if (!store) throw new Error('no store for endpoints');
   const where = { apiGroup: '', namespace: 'default', resource: 'endpoints', name: 'kubernetes' };
   const current = await loopback(store, 'get', where);
@@ -32,7 +46,7 @@ async function reconcileEndpoints(store: RequestHandler | undefined, server: { p
   const unchanged = change === 'add'
     ? before?.addresses?.some((a) => a.ip === server.endpointIp) && before.ports?.[0]?.port === server.port
     : !before?.addresses?.some((a) => a.ip === server.endpointIp);
-  if (existing && unchanged) return;
+  if (existing && unchanged) return 200;
   const subsets = ips.length === 0 ? [] : [{ addresses: ips.map((ip) => ({ ip })), ports: [{ name: 'https', port: server.port, protocol: 'TCP' }] }];
   const object: KubeObject = {
     apiVersion: 'v1', kind: 'Endpoints',
@@ -40,7 +54,9 @@ async function reconcileEndpoints(store: RequestHandler | undefined, server: { p
     subsets,
   } as KubeObject;
   const reply = existing ? await loopback(store, 'update', where, object) : await loopback(store, 'create', { ...where, name: '' }, object);
+  if (reply.status === 409) return 409;
   if (reply.status >= 300) throw new Error(`reconciling endpoints/kubernetes: ${Buffer.from(reply.body).toString('utf8')}`);
+  return reply.status;
 }
 
 export type PreShutdownHook = PostStartHook;
