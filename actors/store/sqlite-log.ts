@@ -23,7 +23,34 @@ CREATE TABLE IF NOT EXISTS kine (
 );
 CREATE INDEX IF NOT EXISTS kine_name_id ON kine (name, id);
 CREATE TABLE IF NOT EXISTS compaction (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS layout (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
 `;
+
+/** Key layouts: 1 put a group's resources under `/registry/<group>/<plural>/`; 2 is kube-apiserver's. */
+const KEY_LAYOUT = 2;
+
+/** A key prefix that moved between layouts. */
+export interface PrefixMove {
+  from: string;
+  to: string;
+}
+
+/**
+ * Moves the keys of a file written with the first layout to kube-apiserver's, once. Every old
+ * prefix's rows are chosen before any moves, since a new prefix may lie inside an old one
+ * (`/registry/services/` became `/registry/services/specs/`).
+ */
+function migrateKeyLayout(db: Database.Database, moves: PrefixMove[]): void {
+  const row = db.prepare('SELECT version FROM layout WHERE id = 1').get() as { version: number } | undefined;
+  if (row && row.version >= KEY_LAYOUT) return;
+  db.transaction(() => {
+    const select = db.prepare<[string, string]>('SELECT id FROM kine WHERE name >= ? AND name < ?');
+    const rename = db.prepare<[string, number, number]>('UPDATE kine SET name = ? || substr(name, ?) WHERE id = ?');
+    const chosen = moves.filter((m) => m.from !== m.to).map((m) => ({ move: m, ids: (select.all(m.from, prefixEnd(m.from)) as { id: number }[]).map((r) => r.id) }));
+    for (const { move, ids } of chosen) for (const id of ids) rename.run(move.to, move.from.length + 1, id);
+    db.prepare('INSERT INTO layout (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version').run(KEY_LAYOUT);
+  })();
+}
 
 const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
 /** Row ids per compaction step: a few milliseconds of work at most. */
@@ -42,7 +69,8 @@ function toRow(raw: RawRow): LogRow {
   return { revision: raw.id, key: raw.name, created: raw.created === 1, deleted: raw.deleted === 1, value: raw.value };
 }
 
-export function openSqliteLog(path: string): RevisionLog {
+/** Opens (or creates) the log at `path`; `moves` brings a file of the first key layout to kube's. */
+export function openSqliteLog(path: string, moves: PrefixMove[] = []): RevisionLog {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // FULL: a write is acknowledged only once it survives power loss, not just a crash.
@@ -51,6 +79,7 @@ export function openSqliteLog(path: string): RevisionLog {
   // After each checkpoint the WAL file is cut back to this size, so it stays bounded under constant churn.
   db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   db.exec(SCHEMA);
+  migrateKeyLayout(db, moves);
 
   const insert = db.prepare('INSERT INTO kine (id, name, created, deleted, value) VALUES (?, ?, ?, ?, ?)');
   const latestRows = db.prepare<[string, string]>(

@@ -48,6 +48,7 @@ import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLog } from '../store/etcd-log.js';
+import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
@@ -151,11 +152,15 @@ function spawnIncarnation(slot: ChildSlot, spawn: Spawn, self: AnyActorRef, cloc
   return ref;
 }
 
+/** Where kubeactor kept a kind's objects before it used kube-apiserver's key layout. */
+const firstLayoutPrefix = (kind: KindDescription): string => `/registry/${kind.group ? `${kind.group}/` : ''}${kind.plural}/`;
+
 function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
+  const storedKinds = scheme!.kinds.filter((k) => k.servedBy === 'store');
   const log = options!.raw.storageBackend === 'etcd3'
     ? openEtcdLog({ servers: options!.raw.etcdServers, logger: logger.getSubLogger({ name: 'etcd' }) })
-    : openSqliteLog(files!.databasePath);
+    : openSqliteLog(files!.databasePath, storedKinds.map((kind) => ({ from: firstLayoutPrefix(kind), to: storageKeyPrefix(kind, options!.raw.etcdPrefix) })));
   runtime.log = log;
   const start = (id: string, machine: AnyStateMachine, input: unknown, terminate?: Terminate): ChildSlot => {
     const slot = new ChildSlot(id, machine, input, PERMANENT, undefined, terminate);
@@ -163,7 +168,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     runtime.children.push(slot);
     return slot;
   };
-  for (const kind of scheme!.kinds.filter((k) => k.servedBy === 'store')) {
+  for (const kind of storedKinds) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
     runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
   }
