@@ -53,7 +53,28 @@ function prefixEnd(prefix: string): Buffer {
 
 const isCompacted = (e: unknown): boolean => e instanceof Error && /compacted/.test(e.message);
 
-export function openEtcdLog(options: { servers: string[]; logger: Log }): RevisionLog {
+/** How long a starting server waits for etcd to answer before it gives up, with one clear error. */
+export const ETCD_STARTUP_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens the log once a member of the cluster answers a read, trying until `timeoutMs` has passed;
+ * a server started against an etcd it cannot reach then fails at once, saying so, instead of serving nothing.
+ */
+export async function openEtcdLogWhenReachable(options: { servers: string[]; logger: Log }, timeoutMs = ETCD_STARTUP_TIMEOUT_MS): Promise<RevisionLog> {
+  const log = openEtcdLog(options);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await new Promise<number | Error>((resolve) => log.consistentRevisionOf(resolve));
+    if (!(answer instanceof Error)) return log;
+    if (Date.now() >= deadline) {
+      await log.close();
+      throw new Error(`etcd at ${options.servers.join(',')} did not answer within ${timeoutMs / 1000}s: ${answer.message}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function openEtcdLog(options: { servers: string[]; logger: Log }): RevisionLog & { consistentRevisionOf(done: (revision: number | Error) => void): void } {
   const { logger } = options;
   // grpc-js and protobufjs take ~100 ms to load: a SQLite server never pays for them.
   const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
@@ -217,6 +238,10 @@ export function openEtcdLog(options: { servers: string[]; logger: Log }): Revisi
   }
 
   return {
+    /** etcd's current revision, from a read of no keys: whether the cluster answers at all. */
+    consistentRevisionOf(done: (revision: number | Error) => void) {
+      kv.range({ key: Buffer.from('\0'), count_only: true }).then((r) => done(noteHeader(r.header.revision)), (e: unknown) => done(failed(e)));
+    },
     name: 'etcd',
     sharedWriters: true,
     currentRevision: () => current,

@@ -47,7 +47,7 @@ import { builtinKinds } from '../../scheme/kinds/index.js';
 import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
-import { openEtcdLog } from '../store/etcd-log.js';
+import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
@@ -155,13 +155,18 @@ function spawnIncarnation(slot: ChildSlot, spawn: Spawn, self: AnyActorRef, cloc
 /** Where kubeactor kept a kind's objects before it used kube-apiserver's key layout. */
 const firstLayoutPrefix = (kind: KindDescription): string => `/registry/${kind.group ? `${kind.group}/` : ''}${kind.plural}/`;
 
+/** kube-apiserver's storage factory, in Complete(): the revision log of --storage-backend, reachable. */
+async function openLog(options: CompletedOptions, files: RuntimeFiles, scheme: Scheme, logger: Log): Promise<RevisionLog> {
+  const { raw } = options;
+  if (raw.storageBackend === 'etcd3') return openEtcdLogWhenReachable({ servers: raw.etcdServers, logger: logger.getSubLogger({ name: 'etcd' }) });
+  const stored = scheme.kinds.filter((k) => k.servedBy === 'store');
+  return openSqliteLog(files.databasePath, stored.map((kind) => ({ from: firstLayoutPrefix(kind), to: storageKeyPrefix(kind, raw.etcdPrefix) })));
+}
+
 function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
   const storedKinds = scheme!.kinds.filter((k) => k.servedBy === 'store');
-  const log = options!.raw.storageBackend === 'etcd3'
-    ? openEtcdLog({ servers: options!.raw.etcdServers, logger: logger.getSubLogger({ name: 'etcd' }) })
-    : openSqliteLog(files!.databasePath, storedKinds.map((kind) => ({ from: firstLayoutPrefix(kind), to: storageKeyPrefix(kind, options!.raw.etcdPrefix) })));
-  runtime.log = log;
+  const log = runtime.log!;
   const start = (id: string, machine: AnyStateMachine, input: unknown, terminate?: Terminate): ChildSlot => {
     const slot = new ChildSlot(id, machine, input, PERMANENT, undefined, terminate);
     slot.up(spawnIncarnation(slot, spawn, self, clock), false);
@@ -305,10 +310,11 @@ export const supervisorMachine = setup({
         }
       }
     }),
-    completeOptions: fromPromise<{ options: CompletedOptions; files: RuntimeFiles } | { errors: string[] }, { raw: ServerRunOptions }>(async ({ input }) => {
+    completeOptions: fromPromise<{ options: CompletedOptions; files: RuntimeFiles; log: RevisionLog } | { errors: string[] }, { raw: ServerRunOptions; scheme: Scheme; logger: Log }>(async ({ input }) => {
       const result = completeAndValidate(input.raw);
       if ('errors' in result) return result;
-      return { options: result.options, files: await prepareRuntimeFiles(result.options) };
+      const files = await prepareRuntimeFiles(result.options);
+      return { options: result.options, files, log: await openLog(result.options, files, input.scheme, input.logger) };
     }),
     runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log }>(async ({ input }) => {
       const { runtime, options, logger } = input;
@@ -431,13 +437,14 @@ export const supervisorMachine = setup({
       entry: { type: 'enterPhase', params: { phase: 'CompletingOptions' } },
       invoke: {
         src: 'completeOptions',
-        input: ({ context }) => ({ raw: context.raw }),
+        input: ({ context }) => ({ raw: context.raw, scheme: context.scheme!, logger: context.logger }),
         onDone: [
           {
             guard: 'optionsValid',
             target: 'BuildingServerChain',
-            actions: assign(({ event }) => {
-              const output = event.output as { options: CompletedOptions; files: RuntimeFiles };
+            actions: assign(({ context, event }) => {
+              const output = event.output as { options: CompletedOptions; files: RuntimeFiles; log: RevisionLog };
+              context.runtime.log = output.log;
               return { options: output.options, files: output.files };
             }),
           },
@@ -527,7 +534,11 @@ export const supervisorMachine = setup({
           actions: assign({ error: ({ event }) => `post-start hook failed: ${String((event.error as Error)?.message ?? event.error)}` }),
         },
       },
-      on: { 'shutdown.signal': 'HTTPServerStoppedListening' },
+      on: {
+        'shutdown.signal': 'HTTPServerStoppedListening',
+        // A child past its restart limit before the server is ready: the hooks waiting on it never finish.
+        'xstate.error.actor.*': onChildCrash('HTTPServerStoppedListening', 'HTTPServerStoppedListening'),
+      },
     },
     Ready: {
       tags: ['HasBeenReady', 'MuxAndDiscoveryComplete'],
