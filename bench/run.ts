@@ -3,7 +3,7 @@
 // median of several runs, because the machine is shared and noisy.
 // The server runs on core 0 and the load generator (wrk) on core 1.
 //
-//   node dist/bench/run.js [--quick]      writes bench/RESULTS.md
+//   node dist/bench/run.js [--quick] [--no-etcd]   writes bench/RESULTS.md (the etcd rows need Debian's etcd-server)
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { watchFanOut } from './watch-fanout.js';
 import { seedConfigMaps } from './seed.js';
 import { rawSqlite } from './raw-sqlite.js';
 import { churnHour } from './churn.js';
+import { etcdScenarios } from './etcd.js';
 import {
   bareServer, call, CONFIGMAPS, createMany, deleteMany, getAtRate, getOne, listPage, medianWrk, GET_CONNECTIONS, rssKiB, SCRIPTS,
   startKubeactor, stopKubeactor, TABLE_ACCEPT, updateMany, type Kubeactor, type Settings,
@@ -214,6 +215,7 @@ async function main(): Promise<void> {
   await httpScenarios();
   await largeStateScenarios();
   await churn();
+  if (!process.argv.includes('--no-etcd')) rows.push(...(await etcdScenarios(BIN, settings)));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;
   const table = ['| scenario | kubeactor | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`)].join('\n');
   const minutes = (performance.now() - started) / 60_000;

@@ -14,8 +14,10 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
-export async function watchFanOut(base: string, token: string, ca: string, watchers: number, events = 20): Promise<FanOut> {
+/** `writeTo` (default: the watched server) takes the creates: another server on the same etcd, for scale-out. */
+export async function watchFanOut(base: string, token: string, ca: string, watchers: number, events = 20, writeTo = { base, token, ca }): Promise<FanOut> {
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity, ca });
+  const writeAgent = new Agent({ keepAlive: false, ca: writeTo.ca });
   const namespace = 'fanout';
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -54,7 +56,7 @@ export async function watchFanOut(base: string, token: string, ca: string, watch
     const name = `fan-${run}-${e}`;
     sentAt.set(name, performance.now());
     await new Promise<void>((resolve, reject) => {
-      const req = request(`${base}/api/v1/namespaces/${namespace}/configmaps`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+      const req = request(`${writeTo.base}/api/v1/namespaces/${namespace}/configmaps`, { method: 'POST', agent: writeAgent, headers: { authorization: `Bearer ${writeTo.token}`, 'content-type': 'application/json' } }, (res) => {
         res.resume();
         res.on('end', () => resolve());
       });
@@ -67,6 +69,7 @@ export async function watchFanOut(base: string, token: string, ca: string, watch
   while (latencies.length < events * watchers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (const s of streams) s.destroy();
   agent.destroy();
+  writeAgent.destroy();
   if (latencies.length < events * watchers) throw new Error(`only ${latencies.length} of ${events * watchers} watch events arrived`);
   return { p50ms: median(latencies), p99ms: percentile(latencies, 99) };
 }

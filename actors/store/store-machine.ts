@@ -124,8 +124,9 @@ export const storeMachine = setup({
       const { request } = event as HandleRequest;
       request.replyTo.send(statusResponse(request.id, serviceUnavailable('the storage is shutting down')));
     },
+    // Writes still settling wait for the feed to acknowledge them: stop following only once Stopped.
+    unfollow: ({ context }) => context.unfollow(),
     endWatches: ({ context }) => {
-      context.unfollow();
       for (const id of [...context.store.watchers.keys()]) endWatch(context.store, id);
       context.store.clock.clearTimeout(context.store.bookmarkTimer);
     },
@@ -208,7 +209,7 @@ export const storeMachine = setup({
         'stream.cancelled': { actions: 'forgetWatch' },
       },
     },
-    Stopped: { type: 'final' },
+    Stopped: { type: 'final', entry: 'unfollow' },
   },
 });
 
