@@ -67,8 +67,8 @@ interface StoreContext {
   logger: Log;
   /** Requests and subscriptions that arrived while Loading, handled once Serving. */
   waiting: (HandleRequest | StoreSubscribe)[];
-  loaded: boolean;
-  unfollow: () => void;
+  /** Set by the load's answer: one shared object, since xstate copies the context object itself. */
+  following: { loaded: boolean; unfollow(): void };
 }
 
 const verbs = {
@@ -125,15 +125,16 @@ export const storeMachine = setup({
       request.replyTo.send(statusResponse(request.id, serviceUnavailable('the storage is shutting down')));
     },
     // Writes still settling wait for the feed to acknowledge them: stop following only once Stopped.
-    unfollow: ({ context }) => context.unfollow(),
+    unfollow: ({ context }) => context.following.unfollow(),
     endWatches: ({ context }) => {
       for (const id of [...context.store.watchers.keys()]) endWatch(context.store, id);
       context.store.clock.clearTimeout(context.store.bookmarkTimer);
     },
   },
   guards: {
-    noWritesAwaiting: ({ context }) => context.store.inFlight === 0,
-    loaded: ({ context }) => context.loaded,
+    // On etcd a write is acknowledged only once the feed has reported it: wait for those too.
+    noWritesAwaiting: ({ context }) => context.store.inFlight === 0 && context.store.afterFeed.length === 0,
+    loaded: ({ context }) => context.following.loaded,
   },
 }).createMachine({
   id: 'store',
@@ -163,15 +164,16 @@ export const storeMachine = setup({
       bookmarkTimer: undefined,
     };
     let creating = true;
-    const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], loaded: false, unfollow: () => undefined };
+    const following = { loaded: false, unfollow: (): void => undefined };
+    const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], following };
     whenLogAnswers(store, (done: (result: { rows: Iterable<LatestRow>; revision: number } | Error) => void) => input.log.load(prefix, done), (result) => {
       // Without its objects the store cannot serve: crash, and be restarted to load again.
       if (result instanceof Error) throw new Error(`loading ${prefix}: ${result.message}`);
       fillCache(store.cache, result.rows, prefix, reportCorrupt(logger));
       store.cache.historyFrom = result.revision;
       store.feedRevision = result.revision;
-      context.unfollow = input.log.follow(prefix, result.revision, (feed) => self.send({ type: 'log.changed', feed }));
-      context.loaded = true;
+      following.unfollow = input.log.follow(prefix, result.revision, (feed) => self.send({ type: 'log.changed', feed }));
+      following.loaded = true;
       if (!creating) self.send({ type: 'log.loaded' });
     });
     creating = false;
@@ -220,7 +222,7 @@ const reportCorrupt = (logger: Log) => (key: string, why: string): void => {
 /** On a crash: stop following the log and the timers this incarnation set (the supervisor ends its streams). */
 export function terminateStore(context: StoreContext): void {
   const { store } = context;
-  context.unfollow();
+  context.following.unfollow();
   store.clock.clearTimeout(store.bookmarkTimer);
   for (const watcher of store.watchers.values()) store.clock.clearTimeout(watcher.timer);
 }

@@ -1,0 +1,30 @@
+// A store that crashes is restarted by its supervisor and loads its objects
+// again: on SQLite from the file, on etcd from the cluster, after which it
+// follows the change feed from where its load left off.
+
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { settle } from '../../harness/start-server.js';
+import { withSimulated } from '../support/simulated.js';
+import { describeEachBackend } from '../support/backends.js';
+
+const CM = '/api/v1/namespaces/default/configmaps';
+
+describeEachBackend('a restarted store', (backend) => {
+  it('loads every object again, then serves and watches new changes', () => withSimulated(backend.with(), async ({ server, clock }) => {
+    assert.equal((await server.client.request('POST', CM, { metadata: { name: 'before' } })).status, 201);
+    server.kill('store/configmaps');
+    const during = server.client.request('POST', CM, { metadata: { name: 'during' } });
+    await settle(() => server.inFlight() === 1, 'the create to wait for the next incarnation');
+    clock.advance(100);
+    assert.equal((await during).status, 201);
+
+    const list = JSON.parse((await server.client.request('GET', CM)).body) as { metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] };
+    assert.deepEqual(list.items.map((i) => i.metadata.name), ['before', 'during']);
+    const watch = await server.client.watch(`${CM}?watch=true&resourceVersion=${list.metadata.resourceVersion}`);
+    assert.equal((await server.client.request('POST', CM, { metadata: { name: 'after' } })).status, 201);
+    await settle(() => watch.events.length === 1, 'the new object at the watch');
+    assert.deepEqual(watch.events.map((e) => [e.type, e.object.metadata?.name]), [['ADDED', 'after']]);
+    watch.close();
+  }));
+});
