@@ -25,6 +25,8 @@ import { CompactedError, type AppendRequest, type Feed, type FeedChange, type La
 
 interface Duplex {
   write(request: unknown): void;
+  /** Ends the call at once: end() only half-closes it, and leaves the connection open. */
+  cancel(): void;
   on(event: 'data', listener: (response: IWatchResponse) => void): void;
   on(event: 'error' | 'end', listener: (error?: Error) => void): void;
   end(): void;
@@ -120,7 +122,7 @@ function openEtcdLog(options: { servers: string[]; logger: Log }): RevisionLog &
     client.watchClient.watch().then(
       (opened) => {
         connecting = false;
-        if (closed) return opened.end();
+        if (closed) return (opened as unknown as Duplex).cancel();
         stream = opened as unknown as Duplex;
         stream.on('data', onResponse);
         stream.on('error', (error) => broken(opened as unknown as Duplex, error));
@@ -318,7 +320,7 @@ function openEtcdLog(options: { servers: string[]; logger: Log }): RevisionLog &
       if (stream) {
         stream.removeAllListeners();
         stream.on('error', () => undefined);
-        stream.end();
+        stream.cancel();
         stream = undefined;
       }
       client.close();

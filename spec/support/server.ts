@@ -14,9 +14,22 @@ export interface TestServer extends RunningServer {
 
 export { tempDir };
 
+let etcdPrefixes = 0;
+
+/**
+ * KUBEACTOR_SPEC_ETCD=http://127.0.0.1:2379 runs every in-process server of a spec on that etcd,
+ * each under its own --etcd-prefix: the end-to-end specs, written for the default backend, then
+ * check the etcd backend too. (spec/storage runs on both backends regardless.)
+ */
+function backendFromEnvironment(): Partial<StartOptions> {
+  const servers = process.env.KUBEACTOR_SPEC_ETCD;
+  if (!servers) return {};
+  return { storageBackend: 'etcd3', etcdServers: servers.split(','), etcdPrefix: `/spec-${process.pid}-${Date.now()}-${++etcdPrefixes}` };
+}
+
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('data');
-  const server = await startServer({ securePort: 0, quiet: true, ...options, dataDir });
+  const server = await startServer({ securePort: 0, quiet: true, ...backendFromEnvironment(), ...options, dataDir });
   return {
     ...server,
     async dispose() {
