@@ -7,6 +7,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectl, KUBECTL_VERSIONS, type Kubectl } from '../support/kubectl.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { startEtcd, type EtcdCluster } from '../support/etcd.js';
 
 const MANIFEST = (value: string, extra = ''): string => `apiVersion: v1
 kind: ConfigMap
@@ -66,18 +67,27 @@ function outputOf(child: import('node:child_process').ChildProcess): { waitFor(p
   };
 }
 
-for (const version of KUBECTL_VERSIONS) {
-  describe(`kubectl ${version} against kubeactor`, () => {
+// Every version on the default backend; the newest also on etcd, as a scaled-out kubeactor serves it.
+const runs = [
+  ...KUBECTL_VERSIONS.map((version) => ({ version, etcd: false })),
+  { version: KUBECTL_VERSIONS[KUBECTL_VERSIONS.length - 1]!, etcd: true },
+];
+
+for (const { version, etcd } of runs) {
+  describe(`kubectl ${version} against kubeactor${etcd ? ' on etcd' : ''}`, () => {
     let server: TestServer;
     let k: Kubectl;
+    let cluster: EtcdCluster | undefined;
     const manifestDir = tempDir('manifests');
 
     before(async () => {
-      server = await startTestServer();
+      cluster = etcd ? await startEtcd(1) : undefined;
+      server = await startTestServer(cluster ? { storageBackend: 'etcd3', etcdServers: cluster.endpoints } : {});
       k = kubectl(version, server.kubeconfigPath);
     });
     after(async () => {
       await server.dispose();
+      await cluster?.dispose();
     });
 
     it('reports the server version', async () => {
