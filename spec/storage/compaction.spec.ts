@@ -1,11 +1,15 @@
 // Compaction (`--etcd-compaction-interval`): history older than one interval
 // goes, current state never does, and the SQLite file and its WAL stay
 // bounded under constant churn (kine's best-known failure). Time is
-// simulated: an hour of churn takes seconds.
+// simulated: an hour of churn takes seconds. On etcd, compaction is etcd's own.
 
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
+import type { Etcd3 } from 'etcd3';
+import { startEtcd, type EtcdCluster } from '../support/etcd.js';
+import { tempDir } from '../support/temp.js';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { settle, startServer, type RunningServer } from '../../harness/start-server.js';
 import type { SimulatedClock } from '../../harness/simulated-clock.js';
@@ -108,4 +112,50 @@ describe('compaction', () => {
   it('is off with --etcd-compaction-interval=0, as in kube', () => withSimulated({ etcdCompactionInterval: '0' }, async ({ server }) => {
     assert.equal(server.actor.getSnapshot().context.runtime.children.some((c) => c.id === 'compactor'), false);
   }));
+});
+
+describe('compaction on etcd', () => {
+  let cluster: EtcdCluster;
+  before(async () => {
+    cluster = await startEtcd(1);
+  });
+  after(async () => {
+    await cluster?.dispose();
+  });
+
+  it('compacts etcd one interval behind, and a watch from before that is told it is too old', async () => {
+    const options = { storageBackend: 'etcd3', etcdServers: cluster.endpoints, etcdPrefix: '/compaction', etcdCompactionInterval: '1m' };
+    await withSimulated(options, async ({ server, clock }) => {
+      assert.equal((await server.client.request('POST', CM, { metadata: { name: 'churned' }, data: { value: '0' } })).status, 201);
+      const firstRv = await update(server, 'churned', '1');
+      await update(server, 'churned', '1b');
+      await tick(server, clock); // notes the revision, which is past firstRv
+      assert.equal(log(server).compactedRevision(), 0);
+      const noted = log(server).currentRevision();
+      for (let i = 2; i <= 5; i++) await update(server, 'churned', String(i));
+      await tick(server, clock); // compacts etcd to it
+      assert.equal(log(server).compactedRevision(), noted);
+
+      const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
+      const etcd = new Client({ hosts: cluster.endpoints });
+      try {
+        await assert.rejects(etcd.kv.range({ key: Buffer.from('/compaction/configmaps/default/churned'), revision: Number(firstRv) }), /compacted/);
+      } finally {
+        etcd.close();
+      }
+
+      // A server that starts now has only etcd's history: a watch from before the compaction is too old for it.
+      const dataDir = tempDir('compaction-etcd');
+      const restarted = await startServer({ securePort: 0, quiet: true, dataDir, clock, ...options });
+      try {
+        const watch = await restarted.client.watch(`${CM}?watch=true&resourceVersion=${firstRv}`);
+        await watch.ended;
+        assert.deepEqual(watch.events.map((e) => [e.type, (e.object as { code?: number; reason?: string }).code, (e.object as { reason?: string }).reason]), [['ERROR', 410, 'Expired']]);
+        assert.equal(JSON.parse((await restarted.client.request('GET', `${CM}/churned`)).body).data.value, '5');
+      } finally {
+        await stop(restarted, clock);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
 });
