@@ -3,10 +3,10 @@
 // bounded under constant churn (kine's best-known failure). Time is
 // simulated: an hour of churn takes seconds. On etcd, compaction is etcd's own.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import type { Etcd3 } from 'etcd3';
-import { startEtcd, type EtcdCluster } from '../support/etcd.js';
+import { suiteEtcd } from '../support/etcd.js';
 import { tempDir } from '../support/temp.js';
 import assert from 'node:assert/strict';
 import { rmSync, statSync } from 'node:fs';
@@ -115,16 +115,10 @@ describe('compaction', () => {
 });
 
 describe('compaction on etcd', () => {
-  let cluster: EtcdCluster;
-  before(async () => {
-    cluster = await startEtcd(1);
-  });
-  after(async () => {
-    await cluster?.dispose();
-  });
+  const etcd = suiteEtcd();
 
   it('compacts etcd one interval behind, and a watch from before that is told it is too old', async () => {
-    const options = { storageBackend: 'etcd3', etcdServers: cluster.endpoints, etcdPrefix: '/compaction', etcdCompactionInterval: '1m' };
+    const options = { storageBackend: 'etcd3', etcdServers: etcd.cluster.endpoints, etcdPrefix: '/compaction', etcdCompactionInterval: '1m' };
     await withSimulated(options, async ({ server, clock }) => {
       assert.equal((await server.client.request('POST', CM, { metadata: { name: 'churned' }, data: { value: '0' } })).status, 201);
       const firstRv = await update(server, 'churned', '1');
@@ -137,11 +131,11 @@ describe('compaction on etcd', () => {
       assert.equal(log(server).compactedRevision(), noted);
 
       const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
-      const etcd = new Client({ hosts: cluster.endpoints });
+      const client = new Client({ hosts: etcd.cluster.endpoints });
       try {
-        await assert.rejects(etcd.kv.range({ key: Buffer.from('/compaction/configmaps/default/churned'), revision: Number(firstRv) }), /compacted/);
+        await assert.rejects(client.kv.range({ key: Buffer.from('/compaction/configmaps/default/churned'), revision: Number(firstRv) }), /compacted/);
       } finally {
-        etcd.close();
+        client.close();
       }
 
       // A server that starts now has only etcd's history: a watch from before the compaction is too old for it.

@@ -2,7 +2,7 @@
 // with its special cases, on both backends; and a SQLite file written before kubeactor used it
 // is moved over once, losing nothing.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { rmSync } from 'node:fs';
@@ -10,25 +10,19 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Etcd3 } from 'etcd3';
 import { startTestServer, tempDir } from '../support/server.js';
-import { startEtcd, type EtcdCluster } from '../support/etcd.js';
+import { suiteEtcd } from '../support/etcd.js';
 
 describe('key layout', () => {
-  let cluster: EtcdCluster;
-  before(async () => {
-    cluster = await startEtcd(1);
-  });
-  after(async () => {
-    await cluster?.dispose();
-  });
+  const etcd = suiteEtcd();
 
   it('keeps objects in etcd where kube-apiserver keeps them, under --etcd-prefix', async () => {
-    const server = await startTestServer({ storageBackend: 'etcd3', etcdServers: cluster.endpoints, etcdPrefix: '/kube-layout' });
+    const server = await startTestServer({ storageBackend: 'etcd3', etcdServers: etcd.cluster.endpoints, etcdPrefix: '/kube-layout' });
     try {
       assert.equal((await server.client.request('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', { metadata: { name: 'reader' }, rules: [] })).status, 201);
       const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
-      const etcd = new Client({ hosts: cluster.endpoints });
-      const keys = await etcd.getAll().prefix('/kube-layout/').keys();
-      etcd.close();
+      const client = new Client({ hosts: etcd.cluster.endpoints });
+      const keys = await client.getAll().prefix('/kube-layout/').keys();
+      client.close();
       for (const key of [
         '/kube-layout/namespaces/default',
         '/kube-layout/services/specs/default/kubernetes',

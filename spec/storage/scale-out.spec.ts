@@ -45,21 +45,25 @@ async function write(client: ServerClient, method: string, path: string, body?: 
   return Number(JSON.parse(reply.body).metadata?.resourceVersion ?? JSON.parse(reply.body).details?.resourceVersion ?? NaN);
 }
 
-describe('scale-out over one etcd', () => {
-  let cluster: EtcdCluster;
-  let servers: Server[];
-
+/** `count` kubeactor processes on an etcd cluster of `members`, for a whole describe block. */
+function suiteServers(count: number, members: number): { cluster: EtcdCluster; servers: Server[] } {
+  const suite = {} as { cluster: EtcdCluster; servers: Server[] };
   before(async () => {
-    cluster = await startEtcd(1);
-    servers = await startServers(3, cluster, '/registry');
+    suite.cluster = await startEtcd(members);
+    suite.servers = await startServers(count, suite.cluster, '/registry');
   });
   after(async () => {
-    await stopServers(servers ?? []);
-    await cluster?.dispose();
+    await stopServers(suite.servers ?? []);
+    await suite.cluster?.dispose();
   });
+  return suite;
+}
+
+describe('scale-out over one etcd', () => {
+  const suite = suiteServers(3, 1);
 
   it('shows a write through one server to watches on the others, in order and without gaps', async () => {
-    const [a, b, c] = servers as [Server, Server, Server];
+    const [a, b, c] = suite.servers as [Server, Server, Server];
     const start = JSON.parse((await c.client.request('GET', CM)).body).metadata.resourceVersion as string;
     const watches = await Promise.all([b, c].map((s) => s.client.watch(`${CM}?watch=true&resourceVersion=${start}`)));
 
@@ -82,7 +86,7 @@ describe('scale-out over one etcd', () => {
       assert.equal(seen.length, acknowledged.length + deletes, 'nothing more, nothing twice');
     }
     // Every server answers a consistent read with every acknowledged write.
-    for (const server of servers) {
+    for (const server of suite.servers) {
       const list = JSON.parse((await server.client.request('GET', CM)).body) as { items: { metadata: { name: string } }[] };
       assert.equal(list.items.length, 30 - deletes);
     }
@@ -90,7 +94,7 @@ describe('scale-out over one etcd', () => {
   });
 
   it('lets the same object be updated through two servers at once without losing either update', async () => {
-    const [a, b] = servers as [Server, Server, Server];
+    const [a, b] = suite.servers as [Server, Server, Server];
     await write(a.client, 'POST', CM, { metadata: { name: 'counter' }, data: {} });
     // Merge patches without a resourceVersion: each server retries on etcd's compare-and-swap until its patch applies.
     await Promise.all([a, b].flatMap((server, w) => Array.from({ length: 10 }, async (_, i) => {
@@ -115,28 +119,18 @@ function connectedPorts(pid: number): Set<number> {
 }
 
 describe('scale-out over a three-member etcd cluster', () => {
-  let cluster: EtcdCluster;
-  let servers: Server[];
-
-  before(async () => {
-    cluster = await startEtcd(3);
-    servers = await startServers(2, cluster, '/registry');
-  });
-  after(async () => {
-    await stopServers(servers ?? []);
-    await cluster?.dispose();
-  });
+  const suite = suiteServers(2, 3);
 
   it('goes on taking writes, and delivering them to watches, when the member a server talks to stops', async () => {
-    const [a, b] = servers as [Server, Server];
+    const [a, b] = suite.servers as [Server, Server];
     const start = JSON.parse((await b.client.request('GET', CM)).body).metadata.resourceVersion as string;
     const watch = await b.client.watch(`${CM}?watch=true&resourceVersion=${start}`);
     const before = await write(a.client, 'POST', CM, { metadata: { name: 'before' } });
 
     const ports = connectedPorts(a.process.child.pid!);
-    const member = cluster.endpoints.findIndex((e) => ports.has(Number(new URL(e).port)));
+    const member = suite.cluster.endpoints.findIndex((e) => ports.has(Number(new URL(e).port)));
     assert.ok(member >= 0, `server A holds no connection to any member (${[...ports].join(', ')})`);
-    await cluster.stopMember(member);
+    await suite.cluster.stopMember(member);
 
     const after: number[] = [];
     for (let i = 0; i < 10; i++) after.push(await write(a.client, 'POST', CM, { metadata: { name: `after-${i}` } }));

@@ -3,9 +3,9 @@
 // etcd is real (spec/support/etcd.ts): one member per spec file, and a fresh
 // --etcd-prefix per server, so servers in one file never see each other's objects.
 
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 import type { StartOptions } from '../../harness/start-server.js';
-import { startEtcd, type EtcdCluster } from './etcd.js';
+import { suiteEtcd, type EtcdCluster } from './etcd.js';
 
 export interface Backend {
   name: 'SQLite' | 'etcd';
@@ -23,21 +23,15 @@ let prefixes = 0;
 export function describeEachBackend(title: string, body: (backend: Backend) => void): void {
   describe(`${title}, on SQLite`, () => body({ name: 'SQLite', with: (options = {}) => options, etcd: () => undefined, flags: () => ({ args: [], prefix: '/registry' }) }));
   describe(`${title}, on etcd`, () => {
-    let cluster: EtcdCluster | undefined;
-    before(async () => {
-      cluster = await startEtcd(1);
-    });
-    after(async () => {
-      await cluster?.dispose();
-    });
+    const etcd = suiteEtcd();
     const freshPrefix = (): string => `/registry-${process.pid}-${++prefixes}`;
     body({
       name: 'etcd',
-      with: (options = {}) => ({ storageBackend: 'etcd3', etcdServers: cluster!.endpoints, etcdPrefix: freshPrefix(), ...options }),
-      etcd: () => cluster,
+      with: (options = {}) => ({ storageBackend: 'etcd3', etcdServers: etcd.cluster.endpoints, etcdPrefix: freshPrefix(), ...options }),
+      etcd: () => etcd.cluster,
       flags: () => {
         const prefix = freshPrefix();
-        return { args: ['--storage-backend=etcd3', `--etcd-servers=${cluster!.endpoints.join(',')}`, `--etcd-prefix=${prefix}`], prefix };
+        return { args: ['--storage-backend=etcd3', `--etcd-servers=${etcd.cluster.endpoints.join(',')}`, `--etcd-prefix=${prefix}`], prefix };
       },
     });
   });

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { tempDir } from './temp.js';
 
 export const ETCD = process.env.ETCD_BIN ?? '/usr/bin/etcd';
@@ -83,4 +84,16 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** An etcd cluster for a whole describe block: started before its first test, removed after its last. */
+export function suiteEtcd(size = 1): { readonly cluster: EtcdCluster } {
+  const suite = {} as { cluster: EtcdCluster };
+  before(async () => {
+    suite.cluster = await startEtcd(size);
+  });
+  after(async () => {
+    await suite.cluster?.dispose();
+  });
+  return suite;
 }
