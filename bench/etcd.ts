@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Etcd3 } from 'etcd3';
 import { median } from './measure.js';
-import { call, createMany, startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
+import { call, CONFIGMAPS, createMany, getOne, GET_CONNECTIONS, medianWrk, startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
 import { watchFanOut } from './watch-fanout.js';
 import { startEtcd } from '../spec/support/etcd.js';
 
@@ -46,6 +46,26 @@ async function rawCreates(endpoints: string[], settings: Settings): Promise<numb
   return median(samples);
 }
 
+/** What a consistent GET costs etcd at least: a range read of one key, 32 in flight. */
+async function rawGets(endpoints: string[], settings: Settings): Promise<number> {
+  const etcd = client(endpoints);
+  await etcd.put('/raw/get').value(VALUE);
+  const samples: number[] = [];
+  for (let run = 0; run < settings.runs; run++) {
+    let done = 0;
+    const until = performance.now() + settings.seconds * 1000;
+    await Promise.all(Array.from({ length: GET_CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        await etcd.kv.range({ key: Buffer.from('/raw/get') });
+        done++;
+      }
+    }));
+    samples.push(done / settings.seconds);
+  }
+  etcd.close();
+  return median(samples);
+}
+
 /** A put's arrival at a watch on its key range, through the etcd3 client alone. */
 async function rawWatchLatency(endpoints: string[], events = 20): Promise<{ p50: number; p99: number }> {
   const etcd = client(endpoints);
@@ -76,6 +96,14 @@ export async function etcdScenarios(bin: string, settings: Settings): Promise<Ro
   const a = await startKubeactor(bin, settings, undefined, args);
   const b = await startKubeactor(bin, { ...settings, serverCpu: settings.loadCpu }, undefined, args);
   try {
+    // A consistent GET (resourceVersion unset) waits for a fence write to come back through the watch;
+    // resourceVersion=0 is served from the cache at once.
+    const consistent = (await getOne(a, settings)).result;
+    const cached = await medianWrk(`${a.base}${CONFIGMAPS}/bench?resourceVersion=0`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [a.auth], cpu: settings.loadCpu }, settings.runs);
+    const rawGet = await rawGets(cluster.endpoints, settings);
+    rows.push({ scenario: `etcd: GET one ConfigMap, consistent (resourceVersion unset: fenced), requests/s (${GET_CONNECTIONS} connections)`, ours: fmt(consistent.rps), baseline: `${fmt(rawGet)} ranges/s (etcd3 client: a range read of one key, ${GET_CONNECTIONS} in flight)`, ratio: `${fmt(consistent.rps / rawGet, 2)}×` });
+    rows.push({ scenario: 'etcd: GET one ConfigMap with resourceVersion=0 (from the cache), requests/s', ours: fmt(cached.rps), baseline: `${fmt(consistent.rps)} (consistent)`, ratio: `${fmt(cached.rps / consistent.rps, 1)}×` });
+
     const creates = await createMany(a, settings);
     const raw = await rawCreates(cluster.endpoints, settings);
     rows.push({ scenario: 'etcd: CREATE ConfigMap, creates/s (32 connections)', ours: fmt(creates.rps), baseline: `${fmt(raw)} txn/s (etcd3 client: the same put-if-absent transaction, 32 in flight)`, ratio: `${fmt(creates.rps / raw, 2)}×` });
