@@ -221,6 +221,12 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   late.authn = start('authn', authnMachine, { tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
 }
 
+/** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */
+function unsyncedStores(runtime: Runtime): string | undefined {
+  const unsynced = [...runtime.stores.values()].filter((slot) => !slot.ref || (slot.ref.getSnapshot() as { value: unknown }).value === 'Loading').map((slot) => slot.id);
+  return unsynced.length > 0 ? `not synced: ${unsynced.join(', ')}` : undefined;
+}
+
 function healthChecks(context: SupervisorContext, shuttingDown: () => boolean): Record<'livez' | 'readyz', HealthCheck[]> {
   const { runtime } = context;
   const hooks = runtime.hookNames.map((name) => ({
@@ -234,7 +240,7 @@ function healthChecks(context: SupervisorContext, shuttingDown: () => boolean): 
   ];
   return {
     livez: [...base, ...hooks],
-    readyz: [...base, { name: 'etcd-readiness', check: () => runtime.log?.check() }, { name: 'informer-sync', check: () => undefined }, ...hooks, { name: 'shutdown', check: () => (shuttingDown() ? 'process is shutting down' : undefined) }],
+    readyz: [...base, { name: 'etcd-readiness', check: () => runtime.log?.check() }, { name: 'informer-sync', check: () => unsyncedStores(runtime) }, ...hooks, { name: 'shutdown', check: () => (shuttingDown() ? 'process is shutting down' : undefined) }],
   };
 }
 

@@ -14,10 +14,15 @@ describeEachBackend('a restarted store', (backend) => {
   it('loads every object again, then serves and watches new changes', () => withSimulated(backend.with(), async ({ server, clock }) => {
     assert.equal((await server.client.request('POST', CM, { metadata: { name: 'before' } })).status, 201);
     server.kill('store/configmaps');
+    // Down until its restart, then Loading until its objects are in: not ready meanwhile.
+    const notReady = await server.client.request('GET', '/readyz?verbose');
+    assert.equal(notReady.status, 500);
+    assert.match(notReady.body, /\[-\]informer-sync failed/);
     const during = server.client.request('POST', CM, { metadata: { name: 'during' } });
     await settle(() => server.inFlight() === 1, 'the create to wait for the next incarnation');
     clock.advance(100);
     assert.equal((await during).status, 201);
+    assert.equal((await server.client.request('GET', '/readyz')).status, 200);
 
     const list = JSON.parse((await server.client.request('GET', CM)).body) as { metadata: { resourceVersion: string }; items: { metadata: { name: string } }[] };
     assert.deepEqual(list.items.map((i) => i.metadata.name), ['before', 'during']);
