@@ -20,6 +20,7 @@
 
 import { createRequire } from 'node:module';
 import type { Etcd3, IWatchResponse } from 'etcd3';
+import { rootCertificates } from 'node:tls';
 import type { Log } from '../../lib/log.js';
 import { CompactedError, type AppendRequest, type Feed, type FeedChange, type LatestRow, type RevisionLog } from './revision-log.js';
 
@@ -62,7 +63,14 @@ export const ETCD_STARTUP_TIMEOUT_MS = 10_000;
  * Opens the log once a member of the cluster answers a read, trying until `timeoutMs` has passed;
  * a server started against an etcd it cannot reach then fails at once, saying so, instead of serving nothing.
  */
-export async function openEtcdLogWhenReachable(options: { servers: string[]; logger: Log }, timeoutMs = ETCD_STARTUP_TIMEOUT_MS): Promise<RevisionLog> {
+export interface EtcdLogOptions {
+  servers: string[];
+  /** PEM for TLS: the CA that signed etcd's serving certificate (the system's when absent), and a client certificate and key. */
+  tls?: { ca: Buffer | undefined; cert: Buffer | undefined; key: Buffer | undefined } | undefined;
+  logger: Log;
+}
+
+export async function openEtcdLogWhenReachable(options: EtcdLogOptions, timeoutMs = ETCD_STARTUP_TIMEOUT_MS): Promise<RevisionLog> {
   const log = openEtcdLog(options);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -76,11 +84,15 @@ export async function openEtcdLogWhenReachable(options: { servers: string[]; log
   }
 }
 
-function openEtcdLog(options: { servers: string[]; logger: Log }): RevisionLog & { consistentRevisionOf(done: (revision: number | Error) => void): void } {
+function openEtcdLog(options: EtcdLogOptions): RevisionLog & { consistentRevisionOf(done: (revision: number | Error) => void): void } {
   const { logger } = options;
   // grpc-js and protobufjs take ~100 ms to load: a SQLite server never pays for them.
   const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
-  const client = new Client({ hosts: options.servers, dialTimeout: 3_000 });
+  const tls = options.tls;
+  const credentials = tls
+    ? { rootCertificate: tls.ca ?? Buffer.from(rootCertificates.join('\n')), ...(tls.cert && tls.key ? { certChain: tls.cert, privateKey: tls.key } : {}) }
+    : undefined;
+  const client = new Client({ hosts: options.servers, dialTimeout: 3_000, ...(credentials ? { credentials } : {}) });
   const kv = client.kv;
 
   let current = 0;

@@ -22,6 +22,9 @@ export interface ServerRunOptions {
   storageBackend: string;
   etcdServers: string[];
   etcdPrefix: string;
+  etcdCafile: string | undefined;
+  etcdCertfile: string | undefined;
+  etcdKeyfile: string | undefined;
   etcdCompactionInterval: string;
   serviceClusterIpRange: string;
   maxRequestsInflight: number;
@@ -49,6 +52,9 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   storageBackend: 'sqlite',
   etcdServers: [],
   etcdPrefix: '/registry',
+  etcdCafile: undefined,
+  etcdCertfile: undefined,
+  etcdKeyfile: undefined,
   // kube-apiserver's default: each compaction keeps at least the last 5 minutes of history.
   etcdCompactionInterval: '5m0s',
   serviceClusterIpRange: '10.0.0.0/24',
@@ -77,8 +83,32 @@ export interface CompletedOptions {
   compactionIntervalMs: number;
   /** The first address of --service-cluster-ip-range: the `kubernetes` Service's ClusterIP. */
   kubernetesServiceIp: string;
+  /** PEM read from --etcd-cafile, --etcd-certfile and --etcd-keyfile, for TLS to etcd. */
+  etcdTls: EtcdTls | undefined;
   /** The log backend, when both --audit-policy-file and --audit-log-path are given (as kube needs both). */
   audit: { policy: Policy; logPath: string; mode: AuditLogMode } | undefined;
+}
+
+export interface EtcdTls {
+  ca: Buffer | undefined;
+  cert: Buffer | undefined;
+  key: Buffer | undefined;
+}
+
+/** The files of kube's --etcd-cafile, --etcd-certfile and --etcd-keyfile, read now so a bad path is a flag error. */
+function etcdTlsOf(raw: ServerRunOptions, errors: string[]): EtcdTls | undefined {
+  if (!raw.etcdCafile && !raw.etcdCertfile && !raw.etcdKeyfile) return undefined;
+  if (!raw.etcdCertfile !== !raw.etcdKeyfile) errors.push('--etcd-certfile and --etcd-keyfile must be given together');
+  const read = (flag: string, path: string | undefined): Buffer | undefined => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      errors.push(`${flag}: reading ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return undefined;
+    }
+  };
+  return { ca: read('--etcd-cafile', raw.etcdCafile), cert: read('--etcd-certfile', raw.etcdCertfile), key: read('--etcd-keyfile', raw.etcdKeyfile) };
 }
 
 function auditOf(raw: ServerRunOptions, errors: string[]): CompletedOptions['audit'] {
@@ -180,6 +210,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     else parsed[key] = ms;
   }
   const audit = auditOf(raw, errors);
+  const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
   if (errors.length > 0) return { errors };
   return {
     options: {
@@ -191,6 +222,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       shutdownWatchTerminationGraceMs: parsed.shutdownWatchTerminationGraceMs!,
       compactionIntervalMs: parsed.compactionIntervalMs!,
       kubernetesServiceIp: kubernetesServiceIp!,
+      etcdTls,
       audit,
     },
   };

@@ -158,7 +158,7 @@ const firstLayoutPrefix = (kind: KindDescription): string => `/registry/${kind.g
 /** kube-apiserver's storage factory, in Complete(): the revision log of --storage-backend, reachable. */
 async function openLog(options: CompletedOptions, files: RuntimeFiles, scheme: Scheme, logger: Log): Promise<RevisionLog> {
   const { raw } = options;
-  if (raw.storageBackend === 'etcd3') return openEtcdLogWhenReachable({ servers: raw.etcdServers, logger: logger.getSubLogger({ name: 'etcd' }) });
+  if (raw.storageBackend === 'etcd3') return openEtcdLogWhenReachable({ servers: raw.etcdServers, tls: options.etcdTls, logger: logger.getSubLogger({ name: 'etcd' }) });
   const stored = scheme.kinds.filter((k) => k.servedBy === 'store');
   return openSqliteLog(files.databasePath, stored.map((kind) => ({ from: firstLayoutPrefix(kind), to: storageKeyPrefix(kind, raw.etcdPrefix) })));
 }
