@@ -59,10 +59,6 @@ const isCompacted = (e: unknown): boolean => e instanceof Error && /compacted/.t
 /** How long a starting server waits for etcd to answer before it gives up, with one clear error. */
 export const ETCD_STARTUP_TIMEOUT_MS = 10_000;
 
-/**
- * Opens the log once a member of the cluster answers a read, trying until `timeoutMs` has passed;
- * a server started against an etcd it cannot reach then fails at once, saying so, instead of serving nothing.
- */
 export interface EtcdLogOptions {
   servers: string[];
   /** PEM for TLS: the CA that signed etcd's serving certificate (the system's when absent), and a client certificate and key. */
@@ -70,11 +66,15 @@ export interface EtcdLogOptions {
   logger: Log;
 }
 
+/**
+ * Opens the log once a member of the cluster answers a read, trying until `timeoutMs` has passed;
+ * a server started against an etcd it cannot reach then fails at once, saying so, instead of serving nothing.
+ */
 export async function openEtcdLogWhenReachable(options: EtcdLogOptions, timeoutMs = ETCD_STARTUP_TIMEOUT_MS): Promise<RevisionLog> {
   const log = openEtcdLog(options);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const answer = await new Promise<number | Error>((resolve) => log.consistentRevisionOf(resolve));
+    const answer = await new Promise<number | Error>((resolve) => log.probe(resolve));
     if (!(answer instanceof Error)) return log;
     if (Date.now() >= deadline) {
       await log.close();
@@ -84,7 +84,7 @@ export async function openEtcdLogWhenReachable(options: EtcdLogOptions, timeoutM
   }
 }
 
-function openEtcdLog(options: EtcdLogOptions): RevisionLog & { consistentRevisionOf(done: (revision: number | Error) => void): void } {
+function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revision: number | Error) => void): void } {
   const { logger } = options;
   // grpc-js and protobufjs take ~100 ms to load: a SQLite server never pays for them.
   const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
@@ -253,7 +253,7 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { consistentRevisio
 
   return {
     /** etcd's current revision, from a read of no keys: whether the cluster answers at all. */
-    consistentRevisionOf(done: (revision: number | Error) => void) {
+    probe(done: (revision: number | Error) => void) {
       kv.range({ key: Buffer.from('\0'), count_only: true }).then((r) => done(noteHeader(r.header.revision)), (e: unknown) => done(failed(e)));
     },
     name: 'etcd',
