@@ -9,8 +9,8 @@
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { Feed } from './revision-log.js';
-import type { StoreState } from './store-state.js';
-import { decodeStored, deletedAt, encodeText, entryOf, latest, parseObject, whenFed, whenLogAnswers } from './store-state.js';
+import type { PendingWrite, StoreState } from './store-state.js';
+import { decodeStored, deletedAt, encodeText, entryOf, latest, parseObject, whenCaughtUp, whenFed } from './store-state.js';
 import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
 import { fanOut } from './watch.js';
 
@@ -74,26 +74,17 @@ export function commitChange(state: StoreState, key: string, type: EventType, ob
           releaseKey(state, key);
           commit.done(undefined, outcome.error);
         } else if ('conflict' in outcome) {
-          // Learn how far the cluster is, and run again once the cache has caught up with the change that won.
-          whenLogAnswers(state, (answer: (revision: number | Error) => void) => state.log.consistentRevision(state.prefix, answer), (revision) => {
-            if (revision instanceof Error) {
-              releaseKey(state, key);
-              commit.done(undefined, revision);
-            } else {
-              whenFed(state, revision, () => {
-                releaseKey(state, key);
-                commit.conflict();
-              });
-            }
+          // Run again once the cache has caught up with the change that won.
+          whenCaughtUp(state, (error) => {
+            releaseKey(state, key);
+            if (error) commit.done(undefined, error);
+            else commit.conflict();
           });
         } else if (known !== undefined) {
           applyOwn(state, known);
         } else {
-          // etcd stored the value without a resourceVersion; the client is answered with it.
-          object.metadata.resourceVersion = String(outcome.revision);
-          const entry = entryOf(key, outcome.revision, object, encodeText(JSON.stringify(object)));
           whenFed(state, outcome.revision, () => {
-            commit.done(entry);
+            commit.done(ownEntry(state, key, outcome.revision, object));
             releaseKey(state, key);
           });
         }
@@ -106,19 +97,30 @@ export function commitChange(state: StoreState, key: string, type: EventType, ob
   state.awaiting.set(known, { event, done: (error) => commit.done(entry, error) });
 }
 
-function forgetPending(state: StoreState, revision: number): HistoryEvent | undefined {
+/**
+ * etcd: the object a write stored at `revision`, to answer its client with. The feed has already put
+ * it in the cache, with its resourceVersion, unless a later change has replaced it there since.
+ */
+function ownEntry(state: StoreState, key: string, revision: number, object: KubeObject): Entry {
+  const cached = state.cache.get(key);
+  if (cached?.revision === revision) return cached;
+  object.metadata.resourceVersion = String(revision);
+  return entryOf(key, revision, object, encodeText(JSON.stringify(object)));
+}
+
+function forgetPending(state: StoreState, revision: number): PendingWrite | undefined {
   const pending = state.awaiting.get(revision);
   if (!pending) return undefined;
   state.awaiting.delete(revision);
   const key = pending.event.entry.key;
   if (state.pendingByKey.get(key)?.revision === revision) state.pendingByKey.delete(key);
-  return pending.event;
+  return pending;
 }
 
 /** SQLite: one of this store's own changes is durable. Apply it, then acknowledge. */
 function applyOwn(state: StoreState, revision: number): void {
-  const pending = state.awaiting.get(revision);
-  if (!forgetPending(state, revision) || !pending) return;
+  const pending = forgetPending(state, revision);
+  if (!pending) return;
   applyEvent(state, pending.event);
   pending.done();
 }

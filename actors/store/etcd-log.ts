@@ -149,12 +149,16 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revi
     );
   }
 
+  /** Stops listening to a stream; one left without an error listener would throw on its next error. */
+  function detach(which: Duplex): void {
+    which.removeAllListeners();
+    which.on('error', () => undefined);
+  }
+
   /** The stream went away (a member stopped, the network broke): follow again from where each follower was. */
   function broken(which: Duplex, error?: Error): void {
     if (stream !== which) return;
-    which.removeAllListeners();
-    // A stream left without listeners would throw on its next error.
-    which.on('error', () => undefined);
+    detach(which);
     stream = undefined;
     creating = [];
     byWatchId.clear();
@@ -330,8 +334,7 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revi
     async close() {
       closed = true;
       if (stream) {
-        stream.removeAllListeners();
-        stream.on('error', () => undefined);
+        detach(stream);
         stream.cancel();
         stream = undefined;
       }

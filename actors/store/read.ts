@@ -5,7 +5,7 @@ import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/re
 import { badRequest, CONTINUE_TOO_OLD, expired, internalError, LIST_TOO_OLD, notFound, tooLargeResourceVersion } from '../../protocol/kube/status.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import type { StoreState } from './store-state.js';
-import { decodeStored, encodeText, keyOf, listRevision, parseObject, whenFed, whenLogAnswers } from './store-state.js';
+import { decodeStored, encodeText, keyOf, listRevision, parseObject, whenCaughtUp, whenLogAnswers } from './store-state.js';
 import { CompactedError, type LatestRow } from './revision-log.js';
 import type { Entry } from './resource-cache.js';
 import { decodeContinue, encodeContinue, parseListOptions, type ListOptions } from './list-options.js';
@@ -44,9 +44,9 @@ function revisionOf(resourceVersion: string | undefined): number | undefined {
 export function whenFresh(state: StoreState, request: ApiRequest, wanted: number | undefined, consistent: boolean, serve: () => void): void {
   const behind = wanted === undefined ? consistent : wanted > listRevision(state);
   if (!state.log.sharedWriters || !behind) return waitFor(state, request, wanted, serve);
-  whenLogAnswers(state, (done: (revision: number | Error) => void) => state.log.consistentRevision(state.prefix, done), (revision) => {
-    if (revision instanceof Error) request.replyTo.send(statusResponse(request.id, internalError(revision.message)));
-    else whenFed(state, revision, () => waitFor(state, request, wanted, serve));
+  whenCaughtUp(state, (error) => {
+    if (error) request.replyTo.send(statusResponse(request.id, internalError(error.message)));
+    else waitFor(state, request, wanted, serve);
   });
 }
 

@@ -49,17 +49,12 @@ interface LogAnswered {
   run(): void;
 }
 
-/** The etcd load is done (SQLite loads before the store starts). */
-interface LogLoaded {
-  type: 'log.loaded';
-}
-
 interface LogChanged {
   type: 'log.changed';
   feed: Feed;
 }
 
-export type StoreEvent = HandleRequest | LogAnswered | LogLoaded | LogChanged | StreamCancelled | StoreSubscribe | ActorStop;
+export type StoreEvent = HandleRequest | LogAnswered | LogChanged | StreamCancelled | StoreSubscribe | ActorStop;
 
 interface StoreContext {
   store: StoreState;
@@ -163,7 +158,6 @@ export const storeMachine = setup({
       streamOwner: self,
       bookmarkTimer: undefined,
     };
-    let creating = true;
     const following = { loaded: false, unfollow: (): void => undefined };
     const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], following };
     whenLogAnswers(store, (done: (result: { rows: Iterable<LatestRow>; revision: number } | Error) => void) => input.log.load(prefix, done), (result) => {
@@ -174,20 +168,22 @@ export const storeMachine = setup({
       store.feedRevision = result.revision;
       following.unfollow = input.log.follow(prefix, result.revision, (feed) => self.send({ type: 'log.changed', feed }));
       following.loaded = true;
-      if (!creating) self.send({ type: 'log.loaded' });
     });
-    creating = false;
     return context;
   },
   initial: 'Loading',
+  // In every state: the log's answers, the feed, and clients going away.
+  on: {
+    'log.answered': { actions: 'runAnswer' },
+    'log.changed': { actions: 'applyFeed' },
+    'stream.cancelled': { actions: 'forgetWatch' },
+  },
   states: {
     Loading: {
       always: { guard: 'loaded', target: 'Serving' },
       on: {
         request: { actions: 'wait' },
         'store.subscribe': { actions: 'wait' },
-        'log.answered': { actions: 'runAnswer' },
-        'log.loaded': { target: 'Serving' },
         'actor.stop': { target: 'Stopped' },
       },
     },
@@ -195,9 +191,6 @@ export const storeMachine = setup({
       entry: 'serveWaiting',
       on: {
         request: { actions: 'serve' },
-        'log.answered': { actions: 'runAnswer' },
-        'log.changed': { actions: 'applyFeed' },
-        'stream.cancelled': { actions: 'forgetWatch' },
         'store.subscribe': { actions: 'subscribe' },
         'actor.stop': { target: 'Stopping', actions: 'endWatches' },
       },
@@ -206,9 +199,6 @@ export const storeMachine = setup({
       always: { guard: 'noWritesAwaiting', target: 'Stopped' },
       on: {
         request: { actions: 'refuse' },
-        'log.answered': { actions: 'runAnswer' },
-        'log.changed': { actions: 'applyFeed' },
-        'stream.cancelled': { actions: 'forgetWatch' },
       },
     },
     Stopped: { type: 'final', entry: 'unfollow' },

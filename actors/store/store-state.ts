@@ -112,7 +112,7 @@ export function decodeStored(key: string, revision: number, text: string, pack: 
 export function deletedAt(entry: Entry, revision: number): Entry {
   const object = parseObject(entry);
   object.metadata.resourceVersion = String(revision);
-  return entryOf(entry.key, revision, object, encoder.encode(JSON.stringify(object)));
+  return entryOf(entry.key, revision, object, encodeText(JSON.stringify(object)));
 }
 
 const encoder = new TextEncoder();
@@ -137,6 +137,18 @@ export function whenLogAnswers<T>(state: StoreState, ask: (done: (answer: T) => 
 export function whenFed(state: StoreState, revision: number, run: () => void): void {
   if (!state.log.sharedWriters || state.feedRevision >= revision) run();
   else state.afterFeed.push({ revision, run });
+}
+
+/**
+ * Runs `then` once the cache has every change made anywhere before now: at once on SQLite, whose
+ * only writer is this process; on etcd once a fence (see etcd-log.ts) has come back through the feed.
+ */
+export function whenCaughtUp(state: StoreState, then: (error?: Error) => void): void {
+  if (!state.log.sharedWriters) return then();
+  whenLogAnswers(state, (done: (revision: number | Error) => void) => state.log.consistentRevision(state.prefix, done), (revision) => {
+    if (revision instanceof Error) then(revision);
+    else whenFed(state, revision, () => then());
+  });
 }
 
 /** The newest state of a key, counting writes not yet durable. */

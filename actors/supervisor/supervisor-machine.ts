@@ -152,6 +152,9 @@ function spawnIncarnation(slot: ChildSlot, spawn: Spawn, self: AnyActorRef, cloc
   return ref;
 }
 
+/** The kinds a store actor serves, each over its own key prefix of the revision log. */
+const storedKindsOf = (scheme: Scheme): KindDescription[] => scheme.kinds.filter((k) => k.servedBy === 'store');
+
 /** Where kubeactor kept a kind's objects before it used kube-apiserver's key layout. */
 const firstLayoutPrefix = (kind: KindDescription): string => `/registry/${kind.group ? `${kind.group}/` : ''}${kind.plural}/`;
 
@@ -159,13 +162,12 @@ const firstLayoutPrefix = (kind: KindDescription): string => `/registry/${kind.g
 async function openLog(options: CompletedOptions, files: RuntimeFiles, scheme: Scheme, logger: Log): Promise<RevisionLog> {
   const { raw } = options;
   if (raw.storageBackend === 'etcd3') return openEtcdLogWhenReachable({ servers: raw.etcdServers, tls: options.etcdTls, logger: logger.getSubLogger({ name: 'etcd' }) });
-  const stored = scheme.kinds.filter((k) => k.servedBy === 'store');
-  return openSqliteLog(files.databasePath, stored.map((kind) => ({ from: firstLayoutPrefix(kind), to: storageKeyPrefix(kind, raw.etcdPrefix) })));
+  return openSqliteLog(files.databasePath, storedKindsOf(scheme).map((kind) => ({ from: firstLayoutPrefix(kind), to: storageKeyPrefix(kind, raw.etcdPrefix) })));
 }
 
 function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
-  const storedKinds = scheme!.kinds.filter((k) => k.servedBy === 'store');
+  const storedKinds = storedKindsOf(scheme!);
   const log = runtime.log!;
   const start = (id: string, machine: AnyStateMachine, input: unknown, terminate?: Terminate): ChildSlot => {
     const slot = new ChildSlot(id, machine, input, PERMANENT, undefined, terminate);
@@ -181,7 +183,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });
   }
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
-  const namespaced = scheme!.kinds.filter((k) => k.servedBy === 'store' && k.namespaced);
+  const namespaced = storedKinds.filter((k) => k.namespaced);
   start('namespace-controller', namespaceControllerMachine, {
     namespaces: store('namespaces', ''),
     contents: namespaced.map((k) => ({ group: k.group, plural: k.plural, store: store(k.plural, k.group)! })),
