@@ -19,10 +19,11 @@ export interface Commit {
   expected: number;
   /** Runs once the change is durable and applied, with the object as stored; or with the error. */
   done(entry: Entry | undefined, error?: Error): void;
-  /** etcd refused the compare-and-swap: someone else changed the key. Runs once the cache has seen that change. */
+  /**
+   * etcd refused the compare-and-swap (someone else changed the key), or this store was already
+   * writing the key: runs once the cache has that other change.
+   */
   conflict(): void;
-  /** etcd: this store was already writing the key; runs once that write is in the cache. Else `conflict` runs. */
-  retry?(): void;
 }
 
 /**
@@ -36,7 +37,7 @@ function holdKey(state: StoreState, key: string, commit: Commit): boolean {
     state.writing.set(key, []);
     return false;
   }
-  queue.push(commit.retry ?? commit.conflict);
+  queue.push(commit.conflict);
   return true;
 }
 

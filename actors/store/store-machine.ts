@@ -149,7 +149,6 @@ export const storeMachine = setup({
       feedRevision: 0,
       afterFeed: [],
       writing: new Map(),
-      attempts: new WeakMap(),
       watchers: new Map(),
       subscribers: [],
       clock: input.clock,

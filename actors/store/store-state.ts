@@ -58,8 +58,6 @@ export interface StoreState {
   afterFeed: AfterFeed[];
   /** etcd: keys with a write in flight, and what runs once it is in the cache (see holdKey). */
   readonly writing: Map<string, (() => void)[]>;
-  /** How many times each request has been run again after etcd refused its compare-and-swap. */
-  readonly attempts: WeakMap<object, number>;
   readonly watchers: Map<number, Watcher>;
   readonly subscribers: Subscriber[];
   readonly clock: Clock;

@@ -82,28 +82,24 @@ function isStatus(value: unknown): value is Status {
   return isPlainObject(value) && value.kind === 'Status' && typeof value.code === 'number';
 }
 
-/** How many times a request is run again after etcd refused its compare-and-swap, as kube's GuaranteedUpdate retries. */
-const MAX_ATTEMPTS = 5;
-
-/** etcd refused a write because another process changed the key first: run the request again against the newer object. */
-function runAgain(state: StoreState, request: ApiRequest, name: string): () => void {
-  return () => {
-    const attempts = (state.attempts.get(request) ?? 0) + 1;
-    state.attempts.set(request, attempts);
-    if (attempts >= MAX_ATTEMPTS) reply(request, conflict(state.resource, name, OBJECT_MODIFIED));
-    else state.retry(request);
-  };
+/**
+ * etcd refused a write because the object changed first (another process, or this one's earlier write):
+ * run the request again against the newer object, until it applies or fails on its own terms. Like
+ * kube's GuaranteedUpdate, this does not give up: every refusal means another write got through, and a
+ * request that named a resourceVersion gets its 409 from the run that sees the newer one.
+ */
+function runAgain(state: StoreState, request: ApiRequest): () => void {
+  return () => state.retry(request);
 }
 
-function acknowledge(state: StoreState, request: ApiRequest, status: number, expected: number, name: string, headers?: Record<string, string>): Commit {
+function acknowledge(state: StoreState, request: ApiRequest, status: number, expected: number, headers?: Record<string, string>): Commit {
   return {
     expected,
     done: (entry, error) => {
       if (error || !entry) reply(request, internalError(error?.message ?? 'the write was not stored'));
       else respondEntry(state, request, status, entry, headers);
     },
-    conflict: runAgain(state, request, name),
-    retry: () => state.retry(request),
+    conflict: runAgain(state, request),
   };
 }
 
@@ -130,7 +126,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
   if (latest(state, key)) return reply(request, alreadyExists(state.resource, meta.name));
   const headers = warningHeaders(checked.warnings);
   if (isDryRun(request)) return respondObject(state, request, 201, object, headers);
-  commitChange(state, key, 'ADDED', object, acknowledge(state, request, 201, 0, meta.name, headers));
+  commitChange(state, key, 'ADDED', object, acknowledge(state, request, 201, 0, headers));
 }
 
 /** An object's encoding without its resourceVersion, to tell a no-op write. */
@@ -159,14 +155,14 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
   const key = keyOf(info.namespace, info.name);
   // An update that empties the finalizers of an object being deleted completes the delete.
   if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, object).length === 0) {
-    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, current.revision, info.name, headers));
+    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, current.revision, headers));
     return;
   }
   if (sansVersion(object) === sansVersion(old)) {
     // kube does not write a no-op update: the resourceVersion stays the same.
     return respondEntry(state, request, 200, current, headers);
   }
-  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, current.revision, info.name, headers));
+  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, current.revision, headers));
 }
 
 export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -213,7 +209,7 @@ function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
  * Deletes one stored entry; `done` answers with the Status kube gives for it. `conflict` runs when
  * another process changed the entry first (etcd), once the cache has seen that change.
  */
-function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void, retry?: () => void): void {
+function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void): void {
   const object = parseObject(current);
   if (pendingFinalizersOf(state.kind, object).length > 0) {
     // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
@@ -226,7 +222,6 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
       expected: current.revision,
       done: (entry, error) => done(error || !entry ? internalError(error?.message ?? 'the write was not stored') : parseObject(entry)),
       conflict,
-      ...(retry ? { retry } : {}),
     });
     return;
   }
@@ -237,7 +232,6 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
     expected: current.revision,
     done: (_entry, error) => done(error ? internalError(error.message) : success(details)),
     conflict,
-    ...(retry ? { retry } : {}),
   });
 }
 
@@ -258,7 +252,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   deleteEntry(state, current, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
     if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
     else respondObject(state, request, 200, result);
-  }, runAgain(state, request, info.name), () => state.retry(request));
+  }, runAgain(state, request));
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
