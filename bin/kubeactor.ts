@@ -5,7 +5,7 @@
 import { cac } from 'cac';
 import { FLAGS, FlagError, optionsFromFlags } from './flags.js';
 import { startServer, StartupError } from '../harness/start-server.js';
-import { createRootLog } from '../lib/log.js';
+import { createRootLog, levelOf, LOG_FORMATS, type LogFormat } from '../lib/log.js';
 import { defaultKubeconfigPath } from '../lib/kubeconfig.js';
 
 const EXIT_USAGE = 2;
@@ -13,6 +13,22 @@ const EXIT_USAGE = 2;
 function fail(message: string, code: number): never {
   process.stderr.write(`Error: ${message}\n`);
   process.exit(code);
+}
+
+/** `-v`/`--v` and `--logging-format`, as kube-apiserver's component-base flags. */
+function logSettings(parsed: Record<string, unknown>): { verbosity?: string; format?: LogFormat } {
+  const settings: { verbosity?: string; format?: LogFormat } = {};
+  if (parsed.v !== undefined) {
+    const verbosity = String(Array.isArray(parsed.v) ? parsed.v[parsed.v.length - 1] : parsed.v);
+    if (parsed.v === true || levelOf(verbosity) === undefined) fail(`invalid argument "${parsed.v === true ? '' : verbosity}" for "-v, --v" flag: must be a number (kube's verbosity) or a level name`, EXIT_USAGE);
+    settings.verbosity = verbosity;
+  }
+  if (parsed.loggingFormat !== undefined) {
+    const format = String(parsed.loggingFormat);
+    if (!(LOG_FORMATS as readonly string[]).includes(format)) fail(`invalid argument "${format}" for "--logging-format" flag: format must be one of: ${LOG_FORMATS.join(', ')}`, EXIT_USAGE);
+    settings.format = format as LogFormat;
+  }
+  return settings;
 }
 
 async function serve(parsed: Record<string, unknown>): Promise<void> {
@@ -23,7 +39,7 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
     if (e instanceof FlagError) fail(e.message, EXIT_USAGE);
     throw e;
   }
-  const logger = createRootLog(typeof parsed.v === 'string' ? parsed.v : undefined);
+  const logger = createRootLog(logSettings(parsed));
   let server;
   try {
     server = await startServer({ ...options, logger });
@@ -79,16 +95,17 @@ if (process.argv[2] === 'actors') {
 const cli = cac('kubeactor');
 const command = cli.command('[...args]', 'Run the API server (the default command)');
 for (const flag of FLAGS) command.option(`--${flag.flag} <value>`, flag.help);
-command.option('--v <level>', 'Log level: trace, debug, info, warn, error');
+command.option('-v, --v <level>', "Log verbosity, as kube's -v: 0-2 info, 3-5 debug (every request logged), 6+ trace; or a level name");
+command.option('--logging-format <format>', 'Sets the log format: json (the default when standard output is not a terminal) or text');
 command.action((args: string[], parsed: Record<string, unknown>) => {
   if (args.length > 0) fail(`unknown command "${args[0]}" for "kubeactor"`, EXIT_USAGE);
   return serve(parsed);
 });
 cli.help();
-cli.version('0.1.0');
+cli.version('0.1.0', '--version');
 
 // cobra's wording for kube-apiserver's flags, checked before cac (which would print the camelCase name).
-const KNOWN = new Set([...FLAGS.map((f) => f.flag), 'v', 'help', 'h', 'version']);
+const KNOWN = new Set([...FLAGS.map((f) => f.flag), 'v', 'logging-format', 'help', 'h', 'version']);
 for (const arg of process.argv.slice(2)) {
   if (arg === '--') break;
   const name = /^--?([^=]+)/.exec(arg)?.[1];

@@ -17,10 +17,13 @@ export interface Started {
   output(): string;
 }
 
-export function startProcess(dataDir: string, args: string[] = [], logLevel = 'warn'): Promise<Started> {
+/** `env` replaces the defaults (warn level, NO_COLOR); a key set to undefined removes it. */
+export function startProcess(dataDir: string, args: string[] = [], logLevel = 'warn', env: Record<string, string | undefined> = {}): Promise<Started> {
+  const environment: Record<string, string | undefined> = { ...process.env, KUBEACTOR_LOG_LEVEL: logLevel, NO_COLOR: '1', ...env };
+  for (const [key, value] of Object.entries(environment)) if (value === undefined) delete environment[key];
   const child = spawn(process.execPath, [BIN, '--secure-port=0', `--data-dir=${dataDir}`, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KUBEACTOR_LOG_LEVEL: logLevel, NO_COLOR: '1' },
+    env: environment,
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let log = '';
