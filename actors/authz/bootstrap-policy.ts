@@ -56,6 +56,11 @@ const CLUSTER_ROLES: readonly ClusterRoleSpec[] = [
     rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])],
   },
   {
+    // Scrapers: kube's system:monitoring group reads metrics and every health check.
+    name: 'system:monitoring',
+    rules: [urls(['get'], ['/healthz', '/healthz/*', '/livez', '/livez/*', '/metrics', '/metrics/slis', '/readyz', '/readyz/*'])],
+  },
+  {
     name: 'system:aggregate-to-admin',
     labels: aggregateTo('admin'),
     rules: [
@@ -134,6 +139,7 @@ const CLUSTER_ROLE_BINDINGS: readonly { name: string; groups: readonly string[] 
   { name: 'cluster-admin', groups: ['system:masters'] },
   { name: 'system:basic-user', groups: ['system:authenticated'] },
   { name: 'system:discovery', groups: ['system:authenticated'] },
+  { name: 'system:monitoring', groups: ['system:monitoring'] },
   { name: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
 ];
 

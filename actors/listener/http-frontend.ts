@@ -15,6 +15,8 @@ import type { Uws } from './uws.js';
 import { statusLine } from './http-status.js';
 import { isLongRunning, isMutating, requestInfoOf } from './request-info.js';
 import { bodyKindOf, responseShapeOf } from './negotiate.js';
+import type { ServerMetrics } from '../../lib/metrics.js';
+import type { RequestInfo } from '../../protocol/messages/request.js';
 
 export interface FrontendOptions {
   host: string;
@@ -46,6 +48,13 @@ interface OpenRequest {
   backlog: number;
   /** Counted against the in-flight limits (and so in the drain). */
   counted: boolean;
+  /** What /metrics reports of the request once it finishes. */
+  method: string;
+  info: RequestInfo;
+  dryRun: string;
+  apply: boolean;
+  startedAt: number;
+  code: number;
 }
 
 const KEPT_HEADERS = new Set([
@@ -75,6 +84,7 @@ export class HttpFrontend {
     private readonly admission: () => Admission,
     private readonly onIdle: () => void,
     private readonly onError: (error: unknown) => void,
+    private readonly metrics?: ServerMetrics,
   ) {
     this.app = uws.SSLApp({ key_file_name: options.keyFile, cert_file_name: options.certFile });
     this.app.any('/*', (res, req) => {
@@ -128,6 +138,11 @@ export class HttpFrontend {
     return this.inFlight.readOnly + this.inFlight.mutating;
   }
 
+  /** The long-running requests open now (watches, proxies), for apiserver_longrunning_requests. */
+  forEachLongRunning(visit: (method: string, info: RequestInfo) => void): void {
+    for (const open of this.open.values()) if (open.longRunning) visit(open.method, open.info);
+  }
+
   get openStreams(): number[] {
     return [...this.open.values()].filter((o) => o.streaming).map((o) => o.id);
   }
@@ -146,6 +161,8 @@ export class HttpFrontend {
     const open: OpenRequest = {
       id: this.nextId++, res, aborted: false, longRunning: isLongRunning(info, query), mutating: isMutating(info),
       streaming: false, closeConnection: false, deadline: 0, owner: undefined, backlog: 0, counted: false,
+      method, info, dryRun: query.dryRun ?? '', apply: method === 'PATCH' && (headers['content-type'] ?? '').startsWith('application/apply-patch'),
+      startedAt: this.clock.now(), code: 0,
     };
     this.open.set(open.id, open);
     res.onAborted(() => {
@@ -222,6 +239,7 @@ export class HttpFrontend {
   respond(reply: HttpResponse): void {
     const open = this.open.get(reply.id);
     if (!open) return;
+    open.code = reply.status;
     if (!open.aborted) {
       // As Go's server does once shutting down: no connection outlives its answer, and the client is told so.
       const close = open.closeConnection || this.admission() !== 'serve';
@@ -243,6 +261,7 @@ export class HttpFrontend {
     }
     open.streaming = true;
     open.owner = message.owner;
+    open.code = 200;
     open.res.cork(() => {
       open.res.writeStatus('200 OK');
       writeHeaders(open.res, message.headers);
@@ -298,8 +317,22 @@ export class HttpFrontend {
     for (const open of [...this.open.values()]) if (open.streaming && open.owner === owner) this.streamClose(open.id);
   }
 
+  /** A request its client left before any answer was written has no code to report, and is not counted. */
+  private observe(open: OpenRequest, metrics: ServerMetrics): void {
+    if (open.code === 0) return;
+    metrics.observeRequest({
+      method: open.method,
+      info: open.info,
+      dryRun: open.dryRun,
+      apply: open.apply,
+      code: open.code,
+      seconds: (this.clock.now() - open.startedAt) / 1000,
+    });
+  }
+
   private finish(open: OpenRequest): void {
     if (!this.open.delete(open.id)) return;
+    if (this.metrics) this.observe(open, this.metrics);
     if (open.counted) {
       if (open.mutating) this.inFlight.mutating--;
       else this.inFlight.readOnly--;

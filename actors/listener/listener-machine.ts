@@ -23,6 +23,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { loadNativeUws } from './uws.js';
 import { HttpFrontend, type Admission, type FrontendOptions } from './http-frontend.js';
+import type { ServerMetrics } from '../../lib/metrics.js';
 
 export interface ListenerInput {
   options: FrontendOptions;
@@ -31,6 +32,8 @@ export interface ListenerInput {
   /** The first filter of the handler chain. */
   next: { send(message: AuthenticateRequest): void };
   supervisor: Supervisor;
+  /** Where each finished request is counted for /metrics. */
+  metrics?: ServerMetrics;
 }
 
 /** What the listener tells its supervisor. */
@@ -127,6 +130,7 @@ export const listenerMachine = setup({
         counters.errors++;
         input.logger.error('request failed before it became a message', error);
       },
+      input.metrics,
     );
     return { frontend, counters, logger: input.logger, supervisor: input.supervisor, sendRetryAfter: false, port: 0 };
   },

@@ -150,6 +150,7 @@ export const storeMachine = setup({
       afterFeed: [],
       writing: new Map(),
       watchers: new Map(),
+      watchEventsSent: 0,
       subscribers: [],
       clock: input.clock,
       deliver: (run) => self.send({ type: 'log.answered', run }),

@@ -59,6 +59,8 @@ export interface StoreState {
   /** etcd: keys with a write in flight, and what runs once it is in the cache (see holdKey). */
   readonly writing: Map<string, (() => void)[]>;
   readonly watchers: Map<number, Watcher>;
+  /** Events sent to watchers so far, one per watcher (apiserver_watch_events_total). */
+  watchEventsSent: number;
   readonly subscribers: Subscriber[];
   readonly clock: Clock;
   /** Runs `run` in this actor, as a message to itself: how the log's later answers come back. */

@@ -74,7 +74,12 @@ export function fanOut(state: StoreState, event: HistoryEvent): void {
     if (!group) byShape.set(key, (group = { chunk: encodeEvent(state, type, event.entry, watcher.shape), ids: [] }));
     group.ids.push(watcher.id);
   }
-  for (const [replyTo, byShape] of groups) for (const group of byShape.values()) send(replyTo, group.ids, group.chunk);
+  for (const [replyTo, byShape] of groups) {
+    for (const group of byShape.values()) {
+      state.watchEventsSent += group.ids.length;
+      send(replyTo, group.ids, group.chunk);
+    }
+  }
 }
 
 /** The oldest revision a watch may start after: what is neither compacted nor, on etcd, older than the cache's history. */

@@ -38,7 +38,7 @@ import type { HandleRequest, RequestHandler } from '../../protocol/messages/requ
 import type { ActorCounters, ActorRecord, ActorTransitioned, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
 import { jsonResponse, statusResponse, textResponse } from '../../protocol/messages/http.js';
-import { resourceNotFound } from '../../protocol/kube/status.js';
+import { internalError, resourceNotFound } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
@@ -58,6 +58,8 @@ import { authnMachine } from '../authn/authn-machine.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
+import { ServerMetrics } from '../../lib/metrics.js';
+import { registerCollectors, renderSlis } from './metrics.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
 import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
@@ -124,6 +126,8 @@ interface Runtime {
   startedAt: number;
   phases: { phase: string; at: number }[];
   journal: TransitionJournal;
+  /** /metrics: the listener counts requests into it; the rest is read from the actors at scrape time. */
+  metrics: ServerMetrics;
 }
 
 interface SupervisorContext {
@@ -253,6 +257,19 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
     if (path === '/debug/actors') {
       if (watchRequested(request.query)) return context.runtime.journal.watch(request, self, actorTree(context, self));
       request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors: actorTree(context, self) }));
+      return;
+    }
+    if (path === '/metrics') {
+      void context.runtime.metrics.render().then(
+        (text) => request.replyTo.send(textResponse(request.id, 200, text, { 'content-type': context.runtime.metrics.contentType })),
+        (e: unknown) => request.replyTo.send(statusResponse(request.id, internalError(e instanceof Error ? e.message : String(e)))),
+      );
+      return;
+    }
+    if (path === '/metrics/slis') {
+      const snapshot = self.getSnapshot() as { hasTag(tag: string): boolean };
+      const checks = healthChecks(context, () => snapshot.hasTag('shutting-down'));
+      request.replyTo.send(textResponse(request.id, 200, renderSlis(context.runtime.metrics, checks), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
       return;
     }
     if (path === '/debug/actors/ui') {
@@ -420,7 +437,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(),
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: new ServerMetrics(),
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -509,11 +526,18 @@ export const supervisorMachine = setup({
             logger: logger.getSubLogger({ name: 'listener' }),
             next: authn,
             supervisor: self,
+            metrics: runtime.metrics,
           };
           const listener = new ChildSlot('listener', listenerMachine, input, ESCALATE, { type: 'listener.close' }, terminateListener as Terminate);
           listener.up(spawnIncarnation(listener, spawn as never, self, clock), false);
           runtime.listener = listener;
           runtime.children.push(listener);
+          registerCollectors(runtime.metrics, {
+            stores: runtime.stores,
+            listener,
+            actors: () => actorTree(context, self),
+            now: () => clock.now(),
+          });
           return {};
         }),
       ],

@@ -1,0 +1,113 @@
+// What /metrics reads from the actors when it is scraped, and /metrics/slis.
+// Like /debug/actors, these read the children's snapshots: an inspection,
+// never a change to their context, and nothing runs between scrapes.
+
+import type { AnyActorRef } from 'xstate';
+import type { ActorRecord } from '../../protocol/messages/lifecycle.js';
+import type { ServerMetrics } from '../../lib/metrics.js';
+import { reportedVerb, scopeOf } from '../../lib/metrics.js';
+import type { StoreState } from '../store/store-state.js';
+import type { HttpFrontend } from '../listener/http-frontend.js';
+import type { HealthCheck } from './health.js';
+
+interface Slot {
+  readonly ref: AnyActorRef | undefined;
+}
+
+export interface Sources {
+  /** Store slots by `<plural>[.<group>]`, kube's resource label. */
+  stores: ReadonlyMap<string, Slot>;
+  listener: Slot;
+  actors(): ActorRecord[];
+  now(): number;
+}
+
+const storeOf = (slot: Slot): StoreState | undefined => (slot.ref?.getSnapshot() as { context?: { store?: StoreState } } | undefined)?.context?.store;
+const frontendOf = (slot: Slot): HttpFrontend | undefined => (slot.ref?.getSnapshot() as { context?: { frontend?: HttpFrontend } } | undefined)?.context?.frontend;
+
+export function registerCollectors(metrics: ServerMetrics, sources: Sources): void {
+  const eachStore = (visit: (resource: string, store: StoreState) => void): void => {
+    for (const [resource, slot] of sources.stores) {
+      const store = storeOf(slot);
+      if (store) visit(resource, store);
+    }
+  };
+  const gvk = (store: StoreState): Record<string, string> => ({ group: store.kind.group, version: store.kind.version, kind: store.kind.kind });
+
+  metrics.gauge('apiserver_storage_objects', 'Number of stored objects at the time of last check split by kind.', ['resource'], (set) =>
+    eachStore((resource, store) => set({ resource }, store.cache.size)));
+  metrics.gauge('apiserver_registered_watchers', 'Number of currently registered watchers for a given resources', ['group', 'version', 'kind'], (set) =>
+    eachStore((_, store) => set(gvk(store), store.watchers.size)));
+  metrics.counter('apiserver_watch_events_total', 'Number of events sent in watch clients', ['group', 'version', 'kind'], (add) =>
+    eachStore((_, store) => add(gvk(store), store.watchEventsSent)));
+
+  metrics.gauge('apiserver_current_inflight_requests', 'Maximal number of currently used inflight request limit of this apiserver per request kind in last second.', ['request_kind'], (set) => {
+    const frontend = frontendOf(sources.listener);
+    set({ request_kind: 'readOnly' }, frontend?.inFlight.readOnly ?? 0);
+    set({ request_kind: 'mutating' }, frontend?.inFlight.mutating ?? 0);
+  });
+  metrics.gauge('apiserver_longrunning_requests', 'Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
+    ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'], (set) => {
+      const counts = new Map<string, { labels: Record<string, string>; n: number }>();
+      frontendOf(sources.listener)?.forEachLongRunning((method, info) => {
+        const labels = {
+          verb: reportedVerb(method, info, false),
+          group: info.isResourceRequest ? info.apiGroup : '',
+          version: info.isResourceRequest ? info.apiVersion : '',
+          resource: info.isResourceRequest ? info.resource : '',
+          subresource: info.isResourceRequest ? info.subresource : '',
+          scope: scopeOf(info),
+          component: 'apiserver',
+        };
+        const key = Object.values(labels).join('\0');
+        const seen = counts.get(key);
+        if (seen) seen.n++;
+        else counts.set(key, { labels, n: 1 });
+      });
+      for (const { labels, n } of counts.values()) set(labels, n);
+    });
+
+  // kubeactor's own: each actor's messages, failures, restarts, and how long it has been in its state.
+  metrics.counter('kubeactor_actor_messages_total', 'Messages an actor has handled.', ['actor'], (add) => {
+    for (const a of sources.actors()) add({ actor: a.id }, a.counters.handled);
+  });
+  metrics.counter('kubeactor_actor_message_errors_total', 'Messages an actor failed to handle.', ['actor'], (add) => {
+    for (const a of sources.actors()) add({ actor: a.id }, a.counters.errors);
+  });
+  metrics.counter('kubeactor_actor_restarts_total', 'Times the supervisor restarted an actor.', ['actor'], (add) => {
+    for (const a of sources.actors()) add({ actor: a.id }, a.restarts);
+  });
+  metrics.gauge('kubeactor_actor_state_seconds', 'Seconds an actor has been in its current state.', ['actor', 'state'], (set) => {
+    const now = sources.now();
+    for (const a of sources.actors()) {
+      const since = a.transitions.at(-1)?.at;
+      if (since) set({ actor: a.id, state: typeof a.state === 'string' ? a.state : JSON.stringify(a.state) }, Math.max(0, (now - Date.parse(since)) / 1000));
+    }
+  });
+}
+
+/** kube's /metrics/slis: the result of each health check, and how often each has passed and failed. */
+export function renderSlis(metrics: ServerMetrics, checks: Record<'livez' | 'readyz', HealthCheck[]>): string {
+  const gauge: string[] = [];
+  for (const [type, list] of Object.entries(checks)) {
+    for (const check of list) {
+      const ok = check.check() === undefined;
+      gauge.push(`kubernetes_healthcheck{name="${check.name}",type="${type}"} ${ok ? 1 : 0}`);
+      const key = `${check.name}\0${type}\0${ok ? 'success' : 'error'}`;
+      metrics.healthcheckTotals.set(key, (metrics.healthcheckTotals.get(key) ?? 0) + 1);
+    }
+  }
+  const totals = [...metrics.healthcheckTotals].map(([key, n]) => {
+    const [name, type, status] = key.split('\0');
+    return `kubernetes_healthchecks_total{name="${name}",status="${status}",type="${type}"} ${n}`;
+  });
+  return [
+    '# HELP kubernetes_healthcheck [STABLE] This metric records the result of a single healthcheck.',
+    '# TYPE kubernetes_healthcheck gauge',
+    ...gauge,
+    '# HELP kubernetes_healthchecks_total [STABLE] This metric records the results of all healthcheck.',
+    '# TYPE kubernetes_healthchecks_total counter',
+    ...totals,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,136 @@
+// kube-apiserver's Prometheus metrics, under kube's names and labels so that
+// existing dashboards work, plus kubeactor's own per-actor figures.
+//
+// One registry per server (specs run several servers in one process). The
+// listener records each request as it finishes (two label look-ups, no
+// allocation beyond the label object); everything else is read when
+// /metrics is scraped, from collectors the supervisor registers: the cost of
+// a figure is paid by the scrape, not by the requests it describes.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestInfo } from '../protocol/messages/request.js';
+
+/** kube's apiserver_request_duration_seconds buckets (k8s.io/apiserver/pkg/endpoints/metrics). */
+const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+/** kube's etcd_request_duration_seconds buckets. */
+const STORAGE_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+/** What the listener knows of a request once it is answered. */
+export interface FinishedRequest {
+  method: string;
+  info: RequestInfo;
+  /** The query's dryRun, as kube's dry_run label: '' or 'All'. */
+  dryRun: string;
+  /** application/apply-patch+yaml: kube reports such a PATCH as APPLY. */
+  apply: boolean;
+  code: number;
+  seconds: number;
+}
+
+/** A gauge's value set at scrape time, from whoever knows it. */
+export type Collect = (set: (labels: Record<string, string>, value: number) => void) => void;
+
+/** kube's scope label: resource (one named object), namespace, cluster; empty for non-resource paths. */
+export function scopeOf(info: RequestInfo): string {
+  if (!info.isResourceRequest) return '';
+  if (info.name) return 'resource';
+  return info.namespace ? 'namespace' : 'cluster';
+}
+
+/** kube's reported verb: the HTTP method, LIST for a collection GET, WATCH for watches, APPLY for server-side apply. */
+export function reportedVerb(method: string, info: RequestInfo, apply: boolean): string {
+  if (!info.isResourceRequest) return method === 'HEAD' ? 'GET' : method;
+  if (info.verb === 'watch') return 'WATCH';
+  if (info.verb === 'list') return 'LIST';
+  if (method === 'PATCH' && apply) return 'APPLY';
+  if (method === 'HEAD') return 'GET';
+  return method;
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter;
+  private readonly durations: Histogram;
+  readonly storageDurations: Histogram;
+  /** kubernetes_healthchecks_total, by `name\0type\0status`: counted each time /metrics/slis runs the checks. */
+  readonly healthcheckTotals = new Map<string, number>();
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'apiserver_request_total',
+      help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+      labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component', 'code'],
+      registers,
+    });
+    this.durations = new Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+      labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
+      buckets: REQUEST_DURATION_BUCKETS,
+      registers,
+    });
+    this.storageDurations = new Histogram({
+      name: 'etcd_request_duration_seconds',
+      help: 'Etcd request latency in seconds for each operation and object type.',
+      labelNames: ['operation', 'type'],
+      buckets: STORAGE_DURATION_BUCKETS,
+      registers,
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The listener, once per answered request or ended stream. */
+  observeRequest(r: FinishedRequest): void {
+    const info = r.info;
+    const labels = {
+      verb: reportedVerb(r.method, info, r.apply),
+      dry_run: r.dryRun,
+      group: info.isResourceRequest ? info.apiGroup : '',
+      version: info.isResourceRequest ? info.apiVersion : '',
+      resource: info.isResourceRequest ? info.resource : '',
+      subresource: info.isResourceRequest ? info.subresource : '',
+      scope: scopeOf(info),
+      component: 'apiserver',
+    };
+    this.durations.observe(labels, r.seconds);
+    this.requests.inc({ ...labels, code: String(r.code) });
+  }
+
+  /** A gauge whose values are read at scrape time. */
+  gauge(name: string, help: string, labelNames: string[], collect: Collect): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        collect((labels, value) => this.set(labels, value));
+      },
+    });
+  }
+
+  /** A counter whose running total is read at scrape time (kept by its owner, which only adds to it). */
+  counter(name: string, help: string, labelNames: string[], collect: Collect): void {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        collect((labels, value) => this.inc(labels, value));
+      },
+    });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
