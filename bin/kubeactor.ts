@@ -50,7 +50,6 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
     }
     throw e;
   }
-  process.stdout.write(`export KUBECONFIG=${server.kubeconfigPath}\n`);
   // The supervisor models both signals: the first starts graceful termination,
   // the second skips straight to stopping (exit 1). A third means it is stuck: leave now.
   let signals = 0;
@@ -65,6 +64,8 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Only now say so: whoever waits for this line may signal at once, and must find the handlers in place.
+  process.stdout.write(`export KUBECONFIG=${server.kubeconfigPath}\n`);
   const outcome = await server.done;
   process.exit(outcome.state === 'Stopped' && !outcome.error ? 0 : 1);
 }
