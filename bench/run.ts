@@ -12,7 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createActor, setup } from 'xstate';
-import { median, spawnUntil, stop } from './measure.js';
+import { median, spawnUntil, stop, wrk } from './measure.js';
 import { watchFanOut } from './watch-fanout.js';
 import { seedConfigMaps } from './seed.js';
 import { rawSqlite } from './raw-sqlite.js';
@@ -208,11 +208,38 @@ async function churn(): Promise<void> {
   rows.push({ scenario: `SQLite database + WAL after 1 h of simulated churn (20 × 2 KB ConfigMaps, 2,400 updates, ${mib(compacted.written)} written), compaction every 5 min`, ours: mib(compacted.bytes), baseline: `${mib(uncompacted.bytes)} (compaction off)`, ratio: ratio(compacted.bytes, uncompacted.bytes) });
 }
 
+/**
+ * What /metrics costs a GET: one server counting every request, one with KUBEACTOR_METRICS=off,
+ * measured run by run in alternation so that both see the same machine.
+ */
+async function metricsCost(): Promise<void> {
+  const on = await startKubeactor(BIN, settings);
+  const off = await startKubeactor(BIN, settings, undefined, [], { KUBEACTOR_METRICS: 'off' });
+  try {
+    await getOne(on, { ...settings, runs: 1, seconds: 1 });
+    await getOne(off, { ...settings, runs: 1, seconds: 1 });
+    const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
+    for (let i = 0; i < settings.runs; i++) {
+      for (const [which, k] of [['on', on], ['off', off]] as const) {
+        const result = await wrk(`${k.base}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu });
+        rps[which].push(result.rps);
+      }
+    }
+    const withMetrics = median(rps.on);
+    const without = median(rps.off);
+    rows.push({ scenario: 'GET one ConfigMap with /metrics counting every request, requests/s (goal ≥ 0.95×)', ours: fmt(withMetrics), baseline: `${fmt(without)} (KUBEACTOR_METRICS=off, runs alternating)`, ratio: ratio(withMetrics, without) });
+  } finally {
+    await stopKubeactor(on);
+    await stopKubeactor(off);
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   actorHops();
   await startToReady();
   await httpScenarios();
+  await metricsCost();
   await largeStateScenarios();
   await churn();
   if (!process.argv.includes('--no-etcd')) rows.push(...(await etcdScenarios(BIN, settings)));

@@ -35,8 +35,8 @@ export interface Kubeactor {
 }
 
 /** Starts `bin` on a free port over `dir` (a new temporary one by default), pinned to the server core. */
-export async function startKubeactor(bin: string, settings: Settings, dir = mkdtempSync(join(tmpdir(), 'bench-')), args: string[] = []): Promise<Kubeactor> {
-  const started = await spawnUntil([bin, '--secure-port=0', `--data-dir=${dir}`, ...args], /export KUBECONFIG=(.+)\n/, settings.serverCpu, { KUBEACTOR_LOG_LEVEL: 'warn' });
+export async function startKubeactor(bin: string, settings: Settings, dir = mkdtempSync(join(tmpdir(), 'bench-')), args: string[] = [], env: Record<string, string> = {}): Promise<Kubeactor> {
+  const started = await spawnUntil([bin, '--secure-port=0', `--data-dir=${dir}`, ...args], /export KUBECONFIG=(.+)\n/, settings.serverCpu, { KUBEACTOR_LOG_LEVEL: 'warn', ...env });
   const access = readKubeconfig(started.match[1]!);
   return { child: started.child, base: access.server, token: access.token!, ca: access.ca!, dir, auth: `Authorization: Bearer ${access.token}`, readyMs: started.ms };
 }

@@ -42,7 +42,8 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
   const logger = createRootLog(logSettings(parsed));
   let server;
   try {
-    server = await startServer({ ...options, logger });
+    // KUBEACTOR_METRICS=off: no /metrics and nothing counted, for the bench's side-by-side cost of metrics.
+    server = await startServer({ ...options, logger, metrics: process.env.KUBEACTOR_METRICS !== 'off' });
   } catch (e) {
     if (e instanceof StartupError) {
       if (e.outcome.optionErrors.length > 0) fail(e.outcome.optionErrors.join('; '), EXIT_USAGE);

@@ -17,6 +17,8 @@ export interface StartOptions extends Partial<ServerRunOptions> {
   logger?: Log;
   /** Logs nothing; the default for tests. */
   quiet?: boolean;
+  /** false serves no /metrics and counts nothing: what the bench compares /metrics' cost against. */
+  metrics?: boolean;
 }
 
 export interface Outcome {
@@ -59,10 +61,10 @@ export class StartupError extends Error {
 }
 
 export function startServer(options: StartOptions = {}): Promise<RunningServer> {
-  const { clock = systemClock, quiet, logger: given, ...flags } = options;
+  const { clock = systemClock, quiet, logger: given, metrics, ...flags } = options;
   const logger = given ?? (quiet ? silentLog() : createRootLog());
   const actor = createActor(supervisorMachine, {
-    input: { options: { ...DEFAULT_OPTIONS, ...flags }, clock, logger },
+    input: { options: { ...DEFAULT_OPTIONS, ...flags }, clock, logger, metrics: metrics !== false },
     clock: clock as never,
   });
   const done = new Promise<Outcome>((resolve) => {

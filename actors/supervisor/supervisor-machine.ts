@@ -76,6 +76,8 @@ export interface SupervisorInput {
   options: ServerRunOptions;
   clock: Clock;
   logger: Log;
+  /** Whether to keep /metrics; on unless asked otherwise. */
+  metrics?: boolean;
 }
 
 export interface ShutdownSignal {
@@ -126,8 +128,8 @@ interface Runtime {
   startedAt: number;
   phases: { phase: string; at: number }[];
   journal: TransitionJournal;
-  /** /metrics: the listener counts requests into it; the rest is read from the actors at scrape time. */
-  metrics: ServerMetrics;
+  /** /metrics: the listener counts requests into it; the rest is read from the actors at scrape time. Absent when turned off. */
+  metrics: ServerMetrics | undefined;
 }
 
 interface SupervisorContext {
@@ -259,19 +261,21 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
       request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors: actorTree(context, self) }));
       return;
     }
-    if (path === '/metrics') {
-      void context.runtime.metrics.render().then(
-        (text) => request.replyTo.send(textResponse(request.id, 200, text, { 'content-type': context.runtime.metrics.contentType })),
+    const metrics = context.runtime.metrics;
+    if (path === '/metrics' && metrics) {
+      void metrics.render().then(
+        (text) => request.replyTo.send(textResponse(request.id, 200, text, { 'content-type': metrics.contentType })),
         (e: unknown) => request.replyTo.send(statusResponse(request.id, internalError(e instanceof Error ? e.message : String(e)))),
       );
       return;
     }
-    if (path === '/metrics/slis') {
+    if (path === '/metrics/slis' && metrics) {
       const snapshot = self.getSnapshot() as { hasTag(tag: string): boolean };
       const checks = healthChecks(context, () => snapshot.hasTag('shutting-down'));
-      request.replyTo.send(textResponse(request.id, 200, renderSlis(context.runtime.metrics, checks), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+      request.replyTo.send(textResponse(request.id, 200, renderSlis(metrics, checks), { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
       return;
     }
+    if (path === '/metrics' || path === '/metrics/slis') return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
     if (path === '/debug/actors/ui') {
       request.replyTo.send(textResponse(request.id, 200, ACTORS_UI, { 'content-type': 'text/html; charset=utf-8' }));
       return;
@@ -437,7 +441,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: new ServerMetrics(),
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(),
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -532,7 +536,7 @@ export const supervisorMachine = setup({
           listener.up(spawnIncarnation(listener, spawn as never, self, clock), false);
           runtime.listener = listener;
           runtime.children.push(listener);
-          registerCollectors(runtime.metrics, {
+          if (runtime.metrics) registerCollectors(runtime.metrics, {
             stores: runtime.stores,
             listener,
             actors: () => actorTree(context, self),
