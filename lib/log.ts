@@ -20,6 +20,9 @@ export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
 
 const LEVELS: Record<string, number> = { silly: 0, trace: 1, debug: 2, info: 3, warn: 4, error: 5, fatal: 6, silent: 7 };
 
+/** tslog's id of the debug level: at or below it, every request is logged. */
+export const DEBUG_LEVEL = 2;
+
 /** The klog verbosity at which kube logs every request (httplog). */
 export const REQUEST_LOG_VERBOSITY = 3;
 

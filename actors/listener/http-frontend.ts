@@ -16,6 +16,7 @@ import { statusLine } from './http-status.js';
 import { isLongRunning, isMutating, requestInfoOf } from './request-info.js';
 import { bodyKindOf, responseShapeOf } from './negotiate.js';
 import type { ServerMetrics } from '../../lib/metrics.js';
+import type { Log } from '../../lib/log.js';
 import type { RequestInfo } from '../../protocol/messages/request.js';
 
 export interface FrontendOptions {
@@ -55,6 +56,10 @@ interface OpenRequest {
   apply: boolean;
   startedAt: number;
   code: number;
+  /** The reply's Audit-Id, the target and the User-Agent, for the request log. */
+  auditId: string | undefined;
+  uri: string;
+  userAgent: string;
 }
 
 const KEPT_HEADERS = new Set([
@@ -85,6 +90,8 @@ export class HttpFrontend {
     private readonly onIdle: () => void,
     private readonly onError: (error: unknown) => void,
     private readonly metrics?: ServerMetrics,
+    /** With -v=3 or more: kube's httplog line for every finished request. */
+    private readonly requestLog?: Log,
   ) {
     this.app = uws.SSLApp({ key_file_name: options.keyFile, cert_file_name: options.certFile });
     this.app.any('/*', (res, req) => {
@@ -162,7 +169,7 @@ export class HttpFrontend {
       id: this.nextId++, res, aborted: false, longRunning: isLongRunning(info, query), mutating: isMutating(info),
       streaming: false, closeConnection: false, deadline: 0, owner: undefined, backlog: 0, counted: false,
       method, info, dryRun: query.dryRun ?? '', apply: method === 'PATCH' && (headers['content-type'] ?? '').startsWith('application/apply-patch'),
-      startedAt: this.clock.now(), code: 0,
+      startedAt: this.clock.now(), code: 0, auditId: undefined, uri: rawQuery ? `${path}?${rawQuery}` : path, userAgent: headers['user-agent'] ?? '',
     };
     this.open.set(open.id, open);
     res.onAborted(() => {
@@ -240,6 +247,7 @@ export class HttpFrontend {
     const open = this.open.get(reply.id);
     if (!open) return;
     open.code = reply.status;
+    open.auditId = reply.headers['audit-id'];
     if (!open.aborted) {
       // As Go's server does once shutting down: no connection outlives its answer, and the client is told so.
       const close = open.closeConnection || this.admission() !== 'serve';
@@ -262,6 +270,7 @@ export class HttpFrontend {
     open.streaming = true;
     open.owner = message.owner;
     open.code = 200;
+    open.auditId = message.headers['audit-id'];
     open.res.cork(() => {
       open.res.writeStatus('200 OK');
       writeHeaders(open.res, message.headers);
@@ -318,21 +327,24 @@ export class HttpFrontend {
   }
 
   /** A request its client left before any answer was written has no code to report, and is not counted. */
-  private observe(open: OpenRequest, metrics: ServerMetrics): void {
+  private observe(open: OpenRequest): void {
     if (open.code === 0) return;
-    metrics.observeRequest({
-      method: open.method,
-      info: open.info,
-      dryRun: open.dryRun,
-      apply: open.apply,
-      code: open.code,
-      seconds: (this.clock.now() - open.startedAt) / 1000,
+    const seconds = (this.clock.now() - open.startedAt) / 1000;
+    this.metrics?.observeRequest({ method: open.method, info: open.info, dryRun: open.dryRun, apply: open.apply, code: open.code, seconds });
+    // kube's httplog fields (k8s.io/apiserver/pkg/server/httplog), as one structured line.
+    this.requestLog?.debug('HTTP', {
+      verb: open.method,
+      URI: open.uri,
+      latency: `${Math.round(seconds * 1e6) / 1000}ms`,
+      userAgent: open.userAgent,
+      'audit-ID': open.auditId ?? '',
+      resp: open.code,
     });
   }
 
   private finish(open: OpenRequest): void {
     if (!this.open.delete(open.id)) return;
-    if (this.metrics) this.observe(open, this.metrics);
+    if (this.metrics || this.requestLog) this.observe(open);
     if (open.counted) {
       if (open.mutating) this.inFlight.mutating--;
       else this.inFlight.readOnly--;

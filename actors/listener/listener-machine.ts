@@ -34,6 +34,8 @@ export interface ListenerInput {
   supervisor: Supervisor;
   /** Where each finished request is counted for /metrics. */
   metrics?: ServerMetrics;
+  /** Where each finished request is logged (-v=3 and up). */
+  requestLog?: Log;
 }
 
 /** What the listener tells its supervisor. */
@@ -131,6 +133,7 @@ export const listenerMachine = setup({
         input.logger.error('request failed before it became a message', error);
       },
       input.metrics,
+      input.requestLog,
     );
     return { frontend, counters, logger: input.logger, supervisor: input.supervisor, sendRetryAfter: false, port: 0 };
   },

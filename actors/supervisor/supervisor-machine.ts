@@ -40,7 +40,7 @@ import type { StreamCancelled } from '../../protocol/messages/http.js';
 import { jsonResponse, statusResponse, textResponse } from '../../protocol/messages/http.js';
 import { internalError, resourceNotFound } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Log } from '../../lib/log.js';
+import { DEBUG_LEVEL, type Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { buildScheme, type Scheme } from '../../scheme/scheme.js';
 import { builtinKinds } from '../../scheme/kinds/index.js';
@@ -531,6 +531,7 @@ export const supervisorMachine = setup({
             next: authn,
             supervisor: self,
             metrics: runtime.metrics,
+            ...(logger.settings.minLevel <= DEBUG_LEVEL ? { requestLog: logger.getSubLogger({ name: 'httplog' }) } : {}),
           };
           const listener = new ChildSlot('listener', listenerMachine, input, ESCALATE, { type: 'listener.close' }, terminateListener as Terminate);
           listener.up(spawnIncarnation(listener, spawn as never, self, clock), false);

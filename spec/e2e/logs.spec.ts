@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tempDir } from '../support/server.js';
 import { BIN, startProcess, type Started } from '../support/process.js';
+import { kubectl } from '../support/kubectl.js';
 
 const ESCAPE = /\x1b\[/;
 
@@ -55,6 +56,35 @@ describe('logs', () => {
     const lines = await linesOf(['--logging-format=text', '--v=2']);
     assert.ok(lines.some((line) => / INFO \[kubeactor[^\]]*\] Ready \(\+\d+ ms\)$/.test(line)), lines.join('\n'));
     for (const line of lines) assert.doesNotMatch(line, ESCAPE);
+  });
+
+  it("logs every request with kube's httplog fields from -v=3 on, and none below", async () => {
+    const requestLines = (lines: string[]): Record<string, unknown>[] =>
+      lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.msg === 'HTTP');
+    const dataDir = tempDir('httplog');
+    try {
+      for (const [v, expected] of [['3', true], ['2', false]] as const) {
+        const server = await startProcess(dataDir, [`--v=${v}`, '--logging-format=json'], 'info');
+        const k = kubectl('1.33', server.kubeconfig);
+        await k.ok(['get', 'configmaps', '-n', 'default']);
+        server.child.kill('SIGTERM');
+        assert.equal(await server.exited, 0);
+        const logged = requestLines(server.output().split('\n').filter((line) => line.startsWith('{')));
+        if (!expected) {
+          assert.deepEqual(logged, []);
+          continue;
+        }
+        const list = logged.find((entry) => entry.URI === '/api/v1/namespaces/default/configmaps?limit=500');
+        assert.ok(list, JSON.stringify(logged));
+        assert.equal(list.verb, 'GET');
+        assert.equal(list.resp, 200);
+        assert.match(String(list.userAgent), /^kubectl/);
+        assert.match(String(list.latency), /^\d+(\.\d+)?ms$/);
+        assert.equal(typeof list['audit-ID'], 'string');
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown format or verbosity with one line and status 2', async () => {
