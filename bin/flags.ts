@@ -39,6 +39,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'audit-policy-file', key: 'auditPolicyFile', kind: 'string', help: 'Path to the file that defines the audit policy configuration' },
   { flag: 'audit-log-path', key: 'auditLogPath', kind: 'string', help: "If set, all requests coming to the apiserver will be logged to this file. '-' means standard out" },
   { flag: 'audit-log-mode', key: 'auditLogMode', kind: 'string', help: 'Strategy for sending audit events: blocking (each event written before the request goes on) or batch (buffered)' },
+  { flag: 'profiling', key: 'profiling', kind: 'bool', help: 'Enable profiling via web interface host:port/debug/pprof/' },
   { flag: 'shutdown-watch-termination-grace-period', key: 'shutdownWatchTerminationGracePeriod', kind: 'duration', help: 'The grace period open watches get to end once in-flight requests have drained' },
 ];
 

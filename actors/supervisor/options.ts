@@ -38,6 +38,8 @@ export interface ServerRunOptions {
   auditPolicyFile: string | undefined;
   auditLogPath: string | undefined;
   auditLogMode: string;
+  /** /debug/pprof: CPU profiles and heap snapshots. */
+  profiling: boolean;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -58,6 +60,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   // kube-apiserver's default: each compaction keeps at least the last 5 minutes of history.
   etcdCompactionInterval: '5m0s',
   serviceClusterIpRange: '10.0.0.0/24',
+  profiling: true,
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
   requestTimeout: '1m0s',

@@ -21,7 +21,7 @@ export function kubeServer(scheme: Scheme, handlers: {
   return (request) => {
     const info = request.info;
     if (!info.isResourceRequest) {
-      if (/^\/(healthz|livez|readyz)(\/|$)/.test(info.path) || /^\/(debug\/actors(\/ui)?|metrics(\/slis)?)$/.test(info.path)) return { target: handlers.supervisor, admit: false };
+      if (/^\/(healthz|livez|readyz)(\/|$)/.test(info.path) || /^\/(debug\/actors(\/ui)?|debug\/pprof\/(profile|heap)|metrics(\/slis)?)$/.test(info.path)) return { target: handlers.supervisor, admit: false };
       return undefined;
     }
     const kind = scheme.byResource(info.apiGroup, info.apiVersion, info.resource);

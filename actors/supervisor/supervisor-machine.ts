@@ -60,6 +60,7 @@ import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.
 import { buildDocuments } from '../aggregator/documents.js';
 import { ServerMetrics } from '../../lib/metrics.js';
 import { registerCollectors, renderSlis } from './metrics.js';
+import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
 import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
@@ -276,6 +277,7 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
       return;
     }
     if (path === '/metrics' || path === '/metrics/slis') return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
+    if (PPROF_PATHS.test(path)) return serveProfile(context, request);
     if (path === '/debug/actors/ui') {
       request.replyTo.send(textResponse(request.id, 200, ACTORS_UI, { 'content-type': 'text/html; charset=utf-8' }));
       return;
@@ -289,6 +291,21 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
     if (!result) return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
     request.replyTo.send(textResponse(request.id, result.status, result.body));
   });
+}
+
+/** /debug/pprof/profile and /heap, unless --profiling=false. */
+function serveProfile(context: SupervisorContext, request: HandleRequest['request']): void {
+  if (!context.raw.profiling) return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
+  const file = (body: string, name: string): void =>
+    request.replyTo.send(textResponse(request.id, 200, body, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"` }));
+  const failed = (e: unknown): void => request.replyTo.send(statusResponse(request.id, internalError(e instanceof Error ? e.message : String(e))));
+  if (request.info.path.endsWith('/heap')) {
+    void heapSnapshot().then((snapshot) => file(snapshot, 'heap.heapsnapshot'), failed);
+    return;
+  }
+  const asked = profileSeconds(request.query, context.options!.requestTimeoutMs);
+  if ('error' in asked) return request.replyTo.send(textResponse(request.id, 400, `${asked.error}\n`));
+  void cpuProfile(asked.seconds, context.clock).then((profile) => file(profile, 'profile.cpuprofile'), failed);
 }
 
 function actorTree(context: SupervisorContext, self: AnyActorRef): ActorRecord[] {
