@@ -46,6 +46,13 @@ export interface KindDescription {
   columns?: readonly ColumnSpec[];
   /** Defaults applied on create (and on update where kube's strategy does so). Mutates its argument. */
   defaults?(object: KubeObject): void;
+  /** What kube's strategy sets on create after defaulting (a Pod's first status, a Job's generated selector). Mutates its argument; uid is set. */
+  prepareForCreate?(object: KubeObject): void;
+  /**
+   * Seconds a delete waits before the object goes (a Pod bound to a node waits for its kubelet);
+   * 0 or absent: it goes at once. `requested` is DeleteOptions.gracePeriodSeconds.
+   */
+  gracefulDeletion?(object: KubeObject, requested: number | undefined): number;
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
   pendingFinalizers?(object: KubeObject): string[];
   /** Marks an object whose deletion waits on finalizers (Namespace: phase Terminating). Mutates its argument. */

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { StatusCause } from '../../protocol/kube/status.js';
 import type { KindDescription } from '../../scheme/kind-description.js';
 import type { Definitions } from '../../scheme/schema.js';
-import { validateObject, validateName } from '../../scheme/validate.js';
+import { mergeCauses, validateObject, validateName } from '../../scheme/validate.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -26,6 +26,7 @@ export function prepareForCreate(kind: KindDescription, object: KubeObject, now:
   if (kind.tracksGeneration) meta.generation = 1;
   else delete meta.generation;
   kind.defaults?.(object);
+  kind.prepareForCreate?.(object);
 }
 
 /** Keeps what the server owns from the stored object; bumps generation when anything but metadata changed. */
@@ -63,7 +64,7 @@ export function validate(kind: KindDescription, definitions: Definitions, object
     causes.push({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
   }
   const schema = validateObject(object, kind.definition, definitions);
-  causes.push(...schema.causes, ...(kind.validate?.(object, old) ?? []));
+  causes.push(...mergeCauses(schema.causes, kind.validate?.(object, old) ?? []));
   const result: ValidationResult = { causes, unknownFields: schema.unknownFields };
   if (schema.decodeError) result.decodeError = schema.decodeError;
   return result;

@@ -154,7 +154,7 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
   if (isDryRun(request)) return respondObject(state, request, 200, object, headers);
   const key = keyOf(info.namespace, info.name);
   // An update that empties the finalizers of an object being deleted completes the delete.
-  if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, object).length === 0) {
+  if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, old).length > 0 && pendingFinalizersOf(state.kind, object).length === 0) {
     commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, current.revision, headers));
     return;
   }
@@ -209,7 +209,9 @@ function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
  * Deletes one stored entry; `done` answers with the Status kube gives for it. `conflict` runs when
  * another process changed the entry first (etcd), once the cache has seen that change.
  */
-function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void): void {
+function deleteEntry(
+  state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void, requestedGrace?: number,
+): void {
   const object = parseObject(current);
   if (pendingFinalizersOf(state.kind, object).length > 0) {
     // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
@@ -217,6 +219,22 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
     object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now()));
     object.metadata.deletionGracePeriodSeconds = 0;
     state.kind.beginDeletion?.(object);
+    if (dryRun) return done(object);
+    commitChange(state, current.key, 'MODIFIED', object, {
+      expected: current.revision,
+      done: (entry, error) => done(error || !entry ? internalError(error?.message ?? 'the write was not stored') : parseObject(entry)),
+      conflict,
+    });
+    return;
+  }
+  const grace = state.kind.gracefulDeletion?.(object, requestedGrace) ?? 0;
+  if (grace > 0) {
+    // Graceful deletion (a Pod bound to a node): marked to go after the grace period; what runs it deletes it for good.
+    // A later delete may shorten the period, never lengthen it.
+    const marked = object.metadata.deletionGracePeriodSeconds;
+    if (object.metadata.deletionTimestamp && marked !== undefined && marked <= grace) return done(object);
+    object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now() + grace * 1000));
+    object.metadata.deletionGracePeriodSeconds = grace;
     if (dryRun) return done(object);
     commitChange(state, current.key, 'MODIFIED', object, {
       expected: current.revision,
@@ -252,7 +270,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   deleteEntry(state, current, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
     if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
     else respondObject(state, request, 200, result);
-  }, runAgain(state, request));
+  }, runAgain(state, request), options.gracePeriodSeconds);
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -277,6 +295,6 @@ export function handleDeleteCollection(state: StoreState, request: ApiRequest, i
     }, () => {
       // Changed by another process meanwhile: like kube's deletecollection, leave it to the next one.
       if (--outstanding === 0) finish();
-    });
+    }, options.gracePeriodSeconds);
   }
 }

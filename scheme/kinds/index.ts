@@ -10,6 +10,7 @@ import { service } from './service.js';
 import { endpoints } from './endpoints.js';
 import { event } from './event.js';
 import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
+import { workloadKinds } from './workloads/index.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
 
 export const builtinKinds: readonly KindDescription[] = [
@@ -28,4 +29,5 @@ export const builtinKinds: readonly KindDescription[] = [
   clusterRole,
   roleBinding,
   role,
+  ...workloadKinds,
 ];
