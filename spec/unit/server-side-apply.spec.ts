@@ -266,4 +266,17 @@ describe('apply', () => {
     const again = applyAs(configMaps, object, cm({ a: '1' }), 'alice', false, T2);
     assert.deepEqual(again, object);
   });
+
+  it('lets "kubectl" take over what client-side apply last applied, and keeps that annotation in step', () => {
+    const lastApplied = '{"apiVersion":"v1","data":{"a":"1"},"kind":"ConfigMap","metadata":{"annotations":{},"name":"c","namespace":"default"}}';
+    const live = cm({ a: '1' }, { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } });
+    recordUpdate(configMaps, undefined, live, 'kubectl-client-side-apply', T1);
+    assert.equal(conflictsOf(configMaps, live, cm({ a: '2' }), 'ci'),
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
+    const upgraded = applyAs(configMaps, live, cm({ a: '2' }), 'kubectl', false, T2);
+    assert.deepEqual(upgraded.data, { a: '2' });
+    assert.deepEqual(owners(upgraded)['kubectl/Apply'], { 'f:data': { 'f:a': {} } });
+    assert.deepEqual(JSON.parse(upgraded.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration']!),
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { a: '2' } });
+  });
 });
