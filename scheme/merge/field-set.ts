@@ -64,8 +64,12 @@ export function compareValues(a: unknown, b: unknown): number {
   }
 }
 
+const UNSAFE = /[<>&\u2028\u2029]/;
+
 /** JSON as Go's encoding/json writes it: map keys sorted, `<`, `>` and `&` escaped. */
 export function goJson(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'string' && !UNSAFE.test(value)) return JSON.stringify(value);
   const sorted = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sorted);
     if (v !== null && typeof v === 'object') {
@@ -121,10 +125,18 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
 /** The FieldsV1 key of a path element: `f:name`, `k:{"name":"x"}`, `v:"a"`, `i:0`. */
 export function serializePathElement(pe: PathElement): string {
   if ('f' in pe) return `f:${pe.f}`;
-  if ('k' in pe) return `k:{${pe.k.map(([name, value]) => `${goJson(name)}:${goJson(value)}`).join(',')}}`;
-  if ('v' in pe) return `v:${goJson(pe.v)}`;
-  return `i:${pe.i}`;
+  let text = serialized.get(pe);
+  if (text === undefined) {
+    if ('k' in pe) text = `k:{${pe.k.map(([name, value]) => `${goJson(name)}:${goJson(value)}`).join(',')}}`;
+    else if ('v' in pe) text = `v:${goJson(pe.v)}`;
+    else text = `i:${pe.i}`;
+    serialized.set(pe, text);
+  }
+  return text;
 }
+
+/** Path elements are immutable: each is serialized once. */
+const serialized = new WeakMap<PathElement, string>();
 
 export function parsePathElement(text: string): PathElement {
   if (text.length < 2 || text[1] !== ':') throw new Error(`missing colon: ${text}`);
@@ -302,16 +314,13 @@ export class FieldSet {
   private encode(includeSelf: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (includeSelf) out['.'] = {};
-    const entries = new Map<string, { pe: PathElement; member: boolean; child?: FieldSet }>();
-    for (const [k, pe] of this.members) entries.set(k, { pe, member: true });
-    for (const [k, c] of this.children) {
-      if (c.set.isEmpty()) continue;
-      const e = entries.get(k);
-      if (e) e.child = c.set;
-      else entries.set(k, { pe: c.pe, member: false, child: c.set });
+    const keys: [string, PathElement][] = [...this.members];
+    for (const [k, c] of this.children) if (!this.members.has(k) && !c.set.isEmpty()) keys.push([k, c.pe]);
+    keys.sort((a, b) => ('f' in a[1] && 'f' in b[1] ? compareStrings(a[1].f, b[1].f) : comparePathElements(a[1], b[1])));
+    for (const [k] of keys) {
+      const child = this.children.get(k);
+      out[k] = child && !child.set.isEmpty() ? child.set.encode(this.members.has(k)) : {};
     }
-    const sorted = [...entries.entries()].sort((a, b) => comparePathElements(a[1].pe, b[1].pe));
-    for (const [k, e] of sorted) out[k] = e.child ? e.child.encode(e.member) : {};
     return out;
   }
 
@@ -330,7 +339,7 @@ function decodeInto(set: FieldSet, fields: unknown, depth: number): void {
   for (const [key, value] of Object.entries(fields)) {
     if (key === '.') continue; // the parent's own membership, handled by the parent
     const pe = parsePathElement(key);
-    const normal = serializePathElement(pe);
+    const normal = 'f' in pe ? key : serializePathElement(pe);
     const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
     const childKeys = isObject ? Object.keys(value) : [];
     if (childKeys.length === 0 || childKeys.includes('.')) set.members.set(normal, pe);

@@ -5,7 +5,7 @@
 // are never changed, results may share unchanged subtrees with them.
 
 import type { SchemaNode } from '../schema.js';
-import { FieldSet, keyElement, pathString, type Path, type PathElement } from './field-set.js';
+import { FieldSet, keyElement, pathString, serializePathElement, type Path, type PathElement } from './field-set.js';
 import { atomOf, fieldNode, isNamedField, KEY_DEFAULTS, type Atom, type Schema } from './atoms.js';
 
 type Obj = Record<string, unknown>;
@@ -67,7 +67,7 @@ function indexItems(atom: Atom & { kind: 'list' }, list: unknown[], at: Path): {
   return { pes, byKey };
 }
 
-const keyOf = (pe: PathElement): string => ('f' in pe ? `f:${pe.f}` : JSON.stringify(pe));
+const keyOf = serializePathElement;
 
 // ---------------------------------------------------------------------------
 // toFieldSet

@@ -97,8 +97,10 @@ export function apply(t: Typed, live: unknown, config: unknown, apiVersion: stri
   let next = merge(t.schema, t.node, live, config);
   const last = managers.get(manager);
   const withApplied: Managers = new Map(managers);
-  withApplied.set(manager, { set: withoutIgnored(t, toFieldSet(t.schema, t.node, config)), apiVersion, applied: true });
-  if (last && !last.set.isEmpty()) next = prune(t, next, withApplied, last.set);
+  const applied = withoutIgnored(t, toFieldSet(t.schema, t.node, config));
+  withApplied.set(manager, { set: applied, apiVersion, applied: true });
+  // Nothing to prune when the applier still applies everything it did (the usual apply).
+  if (last && !last.set.difference(applied).isEmpty()) next = prune(t, next, withApplied, last.set);
   const { managers: out } = takeOver(t, live, next, withApplied, manager, force);
   return { object: jsonEqual(live, next) ? undefined : next, managers: out };
 }
