@@ -4,6 +4,7 @@
 // The server runs on core 0 and the load generator (wrk) on core 1.
 //
 //   node dist/bench/run.js [--quick] [--no-etcd]   writes bench/RESULTS.md (the etcd rows need Debian's etcd-server)
+//   node dist/bench/run.js --apply-only            prints only the server-side apply rows
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { seedConfigMaps } from './seed.js';
 import { rawSqlite } from './raw-sqlite.js';
 import { churnHour } from './churn.js';
 import { etcdScenarios } from './etcd.js';
+import { applyVersusMergePatch } from './apply.js';
 import {
   bareServer, call, CONFIGMAPS, createMany, deleteMany, getAtRate, getOne, listPage, medianWrk, GET_CONNECTIONS, rssKiB, SCRIPTS,
   startKubeactor, stopKubeactor, TABLE_ACCEPT, updateMany, type Kubeactor, type Settings,
@@ -201,6 +203,26 @@ async function largeStateScenarios(): Promise<void> {
   rows.push({ scenario: 'memory per cached object, RSS (growth from 10k to 100k objects)', ours: `${fmt(perObject)} B`, baseline: `${fmt(serialized)} B serialized`, ratio: ratio(perObject, serialized) });
 }
 
+/** Server-side apply against a merge patch, and what managedFields add to each cached object. */
+async function applyScenarios(): Promise<void> {
+  const a = applyVersusMergePatch(settings.runs + 2);
+  rows.push({ scenario: 'server-side apply of a typical Deployment (new image) vs a JSON merge patch making the same change, store work per request', ours: `${fmt(a.applyUs)} µs`, baseline: `${fmt(a.mergePatchUs)} µs (merge patch + managedFields update)`, ratio: ratio(a.ratio, 1) });
+  rows.push({ scenario: 'managedFields recorded on the CREATE of a small ConfigMap', ours: `${fmt(a.createTrackingUs, 1)} µs`, baseline: '—', ratio: '—' });
+  const live: Record<string, number[]> = { without: [], with: [] };
+  let serialized = 0;
+  for (const managed of [false, true]) {
+    for (const count of [10_000, 100_000]) {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-managed-'));
+      const seeded = seedConfigMaps(dir, 'default', count, managed);
+      if (managed && count === 100_000) serialized = seeded.bytes / count;
+      live[managed ? 'with' : 'without']!.push(await liveBytes(dir));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const perObject = (xs: number[]): number => (xs[1]! - xs[0]!) / 90_000;
+  rows.push({ scenario: 'memory per cached object with managedFields (one kubectl-create entry), live, growth from 10k to 100k', ours: `${fmt(perObject(live.with!))} B (${fmt(serialized)} B serialized)`, baseline: `${fmt(perObject(live.without!))} B (without managedFields)`, ratio: ratio(perObject(live.with!), perObject(live.without!)) });
+}
+
 async function churn(): Promise<void> {
   const compacted = await churnHour('5m');
   const uncompacted = await churnHour('0');
@@ -235,12 +257,18 @@ async function metricsCost(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--apply-only')) {
+    await applyScenarios();
+    process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);
+    return;
+  }
   const started = performance.now();
   actorHops();
   await startToReady();
   await httpScenarios();
   await metricsCost();
   await largeStateScenarios();
+  await applyScenarios();
   await churn();
   if (!process.argv.includes('--no-etcd')) rows.push(...(await etcdScenarios(BIN, settings)));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;

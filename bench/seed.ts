@@ -5,8 +5,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { definitions } from '../scheme/definitions.js';
+import { mergeSchema } from '../scheme/merge/atoms.js';
+import { recordUpdate } from '../scheme/merge/managed-fields.js';
+import type { KubeObject } from '../protocol/kube/meta.js';
 
-export function seedConfigMaps(dataDir: string, namespace: string, count: number): { bytes: number } {
+const CONFIGMAP_SCOPE = { schema: mergeSchema(definitions), node: { $ref: '#/definitions/io.k8s.api.core.v1.ConfigMap' }, apiVersion: 'v1', subresource: '' };
+
+/** With `managedFields`, each carries the entry its create by kubectl would have recorded. */
+export function seedConfigMaps(dataDir: string, namespace: string, count: number, managedFields = false): { bytes: number } {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, 'kubeactor.db'));
   db.pragma('journal_mode = WAL');
@@ -21,6 +28,7 @@ export function seedConfigMaps(dataDir: string, namespace: string, count: number
         metadata: { name, namespace, uid: randomUUID(), resourceVersion: String(i), creationTimestamp: '2026-01-01T00:00:00Z', labels: { app: 'bench', shard: String(i % 10) } },
         data: { 'config.yaml': `key: value-${i}\nreplicas: 3\n`, mode: 'bench' },
       };
+      if (managedFields) recordUpdate(CONFIGMAP_SCOPE, undefined, object as KubeObject, 'kubectl-create', '2026-01-01T00:00:00Z');
       const value = Buffer.from(JSON.stringify(object));
       bytes += value.length;
       insert.run(i, `/registry/configmaps/${namespace}/${name}`, value);

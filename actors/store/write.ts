@@ -21,6 +21,8 @@ import { applyPatch } from './patch.js';
 import { generateName, MAX_GENERATE_ATTEMPTS } from './generate-name.js';
 import { matches } from './read.js';
 import { parseListOptions } from './list-options.js';
+import { applyConfiguration, trackUpdate, writeOptionsError } from './field-manager.js';
+import { validateManagedFields } from '../../scheme/merge/managed-fields.js';
 
 const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
 
@@ -67,6 +69,7 @@ function check(state: StoreState, request: ApiRequest, object: KubeObject, old: 
   const unknown = result.unknownFields.map((f) => `unknown field "${f}"`);
   const mode = fieldValidationOf(request);
   if (unknown.length > 0 && mode === 'Strict') return badRequest(`strict decoding error: ${unknown.join(', ')}`);
+  if (object.metadata.managedFields !== undefined) result.causes.push(...validateManagedFields(object.metadata.managedFields));
   if (result.causes.length > 0) return invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', result.causes);
   // Built-in kinds decode into typed structs, which drop what they do not know.
   pruneUnknownFields(object, result.unknownFields);
@@ -104,10 +107,17 @@ function acknowledge(state: StoreState, request: ApiRequest, status: number, exp
 }
 
 export function handleCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const options = writeOptionsError(request, 'create');
+  if (options) return reply(request, options);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
   const object = admitBody(state, info, decoded.value);
   if (isStatus(object)) return reply(request, object);
+  writeCreate(state, request, info, object, false);
+}
+
+/** The tail of CREATE (and of an apply that creates): name, strategy, managed fields, validation, commit. */
+function writeCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, applied: boolean): void {
   const meta = object.metadata;
   if (!meta.name && meta.generateName) {
     for (let attempt = 0; attempt < MAX_GENERATE_ATTEMPTS && !meta.name; attempt++) {
@@ -120,6 +130,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
     return reply(request, invalid(state.kind.kind, state.kind.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]));
   }
   prepareForCreate(state.kind, object, new Date(state.clock.now()));
+  if (!applied) trackUpdate(state, request, undefined, object);
   const checked = check(state, request, object, undefined);
   if (isStatus(checked)) return reply(request, checked);
   const key = keyOf(info.namespace, meta.name);
@@ -135,7 +146,7 @@ function sansVersion(object: KubeObject): string {
 }
 
 /** The shared tail of UPDATE and PATCH: preconditions, strategy, validation, commit. */
-function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, current: Entry): void {
+function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, current: Entry, applied = false): void {
   const old = parseObject(current);
   const meta = object.metadata;
   if (meta.name !== info.name) {
@@ -148,6 +159,7 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
     return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`));
   }
   prepareForUpdate(state.kind, object, old);
+  if (!applied) trackUpdate(state, request, old, object);
   const checked = check(state, request, object, old);
   if (isStatus(checked)) return reply(request, checked);
   const headers = warningHeaders(checked.warnings);
@@ -166,6 +178,8 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
 }
 
 export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const options = writeOptionsError(request, 'update');
+  if (options) return reply(request, options);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
   const object = admitBody(state, info, decoded.value);
@@ -176,6 +190,9 @@ export function handleUpdate(state: StoreState, request: ApiRequest, info: Resou
 }
 
 export function handlePatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const options = writeOptionsError(request, 'patch');
+  if (options) return reply(request, options);
+  if (request.patchType === 'apply') return handleApply(state, request, info);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
   const patched = applyPatch(state, request, parseObject(current));
@@ -183,6 +200,17 @@ export function handlePatch(state: StoreState, request: ApiRequest, info: Resour
   const object = admitBody(state, info, patched);
   if (isStatus(object)) return reply(request, object);
   writeUpdate(state, request, info, object, current);
+}
+
+/** PATCH with application/apply-patch+yaml: server-side apply, which creates what is missing. */
+function handleApply(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const applied = applyConfiguration(state, request, info);
+  if (isStatus(applied)) return reply(request, applied);
+  const object = admitBody(state, info, applied.object);
+  if (isStatus(object)) return reply(request, object);
+  const current = applied.live && latest(state, keyOf(info.namespace, info.name));
+  if (!current) return writeCreate(state, request, info, object, true);
+  writeUpdate(state, request, info, object, current, true);
 }
 
 interface DeleteOptions {

@@ -1,0 +1,102 @@
+// The store's side of server-side apply: which manager a write names, the
+// scope the merge engine (scheme/merge/) works in for this store's kind, and
+// the PATCH with application/apply-patch+yaml. The engine itself is pure;
+// this file turns its answers into kube's Status wording.
+
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
+import { badRequest, failure, invalid, type Status, type StatusCause } from '../../protocol/kube/status.js';
+import { apiVersionOf } from '../../scheme/kind-description.js';
+import type { Definitions } from '../../scheme/schema.js';
+import { mergeSchema, type Schema } from '../../scheme/merge/atoms.js';
+import { FieldSet } from '../../scheme/merge/field-set.js';
+import { MergeTypeError } from '../../scheme/merge/typed.js';
+import {
+  conflictReport, fieldManagerErrors, managerFromUserAgent, recordApply, recordUpdate, type FieldManagerScope,
+} from '../../scheme/merge/managed-fields.js';
+import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
+import type { StoreState } from './store-state.js';
+import { keyOf, latest, parseObject } from './store-state.js';
+import { timestamp } from './strategy.js';
+
+const schemas = new WeakMap<Definitions, Schema>();
+const scopes = new WeakMap<StoreState, FieldManagerScope>();
+const STATUS = FieldSet.of([{ f: 'status' }]);
+
+/** The merge scope of this store's kind; status is reset by the main resource's writes, so nobody owns it there. */
+export function scopeOf(state: StoreState): FieldManagerScope {
+  let scope = scopes.get(state);
+  if (scope) return scope;
+  let schema = schemas.get(state.definitions);
+  if (!schema) {
+    schema = mergeSchema(state.definitions);
+    schemas.set(state.definitions, schema);
+  }
+  const node = { $ref: `#/definitions/${state.kind.definition}` };
+  const hasStatus = state.definitions[state.kind.definition]?.properties?.status !== undefined;
+  scope = { schema, node, apiVersion: apiVersionOf(state.kind), subresource: '', ...(hasStatus ? { ignored: STATUS } : {}) };
+  scopes.set(state, scope);
+  return scope;
+}
+
+/** `fieldManager`, else what kube derives from the User-Agent. */
+export function managerOf(request: ApiRequest): string {
+  return request.query.fieldManager || managerFromUserAgent(request.headers['user-agent']);
+}
+
+const OPTIONS_KIND = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions' } as const;
+
+/** kube's validation of the write options this file cares about: fieldManager, and force only on apply. */
+export function writeOptionsError(request: ApiRequest, verb: 'create' | 'update' | 'patch'): Status | undefined {
+  const causes: StatusCause[] = [];
+  const manager = request.query.fieldManager;
+  const apply = request.patchType === 'apply';
+  if (verb === 'patch' && !apply && request.query.force !== undefined) {
+    causes.push({ reason: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
+  }
+  if (apply && !manager) causes.push({ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
+  if (manager) causes.push(...fieldManagerErrors(manager, 'fieldManager'));
+  return causes.length > 0 ? invalid(OPTIONS_KIND[verb], 'meta.k8s.io', '', causes) : undefined;
+}
+
+/** Records an Update by the request's manager; `live` is undefined for a create. */
+export function trackUpdate(state: StoreState, request: ApiRequest, live: KubeObject | undefined, next: KubeObject): void {
+  recordUpdate(scopeOf(state), live, next, managerOf(request), timestamp(new Date(state.clock.now())));
+}
+
+export type Applied = { object: KubeObject; live: KubeObject | undefined } | Status;
+
+/** The object an apply patch makes of the live one (or of nothing: apply creates), or the Status to answer. */
+export function applyConfiguration(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): Applied {
+  const decoded = decodeBody(request);
+  if (!decoded.ok) return decoded.status;
+  const config = decoded.value;
+  if (!isPlainObject(config)) return badRequest('error decoding YAML: the apply patch must be an object');
+  const kind = state.kind;
+  const expected = apiVersionOf(kind);
+  if (config.apiVersion !== expected) {
+    return badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(config.apiVersion ?? '')}, expected: ${expected}`);
+  }
+  if (config.kind !== kind.kind) {
+    return badRequest(`the object provided is unrecognized: ${expected}, Kind=${String(config.kind ?? '')} cannot be handled as a ${kind.kind}`);
+  }
+  if (config.metadata !== undefined && !isPlainObject(config.metadata)) return badRequest('metadata must be an object');
+  const meta = (config.metadata ?? {}) as Record<string, unknown>;
+  if (meta.managedFields !== undefined && meta.managedFields !== null) return badRequest('metadata.managedFields must be nil');
+  const current = latest(state, keyOf(info.namespace, info.name));
+  const live: KubeObject = current
+    ? parseObject(current)
+    : { apiVersion: expected, kind: kind.kind, metadata: { name: info.name, ...(kind.namespaced ? { namespace: info.namespace } : {}) } };
+  try {
+    const result = recordApply(scopeOf(state), live, config as KubeObject, request.query.fieldManager ?? '', request.query.force === 'true', timestamp(new Date(state.clock.now())));
+    if (!result.ok) {
+      const { message, causes } = conflictReport(result.conflicts);
+      return failure('Conflict', message, { causes });
+    }
+    return { object: result.object, live: current ? live : undefined };
+  } catch (e) {
+    if (!(e instanceof MergeTypeError)) throw e;
+    const where = kind.namespaced ? `${info.namespace}/${info.name}` : info.name;
+    return badRequest(`failed to create typed patch object (${where}; ${expected}, Kind=${kind.kind}): ${e.message}`);
+  }
+}

@@ -1,0 +1,203 @@
+// Server-side apply as users drive it: `kubectl apply --server-side` (with
+// --force-conflicts and --dry-run=server), `kubectl diff`, two managers in
+// conflict, client-side apply handing over to server-side apply and back, run
+// with the oldest and newest kubectl we support; and @kubernetes/client-node
+// sending PATCH with the apply content type.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { kubectl, KUBECTL_VERSIONS, type Kubectl } from '../support/kubectl.js';
+import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+
+const configMap = (name: string, data: Record<string, string>): string => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+  namespace: ssa
+data:
+${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}
+`;
+
+interface Entry {
+  manager: string;
+  operation: string;
+  apiVersion: string;
+  fieldsV1: unknown;
+  time?: string;
+}
+
+for (const version of KUBECTL_VERSIONS) {
+  describe(`server-side apply with kubectl ${version}`, () => {
+    let server: TestServer;
+    let k: Kubectl;
+    const dir = tempDir('ssa-manifests');
+    const file = (name: string, text: string): string => {
+      const path = join(dir, `${name}-${version}.yaml`);
+      writeFileSync(path, text);
+      return path;
+    };
+    const read = async (name: string): Promise<{ data?: Record<string, string>; metadata: { managedFields?: Entry[]; resourceVersion: string; annotations?: Record<string, string> } }> =>
+      JSON.parse(await k.ok(['get', 'cm', name, '-n', 'ssa', '-o', 'json', '--show-managed-fields'])) as never;
+    const managers = async (name: string): Promise<Record<string, unknown>> =>
+      Object.fromEntries((await read(name)).metadata.managedFields!.map((e) => [`${e.manager}/${e.operation}`, e.fieldsV1]));
+
+    before(async () => {
+      server = await startTestServer();
+      k = kubectl(version, server.kubeconfigPath);
+      await k.ok(['create', 'ns', 'ssa']);
+    });
+    after(async () => {
+      await server.dispose();
+    });
+
+    it('creates with apply --server-side and records an Apply entry for "kubectl"', async () => {
+      const out = await k.ok(['apply', '--server-side', '-f', file('one', configMap('one', { a: '1', b: '2' }))]);
+      assert.equal(out.trim(), 'configmap/one serverside-applied');
+      const object = await read('one');
+      assert.deepEqual(object.data, { a: '1', b: '2' });
+      const [entry, ...rest] = object.metadata.managedFields!;
+      assert.equal(rest.length, 0);
+      assert.equal(entry!.manager, 'kubectl');
+      assert.equal(entry!.operation, 'Apply');
+      assert.equal(entry!.apiVersion, 'v1');
+      assert.match(entry!.time ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.deepEqual(entry!.fieldsV1, { 'f:data': { 'f:a': {}, 'f:b': {} } });
+    });
+
+    it('removes a field the applier stops sending', async () => {
+      await k.ok(['apply', '--server-side', '-f', file('one', configMap('one', { a: '1' }))]);
+      assert.deepEqual((await read('one')).data, { a: '1' });
+    });
+
+    it('answers a conflict between two managers with kube\'s wording, and changes nothing', async () => {
+      const before = await read('one');
+      const result = await k.run(['apply', '--server-side', '--field-manager=ci', '-f', file('one-ci', configMap('one', { a: 'ci' }))]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /Apply failed with 1 conflict: conflict with "kubectl": \.data\.a/);
+      assert.match(result.stderr, /--force-conflicts/);
+      assert.equal((await read('one')).metadata.resourceVersion, before.metadata.resourceVersion);
+    });
+
+    it('--dry-run=server answers as if applied and stores nothing', async () => {
+      const out = await k.ok(['apply', '--server-side', '--force-conflicts', '--field-manager=ci', '--dry-run=server', '-f', file('one-ci', configMap('one', { a: 'ci' }))]);
+      assert.equal(out.trim(), 'configmap/one serverside-applied (server dry run)');
+      assert.deepEqual((await read('one')).data, { a: '1' });
+    });
+
+    it('kubectl diff --server-side exits 1 with the change, 0 when there is none', async () => {
+      const changed = await k.run(['diff', '--server-side', '-f', file('one-diff', configMap('one', { a: '2' }))]);
+      assert.equal(changed.code, 1, changed.stderr);
+      assert.match(changed.stdout, /^-\s+a: "1"$/m);
+      assert.match(changed.stdout, /^\+\s+a: "2"$/m);
+      const same = await k.run(['diff', '--server-side', '-f', file('one-same', configMap('one', { a: '1' }))]);
+      assert.equal(same.code, 0, same.stdout + same.stderr);
+      assert.equal(same.stdout, '');
+      const missing = await k.run(['diff', '--server-side', '-f', file('new-diff', configMap('not-yet', { x: '1' }))]);
+      assert.equal(missing.code, 1, missing.stderr);
+      assert.match(missing.stdout, /^\+\s+x: "1"$/m);
+    });
+
+    it('--force-conflicts takes ownership of the conflicting field', async () => {
+      await k.ok(['apply', '--server-side', '--force-conflicts', '--field-manager=ci', '-f', file('one-ci', configMap('one', { a: 'ci' }))]);
+      assert.deepEqual((await read('one')).data, { a: 'ci' });
+      const owned = await managers('one');
+      assert.deepEqual(owned['ci/Apply'], { 'f:data': { 'f:a': {} } });
+      assert.equal(owned['kubectl/Apply'], undefined, 'kubectl lost its only field');
+    });
+
+    it('client-side apply, then apply --server-side takes over its fields; client-side apply still works after', async () => {
+      const path = file('csa', configMap('csa', { a: '1', b: '2' }));
+      await k.ok(['apply', '-f', path]);
+      assert.ok((await managers('csa'))['kubectl-client-side-apply/Update']);
+      const out = await k.ok(['apply', '--server-side', '-f', file('csa-ssa', configMap('csa', { a: '1' }))]);
+      assert.equal(out.trim(), 'configmap/csa serverside-applied');
+      const afterSsa = await read('csa');
+      assert.deepEqual(afterSsa.data, { a: '1' }, 'b was only in the last-applied configuration: it goes');
+      assert.ok(!afterSsa.metadata.managedFields!.some((e) => e.manager === 'kubectl-client-side-apply'));
+      await k.ok(['apply', '-f', file('csa-again', configMap('csa', { a: '1', c: '3' }))]);
+      assert.deepEqual((await read('csa')).data, { a: '1', c: '3' });
+    });
+
+    it('names the client-side applier in a conflict as kube does', async () => {
+      await k.ok(['apply', '-f', file('csa2', configMap('csa2', { a: '1' }))]);
+      const result = await k.run(['apply', '--server-side', '--field-manager=ci', '-f', file('csa2-ci', configMap('csa2', { a: '2' }))]);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: \.data\.a/);
+    });
+
+    it('edits by other commands are recorded as Update entries of their managers', async () => {
+      await k.ok(['label', 'cm', 'one', '-n', 'ssa', 'team=blue']);
+      const owned = await managers('one');
+      assert.deepEqual(owned['kubectl-label/Update'], { 'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } } });
+    });
+  });
+}
+
+describe('server-side apply with @kubernetes/client-node', () => {
+  let server: TestServer;
+  let core: k8s.CoreV1Api;
+  const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+
+  before(async () => {
+    server = await startTestServer();
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(server.kubeconfigPath);
+    core = kc.makeApiClient(k8s.CoreV1Api);
+  });
+  after(async () => {
+    await server.dispose();
+  });
+
+  const service = (ports: k8s.V1ServicePort[]): k8s.V1Service => ({
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports },
+  });
+
+  it('creates and updates by PATCH with application/apply-patch+yaml', async () => {
+    const created = await core.patchNamespacedService({ name: 'web', namespace: 'default', fieldManager: 'team-a', body: service([{ name: 'http', port: 80, targetPort: 8080 }]) }, apply);
+    assert.equal(created.spec?.ports?.[0]?.targetPort, 8080);
+    const entry = created.metadata?.managedFields?.find((e) => e.manager === 'team-a');
+    assert.equal(entry?.operation, 'Apply');
+  });
+
+  it('refuses an apply without fieldManager with kube\'s 422', async () => {
+    await assert.rejects(
+      core.patchNamespacedService({ name: 'web', namespace: 'default', body: service([]) }, apply),
+      (e: unknown) => {
+        const err = e as { code?: number; body?: string };
+        assert.equal(err.code, 422);
+        assert.match(String(err.body), /PatchOptions.meta.k8s.io \\"\\" is invalid: fieldManager: Required value: is required for apply patch/);
+        return true;
+      },
+    );
+  });
+
+  it('two managers on one object: each keeps its own list items, merged by key', async () => {
+    await core.patchNamespacedService({ name: 'web', namespace: 'default', fieldManager: 'team-b', body: service([{ name: 'dns', port: 53, protocol: 'UDP' }]) }, apply);
+    const read = await core.readNamespacedService({ name: 'web', namespace: 'default' });
+    assert.deepEqual(read.spec?.ports?.map((p) => `${p.name}:${p.port}/${p.protocol}`), ['http:80/TCP', 'dns:53/UDP']);
+    const fields = Object.fromEntries((read.metadata?.managedFields ?? []).map((e) => [e.manager, e.fieldsV1]));
+    assert.deepEqual(Object.keys(fields).sort(), ['team-a', 'team-b']);
+    assert.deepEqual((fields['team-b'] as Record<string, Record<string, unknown>>)['f:spec']!['f:ports'],
+      { 'k:{"port":53,"protocol":"UDP"}': { '.': {}, 'f:name': {}, 'f:port': {}, 'f:protocol': {} } });
+  });
+
+  it('conflicts with another manager\'s field: 409 with kube\'s message and causes; force takes it', async () => {
+    await assert.rejects(
+      core.patchNamespacedService({ name: 'web', namespace: 'default', fieldManager: 'team-b', body: service([{ name: 'http', port: 80, targetPort: 9090 }]) }, apply),
+      (e: unknown) => {
+        const err = e as { code?: number; body?: string };
+        assert.equal(err.code, 409);
+        const status = JSON.parse(String(err.body)) as { reason: string; message: string; details: { causes: unknown[] } };
+        assert.equal(status.reason, 'Conflict');
+        assert.equal(status.message, 'Apply failed with 1 conflict: conflict with "team-a": .spec.ports[port=80,protocol="TCP"].targetPort');
+        assert.deepEqual(status.details.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "team-a"', field: '.spec.ports[port=80,protocol="TCP"].targetPort' }]);
+        return true;
+      },
+    );
+    const forced = await core.patchNamespacedService({ name: 'web', namespace: 'default', fieldManager: 'team-b', force: true, body: service([{ name: 'http', port: 80, targetPort: 9090 }]) }, apply);
+    assert.deepEqual(forced.spec?.ports?.map((p) => `${p.port}->${p.targetPort}`), ['80->9090']);
+  });
+});
