@@ -152,8 +152,19 @@ function spawnIncarnation(slot: ChildSlot, spawn: Spawn, self: AnyActorRef, cloc
   return ref;
 }
 
-/** The kinds a store actor serves, each over its own key prefix of the revision log. */
-const storedKindsOf = (scheme: Scheme): KindDescription[] => scheme.kinds.filter((k) => k.servedBy === 'store');
+/**
+ * The kinds a store actor serves, each over its own key prefix of the revision log. A resource served
+ * in several versions (autoscaling/v1 and v2 horizontalpodautoscalers) has one store, at the version
+ * discovery prefers, as kube keeps one storage version.
+ */
+function storedKindsOf(scheme: Scheme): KindDescription[] {
+  const seen = new Set<string>();
+  return scheme.kinds.filter((k) => {
+    if (k.servedBy !== 'store' || seen.has(storeKey(k.plural, k.group))) return false;
+    seen.add(storeKey(k.plural, k.group));
+    return true;
+  });
+}
 
 /** Where kubeactor kept a kind's objects before it used kube-apiserver's key layout. */
 const firstLayoutPrefix = (kind: KindDescription): string => `/registry/${kind.group ? `${kind.group}/` : ''}${kind.plural}/`;
