@@ -3,7 +3,7 @@
 // Owns: the bearer tokens it accepts (the generated admin token and
 //   --token-auth-file) and whether anonymous requests are allowed.
 // Receives: `authenticate` from the listener; `request` for the
-//   SelfSubjectReview creates the server chain routes to it.
+//   SelfSubjectReview and TokenReview creates the server chain routes to it.
 // Sends: the request, with `user` set, to authz; 401 replies to the client.
 
 import { setup } from 'xstate';
@@ -15,6 +15,7 @@ import { unauthorized } from '../../protocol/kube/status.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
+import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -43,6 +44,18 @@ function selfSubjectReview(user: UserInfo, apiVersion: string): object {
   return { kind: 'SelfSubjectReview', apiVersion, metadata: { creationTimestamp: null }, status: { userInfo: user } };
 }
 
+/** TokenReview: would this server accept spec.token, and as whom? An unknown token is an answer, not an error. */
+function tokenReview(context: AuthnContext, request: HandleRequest['request'], apiVersion: string): ReturnType<typeof jsonResponse> {
+  const decoded = decodeBody(request);
+  if (!decoded.ok) return statusResponse(request.id, decoded.status);
+  const body = decoded.value;
+  const spec = isPlainObject(body) && isPlainObject(body.spec) ? body.spec : {};
+  const token = typeof spec.token === 'string' ? spec.token : '';
+  const user = token ? authenticate({ tokens: context.tokens, anonymousAuth: false }, `Bearer ${token}`) : undefined;
+  const status = user ? { authenticated: true, user } : { user: {}, error: 'invalid bearer token' };
+  return jsonResponse(request.id, 201, { kind: 'TokenReview', apiVersion, metadata: { creationTimestamp: null }, spec, status });
+}
+
 export const authnMachine = setup({
   types: {
     context: {} as AuthnContext,
@@ -55,6 +68,7 @@ export const authnMachine = setup({
       serveSafely(request, context.counters, context.logger, () => {
         const info = request.info;
         const apiVersion = info.isResourceRequest ? `${info.apiGroup}/${info.apiVersion}` : 'authentication.k8s.io/v1';
+        if (info.isResourceRequest && info.resource === 'tokenreviews') return request.replyTo.send(tokenReview(context, request, apiVersion));
         request.replyTo.send(jsonResponse(request.id, 201, selfSubjectReview(request.user!, apiVersion)));
       });
     },

@@ -95,4 +95,25 @@ describe('the built-in API surface of kube-apiserver 1.33', () => {
     assert.deepEqual(autoscaling.versions.map((v) => v.version), ['v2', 'v1']);
     assert.equal(autoscaling.preferredVersion.version, 'v2');
   });
+
+  it('answers the review kinds instead of storing them: TokenReview, LocalSubjectAccessReview', async () => {
+    const review = (await call(suite.creds, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: suite.creds.token } }),
+    })).json() as { kind: string; status: { authenticated?: boolean; user: { username?: string; groups?: string[] } } };
+    assert.equal(review.kind, 'TokenReview');
+    assert.equal(review.status.authenticated, true);
+    assert.ok(review.status.user.groups!.includes('system:masters'));
+    const unknown = (await call(suite.creds, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'not-a-token' } }),
+    })).json() as { status: { authenticated?: boolean } };
+    assert.equal(unknown.status.authenticated, undefined);
+    const local = (await call(suite.creds, 'POST', '/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews', {
+      body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'nobody', resourceAttributes: { verb: 'get', resource: 'pods' } } }),
+    })).json() as { status: { allowed: boolean } };
+    assert.equal(local.status.allowed, false);
+    const elsewhere = await call(suite.creds, 'POST', '/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews', {
+      body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'nobody', resourceAttributes: { namespace: 'other', verb: 'get', resource: 'pods' } } }),
+    });
+    assert.equal(elsewhere.status, 400);
+  });
 });
