@@ -46,6 +46,8 @@ export interface KindDescription {
   /** Name of the schema in scheme/generated/definitions.json, e.g. `io.k8s.api.core.v1.ConfigMap`. */
   definition: string;
   servedBy: ServedBy;
+  /** A kind whose status is written by its creator (a Node's kubelet): create keeps it. */
+  keepsStatusOnCreate?: boolean;
   /** Subresources, sorted by name; none when absent. */
   subresources?: readonly SubresourceDescription[];
   /** Where kube-apiserver keeps this resource under --etcd-prefix, when not at its plural (services/specs, minions…). */
