@@ -245,7 +245,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const audit = options!.audit
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
-  late.authn = start('authn', authnMachine, { tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+  late.authn = start('authn', authnMachine, { tokens: files!.tokens, serviceAccounts: store('serviceaccounts', ''), clock, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
 }
 
 /** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */

@@ -132,3 +132,25 @@ describe('subresources', () => {
     assert.equal((await call(suite.creds, 'DELETE', `${path}/split/status`)).status, 405);
   });
 });
+
+describe('serviceaccounts/token', () => {
+  const suite = suiteServer();
+
+  it('answers a TokenRequest with a token this server accepts as the service account, and kubectl create token prints it', async () => {
+    await call(suite.creds, 'POST', '/api/v1/namespaces/default/serviceaccounts', json({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } }));
+    const issued = await call(suite.creds, 'POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', json({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }));
+    assert.equal(issued.status, 201, issued.body);
+    assert.equal(issued.json().kind, 'TokenRequest');
+    assert.equal(issued.json().spec.expirationSeconds, 3600);
+    const token = issued.json().status.token as string;
+    const whoami = (await call(suite.creds, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { ...json({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }), token })).json();
+    assert.equal(whoami.status.userInfo.username, 'system:serviceaccount:default:robot');
+    assert.ok(whoami.status.userInfo.groups.includes('system:serviceaccounts:default'));
+    // RBAC applies: the account may not list secrets.
+    assert.equal((await call(suite.creds, 'GET', '/api/v1/namespaces/default/secrets', { token })).status, 403);
+    const printed = (await kubectl('1.33', suite.server.kubeconfigPath).ok(['create', 'token', 'robot'])).trim();
+    assert.equal((await call(suite.creds, 'GET', '/api', { token: printed })).status, 200);
+    assert.equal((await call(suite.creds, 'POST', '/api/v1/namespaces/default/serviceaccounts/nobody/token', json({ spec: {} }))).status, 404);
+    assert.equal((await call(suite.creds, 'POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', json({ spec: { expirationSeconds: 60 } }))).status, 422);
+  });
+});
