@@ -76,3 +76,30 @@ export function field(object: KubeObject, ...path: string[]): unknown {
 export function countKeys(...maps: unknown[]): number {
   return maps.reduce<number>((n, m) => n + (m && typeof m === 'object' ? Object.keys(m).length : 0), 0);
 }
+
+interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+/**
+ * kube's selector string of a metav1.LabelSelector (matchLabels and matchExpressions) or of a plain
+ * map (a ReplicationController's, a Service's): requirements sorted by key, values sorted, `,` between.
+ */
+export function selectorString(selector: unknown): string {
+  if (!selector || typeof selector !== 'object') return '';
+  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: LabelSelectorRequirement[] };
+  const isLabelSelector = 'matchLabels' in s || 'matchExpressions' in s;
+  const labels = isLabelSelector ? (s.matchLabels ?? {}) : (selector as Record<string, string>);
+  const parts: [string, string][] = Object.entries(labels).map(([k, v]) => [k, `${k}=${v}`]);
+  for (const r of isLabelSelector ? (s.matchExpressions ?? []) : []) {
+    const values = [...(r.values ?? [])].sort().join(',');
+    const text = r.operator === 'In' ? `${r.key} in (${values})`
+      : r.operator === 'NotIn' ? `${r.key} notin (${values})`
+        : r.operator === 'Exists' ? r.key
+          : r.operator === 'DoesNotExist' ? `!${r.key}` : `${r.key} ${r.operator} (${values})`;
+    parts.push([r.key, text]);
+  }
+  return parts.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t).join(',');
+}

@@ -23,6 +23,16 @@ export type NameFormat = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label'
 
 export type ServedBy = 'store' | 'authz' | 'authn';
 
+/** A subresource as discovery lists it: `pods/status`, `deployments/scale` (answering autoscaling/v1 Scale). */
+export interface SubresourceDescription {
+  name: string;
+  kind: string;
+  /** When the subresource answers with a kind of another group or version. */
+  group?: string;
+  version?: string;
+  verbs: readonly string[];
+}
+
 export interface KindDescription {
   group: string;
   version: string;
@@ -36,6 +46,10 @@ export interface KindDescription {
   /** Name of the schema in scheme/generated/definitions.json, e.g. `io.k8s.api.core.v1.ConfigMap`. */
   definition: string;
   servedBy: ServedBy;
+  /** A kind whose status is written by its creator (a Node's kubelet): create keeps it. */
+  keepsStatusOnCreate?: boolean;
+  /** Subresources, sorted by name; none when absent. */
+  subresources?: readonly SubresourceDescription[];
   /** Where kube-apiserver keeps this resource under --etcd-prefix, when not at its plural (services/specs, minions…). */
   storagePrefix?: string;
   /** Which of kube's name rules metadata.name must follow; dns1123-subdomain when absent. */

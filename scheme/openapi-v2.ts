@@ -65,7 +65,7 @@ function patchPath(w: ProtoWriter, kind: KindDescription): void {
 export function buildOpenApiV2Protobuf(kinds: readonly KindDescription[], definitions: Definitions): Buffer {
   const w = new ProtoWriter();
   w.string(Document.swagger, '2.0');
-  w.message(Document.info, (i) => i.string(Info.title, 'Kubernetes').string(Info.version, 'v1.30.0'));
+  w.message(Document.info, (i) => i.string(Info.title, 'Kubernetes').string(Info.version, 'v1.33.1'));
   w.message(Document.paths, (p) => {
     for (const kind of kinds) if (kind.verbs.includes('patch')) patchPath(p, kind);
   });

@@ -14,8 +14,8 @@ type Json = Record<string, unknown>;
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const V3_REF_PREFIX = '#/components/schemas/';
-/** What the server says it is; kubeactor speaks the 1.30 API. */
-const INFO = { title: 'Kubernetes', version: 'v1.30.0' };
+/** What the server says it is; kubeactor speaks the 1.33 API. */
+const INFO = { title: 'Kubernetes', version: 'v1.33.1' };
 
 export interface OpenApiV3Document extends Json {
   openapi: '3.0.0';

@@ -27,6 +27,16 @@ function apiResource(kind: KindDescription): APIResource {
   return resource;
 }
 
+/** kube's installer lists `pods/status` and the like right after their resource, answering with their own kind. */
+function subresourceEntries(kind: KindDescription): APIResource[] {
+  return (kind.subresources ?? []).map((sub) => {
+    const entry: APIResource = { name: `${kind.plural}/${sub.name}`, singularName: '', namespaced: kind.namespaced, kind: sub.kind, verbs: [...sub.verbs] };
+    if (sub.group !== undefined) entry.group = sub.group;
+    if (sub.version !== undefined) entry.version = sub.version;
+    return entry;
+  });
+}
+
 function resourceDiscovery(kind: KindDescription): APIResourceDiscovery {
   const d: APIResourceDiscovery = {
     resource: kind.plural,
@@ -37,13 +47,20 @@ function resourceDiscovery(kind: KindDescription): APIResourceDiscovery {
   };
   if (kind.shortNames.length > 0) d.shortNames = [...kind.shortNames];
   if (kind.categories.length > 0) d.categories = [...kind.categories];
+  if (kind.subresources && kind.subresources.length > 0) {
+    d.subresources = kind.subresources.map((sub) => ({
+      subresource: sub.name,
+      responseKind: { group: sub.group ?? kind.group, version: sub.version ?? kind.version, kind: sub.kind },
+      verbs: [...sub.verbs],
+    }));
+  }
   return d;
 }
 
 export function resourceList(scheme: Scheme, group: string, version: string): APIResourceList | undefined {
   const kinds = scheme.kinds.filter((k) => k.group === group && k.version === version);
   if (kinds.length === 0) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources: kinds.map(apiResource) };
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources: kinds.flatMap((k) => [apiResource(k), ...subresourceEntries(k)]) };
 }
 
 export function apiVersions(serverAddress: string): APIVersions {

@@ -2,13 +2,17 @@
 // whose schemas it was generated from.
 
 export const KUBERNETES_MAJOR = '1';
-export const KUBERNETES_MINOR = '30';
+export const KUBERNETES_MINOR = '33';
 
 export function versionInfo(): Record<string, string> {
   return {
     major: KUBERNETES_MAJOR,
     minor: KUBERNETES_MINOR,
-    gitVersion: `v${KUBERNETES_MAJOR}.${KUBERNETES_MINOR}.0+kubeactor`,
+    emulationMajor: KUBERNETES_MAJOR,
+    emulationMinor: KUBERNETES_MINOR,
+    minCompatibilityMajor: KUBERNETES_MAJOR,
+    minCompatibilityMinor: String(Number(KUBERNETES_MINOR) - 1),
+    gitVersion: `v${KUBERNETES_MAJOR}.${KUBERNETES_MINOR}.1+kubeactor`,
     gitCommit: '0000000000000000000000000000000000000000',
     gitTreeState: 'clean',
     buildDate: '2026-11-24T00:00:00Z',

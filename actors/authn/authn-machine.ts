@@ -2,24 +2,31 @@
 //
 // Owns: the bearer tokens it accepts (the generated admin token and
 //   --token-auth-file) and whether anonymous requests are allowed.
+// Owns too: the service-account tokens it issued (serviceaccounts/token), until they expire.
 // Receives: `authenticate` from the listener; `request` for the
-//   SelfSubjectReview creates the server chain routes to it.
+//   SelfSubjectReview, TokenReview and serviceaccounts/token creates the server chain routes to it.
 // Sends: the request, with `user` set, to authz; 401 replies to the client.
 
 import { setup } from 'xstate';
 import type { UserInfo } from '../../protocol/kube/meta.js';
-import type { AuthenticateRequest, AuthorizeRequest, HandleRequest } from '../../protocol/messages/request.js';
+import type { AuthenticateRequest, AuthorizeRequest, HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
-import { unauthorized } from '../../protocol/kube/status.js';
+import { resourceNotFound, unauthorized } from '../../protocol/kube/status.js';
+import type { Clock } from '../../lib/clock.js';
+import { IssuedTokens, serveTokenRequest } from './service-account-tokens.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
+import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 export interface AuthnInput {
   tokens: ReadonlyMap<string, UserInfo>;
+  /** The serviceaccounts store, asked whether an account exists before its token is issued. */
+  serviceAccounts?: RequestHandler;
+  clock: Clock;
   anonymousAuth: boolean;
   next: { send(message: AuthorizeRequest): void };
   logger: Log;
@@ -27,13 +34,14 @@ export interface AuthnInput {
 
 interface AuthnContext extends Omit<AuthnInput, 'logger'> {
   logger: Log;
+  issued: IssuedTokens;
   counters: ActorCounters;
 }
 
-export function authenticate(input: Pick<AuthnInput, 'tokens' | 'anonymousAuth'>, authorization: string | undefined): UserInfo | undefined {
+export function authenticate(input: Pick<AuthnInput, 'tokens' | 'anonymousAuth'> & { issued?: IssuedTokens }, authorization: string | undefined): UserInfo | undefined {
   const token = bearerTokenOf(authorization);
   if (token === undefined) return input.anonymousAuth ? ANONYMOUS : undefined;
-  const user = input.tokens.get(token);
+  const user = input.tokens.get(token) ?? input.issued?.userOf(token);
   // kube adds system:authenticated to every authenticated user.
   if (user && !user.groups.includes('system:authenticated')) return { ...user, groups: [...user.groups, 'system:authenticated'] };
   return user;
@@ -41,6 +49,18 @@ export function authenticate(input: Pick<AuthnInput, 'tokens' | 'anonymousAuth'>
 
 function selfSubjectReview(user: UserInfo, apiVersion: string): object {
   return { kind: 'SelfSubjectReview', apiVersion, metadata: { creationTimestamp: null }, status: { userInfo: user } };
+}
+
+/** TokenReview: would this server accept spec.token, and as whom? An unknown token is an answer, not an error. */
+function tokenReview(context: AuthnContext, request: HandleRequest['request'], apiVersion: string): ReturnType<typeof jsonResponse> {
+  const decoded = decodeBody(request);
+  if (!decoded.ok) return statusResponse(request.id, decoded.status);
+  const body = decoded.value;
+  const spec = isPlainObject(body) && isPlainObject(body.spec) ? body.spec : {};
+  const token = typeof spec.token === 'string' ? spec.token : '';
+  const user = token ? authenticate({ tokens: context.tokens, issued: context.issued, anonymousAuth: false }, `Bearer ${token}`) : undefined;
+  const status = user ? { authenticated: true, user } : { user: {}, error: 'invalid bearer token' };
+  return jsonResponse(request.id, 201, { kind: 'TokenReview', apiVersion, metadata: { creationTimestamp: null }, spec, status });
 }
 
 export const authnMachine = setup({
@@ -55,6 +75,11 @@ export const authnMachine = setup({
       serveSafely(request, context.counters, context.logger, () => {
         const info = request.info;
         const apiVersion = info.isResourceRequest ? `${info.apiGroup}/${info.apiVersion}` : 'authentication.k8s.io/v1';
+        if (info.isResourceRequest && info.resource === 'tokenreviews') return request.replyTo.send(tokenReview(context, request, apiVersion));
+        if (info.isResourceRequest && info.resource === 'serviceaccounts' && info.subresource === 'token') {
+          if (!context.serviceAccounts) return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
+          return serveTokenRequest(request, context.serviceAccounts, context.issued, (reply) => request.replyTo.send(reply));
+        }
         request.replyTo.send(jsonResponse(request.id, 201, selfSubjectReview(request.user!, apiVersion)));
       });
     },
@@ -73,7 +98,7 @@ export const authnMachine = setup({
   },
 }).createMachine({
   id: 'authn',
-  context: ({ input }) => ({ ...input, counters: { handled: 0, errors: 0 } }),
+  context: ({ input }) => ({ ...input, issued: new IssuedTokens(input.clock), counters: { handled: 0, errors: 0 } }),
   initial: 'Serving',
   states: {
     Serving: {

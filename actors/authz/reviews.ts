@@ -1,5 +1,6 @@
 // The access reviews authz answers: "may I…?" (SelfSubjectAccessReview),
-// "what may I…?" (SelfSubjectRulesReview) and "may they…?" (SubjectAccessReview).
+// "what may I…?" (SelfSubjectRulesReview) and "may they…?" (SubjectAccessReview,
+// and LocalSubjectAccessReview within one namespace).
 
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
@@ -49,7 +50,16 @@ export function serveReview(request: ApiRequest, authorizer: Authorizer, index: 
   if (!attributes) {
     return request.replyTo.send(statusResponse(request.id, badRequest('exactly one of nonResourceAttributes or resourceAttributes must be specified')));
   }
-  const subject: UserInfo = info.resource === 'subjectaccessreviews' ? { username: spec.user ?? '', groups: spec.groups ?? [] } : self;
+  if (info.resource === 'localsubjectaccessreviews') {
+    // kube's LocalSubjectAccessReview: the question is about the request's namespace, and only that one.
+    const asked = spec.resourceAttributes?.namespace;
+    if (asked !== undefined && asked !== '' && asked !== info.namespace) {
+      return request.replyTo.send(statusResponse(request.id, badRequest(`spec.resourceAttributes.namespace must match namespace: ${info.namespace}`)));
+    }
+    if ('resource' in attributes) attributes.namespace = info.namespace;
+  }
+  const aboutOthers = info.resource === 'subjectaccessreviews' || info.resource === 'localsubjectaccessreviews';
+  const subject: UserInfo = aboutOthers ? { username: spec.user ?? '', groups: spec.groups ?? [] } : self;
   const decision = authorizer(subject, attributes);
   answer(decision.allowed ? { allowed: true, reason: decision.reason || undefined } : { allowed: false, reason: '' });
 }

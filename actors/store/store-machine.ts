@@ -31,6 +31,7 @@ import { handleGet, handleList } from './read.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './write.js';
 import { endWatch, forgetWatch, handleWatch } from './watch.js';
 import { applyFeed } from './commit.js';
+import { handleSubresource } from './subresources.js';
 import { storageKeyPrefix } from '../../scheme/kind-description.js';
 
 export interface StoreInput {
@@ -82,8 +83,9 @@ function serve(context: StoreContext, event: HandleRequest): void {
   // kube's request info names a namespace object as namespaced by itself; a cluster-scoped store keys by name alone.
   const info = context.store.kind.namespaced ? (request.info as ResourceRequestInfo) : { ...(request.info as ResourceRequestInfo), namespace: '' };
   serveSafely(request, context.counters, context.logger, () => {
+    if (info.subresource) return handleSubresource(context.store, request, info);
     const handler = info.verb in verbs && context.store.kind.verbs.includes(info.verb) ? verbs[info.verb as keyof typeof verbs] : undefined;
-    if (!handler || info.subresource) {
+    if (!handler) {
       request.replyTo.send(statusResponse(request.id, methodNotAllowed()));
       return;
     }

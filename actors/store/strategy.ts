@@ -16,8 +16,16 @@ export function timestamp(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** Kinds with a status subresource keep status apart: only /status writes it. */
+export const hasStatusSubresource = (kind: KindDescription): boolean => kind.subresources?.some((s) => s.name === 'status') ?? false;
+
+/** Which part of an object a write may change: the main resource (everything but status) or /status. */
+export type WritePart = 'main' | 'status';
+
 export function prepareForCreate(kind: KindDescription, object: KubeObject, now: Date): void {
   const meta = object.metadata;
+  // kube's strategies start status afresh on create (a Node's kubelet reports its own, so it is kept).
+  if (hasStatusSubresource(kind) && !kind.keepsStatusOnCreate) delete object.status;
   meta.uid = randomUUID();
   meta.creationTimestamp = timestamp(now);
   delete meta.deletionTimestamp;
@@ -29,9 +37,16 @@ export function prepareForCreate(kind: KindDescription, object: KubeObject, now:
   kind.prepareForCreate?.(object);
 }
 
-/** Keeps what the server owns from the stored object; bumps generation when anything but metadata changed. */
-export function prepareForUpdate(kind: KindDescription, object: KubeObject, old: KubeObject): void {
+/**
+ * Keeps what the server owns from the stored object; bumps generation when anything but metadata and
+ * status changed. A write of the main resource leaves status as it was, where the kind has /status.
+ */
+export function prepareForUpdate(kind: KindDescription, object: KubeObject, old: KubeObject, part: WritePart = 'main'): void {
   const meta = object.metadata;
+  if (part === 'main' && hasStatusSubresource(kind)) {
+    if (old.status === undefined) delete object.status;
+    else object.status = old.status;
+  }
   meta.uid = old.metadata.uid;
   meta.creationTimestamp = old.metadata.creationTimestamp;
   if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;

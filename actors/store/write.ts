@@ -13,7 +13,7 @@ import type { StoreState } from './store-state.js';
 import { keyOf, latest, parseObject } from './store-state.js';
 import type { Entry } from './resource-cache.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
-import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation } from './strategy.js';
+import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation, type WritePart } from './strategy.js';
 import { pruneUnknownFields } from '../../scheme/validate.js';
 import { commitChange, type Commit } from './commit.js';
 import { respondEntry, respondObject } from './respond.js';
@@ -24,7 +24,7 @@ import { parseListOptions } from './list-options.js';
 import { applyConfiguration, trackUpdate, writeOptionsError } from './field-manager.js';
 import { validateManagedFields } from '../../scheme/merge/managed-fields.js';
 
-const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
+export const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
 
 function fieldValidationOf(request: ApiRequest): FieldValidation {
   const v = request.query.fieldValidation;
@@ -34,7 +34,7 @@ function fieldValidationOf(request: ApiRequest): FieldValidation {
 const isDryRun = (request: ApiRequest): boolean => request.query.dryRun === 'All';
 
 /** Checks type meta and namespace; returns the object to store or the Status to answer with. */
-function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): KubeObject | Status {
+export function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): KubeObject | Status {
   if (!isPlainObject(body)) return badRequest('the object provided is not a JSON object');
   const kind = state.kind;
   const expectedVersion = apiVersionOf(kind);
@@ -95,11 +95,12 @@ function runAgain(state: StoreState, request: ApiRequest): () => void {
   return () => state.retry(request);
 }
 
-function acknowledge(state: StoreState, request: ApiRequest, status: number, expected: number, headers?: Record<string, string>): Commit {
+function acknowledge(state: StoreState, request: ApiRequest, status: number, expected: number, headers?: Record<string, string>, answer?: Answer): Commit {
   return {
     expected,
     done: (entry, error) => {
       if (error || !entry) reply(request, internalError(error?.message ?? 'the write was not stored'));
+      else if (answer) answer.entry(entry, headers);
       else respondEntry(state, request, status, entry, headers);
     },
     conflict: runAgain(state, request),
@@ -145,8 +146,14 @@ function sansVersion(object: KubeObject): string {
   return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: undefined } });
 }
 
+/** How a write answers, when not with the object itself (a /scale write answers with a Scale). */
+export interface Answer {
+  entry(entry: Entry, headers?: Record<string, string>): void;
+  object(object: KubeObject, headers?: Record<string, string>): void;
+}
+
 /** The shared tail of UPDATE and PATCH: preconditions, strategy, validation, commit. */
-function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, current: Entry, applied = false): void {
+export function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, current: Entry, part: WritePart = 'main', answer?: Answer, applied = false): void {
   const old = parseObject(current);
   const meta = object.metadata;
   if (meta.name !== info.name) {
@@ -158,23 +165,23 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
   if (meta.uid && meta.uid !== old.metadata.uid) {
     return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`));
   }
-  prepareForUpdate(state.kind, object, old);
+  prepareForUpdate(state.kind, object, old, part);
   if (!applied) trackUpdate(state, request, old, object);
   const checked = check(state, request, object, old);
   if (isStatus(checked)) return reply(request, checked);
   const headers = warningHeaders(checked.warnings);
-  if (isDryRun(request)) return respondObject(state, request, 200, object, headers);
+  if (isDryRun(request)) return answer ? answer.object(object, headers) : respondObject(state, request, 200, object, headers);
   const key = keyOf(info.namespace, info.name);
   // An update that empties the finalizers of an object being deleted completes the delete.
   if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, old).length > 0 && pendingFinalizersOf(state.kind, object).length === 0) {
-    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, current.revision, headers));
+    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, current.revision, headers, answer));
     return;
   }
   if (sansVersion(object) === sansVersion(old)) {
     // kube does not write a no-op update: the resourceVersion stays the same.
-    return respondEntry(state, request, 200, current, headers);
+    return answer ? answer.entry(current, headers) : respondEntry(state, request, 200, current, headers);
   }
-  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, current.revision, headers));
+  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, current.revision, headers, answer));
 }
 
 export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -210,7 +217,7 @@ function handleApply(state: StoreState, request: ApiRequest, info: ResourceReque
   if (isStatus(object)) return reply(request, object);
   const current = applied.live && latest(state, keyOf(info.namespace, info.name));
   if (!current) return writeCreate(state, request, info, object, true);
-  writeUpdate(state, request, info, object, current, true);
+  writeUpdate(state, request, info, object, current, 'main', undefined, true);
 }
 
 interface DeleteOptions {

@@ -8,6 +8,8 @@ import type { Policy } from '../../protocol/kube/audit.js';
 import { parsePolicy } from '../audit/policy.js';
 import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
+import { selectKinds } from '../../scheme/runtime-config.js';
+import { allKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
 import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
 
 export interface ServerRunOptions {
@@ -40,6 +42,8 @@ export interface ServerRunOptions {
   auditLogMode: string;
   /** /debug/pprof: CPU profiles and heap snapshots. */
   profiling: boolean;
+  /** --runtime-config entries, `key=value` (scheme/runtime-config.ts). */
+  runtimeConfig: string[];
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -61,6 +65,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   etcdCompactionInterval: '5m0s',
   serviceClusterIpRange: '10.0.0.0/24',
   profiling: true,
+  runtimeConfig: [],
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
   requestTimeout: '1m0s',
@@ -212,6 +217,8 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     if (ms === undefined) errors.push(`${flag} ${JSON.stringify(text)} is not a valid duration (for example 30s, 1m30s)`);
     else parsed[key] = ms;
   }
+  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
+  if ('error' in served) errors.push(served.error);
   const audit = auditOf(raw, errors);
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
   if (errors.length > 0) return { errors };

@@ -28,6 +28,8 @@ export function kubeServer(scheme: Scheme, handlers: {
     if (!kind) return undefined;
     if (kind.servedBy === 'authn') return { target: handlers.authn, admit: false };
     if (kind.servedBy === 'authz') return { target: handlers.authz, admit: false };
+    // A service account's token is issued by authn, which owns the tokens this server accepts.
+    if (info.subresource === 'token' && kind.plural === 'serviceaccounts' && kind.group === '') return { target: handlers.authn, admit: false };
     const store = handlers.store(kind.plural, kind.group);
     return store ? { target: store, admit: MUTATING.has(info.verb) } : undefined;
   };

@@ -43,7 +43,8 @@ import type { Clock } from '../../lib/clock.js';
 import { DEBUG_LEVEL, type Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { buildScheme, type Scheme } from '../../scheme/scheme.js';
-import { builtinKinds } from '../../scheme/kinds/index.js';
+import { allKinds, builtinKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
+import { selectKinds } from '../../scheme/runtime-config.js';
 import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
@@ -159,8 +160,32 @@ function spawnIncarnation(slot: ChildSlot, spawn: Spawn, self: AnyActorRef, cloc
   return ref;
 }
 
-/** The kinds a store actor serves, each over its own key prefix of the revision log. */
-const storedKindsOf = (scheme: Scheme): KindDescription[] => scheme.kinds.filter((k) => k.servedBy === 'store');
+/**
+ * The kinds a store actor serves, each over its own key prefix of the revision log. A resource served
+ * in several versions (autoscaling/v1 and v2 horizontalpodautoscalers) has one store, at the version
+ * discovery prefers, as kube keeps one storage version.
+ */
+function storedKindsOf(scheme: Scheme): KindDescription[] {
+  const seen = new Set<string>();
+  const kept = builtinKinds.filter((k) => KEPT_BY_THE_SERVER.has(storeKey(k.plural, k.group)));
+  return [...scheme.kinds, ...kept].filter((k) => {
+    if (k.servedBy !== 'store' || seen.has(storeKey(k.plural, k.group))) return false;
+    seen.add(storeKey(k.plural, k.group));
+    return true;
+  });
+}
+
+/**
+ * What the server keeps for itself, served or not: its system namespaces, the kubernetes Service and
+ * Endpoints, and the RBAC objects its authorizer reads (--runtime-config may turn their APIs off).
+ */
+const KEPT_BY_THE_SERVER = new Set(['namespaces', 'services', 'endpoints', ...['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].map((p) => `${p}.rbac.authorization.k8s.io`)]);
+
+/** The kinds --runtime-config serves; an invalid value leaves the defaults here and fails in CompletingOptions. */
+function servedKinds(raw: ServerRunOptions): readonly KindDescription[] {
+  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
+  return 'kinds' in served ? served.kinds : builtinKinds;
+}
 
 /** Where kubeactor kept a kind's objects before it used kube-apiserver's key layout. */
 const firstLayoutPrefix = (kind: KindDescription): string => `/registry/${kind.group ? `${kind.group}/` : ''}${kind.plural}/`;
@@ -227,7 +252,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const audit = options!.audit
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
-  late.authn = start('authn', authnMachine, { tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+  late.authn = start('authn', authnMachine, { tokens: files!.tokens, serviceAccounts: store('serviceaccounts', ''), clock, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
 }
 
 /** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */
@@ -476,7 +501,7 @@ export const supervisorMachine = setup({
   },
   states: {
     RegisteringResources: {
-      entry: [{ type: 'enterPhase', params: { phase: 'RegisteringResources' } }, assign({ scheme: () => buildScheme(builtinKinds) })],
+      entry: [{ type: 'enterPhase', params: { phase: 'RegisteringResources' } }, assign({ scheme: ({ context }) => buildScheme(servedKinds(context.raw)) })],
       always: 'CompletingOptions',
     },
     CompletingOptions: {

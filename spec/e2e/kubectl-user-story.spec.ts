@@ -93,7 +93,7 @@ for (const { version, etcd } of runs) {
     it('reports the server version', async () => {
       const result = await k.run(['version']);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /Server Version: .*v1\.30\.0\+kubeactor/);
+      assert.match(result.stdout, /Server Version: .*v1\.33\.1\+kubeactor/);
     });
 
     it('lists API resources and versions from discovery', async () => {
@@ -224,7 +224,7 @@ for (const { version, etcd } of runs) {
       assert.match(readyz, /^\[\+\]shutdown ok$/m);
       assert.match(readyz, /readyz check passed/);
       assert.match(await k.ok(['get', '--raw', '/livez?verbose']), /livez check passed/);
-      assert.equal((JSON.parse(await k.ok(['get', '--raw', '/version'])) as { minor: string }).minor, '30');
+      assert.equal((JSON.parse(await k.ok(['get', '--raw', '/version'])) as { minor: string }).minor, '33');
       const tree = JSON.parse(await k.ok(['get', '--raw', '/debug/actors'])) as { actors: { id: string; parent: string | null; state: unknown; counters: { handled: number } }[] };
       const ids = tree.actors.map((a) => a.id);
       for (const id of ['supervisor', 'listener', 'authn', 'authz', 'admission', 'aggregator', 'store/configmaps']) assert.ok(ids.includes(id), `missing ${id} in ${ids.join(',')}`);

@@ -70,7 +70,7 @@ describe('OpenAPI v3', () => {
     assert.deepEqual([...documents.keys()].sort(), ['api/v1', 'apis/authorization.k8s.io/v1', 'apis/rbac.authorization.k8s.io/v1']);
     assert.equal(groupVersionPath(role), 'apis/rbac.authorization.k8s.io/v1');
     assert.equal(core.openapi, '3.0.0');
-    assert.deepEqual(core.info, { title: 'Kubernetes', version: 'v1.30.0' });
+    assert.deepEqual(core.info, { title: 'Kubernetes', version: 'v1.33.1' });
   });
 
   it('points /openapi/v3 at each document by its SHA-512 hash, upper-case as kube writes it', () => {
