@@ -6,7 +6,7 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import { statusResponse, jsonResponse } from '../../protocol/messages/http.js';
 import {
-  alreadyExists, badRequest, conflict, failure, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status,
+  alreadyExists, badRequest, conflict, failure, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status, type StatusCause,
 } from '../../protocol/kube/status.js';
 import { apiVersionOf, pendingFinalizersOf } from '../../scheme/kind-description.js';
 import type { StoreState } from './store-state.js';
@@ -14,7 +14,7 @@ import { keyOf, latest, parseObject } from './store-state.js';
 import type { Entry } from './resource-cache.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation } from './strategy.js';
-import { pruneUnknownFields } from '../../scheme/validate.js';
+import { decodeAs, pruneUnknownFields } from '../../scheme/validate.js';
 import { commitChange, type Commit } from './commit.js';
 import { respondEntry, respondObject } from './respond.js';
 import { applyPatch } from './patch.js';
@@ -31,6 +31,22 @@ function fieldValidationOf(request: ApiRequest): FieldValidation {
 
 const isDryRun = (request: ApiRequest): boolean => request.query.dryRun === 'All';
 
+type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
+
+/** kube's ValidateDryRun and ValidateFieldValidation on a write's options: 422 on kind <options>.meta.k8s.io. */
+function optionsError(request: ApiRequest, kind: OptionsKind, bodyDryRun: readonly unknown[] = []): Status | undefined {
+  const causes: StatusCause[] = [];
+  const dryRun = [...(request.query.dryRun !== undefined ? [request.query.dryRun] : []), ...bodyDryRun];
+  if (dryRun.some((v) => v !== 'All')) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: []string{${dryRun.map((v) => JSON.stringify(String(v))).join(', ')}}: supported values: "All"` });
+  }
+  const fieldValidation = request.query.fieldValidation;
+  if (kind !== 'DeleteOptions' && fieldValidation !== undefined && !['', 'Ignore', 'Warn', 'Strict'].includes(fieldValidation)) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fieldValidation)}: supported values: "", "Ignore", "Strict", "Warn"` });
+  }
+  return causes.length > 0 ? invalid(kind, 'meta.k8s.io', '', causes) : undefined;
+}
+
 /** Checks type meta and namespace; returns the object to store or the Status to answer with. */
 function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): KubeObject | Status {
   if (!isPlainObject(body)) return badRequest('the object provided is not a JSON object');
@@ -42,6 +58,10 @@ function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown):
     return badRequest(`the object provided is unrecognized: ${String(body.apiVersion ?? '')}, Kind=${String(body.kind)} cannot be handled as a ${kind.kind} (expected ${expectedVersion}, Kind=${kind.kind})`);
   }
   body.apiVersion = expectedVersion;
+  // Decode before anything reads the object: nulls become zero values and a wrong JSON type is a 400,
+  // so no strategy, selector or watch below ever meets a shape the schema does not allow.
+  const decodeError = decodeAs(body, kind.definition, state.definitions);
+  if (decodeError) return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${decodeError}`);
   if (body.metadata === undefined) body.metadata = {};
   if (!isPlainObject(body.metadata)) return badRequest('metadata must be an object');
   const object = body as KubeObject;
@@ -104,6 +124,8 @@ function acknowledge(state: StoreState, request: ApiRequest, status: number, exp
 }
 
 export function handleCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const badOptions = optionsError(request, 'CreateOptions');
+  if (badOptions) return reply(request, badOptions);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
   const object = admitBody(state, info, decoded.value);
@@ -166,6 +188,8 @@ function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceReque
 }
 
 export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const badOptions = optionsError(request, 'UpdateOptions');
+  if (badOptions) return reply(request, badOptions);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
   const object = admitBody(state, info, decoded.value);
@@ -176,6 +200,8 @@ export function handleUpdate(state: StoreState, request: ApiRequest, info: Resou
 }
 
 export function handlePatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  const badOptions = optionsError(request, 'PatchOptions');
+  if (badOptions) return reply(request, badOptions);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
   const patched = applyPatch(state, request, parseObject(current));
@@ -192,12 +218,16 @@ interface DeleteOptions {
   dryRun?: string[];
 }
 
-function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
-  if (!request.body || request.body.length === 0) return {};
+function deleteOptionsOf(state: StoreState, request: ApiRequest): DeleteOptions | Status {
+  if (!request.body || request.body.length === 0) return optionsError(request, 'DeleteOptions') ?? {};
   const decoded = decodeBody(request);
   if (!decoded.ok) return decoded.status;
   if (!isPlainObject(decoded.value)) return badRequest('DeleteOptions must be an object');
+  const decodeError = decodeAs(decoded.value, 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', state.definitions);
+  if (decodeError) return badRequest(`DeleteOptions in version "v1" cannot be handled as a DeleteOptions: ${decodeError}`);
   const options = decoded.value as DeleteOptions;
+  const badOptions = optionsError(request, 'DeleteOptions', Array.isArray(options.dryRun) ? options.dryRun : []);
+  if (badOptions) return badOptions;
   const policy = options.propagationPolicy;
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
     return invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
@@ -236,7 +266,7 @@ function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (
 }
 
 export function handleDelete(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const options = deleteOptionsOf(request);
+  const options = deleteOptionsOf(state, request);
   if (isStatus(options)) return reply(request, options);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
@@ -256,7 +286,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const options = deleteOptionsOf(request);
+  const options = deleteOptionsOf(state, request);
   if (isStatus(options)) return reply(request, options);
   const parsed = parseListOptions(request.query, false);
   if (!parsed.ok) return reply(request, parsed.status);
