@@ -6,7 +6,7 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import { statusResponse, jsonResponse } from '../../protocol/messages/http.js';
 import {
-  alreadyExists, badRequest, conflict, failure, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status, type StatusCause,
+  alreadyExists, badRequest, conflict, failure, forbidden, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status, type StatusCause,
 } from '../../protocol/kube/status.js';
 import { apiVersionOf, pendingFinalizersOf } from '../../scheme/kind-description.js';
 import type { StoreState } from './store-state.js';
@@ -21,6 +21,7 @@ import { applyPatch } from './patch.js';
 import { generateName, MAX_GENERATE_ATTEMPTS } from './generate-name.js';
 import { matches } from './read.js';
 import { parseListOptions } from './list-options.js';
+import { escalationReason, grantRulesOf } from '../authz/escalation.js';
 
 const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
 
@@ -88,9 +89,21 @@ function check(state: StoreState, request: ApiRequest, object: KubeObject, old: 
   const mode = fieldValidationOf(request);
   if (unknown.length > 0 && mode === 'Strict') return badRequest(`strict decoding error: ${unknown.join(', ')}`);
   if (result.causes.length > 0) return invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', result.causes);
+  if (request.grantLimit) {
+    const refused = grantRefusal(state, request, object);
+    if (refused) return refused;
+  }
   // Built-in kinds decode into typed structs, which drop what they do not know.
   pruneUnknownFields(object, result.unknownFields);
   return { warnings: mode === 'Warn' ? unknown : [] };
+}
+
+/** A Role or ClusterRole whose writer may not escalate it holds no rule its writer lacks (authz set the limit). */
+function grantRefusal(state: StoreState, request: ApiRequest, object: KubeObject): Status | undefined {
+  const name = object.metadata.name ?? '';
+  if (object.aggregationRule !== undefined) return forbidden(state.resource, name, 'must have cluster-admin privileges to use the aggregationRule');
+  const reason = escalationReason(request.user ?? { username: '', groups: [] }, request.grantLimit!, grantRulesOf(object.rules));
+  return reason ? forbidden(state.resource, name, reason) : undefined;
 }
 
 function warningHeaders(warnings: string[]): Record<string, string> | undefined {
