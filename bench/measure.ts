@@ -1,6 +1,8 @@
 // Small measuring tools shared by the benchmark scenarios.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -10,6 +12,8 @@ export function median(values: number[]): number {
 
 export interface WrkResult {
   rps: number;
+  /** Requests completed in the run. */
+  requests: number;
   p50ms: number;
   p99ms: number;
 }
@@ -19,8 +23,39 @@ function toMs(value: string, unit: string): number {
   return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : n;
 }
 
-/** Runs wrk pinned to `cpu` and parses requests/s and the latency percentiles. */
-export function wrk(url: string, options: { seconds: number; connections: number; headers?: string[]; script?: string; cpu?: number; env?: Record<string, string> }): Promise<WrkResult> {
+type WrkOptions = { seconds: number; connections: number; headers?: string[]; script?: string; cpu?: number; env?: Record<string, string> };
+
+const REPORT_SCRIPT = fileURLToPath(new URL('../../bench/report.lua', import.meta.url));
+
+/**
+ * Runs wrk pinned to `cpu` and parses requests/s and the latency percentiles. A run that saw answers
+ * other than 2xx fails; the error says what the server answered, from a one-second second look
+ * with the same script and environment (bench/report.lua).
+ */
+export async function wrk(url: string, options: WrkOptions): Promise<WrkResult> {
+  try {
+    return await wrkOnce(url, options);
+  } catch (e) {
+    if (!(e instanceof Non2xxError)) throw e;
+    const answers = await wrkAnswers(url, options);
+    throw new Error(`${e.message}${answers ? `; a second look got:\n${answers}` : ''}`);
+  }
+}
+
+class Non2xxError extends Error {}
+
+/** The first few non-2xx answers of a one-second run of the same scenario. */
+function wrkAnswers(url: string, options: WrkOptions): Promise<string> {
+  const env = { ...options.env, ...(options.script ? { SCENARIO_SCRIPT: options.script } : {}) };
+  return new Promise((resolve) => {
+    const args = ['-t1', `-c${Math.min(options.connections, 4)}`, '-d1s'];
+    for (const h of options.headers ?? []) args.push('-H', h);
+    args.push('-s', REPORT_SCRIPT, url);
+    execFile('wrk', args, { timeout: 30_000, env: { ...process.env, RUN_ID: `${Date.now()}report`, ...env } }, (_error, _stdout, stderr) => resolve(String(stderr).trim()));
+  });
+}
+
+function wrkOnce(url: string, options: WrkOptions): Promise<WrkResult> {
   const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
   for (const h of options.headers ?? []) args.push('-H', h);
   if (options.script) args.push('-s', options.script);
@@ -37,9 +72,10 @@ export function wrk(url: string, options: { seconds: number; connections: number
       const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(stdout);
       const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
       const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
-      if (!rps || !p50 || !p99) return reject(new Error(`could not parse wrk output:\n${stdout}`));
-      if (non2xx) return reject(new Error(`wrk saw ${non2xx[1]} non-2xx responses from ${url}`));
-      resolve({ rps: Number(rps[1]), p50ms: toMs(p50[1]!, p50[2]!), p99ms: toMs(p99[1]!, p99[2]!) });
+      const requests = /(\d+) requests in/.exec(stdout);
+      if (!rps || !p50 || !p99 || !requests) return reject(new Error(`could not parse wrk output:\n${stdout}`));
+      if (non2xx) return reject(new Non2xxError(`wrk saw ${non2xx[1]} non-2xx responses of ${requests[1]} from ${url}${options.script ? ` (${basename(options.script)})` : ''}`));
+      resolve({ rps: Number(rps[1]), requests: Number(requests[1]), p50ms: toMs(p50[1]!, p50[2]!), p99ms: toMs(p99[1]!, p99[2]!) });
     });
   });
 }

@@ -36,6 +36,28 @@ const BIN = fileURLToPath(new URL('../kubeactor.mjs', import.meta.url));
 const LIVE_MEMORY = fileURLToPath(new URL('./live-memory.js', import.meta.url));
 const BARE_BROADCAST = fileURLToPath(new URL('./bare-broadcast.js', import.meta.url));
 
+const benchStarted = performance.now();
+
+/**
+ * Runs one scenario, saying so on stderr as it starts and ends (the full bench takes minutes); a
+ * failure names the scenario.
+ */
+async function step<T>(name: string, run: () => Promise<T> | T): Promise<T> {
+  const clock = (): string => {
+    const s = Math.round((performance.now() - benchStarted) / 1000);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+  process.stderr.write(`[bench ${clock()}] ${name} …\n`);
+  const started = performance.now();
+  try {
+    const result = await run();
+    process.stderr.write(`[bench ${clock()}] ${name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    return result;
+  } catch (e) {
+    throw new Error(`${name} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
 interface Row {
   scenario: string;
   ours: string;
@@ -113,32 +135,32 @@ function watchTransitions(k: Kubeactor): Promise<{ bytes(): number; close(): voi
 async function httpScenarios(): Promise<void> {
   const k = await startKubeactor(BIN, settings);
   try {
-    const { result: ours, body } = await getOne(k, settings);
-    const bare = await bareServer(k, body, settings, (url) => medianWrk(`${url}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu }, settings.runs));
+    const { result: ours, body } = await step('GET one ConfigMap', () => getOne(k, settings));
+    const bare = await step('GET from a bare uWS server', () => bareServer(k, body, settings, (url) => medianWrk(`${url}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu }, settings.runs)));
     rows.push({ scenario: 'GET one ConfigMap (bearer token, RBAC), requests/s', ours: fmt(ours.rps), baseline: `${fmt(bare.rps)} (bare uWS SSLApp, same bytes)`, ratio: ratio(ours.rps, bare.rps) });
     rows.push({ scenario: `GET one ConfigMap, p50 / p99 latency at peak (${GET_CONNECTIONS} connections)`, ours: `${fmt(ours.p50ms, 2)} / ${fmt(ours.p99ms, 2)} ms`, baseline: `${fmt(bare.p50ms, 2)} / ${fmt(bare.p99ms, 2)} ms`, ratio: `${fmt(ours.p99ms / bare.p99ms, 1)}× (p99)` });
 
     const half = ours.rps / 2;
-    const paced = await getAtRate(`${k.base}${CONFIGMAPS}/bench`, k.auth, half, settings);
-    const barePaced = await bareServer(k, body, settings, (url) => getAtRate(`${url}${CONFIGMAPS}/bench`, k.auth, half, settings));
+    const paced = await step('GET at half of peak', () => getAtRate(`${k.base}${CONFIGMAPS}/bench`, k.auth, half, settings));
+    const barePaced = await step('GET at that rate from a bare uWS server', () => bareServer(k, body, settings, (url) => getAtRate(`${url}${CONFIGMAPS}/bench`, k.auth, half, settings)));
     rows.push({ scenario: `GET one ConfigMap at half of peak (${fmt(half)}/s offered, ${fmt(paced.rps)}/s served), p50 / p99`, ours: `${fmt(paced.p50ms, 2)} / ${fmt(paced.p99ms, 2)} ms`, baseline: `${fmt(barePaced.p50ms, 2)} / ${fmt(barePaced.p99ms, 2)} ms (bare uWS, same rate)`, ratio: `${fmt(paced.p99ms / barePaced.p99ms, 1)}× (p99)` });
 
     const watcher = await watchTransitions(k);
-    const watched = await medianWrk(`${k.base}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu }, settings.runs);
+    const watched = await step('GET with a /debug/actors watcher', () => medianWrk(`${k.base}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu }, settings.runs));
     if (watcher.bytes() === 0) throw new Error('the /debug/actors watch received nothing');
     watcher.close();
     rows.push({ scenario: 'GET one ConfigMap with a /debug/actors?watch=true client connected, requests/s', ours: fmt(watched.rps), baseline: `${fmt(ours.rps)} (no one watching)`, ratio: ratio(watched.rps, ours.rps) });
 
     const value = body;
-    const creates = await createMany(k, settings);
-    const rawInsert1 = rawSqlite('insert', 1, value, settings.runs, settings.seconds);
-    const rawInsert100 = rawSqlite('insert', 100, value, settings.runs, settings.seconds);
+    const creates = await step('CREATE ConfigMaps', () => createMany(k, settings));
+    const rawInsert1 = await step('raw SQLite INSERT, 1 row/txn', () => rawSqlite('insert', 1, value, settings.runs, settings.seconds));
+    const rawInsert100 = await step('raw SQLite INSERT, 100 rows/txn', () => rawSqlite('insert', 100, value, settings.runs, settings.seconds));
     rows.push({ scenario: 'CREATE ConfigMap (unique names, acked after durable commit), creates/s', ours: fmt(creates.rps), baseline: `${fmt(rawInsert100)} rows/s (better-sqlite3 INSERT, 100 rows/txn, WAL, synchronous=FULL)`, ratio: ratio(creates.rps, rawInsert100) });
     rows.push({ scenario: 'CREATE vs raw SQLite at one row per transaction', ours: fmt(creates.rps), baseline: `${fmt(rawInsert1)} rows/s (INSERT, 1 row/txn)`, ratio: ratio(creates.rps, rawInsert1) });
 
-    const updates = await updateMany(k, settings);
-    const rawUpdate1 = rawSqlite('update', 1, value, settings.runs, settings.seconds);
-    const rawUpdate100 = rawSqlite('update', 100, value, settings.runs, settings.seconds);
+    const updates = await step('UPDATE ConfigMaps', () => updateMany(k, settings));
+    const rawUpdate1 = await step('raw SQLite UPDATE, 1 row/txn', () => rawSqlite('update', 1, value, settings.runs, settings.seconds));
+    const rawUpdate100 = await step('raw SQLite UPDATE, 100 rows/txn', () => rawSqlite('update', 100, value, settings.runs, settings.seconds));
     rows.push({ scenario: 'UPDATE ConfigMap (PUT with resourceVersion, 1,000 objects round robin), updates/s', ours: fmt(updates.rps), baseline: `${fmt(rawUpdate100)} rows/s (UPDATE by name, 100 rows/txn)`, ratio: ratio(updates.rps, rawUpdate100) });
     rows.push({ scenario: 'UPDATE vs raw SQLite at one row per transaction', ours: fmt(updates.rps), baseline: `${fmt(rawUpdate1)} rows/s (UPDATE, 1 row/txn)`, ratio: ratio(updates.rps, rawUpdate1) });
 
@@ -146,17 +168,17 @@ async function httpScenarios(): Promise<void> {
     const broadcaster = await spawnUntil([BARE_BROADCAST, join(k.dir, 'serving.crt'), join(k.dir, 'serving.key')], /port=(\d+)/, settings.serverCpu);
     try {
       for (const watchers of [1, 100, 1000]) {
-        const fan = await watchFanOut(k.base, k.token, k.ca, watchers);
-        const raw = await watchFanOut(`https://127.0.0.1:${broadcaster.match[1]}`, k.token, k.ca, watchers);
+        const fan = await step(`watch fan-out to ${watchers}`, () => watchFanOut(k.base, k.token, k.ca, watchers));
+        const raw = await step(`bare broadcast to ${watchers}`, () => watchFanOut(`https://127.0.0.1:${broadcaster.match[1]}`, k.token, k.ca, watchers));
         rows.push({ scenario: `watch fan-out, ${watchers} watcher${watchers > 1 ? 's' : ''}: create to arrival at every watcher, p50 / p99`, ours: `${fmt(fan.p50ms, 2)} / ${fmt(fan.p99ms, 2)} ms`, baseline: `${fmt(raw.p50ms, 2)} / ${fmt(raw.p99ms, 2)} ms (bare uWS: POST answered, line written to every stream; no storage)`, ratio: `${fmt(fan.p99ms / raw.p99ms, 1)}× (p99)` });
       }
     } finally {
       await stop(broadcaster.child);
     }
 
-    const deletes = await deleteMany(BIN, settings);
-    const rawDelete1 = rawSqlite('delete', 1, value, settings.runs, settings.seconds);
-    const rawDelete100 = rawSqlite('delete', 100, value, settings.runs, settings.seconds);
+    const deletes = await step('DELETE ConfigMaps', () => deleteMany(BIN, settings));
+    const rawDelete1 = await step('raw SQLite DELETE, 1 row/txn', () => rawSqlite('delete', 1, value, settings.runs, settings.seconds));
+    const rawDelete100 = await step('raw SQLite DELETE, 100 rows/txn', () => rawSqlite('delete', 100, value, settings.runs, settings.seconds));
     rows.push({ scenario: 'DELETE ConfigMap (each once, from 200,000 stored), deletes/s', ours: fmt(deletes.rps), baseline: `${fmt(rawDelete100)} rows/s (DELETE by name, 100 rows/txn)`, ratio: ratio(deletes.rps, rawDelete100) });
     rows.push({ scenario: 'DELETE vs raw SQLite at one row per transaction', ours: fmt(deletes.rps), baseline: `${fmt(rawDelete1)} rows/s (DELETE, 1 row/txn)`, ratio: ratio(deletes.rps, rawDelete1) });
   } finally {
@@ -186,7 +208,7 @@ async function largeStateScenarios(): Promise<void> {
       if (count === 10_000) {
         for (const [label, accept] of [['plain JSON', 'application/json'], ['Table', TABLE_ACCEPT]] as const) {
           const body = (await call(k, 'GET', `${CONFIGMAPS}?limit=500`, undefined, accept)).text;
-          const ours = await listPage(k, accept, settings);
+          const ours = await step(`LIST 500 as ${label}`, () => listPage(k, accept, settings));
           const bare = await bareServer(k, body, settings, (url) => medianWrk(`${url}/list`, { seconds: settings.seconds, connections: 16, headers: [k.auth], cpu: settings.loadCpu }, settings.runs));
           rows.push({ scenario: `LIST 500 of 10,000 ConfigMaps as ${label} (${fmt(body.length / 1024)} KiB), requests/s`, ours: fmt(ours.rps), baseline: `${fmt(bare.rps)} (bare uWS, same bytes)`, ratio: ratio(ours.rps, bare.rps) });
         }
@@ -263,14 +285,14 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
-  actorHops();
-  await startToReady();
+  await step('actor hops', actorHops);
+  await step('start to ready', startToReady);
   await httpScenarios();
-  await metricsCost();
+  await step('GET with /metrics on and off', metricsCost);
   await largeStateScenarios();
-  await applyScenarios();
-  await churn();
-  if (!process.argv.includes('--no-etcd')) rows.push(...(await etcdScenarios(BIN, settings)));
+  await step('server-side apply', applyScenarios);
+  await step('an hour of churn', churn);
+  if (!process.argv.includes('--no-etcd')) rows.push(...(await step('the etcd backend', () => etcdScenarios(BIN, settings))));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;
   const table = ['| scenario | kubeactor | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`)].join('\n');
   const minutes = (performance.now() - started) / 60_000;

@@ -254,9 +254,25 @@ export interface SchemaValidation {
  * everything under `status` are the server's to fill.
  */
 export function validateObject(object: unknown, definitionName: string, definitions: Definitions): SchemaValidation {
+  return validateWalk(object, definitionName, definitions, true);
+}
+
+/**
+ * What kube's decoder does to a body before any other code sees it: JSON
+ * null where the schema has a map, list, struct or scalar becomes Go's zero
+ * value (a null map, list or struct field is dropped, a null string in a map
+ * or list becomes ""), in place; and a value of the wrong JSON type is the
+ * decoder's error, returned worded as kube words it. Undefined when `object`
+ * decodes. Everything after this may trust the object's shape.
+ */
+export function decodeAs(object: unknown, definitionName: string, definitions: Definitions): string | undefined {
+  return validateWalk(object, definitionName, definitions, false).decodeError;
+}
+
+function validateWalk(object: unknown, definitionName: string, definitions: Definitions, withMetadata: boolean): SchemaValidation {
   const walk: Walk = { definitions, causes: [], unknownFields: [] };
   visit(walk, { $ref: `${REF_PREFIX}${definitionName}` }, object, [], { struct: '', fields: [] }, 0);
-  if (isPlainObject(object)) walk.causes.push(...validateObjectMetaFields(object.metadata));
+  if (withMetadata && isPlainObject(object)) walk.causes.push(...validateObjectMetaFields(object.metadata));
   const result: SchemaValidation = { causes: walk.causes, unknownFields: walk.unknownFields };
   if (walk.decodeError) result.decodeError = walk.decodeError;
   return result;
@@ -469,10 +485,26 @@ function visit(walk: Walk, raw: SchemaNode, value: unknown, steps: Step[], go: G
     } else typeMismatch(walk, value, steps, node.type ?? 'object', decodeError);
     return;
   }
+  if (node.type === 'string' && node.format === 'byte') {
+    // []byte decodes from standard base64, as Go's encoding/json reads it.
+    const at = base64ErrorAt(value as string);
+    if (at !== undefined) {
+      const path = fieldPath(steps);
+      walk.causes.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(value)}: ${path} in body must be of type byte: ${JSON.stringify(value)}` });
+      walk.decodeError ??= `illegal base64 data at input byte ${at}`;
+    }
+    return;
+  }
   if (node['x-kubernetes-preserve-unknown-fields'] || node['x-kubernetes-embedded-resource']) return;
 
   if (Array.isArray(value)) {
-    if (node.items) value.forEach((item, index) => visit(walk, node.items!, item, [...steps, { index }], go, depth + 1));
+    if (!node.items) return;
+    for (let index = 0; index < value.length; index++) {
+      if (value[index] === null) {
+        const zero = zeroOf(walk.definitions, node.items);
+        if (zero !== undefined) value[index] = zero;
+      } else visit(walk, node.items, value[index], [...steps, { index }], go, depth + 1);
+    }
     return;
   }
   if (!isPlainObject(value)) return;
@@ -483,14 +515,44 @@ function visit(walk: Walk, raw: SchemaNode, value: unknown, steps: Step[], go: G
     checkRequired(walk, node, value, steps);
     for (const [key, child] of Object.entries(value)) {
       const sub = node.properties[key];
-      if (sub) visit(walk, sub, child, [...steps, { field: key }], inStruct(key), depth + 1);
-      else if (typeof node.additionalProperties === 'object') visit(walk, node.additionalProperties, child, [...steps, { key }], go, depth + 1);
+      // A struct field decoded from null is its zero value, which kube's encoder leaves out.
+      if (sub && child === null) delete value[key];
+      else if (sub) visit(walk, sub, child, [...steps, { field: key }], inStruct(key), depth + 1);
+      else if (typeof node.additionalProperties === 'object') visitEntry(walk, node.additionalProperties, value, key, steps, go, depth);
       else if (node.additionalProperties !== true) walk.unknownFields.push(strictPath([...steps, { field: key }]));
     }
   } else if (typeof node.additionalProperties === 'object') {
-    for (const [key, child] of Object.entries(value)) visit(walk, node.additionalProperties, child, [...steps, { key }], go, depth + 1);
+    for (const key of Object.keys(value)) visitEntry(walk, node.additionalProperties, value, key, steps, go, depth);
   }
   // An object schema with neither properties nor additionalProperties (RawExtension, FieldsV1, Patch) takes any JSON.
+}
+
+/** One entry of a map: a null value is the element type's zero value, as Go stores it. */
+function visitEntry(walk: Walk, element: SchemaNode, map: Record<string, unknown>, key: string, steps: Step[], go: GoContext, depth: number): void {
+  const child = map[key];
+  if (child !== null) return visit(walk, element, child, [...steps, { key }], go, depth + 1);
+  const zero = zeroOf(walk.definitions, element);
+  if (zero === undefined) delete map[key];
+  else map[key] = zero;
+}
+
+/** The JSON of Go's zero value for a map element or list item decoded from null; undefined for nil (a map, list or pointer). */
+function zeroOf(definitions: Definitions, raw: SchemaNode): unknown {
+  const { node, name } = resolve(definitions, raw);
+  if (name === INT_OR_STRING || name === QUANTITY || (name && TIME_LAYOUTS[name])) return undefined;
+  switch (node.type) {
+    case 'string':
+      return node.format === 'byte' ? undefined : '';
+    case 'integer':
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'object':
+      return node.properties ? {} : undefined;
+    default:
+      return undefined;
+  }
 }
 
 function checkRequired(walk: Walk, node: SchemaNode, value: Record<string, unknown>, steps: readonly Step[]): void {
@@ -554,6 +616,22 @@ function timeParseError(value: string, layout: 'RFC3339' | 'RFC3339Micro'): stri
 }
 
 // ---- helpers ----
+
+const STD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Where Go's base64.StdEncoding stops on `text` (CR and LF are skipped, as Go skips them), or undefined when it decodes. */
+function base64ErrorAt(text: string): number | undefined {
+  if (text.length % 4 === 0 && STD_BASE64.test(text)) return undefined;
+  const bare = text.replace(/[\r\n]/g, '');
+  if (bare.length % 4 === 0 && STD_BASE64.test(bare)) return undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\r' || c === '\n') continue;
+    if (!/[A-Za-z0-9+/=]/.test(c)) return i;
+    if (c === '=' && /[^=\r\n]/.test(text.slice(i))) return i;
+  }
+  return bare.length - (bare.length % 4);
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -7,8 +7,10 @@
 //   SelfSubjectAccessReview, SelfSubjectRulesReview and SubjectAccessReview
 //   creates the server chain routes to it; `store.snapshot` and
 //   `store.changed` from the RBAC stores.
-// Sends: an allowed request to its route (admission first for writes);
-//   403 and 404 replies to the client.
+// Sends: an allowed request to its route (admission first for writes), a
+//   Role or ClusterRole write by a user who may not `escalate` it carrying the
+//   user's rights (grantLimit) for the store to check the final rules against;
+//   403 (escalation prevention decides bindings here) and 404 replies to the client.
 //
 // States: Syncing (until every RBAC store has sent its snapshot) → Serving → Stopped.
 
@@ -18,11 +20,13 @@ import type { AdmitRequest, ApiRequest, AuthorizeRequest, HandleRequest, Router 
 import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { statusResponse } from '../../protocol/messages/http.js';
-import { resourceNotFound, serviceUnavailable } from '../../protocol/kube/status.js';
+import { forbidden, resourceNotFound, serviceUnavailable, type Status } from '../../protocol/kube/status.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
-import { buildRbacIndex, forbiddenStatus, type Attributes, type RbacIndex } from './rbac.js';
-import { attributesOf } from './attributes.js';
+import { buildRbacIndex, forbiddenStatus, isResourceAttributes, roleRefRules, rulesHeld, type Attributes, type RbacIndex } from './rbac.js';
+import { attributesOf, isPrivileged } from './attributes.js';
+import { escalationReason } from './escalation.js';
+import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import { decide, type AuthorizationMode } from './decide.js';
 import { impersonate } from './impersonate.js';
 import { serveReview } from './reviews.js';
@@ -68,6 +72,50 @@ export function authorizerOf(context: AuthzContext): (user: UserInfo, attributes
   return (user, attributes) => decide(context.modes, () => rbacIndexOf(context), user, attributes);
 }
 
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const ROLE_RESOURCES = new Set(['roles', 'clusterroles']);
+const BINDING_RESOURCES = new Set(['rolebindings', 'clusterrolebindings']);
+const GRANTING_VERBS = new Set(['create', 'update', 'patch']);
+
+/**
+ * Escalation prevention for a write to an RBAC object the user may make (see escalation.ts). A binding
+ * is decided here; a role write by a user who may not `escalate` it leaves with the user's rights as
+ * its grantLimit, for the store to hold the role's final rules against. Answers the 403, or undefined.
+ */
+function guardGrants(context: AuthzContext, request: ApiRequest, user: UserInfo, a: Attributes, authorizer: ReturnType<typeof authorizerOf>): Status | undefined {
+  if (!isResourceAttributes(a) || a.apiGroup !== RBAC_GROUP || a.subresource !== '' || !GRANTING_VERBS.has(a.verb) || isPrivileged(user)) return undefined;
+  const gr = { group: RBAC_GROUP, resource: a.resource };
+  if (ROLE_RESOURCES.has(a.resource)) {
+    if (authorizer(user, { ...a, verb: 'escalate' }).allowed) return undefined;
+    request.grantLimit = context.modes.includes('RBAC') ? rulesHeld(rbacIndexOf(context), user, a.namespace) : { rules: [], resolutionErrors: [] };
+    return undefined;
+  }
+  if (!BINDING_RESOURCES.has(a.resource)) return undefined;
+  // roleRef cannot change, so an update or patch binds the stored binding's role; a create names it in its body.
+  let name = a.name;
+  let roleRef: unknown;
+  if (a.verb === 'create') {
+    const decoded = decodeBody(request);
+    if (!decoded.ok || !isPlainObject(decoded.value)) return undefined; // the store answers the bad body
+    const metadata = decoded.value.metadata;
+    name = isPlainObject(metadata) && typeof metadata.name === 'string' ? metadata.name : '';
+    roleRef = decoded.value.roleRef;
+  } else {
+    roleRef = context.policy[a.resource as RbacResource].get(`${a.namespace}/${a.name}`)?.roleRef;
+  }
+  if (!isPlainObject(roleRef) || typeof roleRef.kind !== 'string' || typeof roleRef.name !== 'string') return undefined;
+  const ref = { kind: roleRef.kind, name: roleRef.name, apiGroup: typeof roleRef.apiGroup === 'string' && roleRef.apiGroup ? roleRef.apiGroup : RBAC_GROUP };
+  const bind = { verb: 'bind', apiGroup: ref.apiGroup, resource: ref.kind === 'ClusterRole' ? 'clusterroles' : 'roles', subresource: '', namespace: a.namespace, name: ref.name };
+  if (authorizer(user, bind).allowed) return undefined;
+  if (!context.modes.includes('RBAC')) return forbidden(gr, name, `user ${JSON.stringify(user.username)} may not bind ${ref.kind} ${JSON.stringify(ref.name)}`);
+  const index = rbacIndexOf(context);
+  const resolved = roleRefRules(index, ref, a.namespace);
+  if ('error' in resolved) return forbidden(gr, name, resolved.error);
+  const held = rulesHeld(index, user, a.namespace);
+  const reason = escalationReason(user, held, resolved.rules);
+  return reason ? forbidden(gr, name, reason) : undefined;
+}
+
 function authorize(context: AuthzContext, request: ApiRequest): void {
   const authorizer = authorizerOf(context);
   const user = impersonate(request, authorizer);
@@ -80,6 +128,11 @@ function authorize(context: AuthzContext, request: ApiRequest): void {
   const decision = authorizer(user.user, attributes);
   if (!decision.allowed) {
     request.replyTo.send(statusResponse(request.id, forbiddenStatus(user.user, attributes, decision.reason)));
+    return;
+  }
+  const refused = guardGrants(context, request, user.user, attributes, authorizer);
+  if (refused) {
+    request.replyTo.send(statusResponse(request.id, refused));
     return;
   }
   const route = context.router(request);

@@ -323,7 +323,7 @@ function bindingsFor(map: BindingsBySubject | undefined, user: UserInfo): Indexe
   return [...found].sort((a, b) => a.order - b.order);
 }
 
-type RoleResolution = { rules: readonly PolicyRule[] } | { error: string };
+export type RoleResolution = { rules: readonly PolicyRule[] } | { error: string };
 
 function resolveRoleRef(index: RbacIndex, binding: IndexedBinding): RoleResolution {
   const { kind, name } = binding.roleRef;
@@ -386,6 +386,19 @@ export function authorize(index: RbacIndex, user: UserInfo, attributes: Attribut
   );
   if (allowedBy !== undefined) return { allowed: true, reason: `RBAC: allowed by ${allowedBy}` };
   return { allowed: false, reason: errors.length > 0 ? `RBAC: ${aggregateMessage(errors)}` : '' };
+}
+
+/** Every rule `user` holds in `namespace`, cluster-wide ones included, and the role references that did not resolve (kube's RulesFor). */
+export function rulesHeld(index: RbacIndex, user: UserInfo, namespace: string): { rules: PolicyRule[]; resolutionErrors: string[] } {
+  const rules: PolicyRule[] = [];
+  const resolutionErrors: string[] = [];
+  visitRules(index, user, namespace, (_binding, rule) => (rules.push(rule), true), (message) => resolutionErrors.push(message));
+  return { rules, resolutionErrors };
+}
+
+/** The rules of the role a binding refers to, or kube's not-found wording. */
+export function roleRefRules(index: RbacIndex, roleRef: RoleRef, bindingNamespace: string): RoleResolution {
+  return resolveRoleRef(index, { kind: 'RoleBinding', name: '', namespace: bindingNamespace, roleRef, subjects: [], order: 0 });
 }
 
 // ---------------------------------------------------------------- reviews

@@ -1,12 +1,13 @@
 // kube's RequestInfoFactory: what a path and method mean to the handler chain.
 
+import { queryFlag } from '../../protocol/kube/query.js';
 import type { RequestInfo, Verb } from '../../protocol/messages/request.js';
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-/** `?watch=true` (or `1`), as kube's RequestInfoFactory reads it. */
+/** `?watch` by kube's rule for boolean parameters, as its RequestInfoFactory reads it. */
 export function watchRequested(query: Record<string, string>): boolean {
-  return query.watch === 'true' || query.watch === '1';
+  return queryFlag(query, 'watch');
 }
 
 export function requestInfoOf(method: string, path: string, query: Record<string, string>): RequestInfo {

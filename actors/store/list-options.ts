@@ -1,5 +1,6 @@
 // Parses and validates kube's ListOptions from the query, with kube's errors.
 
+import { queryFlag } from '../../protocol/kube/query.js';
 import { invalid, badRequest, type Status, type StatusCause } from '../../protocol/kube/status.js';
 import { parseLabelSelector, type LabelSelector } from './label-selector.js';
 import { parseFieldSelector, type FieldSelector } from './field-selector.js';
@@ -60,7 +61,7 @@ export function parseListOptions(query: Record<string, string>, watch: boolean):
     fields = parsed;
   }
   const rvm = query.resourceVersionMatch;
-  const sendInitialEvents = query.sendInitialEvents === undefined ? undefined : query.sendInitialEvents === 'true';
+  const sendInitialEvents = query.sendInitialEvents === undefined ? undefined : queryFlag(query, 'sendInitialEvents');
   // kube's ValidateListOptions: a watch and a list are checked by different rules.
   const causes = watch ? watchOptionCauses(query, rvm, sendInitialEvents) : listOptionCauses(query, rvm, sendInitialEvents);
   const limit = query.limit ? Number(query.limit) : 0;
@@ -80,7 +81,7 @@ export function parseListOptions(query: Record<string, string>, watch: boolean):
       limit,
       continueToken: query.continue || undefined,
       timeoutSeconds,
-      allowWatchBookmarks: query.allowWatchBookmarks === 'true',
+      allowWatchBookmarks: queryFlag(query, 'allowWatchBookmarks'),
       sendInitialEvents,
     },
   };

@@ -16,6 +16,55 @@ function unprocessable(message: string): Status {
   return failure('Invalid', message, undefined, 422);
 }
 
+/**
+ * A JSON patch that does not apply, as kube answers it: 422 with the generic message and the
+ * operation's error as the one cause. The error names the operation and its path, never a value
+ * of the object: a client that may patch but not read must learn nothing of the object from it.
+ */
+function patchDoesNotApply(error: unknown): Status {
+  return failure('Invalid', 'the server rejected our request due to an error in our request', {
+    causes: [{ reason: 'UnexpectedServerResponse', message: operationError(error) }],
+  }, 422);
+}
+
+/** json-patch's wording for an operation that failed (fast-json-patch's own messages carry the document). */
+function operationError(error: unknown): string {
+  const e = error as { name?: unknown; operation?: unknown };
+  const operation = (e.operation !== null && typeof e.operation === 'object' ? e.operation : {}) as Record<string, unknown>;
+  const op = typeof operation.op === 'string' ? operation.op : '';
+  const path = typeof operation.path === 'string' ? operation.path : '';
+  const from = typeof operation.from === 'string' ? operation.from : '';
+  switch (e.name) {
+    case 'TEST_OPERATION_FAILED':
+      return `testing value ${path} failed: test failed`;
+    case 'OPERATION_OP_INVALID':
+      return `Unexpected kind: ${op}`;
+    case 'OPERATION_FROM_UNRESOLVABLE':
+    case 'OPERATION_FROM_REQUIRED':
+      return `${op} operation does not apply: doc is missing from path: ${from}: missing value`;
+    case 'OPERATION_PATH_ILLEGAL_ARRAY_INDEX':
+    case 'OPERATION_VALUE_OUT_OF_BOUNDS':
+      return `Unable to access invalid index: ${path.slice(path.lastIndexOf('/') + 1)}: invalid index referenced`;
+    case 'OPERATION_VALUE_REQUIRED':
+    case 'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED':
+      return `${op} operation does not apply: missing value`;
+    default:
+      switch (op) {
+        case 'remove':
+          return `unable to remove nonexistent key: ${path.slice(path.lastIndexOf('/') + 1)}: missing value`;
+        case 'replace':
+          return `replace operation does not apply: doc is missing key: ${path}: missing value`;
+        case 'test':
+          return `test operation does not apply: is missing path: ${path}: missing value`;
+        case 'move':
+        case 'copy':
+          return `${op} operation does not apply: doc is missing from path: ${from}: missing value`;
+        default:
+          return `${op || 'add'} operation does not apply: doc is missing path: ${JSON.stringify(path)}: missing value`;
+      }
+  }
+}
+
 export function applyPatch(state: StoreState, request: ApiRequest, current: KubeObject): unknown {
   const decoded = decodeBody({ ...request, bodyEncoding: 'json' });
   if (!decoded.ok) return decoded.status;
@@ -28,8 +77,12 @@ export function applyPatch(state: StoreState, request: ApiRequest, current: Kube
           return failure('RequestEntityTooLarge', `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
         }
         const error = fastJsonPatch.validate(patch as fastJsonPatch.Operation[], current);
-        if (error) return unprocessable(`the server rejected our request due to an error in our request: ${error.message}`);
-        return fastJsonPatch.applyPatch(current, patch as fastJsonPatch.Operation[], false, true).newDocument;
+        if (error) return patchDoesNotApply(error);
+        try {
+          return fastJsonPatch.applyPatch(current, patch as fastJsonPatch.Operation[], false, true).newDocument;
+        } catch (e) {
+          return patchDoesNotApply(e);
+        }
       }
       case 'merge':
         return applyJsonMergePatch(current, patch);

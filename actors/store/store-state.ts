@@ -82,13 +82,19 @@ export function parseObject(entry: Entry): KubeObject {
   return JSON.parse(Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength).toString('utf8')) as KubeObject;
 }
 
+/** An object's labels for selectors: a value stored before writes were decoded (or by another server) may not be a map. */
+function labelsOf(object: KubeObject): Readonly<Record<string, string>> | undefined {
+  const labels: unknown = object.metadata.labels;
+  return labels !== null && typeof labels === 'object' && !Array.isArray(labels) ? (labels as Record<string, string>) : undefined;
+}
+
 export function entryOf(key: string, revision: number, object: KubeObject, bytes: Uint8Array): Entry {
   return {
     key,
     name: object.metadata.name ?? '',
     namespace: object.metadata.namespace ?? '',
     revision,
-    labels: object.metadata.labels,
+    labels: labelsOf(object),
     bytes,
   };
 }

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import { statusResponse, jsonResponse } from '../../protocol/messages/http.js';
 import {
-  alreadyExists, badRequest, conflict, failure, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status,
+  alreadyExists, badRequest, conflict, failure, forbidden, internalError, invalid, notFound, success, OBJECT_MODIFIED, type Status, type StatusCause,
 } from '../../protocol/kube/status.js';
 import { apiVersionOf, pendingFinalizersOf } from '../../scheme/kind-description.js';
 import type { StoreState } from './store-state.js';
@@ -14,7 +14,7 @@ import { keyOf, latest, parseObject } from './store-state.js';
 import type { Entry } from './resource-cache.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation, type WritePart } from './strategy.js';
-import { pruneUnknownFields } from '../../scheme/validate.js';
+import { decodeAs, pruneUnknownFields } from '../../scheme/validate.js';
 import { commitChange, type Commit } from './commit.js';
 import { respondEntry, respondObject } from './respond.js';
 import { applyPatch } from './patch.js';
@@ -23,6 +23,7 @@ import { matches } from './read.js';
 import { parseListOptions } from './list-options.js';
 import { applyConfiguration, trackUpdate, writeOptionsError } from './field-manager.js';
 import { validateManagedFields } from '../../scheme/merge/managed-fields.js';
+import { escalationReason, grantRulesOf } from '../authz/escalation.js';
 
 export const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
 
@@ -32,6 +33,22 @@ function fieldValidationOf(request: ApiRequest): FieldValidation {
 }
 
 const isDryRun = (request: ApiRequest): boolean => request.query.dryRun === 'All';
+
+type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
+
+/** kube's ValidateDryRun and ValidateFieldValidation on a write's options: 422 on kind <options>.meta.k8s.io. */
+function optionsError(request: ApiRequest, kind: OptionsKind, bodyDryRun: readonly unknown[] = []): Status | undefined {
+  const causes: StatusCause[] = [];
+  const dryRun = [...(request.query.dryRun !== undefined ? [request.query.dryRun] : []), ...bodyDryRun];
+  if (dryRun.some((v) => v !== 'All')) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: []string{${dryRun.map((v) => JSON.stringify(String(v))).join(', ')}}: supported values: "All"` });
+  }
+  const fieldValidation = request.query.fieldValidation;
+  if (kind !== 'DeleteOptions' && fieldValidation !== undefined && !['', 'Ignore', 'Warn', 'Strict'].includes(fieldValidation)) {
+    causes.push({ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fieldValidation)}: supported values: "", "Ignore", "Strict", "Warn"` });
+  }
+  return causes.length > 0 ? invalid(kind, 'meta.k8s.io', '', causes) : undefined;
+}
 
 /** Checks type meta and namespace; returns the object to store or the Status to answer with. */
 export function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): KubeObject | Status {
@@ -44,6 +61,10 @@ export function admitBody(state: StoreState, info: ResourceRequestInfo, body: un
     return badRequest(`the object provided is unrecognized: ${String(body.apiVersion ?? '')}, Kind=${String(body.kind)} cannot be handled as a ${kind.kind} (expected ${expectedVersion}, Kind=${kind.kind})`);
   }
   body.apiVersion = expectedVersion;
+  // Decode before anything reads the object: nulls become zero values and a wrong JSON type is a 400,
+  // so no strategy, selector or watch below ever meets a shape the schema does not allow.
+  const decodeError = decodeAs(body, kind.definition, state.definitions);
+  if (decodeError) return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${decodeError}`);
   if (body.metadata === undefined) body.metadata = {};
   if (!isPlainObject(body.metadata)) return badRequest('metadata must be an object');
   const object = body as KubeObject;
@@ -71,9 +92,21 @@ function check(state: StoreState, request: ApiRequest, object: KubeObject, old: 
   if (unknown.length > 0 && mode === 'Strict') return badRequest(`strict decoding error: ${unknown.join(', ')}`);
   if (object.metadata.managedFields !== undefined) result.causes.push(...validateManagedFields(object.metadata.managedFields));
   if (result.causes.length > 0) return invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', result.causes);
+  if (request.grantLimit) {
+    const refused = grantRefusal(state, request, object);
+    if (refused) return refused;
+  }
   // Built-in kinds decode into typed structs, which drop what they do not know.
   pruneUnknownFields(object, result.unknownFields);
   return { warnings: mode === 'Warn' ? unknown : [] };
+}
+
+/** A Role or ClusterRole whose writer may not escalate it holds no rule its writer lacks (authz set the limit). */
+function grantRefusal(state: StoreState, request: ApiRequest, object: KubeObject): Status | undefined {
+  const name = object.metadata.name ?? '';
+  if (object.aggregationRule !== undefined) return forbidden(state.resource, name, 'must have cluster-admin privileges to use the aggregationRule');
+  const reason = escalationReason(request.user ?? { username: '', groups: [] }, request.grantLimit!, grantRulesOf(object.rules));
+  return reason ? forbidden(state.resource, name, reason) : undefined;
 }
 
 function warningHeaders(warnings: string[]): Record<string, string> | undefined {
@@ -108,8 +141,8 @@ function acknowledge(state: StoreState, request: ApiRequest, status: number, exp
 }
 
 export function handleCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const options = writeOptionsError(request, 'create');
-  if (options) return reply(request, options);
+  const badOptions = optionsError(request, 'CreateOptions') ?? writeOptionsError(request, 'create');
+  if (badOptions) return reply(request, badOptions);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
   const object = admitBody(state, info, decoded.value);
@@ -185,8 +218,8 @@ export function writeUpdate(state: StoreState, request: ApiRequest, info: Resour
 }
 
 export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const options = writeOptionsError(request, 'update');
-  if (options) return reply(request, options);
+  const badOptions = optionsError(request, 'UpdateOptions') ?? writeOptionsError(request, 'update');
+  if (badOptions) return reply(request, badOptions);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
   const object = admitBody(state, info, decoded.value);
@@ -197,8 +230,8 @@ export function handleUpdate(state: StoreState, request: ApiRequest, info: Resou
 }
 
 export function handlePatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const options = writeOptionsError(request, 'patch');
-  if (options) return reply(request, options);
+  const badOptions = optionsError(request, 'PatchOptions') ?? writeOptionsError(request, 'patch');
+  if (badOptions) return reply(request, badOptions);
   if (request.patchType === 'apply') return handleApply(state, request, info);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
@@ -227,12 +260,16 @@ interface DeleteOptions {
   dryRun?: string[];
 }
 
-function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
-  if (!request.body || request.body.length === 0) return {};
+function deleteOptionsOf(state: StoreState, request: ApiRequest): DeleteOptions | Status {
+  if (!request.body || request.body.length === 0) return optionsError(request, 'DeleteOptions') ?? {};
   const decoded = decodeBody(request);
   if (!decoded.ok) return decoded.status;
   if (!isPlainObject(decoded.value)) return badRequest('DeleteOptions must be an object');
+  const decodeError = decodeAs(decoded.value, 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', state.definitions);
+  if (decodeError) return badRequest(`DeleteOptions in version "v1" cannot be handled as a DeleteOptions: ${decodeError}`);
   const options = decoded.value as DeleteOptions;
+  const badOptions = optionsError(request, 'DeleteOptions', Array.isArray(options.dryRun) ? options.dryRun : []);
+  if (badOptions) return badOptions;
   const policy = options.propagationPolicy;
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
     return invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
@@ -289,7 +326,7 @@ function deleteEntry(
 }
 
 export function handleDelete(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const options = deleteOptionsOf(request);
+  const options = deleteOptionsOf(state, request);
   if (isStatus(options)) return reply(request, options);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
@@ -309,7 +346,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const options = deleteOptionsOf(request);
+  const options = deleteOptionsOf(state, request);
   if (isStatus(options)) return reply(request, options);
   const parsed = parseListOptions(request.query, false);
   if (!parsed.ok) return reply(request, parsed.status);

@@ -66,9 +66,29 @@ export interface ApiRequest {
   shape: ResponseShape;
   /** Set by authn. */
   user?: UserInfo;
+  /**
+   * Set by authz on a write of a Role or ClusterRole by a user who may not `escalate` it: the
+   * rights the user holds there. The store refuses a role whose final rules exceed them.
+   */
+  grantLimit?: GrantLimit;
   /** Milliseconds since the epoch at which the listener gives up and answers 504. */
   deadline: number;
   replyTo: ReplyTo;
+}
+
+/** An RBAC PolicyRule, as escalation checks compare them. */
+export interface GrantRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+/** The rules a user holds in a namespace (cluster-wide ones included), and the bindings whose roles could not be found. */
+export interface GrantLimit {
+  rules: readonly GrantRule[];
+  resolutionErrors: readonly string[];
 }
 
 /** Anything that accepts replies: the listener actor, or an in-process caller. */

@@ -2,6 +2,7 @@
 
 import type { KindDescription, ColumnSpec } from '../kind-description.js';
 import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { StatusCause } from '../../protocol/kube/status.js';
 import { ageColumn, createdAtColumn, field, nameColumn } from '../columns.js';
 import { ALL_VERBS } from '../verbs.js';
 
@@ -34,6 +35,17 @@ function defaultBinding(object: KubeObject): void {
   for (const subject of (object.subjects as (Subject & { apiGroup?: string })[] | undefined) ?? []) {
     if (subject.apiGroup === undefined && (subject.kind === 'User' || subject.kind === 'Group')) subject.apiGroup = 'rbac.authorization.k8s.io';
   }
+}
+
+/** kube's ValidateRoleBindingUpdate: a binding's roleRef cannot change (escalation checks rely on it). */
+function validateBinding(object: KubeObject, old: KubeObject | undefined): StatusCause[] {
+  if (!old) return [];
+  const ref = (o: KubeObject): { apiGroup?: unknown; kind?: unknown; name?: unknown } => (o.roleRef ?? {}) as never;
+  const now = ref(object);
+  const before = ref(old);
+  if (now.apiGroup === before.apiGroup && now.kind === before.kind && now.name === before.name) return [];
+  const text = (v: unknown): string => JSON.stringify(typeof v === 'string' ? v : '');
+  return [{ reason: 'FieldValueInvalid', field: 'roleRef', message: `Invalid value: rbac.RoleRef{APIGroup:${text(now.apiGroup)}, Kind:${text(now.kind)}, Name:${text(now.name)}}: cannot change roleRef` }];
 }
 
 const rbacKind = {
@@ -76,6 +88,7 @@ export const roleBinding: KindDescription = {
   definition: 'io.k8s.api.rbac.v1.RoleBinding',
   columns: bindingColumns,
   defaults: defaultBinding,
+  validate: validateBinding,
 };
 
 export const clusterRoleBinding: KindDescription = {
@@ -87,4 +100,5 @@ export const clusterRoleBinding: KindDescription = {
   definition: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
   columns: bindingColumns,
   defaults: defaultBinding,
+  validate: validateBinding,
 };
