@@ -38,6 +38,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'shutdown-send-retry-after', key: 'shutdownSendRetryAfter', kind: 'bool', help: 'If true the HTTP Server will continue listening until all non long running request(s) in flight have been drained, answering new requests with 429 and Retry-After' },
   { flag: 'audit-policy-file', key: 'auditPolicyFile', kind: 'string', help: 'Path to the file that defines the audit policy configuration' },
   { flag: 'audit-log-path', key: 'auditLogPath', kind: 'string', help: "If set, all requests coming to the apiserver will be logged to this file. '-' means standard out" },
+  { flag: 'controllers', key: 'controllers', kind: 'list', help: "The built-in controllers to run (kube-controller-manager's syntax): '*' enables all, 'foo' enables foo, '-foo' disables foo" },
   { flag: 'audit-log-mode', key: 'auditLogMode', kind: 'string', help: 'Strategy for sending audit events: blocking (each event written before the request goes on) or batch (buffered)' },
   { flag: 'shutdown-watch-termination-grace-period', key: 'shutdownWatchTerminationGracePeriod', kind: 'duration', help: 'The grace period open watches get to end once in-flight requests have drained' },
 ];

@@ -9,6 +9,8 @@ import { parsePolicy } from '../audit/policy.js';
 import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
 import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
+import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
+import type { ControllerDescriptor } from '../controllers/controller.js';
 
 export interface ServerRunOptions {
   securePort: number;
@@ -38,6 +40,8 @@ export interface ServerRunOptions {
   auditPolicyFile: string | undefined;
   auditLogPath: string | undefined;
   auditLogMode: string;
+  /** kube-controller-manager's --controllers: `*`, `name`, `-name`. */
+  controllers: string[];
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -69,6 +73,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   auditPolicyFile: undefined,
   auditLogPath: undefined,
   auditLogMode: 'blocking',
+  controllers: ['*'],
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -87,6 +92,8 @@ export interface CompletedOptions {
   etcdTls: EtcdTls | undefined;
   /** The log backend, when both --audit-policy-file and --audit-log-path are given (as kube needs both). */
   audit: { policy: Policy; logPath: string; mode: AuditLogMode } | undefined;
+  /** The built-in controllers --controllers enables, in start order. */
+  controllers: ControllerDescriptor[];
 }
 
 export interface EtcdTls {
@@ -210,6 +217,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     else parsed[key] = ms;
   }
   const audit = auditOf(raw, errors);
+  for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
   if (errors.length > 0) return { errors };
   return {
@@ -224,6 +232,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       kubernetesServiceIp: kubernetesServiceIp!,
       etcdTls,
       audit,
+      controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
     },
   };
 }
