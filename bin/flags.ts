@@ -58,6 +58,7 @@ function convert(spec: FlagSpec, value: unknown): unknown {
       if (text === 'false') return false;
       throw new FlagError(`invalid argument "${text}" for "--${spec.flag}" flag: must be true or false`);
     case 'list':
+      if (value === true) return [];
       return (Array.isArray(value) ? value.map(String) : [text]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     default:
       if (value === true) throw new FlagError(`flag needs an argument: --${spec.flag}`);

@@ -78,7 +78,8 @@ if (process.argv[2] === 'actors') {
 
 const cli = cac('kubeactor');
 const command = cli.command('[...args]', 'Run the API server (the default command)');
-for (const flag of FLAGS) command.option(`--${flag.flag} <value>`, flag.help);
+// A list may be empty (`--controllers=` runs none), as with pflag's string slices.
+for (const flag of FLAGS) command.option(`--${flag.flag} ${flag.kind === 'list' ? '[value]' : '<value>'}`, flag.help);
 command.option('--v <level>', 'Log level: trace, debug, info, warn, error');
 command.action((args: string[], parsed: Record<string, unknown>) => {
   if (args.length > 0) fail(`unknown command "${args[0]}" for "kubeactor"`, EXIT_USAGE);

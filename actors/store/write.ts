@@ -21,6 +21,7 @@ import { applyPatch } from './patch.js';
 import { generateName, MAX_GENERATE_ATTEMPTS } from './generate-name.js';
 import { matches } from './read.js';
 import { parseListOptions } from './list-options.js';
+import { deletionFinalizers, propagationOf, type PropagationOptions } from './propagation.js';
 
 const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
 
@@ -185,19 +186,21 @@ export function handlePatch(state: StoreState, request: ApiRequest, info: Resour
   writeUpdate(state, request, info, object, current);
 }
 
-interface DeleteOptions {
+interface DeleteOptions extends PropagationOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
-  propagationPolicy?: string;
   gracePeriodSeconds?: number;
   dryRun?: string[];
 }
 
 function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
-  if (!request.body || request.body.length === 0) return {};
-  const decoded = decodeBody(request);
-  if (!decoded.ok) return decoded.status;
-  if (!isPlainObject(decoded.value)) return badRequest('DeleteOptions must be an object');
-  const options = decoded.value as DeleteOptions;
+  let body: DeleteOptions = {};
+  if (request.body && request.body.length > 0) {
+    const decoded = decodeBody(request);
+    if (!decoded.ok) return decoded.status;
+    if (!isPlainObject(decoded.value)) return badRequest('DeleteOptions must be an object');
+    body = decoded.value as DeleteOptions;
+  }
+  const options: DeleteOptions = { ...body, ...propagationOf(body, request.query) };
   const policy = options.propagationPolicy;
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
     return invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
@@ -209,14 +212,19 @@ function deleteOptionsOf(request: ApiRequest): DeleteOptions | Status {
  * Deletes one stored entry; `done` answers with the Status kube gives for it. `conflict` runs when
  * another process changed the entry first (etcd), once the cache has seen that change.
  */
-function deleteEntry(state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void): void {
+function deleteEntry(state: StoreState, current: Entry, options: DeleteOptions, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void): void {
   const object = parseObject(current);
+  // Orphan and Foreground propagation are finalizers the garbage collector removes.
+  const finalizers = deletionFinalizers(state.kind, object, options);
+  if (finalizers) object.metadata.finalizers = finalizers;
   if (pendingFinalizersOf(state.kind, object).length > 0) {
     // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
-    if (object.metadata.deletionTimestamp) return done(object);
-    object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now()));
-    object.metadata.deletionGracePeriodSeconds = 0;
-    state.kind.beginDeletion?.(object);
+    if (object.metadata.deletionTimestamp && !finalizers) return done(object);
+    if (!object.metadata.deletionTimestamp) {
+      object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now()));
+      object.metadata.deletionGracePeriodSeconds = 0;
+      state.kind.beginDeletion?.(object);
+    }
     if (dryRun) return done(object);
     commitChange(state, current.key, 'MODIFIED', object, {
       expected: current.revision,
@@ -249,7 +257,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   if (pre.resourceVersion && pre.resourceVersion !== String(current.revision)) {
     return reply(request, conflict(state.resource, info.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`));
   }
-  deleteEntry(state, current, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
+  deleteEntry(state, current, options, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
     if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
     else respondObject(state, request, 200, result);
   }, runAgain(state, request));
@@ -270,7 +278,7 @@ export function handleDeleteCollection(state: StoreState, request: ApiRequest, i
   if (outstanding === 0) return finish();
   const dryRun = isDryRun(request);
   for (const entry of targets) {
-    deleteEntry(state, entry, dryRun, (result) => {
+    deleteEntry(state, entry, options, dryRun, (result) => {
       if (!isStatus(result)) deleted.push(result);
       else if (result.status === 'Success') deleted.push(parseObject(entry));
       if (--outstanding === 0) finish();
