@@ -6,11 +6,13 @@ import type { ControllerDescriptor } from './controller.js';
 import { namespaceController } from './namespace/namespace-controller.js';
 import { serviceAccountController } from './serviceaccount/serviceaccount-controller.js';
 import { rootCaCertPublisher } from './root-ca-cert-publisher/root-ca-cert-publisher.js';
+import { garbageCollector } from './garbagecollector/garbage-collector.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
   serviceAccountController,
   rootCaCertPublisher,
+  garbageCollector,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

@@ -26,6 +26,8 @@ export interface Watch {
   group: string;
   /** Which objects the view keeps (all when absent): a filter keeps memory to what the controller reads. */
   keep?(object: KubeObject): boolean;
+  /** Deletions of objects the filter left out still reach keysOf (the garbage collector: a deleted owner). */
+  unkeptDeletes?: boolean;
 }
 
 /** The controller's informer caches, by `<plural>.<group>` (core: `<plural>`). */
@@ -53,18 +55,21 @@ export class View {
 
 export const resourceKey = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural);
 
-export interface ReconcilerLogic {
+export interface ReconcilerLogic<S = undefined> {
   id: string;
-  watches: readonly Watch[];
+  /** What it subscribes to: fixed, or worked out from the scheme (the garbage collector watches every kind). */
+  watches: readonly Watch[] | ((input: ControllerInput) => Watch[]);
+  /** Per-incarnation state besides the view (an index the controller keeps); a restart starts afresh. */
+  createState?(input: ControllerInput): S;
   /** How many keys may be reconciled at once (kube's --concurrent-*-syncs). */
   workers: number;
   /** The keys a changed (or, in a snapshot, listed) object touches. */
-  keysOf(resource: string, object: KubeObject, deleted: boolean, view: View): string[];
+  keysOf(resource: string, object: KubeObject, deleted: boolean, view: View, state: S): string[];
   /**
    * Brings the cluster in line for one key; throwing (or rejecting) retries it after a backoff.
    * A number is kube's AddAfter: not finished, look again after that many milliseconds.
    */
-  reconcile(key: string, view: View, input: ControllerInput): Promise<void | number>;
+  reconcile(key: string, view: View, input: ControllerInput, state: S): Promise<void | number>;
 }
 
 interface InformerEvent {
@@ -87,17 +92,20 @@ interface Retry {
 
 interface ReconcilerContext {
   input: ControllerInput;
+  watches: readonly Watch[];
+  resources: readonly string[];
+  state: unknown;
   view: View;
   queue: WorkQueue;
   synced: Set<string>;
   counters: ActorCounters;
 }
 
-function startWork(logic: ReconcilerLogic, context: ReconcilerContext, self: AnyActorRef): void {
+function startWork(logic: ReconcilerLogic<unknown>, context: ReconcilerContext, self: AnyActorRef): void {
   for (let key = context.queue.take(logic.workers); key !== undefined; key = context.queue.take(logic.workers)) {
     const taken = key;
     context.counters.handled++;
-    logic.reconcile(taken, context.view, context.input).then(
+    logic.reconcile(taken, context.view, context.input, context.state).then(
       (after) => self.send({ type: 'reconciler.done', key: taken, ...(typeof after === 'number' ? { after } : {}) }),
       (error: unknown) => self.send({ type: 'reconciler.done', key: taken, error }),
     );
@@ -105,8 +113,8 @@ function startWork(logic: ReconcilerLogic, context: ReconcilerContext, self: Any
 }
 
 /** A controller actor for `logic`: its own machine, built with setup() like every actor's. */
-export function reconcilerMachine(logic: ReconcilerLogic) {
-  const resources = logic.watches.map((w) => resourceKey(w.plural, w.group));
+export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
+  const logic = typed as ReconcilerLogic<unknown>;
   return setup({
     types: {
       context: {} as ReconcilerContext,
@@ -115,7 +123,7 @@ export function reconcilerMachine(logic: ReconcilerLogic) {
     },
     actions: {
       subscribe: ({ context, self }) => {
-        for (const watch of logic.watches) {
+        for (const watch of context.watches) {
           const resource = resourceKey(watch.plural, watch.group);
           const store = context.input.store(watch.plural, watch.group);
           if (!store) {
@@ -128,7 +136,7 @@ export function reconcilerMachine(logic: ReconcilerLogic) {
       },
       learn: ({ context, event }) => {
         const { resource, event: message } = event as InformerEvent;
-        const watch = logic.watches[resources.indexOf(resource)];
+        const watch = context.watches[context.resources.indexOf(resource)];
         if (!watch) return;
         const objects = context.view.of(resource);
         const touched: { object: KubeObject; deleted: boolean }[] = [];
@@ -149,7 +157,10 @@ export function reconcilerMachine(logic: ReconcilerLogic) {
             const key = View.keyOf(change.object);
             const kept = !watch.keep || watch.keep(change.object);
             // Objects the filter leaves out are none of this controller's business.
-            if (!kept && !objects.has(key)) continue;
+            if (!kept && !objects.has(key)) {
+              if (change.type === 'DELETED' && watch.unkeptDeletes) touched.push({ object: change.object, deleted: true });
+              continue;
+            }
             if (change.type === 'DELETED' || !kept) {
               objects.delete(key);
               touched.push({ object: change.object, deleted: true });
@@ -159,7 +170,7 @@ export function reconcilerMachine(logic: ReconcilerLogic) {
             touched.push({ object: change.object, deleted: false });
           }
         }
-        for (const { object, deleted } of touched) for (const key of logic.keysOf(resource, object, deleted, context.view)) context.queue.add(key);
+        for (const { object, deleted } of touched) for (const key of logic.keysOf(resource, object, deleted, context.view, context.state)) context.queue.add(key);
       },
       work: ({ context, self }) => startWork(logic, context, self),
       finish: ({ context, event, self }) => {
@@ -174,11 +185,17 @@ export function reconcilerMachine(logic: ReconcilerLogic) {
       clear: ({ context }) => context.queue.clear(),
     },
     guards: {
-      synced: ({ context }) => resources.every((r) => context.synced.has(r)),
+      synced: ({ context }) => context.resources.every((r) => context.synced.has(r)),
     },
   }).createMachine({
     id: logic.id,
-    context: ({ input }) => ({ input, view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), counters: { handled: 0, errors: 0 } }),
+    context: ({ input }) => {
+      const watches = typeof logic.watches === 'function' ? logic.watches(input) : logic.watches;
+      return {
+        input, watches, resources: watches.map((w) => resourceKey(w.plural, w.group)), state: logic.createState?.(input),
+        view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), counters: { handled: 0, errors: 0 },
+      };
+    },
     entry: 'subscribe',
     initial: 'Syncing',
     states: {
