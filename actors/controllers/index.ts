@@ -7,12 +7,14 @@ import { namespaceController } from './namespace/namespace-controller.js';
 import { serviceAccountController } from './serviceaccount/serviceaccount-controller.js';
 import { rootCaCertPublisher } from './root-ca-cert-publisher/root-ca-cert-publisher.js';
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
+import { clusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
   serviceAccountController,
   rootCaCertPublisher,
   garbageCollector,
+  clusterRoleAggregation,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

@@ -59,10 +59,35 @@ describe('built-in controllers', () => {
     await settle(async () => (await k.run(['get', 'cm', 'kube-root-ca.crt', '-n', 'team-c'])).code === 0, 'the ConfigMap recreated', 5000);
   });
 
+  it('aggregates ClusterRoles: a role labelled aggregate-to-view reaches view, edit and admin at once, and leaves them when deleted', async () => {
+    const rulesOf = async (role: string): Promise<string> => k.ok(['get', 'clusterrole', role, '-o', 'jsonpath={range .rules[*]}{.apiGroups}{.resources}{.verbs}{"\\n"}{end}']);
+    const widget = '["example.com"]["widgets"]["get","list","watch"]';
+    await k.ok(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole',
+        metadata: { name: 'widget-viewer', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+        rules: [{ apiGroups: ['example.com'], resources: ['widgets'], verbs: ['get', 'list', 'watch'] }],
+      }),
+    });
+    for (const role of ['view', 'edit', 'admin']) await settle(async () => (await rulesOf(role)).includes(widget), `widgets in ${role}`, 5000);
+    // A role of one's own that aggregates by its own label.
+    await k.ok(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'monitoring' },
+        aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'example.com/aggregate-to-monitoring': 'true' } }] }, rules: [],
+      }),
+    });
+    await k.ok(['label', 'clusterrole', 'widget-viewer', 'example.com/aggregate-to-monitoring=true']);
+    await settle(async () => (await rulesOf('monitoring')) === `${widget}\n`, 'widgets in monitoring', 5000);
+    await k.ok(['delete', 'clusterrole', 'widget-viewer']);
+    for (const role of ['view', 'monitoring']) await settle(async () => !(await rulesOf(role)).includes(widget), `widgets gone from ${role}`, 5000);
+    assert.match(await rulesOf('view'), /"configmaps"/);
+  });
+
   it('lists each controller in /debug/actors under kube-controller-manager\'s names', async () => {
     const tree = await server.client.request('GET', '/debug/actors');
     const ids = (JSON.parse(tree.body) as { actors: { id: string; state: unknown }[] }).actors.map((a) => a.id);
-    for (const name of ['namespace-controller', 'serviceaccount-controller', 'root-ca-certificate-publisher-controller']) {
+    for (const name of ['namespace-controller', 'serviceaccount-controller', 'root-ca-certificate-publisher-controller', 'garbage-collector-controller', 'clusterrole-aggregation-controller']) {
       assert.ok(ids.includes(`controller/${name}`), `${name} in ${ids.join(', ')}`);
     }
   });
