@@ -39,6 +39,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'shutdown-send-retry-after', key: 'shutdownSendRetryAfter', kind: 'bool', help: 'If true the HTTP Server will continue listening until all non long running request(s) in flight have been drained, answering new requests with 429 and Retry-After' },
   { flag: 'audit-policy-file', key: 'auditPolicyFile', kind: 'string', help: 'Path to the file that defines the audit policy configuration' },
   { flag: 'audit-log-path', key: 'auditLogPath', kind: 'string', help: "If set, all requests coming to the apiserver will be logged to this file. '-' means standard out" },
+  { flag: 'controllers', key: 'controllers', kind: 'list', help: "The built-in controllers to run (kube-controller-manager's syntax): '*' enables all, 'foo' enables foo, '-foo' disables foo" },
   { flag: 'audit-log-mode', key: 'auditLogMode', kind: 'string', help: 'Strategy for sending audit events: blocking (each event written before the request goes on) or batch (buffered)' },
   { flag: 'profiling', key: 'profiling', kind: 'bool', help: 'Enable profiling via web interface host:port/debug/pprof/' },
   { flag: 'shutdown-watch-termination-grace-period', key: 'shutdownWatchTerminationGracePeriod', kind: 'duration', help: 'The grace period open watches get to end once in-flight requests have drained' },
@@ -59,6 +60,7 @@ function convert(spec: FlagSpec, value: unknown): unknown {
       if (text === 'false') return false;
       throw new FlagError(`invalid argument "${text}" for "--${spec.flag}" flag: must be true or false`);
     case 'list':
+      if (value === true) return [];
       return (Array.isArray(value) ? value.map(String) : [text]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     default:
       if (value === true) throw new FlagError(`flag needs an argument: --${spec.flag}`);

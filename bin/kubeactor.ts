@@ -96,7 +96,8 @@ if (process.argv[2] === 'actors') {
 
 const cli = cac('kubeactor');
 const command = cli.command('[...args]', 'Run the API server (the default command)');
-for (const flag of FLAGS) command.option(`--${flag.flag} <value>`, flag.help);
+// A list may be empty (`--controllers=` runs none), as with pflag's string slices.
+for (const flag of FLAGS) command.option(`--${flag.flag} ${flag.kind === 'list' ? '[value]' : '<value>'}`, flag.help);
 command.option('-v, --v <level>', "Log verbosity, as kube's -v: 0-2 info, 3-5 debug (every request logged), 6+ trace; or a level name");
 command.option('--logging-format <format>', 'Sets the log format: json (the default when standard output is not a terminal) or text');
 command.action((args: string[], parsed: Record<string, unknown>) => {

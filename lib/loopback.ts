@@ -1,13 +1,20 @@
-// kube's loopback client, for actors that act on the cluster themselves
-// (post-start hooks, the namespace controller): a request sent straight to
-// the actor that serves it, as a privileged system user, answered to a promise.
+// kube's loopback client, for actors that act on the cluster themselves.
+//
+// - loopback(): a request sent straight to the actor that serves it, as a
+//   privileged system user (post-start hooks: they run before authz has the
+//   policy they would need).
+// - ClusterClient: a request that enters the handler chain right after
+//   authentication, as a named user (the built-in controllers, each as its
+//   service account), so audit, authorization and admission apply to it as
+//   to any client's.
+// Both answer to a promise with the HttpResponse a client would have got.
 
-import type { KubeObject } from '../protocol/kube/meta.js';
-import type { ApiRequest, RequestHandler, Verb } from '../protocol/messages/request.js';
+import type { KubeObject, UserInfo } from '../protocol/kube/meta.js';
+import type { ApiRequest, AuthorizeRequest, PatchType, RequestHandler, Verb } from '../protocol/messages/request.js';
 import type { HttpReply, HttpResponse } from '../protocol/messages/http.js';
 
 const LOOPBACK_USER = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
-const METHODS: Partial<Record<Verb, string>> = { create: 'POST', update: 'PUT', get: 'GET', list: 'GET', delete: 'DELETE', deletecollection: 'DELETE' };
+const METHODS: Partial<Record<Verb, string>> = { create: 'POST', update: 'PUT', patch: 'PATCH', get: 'GET', list: 'GET', delete: 'DELETE', deletecollection: 'DELETE' };
 let loopbackIds = 0;
 
 export interface Where {
@@ -18,27 +25,59 @@ export interface Where {
   name?: string;
 }
 
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string>;
+  patchType?: PatchType;
+}
+
+function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], options: RequestOptions, resolve: (reply: HttpResponse) => void): ApiRequest {
+  const request: ApiRequest = {
+    // Negative ids never meet the listener's, which count up from 1.
+    id: --loopbackIds,
+    method: METHODS[verb] ?? 'GET',
+    info: {
+      isResourceRequest: true, verb, path: '', apiPrefix: where.apiGroup ? 'apis' : 'api', apiGroup: where.apiGroup, apiVersion: where.apiVersion ?? 'v1',
+      namespace: where.namespace, resource: where.resource, subresource: '', name: where.name ?? '',
+    },
+    query: options.query ?? {},
+    headers: {},
+    shape: { as: 'object' },
+    user,
+    deadline: Number.MAX_SAFE_INTEGER,
+    replyTo: { send: (reply: HttpReply) => reply.type === 'http.response' && resolve(reply) },
+  };
+  if (options.body !== undefined) {
+    request.body = Buffer.from(JSON.stringify(options.body));
+    request.bodyEncoding = 'json';
+  }
+  if (options.patchType) request.patchType = options.patchType;
+  return request;
+}
+
 export function loopback(handler: RequestHandler, verb: Verb, where: Where, body?: KubeObject): Promise<HttpResponse> {
-  return new Promise((resolve) => {
-    const request: ApiRequest = {
-      // Negative ids never meet the listener's, which count up from 1.
-      id: --loopbackIds,
-      method: METHODS[verb] ?? 'GET',
-      info: {
-        isResourceRequest: true, verb, path: '', apiPrefix: where.apiGroup ? 'apis' : 'api', apiGroup: where.apiGroup, apiVersion: where.apiVersion ?? 'v1',
-        namespace: where.namespace, resource: where.resource, subresource: '', name: where.name ?? '',
-      },
-      query: {},
-      headers: {},
-      shape: { as: 'object' },
-      user: LOOPBACK_USER,
-      deadline: Number.MAX_SAFE_INTEGER,
-      replyTo: { send: (reply: HttpReply) => reply.type === 'http.response' && resolve(reply) },
-    };
-    if (body) {
-      request.body = Buffer.from(JSON.stringify(body));
-      request.bodyEncoding = 'json';
-    }
-    handler.send({ type: 'request', request });
-  });
+  return new Promise((resolve) => handler.send({ type: 'request', request: requestOf(verb, where, LOOPBACK_USER, { body }, resolve) }));
+}
+
+/** The body of a reply, decoded as JSON. */
+export function jsonOf<T = KubeObject>(reply: HttpResponse): T {
+  return JSON.parse(typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body).toString('utf8')) as T;
+}
+
+/** A client of the whole handler chain (after authentication) with one user's identity. */
+export class ClusterClient {
+  constructor(
+    /** What authn hands an authenticated request to: audit when it is on, else authz. */
+    private readonly chain: { send(message: AuthorizeRequest): void },
+    readonly user: UserInfo,
+  ) {}
+
+  request(verb: Verb, where: Where, options: RequestOptions = {}): Promise<HttpResponse> {
+    return new Promise((resolve) => this.chain.send({ type: 'authorize', request: requestOf(verb, where, { ...this.user, groups: [...this.user.groups] }, options, resolve) }));
+  }
+}
+
+/** The user a controller acts as: its service account in kube-system, as with kube-controller-manager's --use-service-account-credentials. */
+export function serviceAccountUser(name: string, namespace = 'kube-system'): UserInfo {
+  return { username: `system:serviceaccount:${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'] };
 }

@@ -69,6 +69,12 @@ export interface KindDescription {
   gracefulDeletion?(object: KubeObject, requested: number | undefined): number;
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
   pendingFinalizers?(object: KubeObject): string[];
+  /**
+   * kube's DefaultGarbageCollectionPolicy: what a DELETE that names no propagation does to dependents.
+   * DeleteDependents (Background) when absent; OrphanDependents for kinds that keep v1's old default;
+   * Unsupported for kinds that never take part (Events).
+   */
+  garbageCollectionPolicy?: 'DeleteDependents' | 'OrphanDependents' | 'Unsupported';
   /** Marks an object whose deletion waits on finalizers (Namespace: phase Terminating). Mutates its argument. */
   beginDeletion?(object: KubeObject): void;
   /** Kind-specific validation beyond what the schema says. */

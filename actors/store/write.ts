@@ -24,6 +24,7 @@ import { parseListOptions } from './list-options.js';
 import { applyConfiguration, trackUpdate, writeOptionsError } from './field-manager.js';
 import { validateManagedFields } from '../../scheme/merge/managed-fields.js';
 import { escalationReason, grantRulesOf } from '../authz/escalation.js';
+import { deletionFinalizers, propagationOf, type PropagationOptions } from './propagation.js';
 
 export const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
 
@@ -253,23 +254,25 @@ function handleApply(state: StoreState, request: ApiRequest, info: ResourceReque
   writeUpdate(state, request, info, object, current, 'main', undefined, true);
 }
 
-interface DeleteOptions {
+interface DeleteOptions extends PropagationOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
-  propagationPolicy?: string;
   gracePeriodSeconds?: number;
   dryRun?: string[];
 }
 
 function deleteOptionsOf(state: StoreState, request: ApiRequest): DeleteOptions | Status {
-  if (!request.body || request.body.length === 0) return optionsError(request, 'DeleteOptions') ?? {};
-  const decoded = decodeBody(request);
-  if (!decoded.ok) return decoded.status;
-  if (!isPlainObject(decoded.value)) return badRequest('DeleteOptions must be an object');
-  const decodeError = decodeAs(decoded.value, 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', state.definitions);
-  if (decodeError) return badRequest(`DeleteOptions in version "v1" cannot be handled as a DeleteOptions: ${decodeError}`);
-  const options = decoded.value as DeleteOptions;
-  const badOptions = optionsError(request, 'DeleteOptions', Array.isArray(options.dryRun) ? options.dryRun : []);
+  let body: DeleteOptions = {};
+  if (request.body && request.body.length > 0) {
+    const decoded = decodeBody(request);
+    if (!decoded.ok) return decoded.status;
+    if (!isPlainObject(decoded.value)) return badRequest('DeleteOptions must be an object');
+    const decodeError = decodeAs(decoded.value, 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', state.definitions);
+    if (decodeError) return badRequest(`DeleteOptions in version "v1" cannot be handled as a DeleteOptions: ${decodeError}`);
+    body = decoded.value as DeleteOptions;
+  }
+  const badOptions = optionsError(request, 'DeleteOptions', Array.isArray(body.dryRun) ? body.dryRun : []);
   if (badOptions) return badOptions;
+  const options: DeleteOptions = { ...body, ...propagationOf(body, request.query) };
   const policy = options.propagationPolicy;
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
     return invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
@@ -281,16 +284,19 @@ function deleteOptionsOf(state: StoreState, request: ApiRequest): DeleteOptions 
  * Deletes one stored entry; `done` answers with the Status kube gives for it. `conflict` runs when
  * another process changed the entry first (etcd), once the cache has seen that change.
  */
-function deleteEntry(
-  state: StoreState, current: Entry, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void, requestedGrace?: number,
-): void {
+function deleteEntry(state: StoreState, current: Entry, options: DeleteOptions, dryRun: boolean, done: (result: Status | KubeObject) => void, conflict: () => void): void {
   const object = parseObject(current);
+  // Orphan and Foreground propagation are finalizers the garbage collector removes.
+  const finalizers = deletionFinalizers(state.kind, object, options);
+  if (finalizers) object.metadata.finalizers = finalizers;
   if (pendingFinalizersOf(state.kind, object).length > 0) {
     // With finalizers the delete only marks the object; whoever owns a finalizer removes it.
-    if (object.metadata.deletionTimestamp) return done(object);
-    object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now()));
-    object.metadata.deletionGracePeriodSeconds = 0;
-    state.kind.beginDeletion?.(object);
+    if (object.metadata.deletionTimestamp && !finalizers) return done(object);
+    if (!object.metadata.deletionTimestamp) {
+      object.metadata.deletionTimestamp = timestamp(new Date(state.clock.now()));
+      object.metadata.deletionGracePeriodSeconds = 0;
+      state.kind.beginDeletion?.(object);
+    }
     if (dryRun) return done(object);
     commitChange(state, current.key, 'MODIFIED', object, {
       expected: current.revision,
@@ -299,7 +305,7 @@ function deleteEntry(
     });
     return;
   }
-  const grace = state.kind.gracefulDeletion?.(object, requestedGrace) ?? 0;
+  const grace = state.kind.gracefulDeletion?.(object, options.gracePeriodSeconds) ?? 0;
   if (grace > 0) {
     // Graceful deletion (a Pod bound to a node): marked to go after the grace period; what runs it deletes it for good.
     // A later delete may shorten the period, never lengthen it.
@@ -339,10 +345,10 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   if (pre.resourceVersion && pre.resourceVersion !== String(current.revision)) {
     return reply(request, conflict(state.resource, info.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`));
   }
-  deleteEntry(state, current, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
+  deleteEntry(state, current, options, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
     if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
     else respondObject(state, request, 200, result);
-  }, runAgain(state, request), options.gracePeriodSeconds);
+  }, runAgain(state, request));
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -360,13 +366,13 @@ export function handleDeleteCollection(state: StoreState, request: ApiRequest, i
   if (outstanding === 0) return finish();
   const dryRun = isDryRun(request);
   for (const entry of targets) {
-    deleteEntry(state, entry, dryRun, (result) => {
+    deleteEntry(state, entry, options, dryRun, (result) => {
       if (!isStatus(result)) deleted.push(result);
       else if (result.status === 'Success') deleted.push(parseObject(entry));
       if (--outstanding === 0) finish();
     }, () => {
       // Changed by another process meanwhile: like kube's deletecollection, leave it to the next one.
       if (--outstanding === 0) finish();
-    }, options.gracePeriodSeconds);
+    });
   }
 }

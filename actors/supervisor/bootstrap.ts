@@ -5,6 +5,7 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { RequestHandler } from '../../protocol/messages/request.js';
 import { loopback } from '../../lib/loopback.js';
 import { bootstrapPolicy } from '../authz/bootstrap-policy.js';
+import { controllerPolicy } from '../controllers/policy.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -92,7 +93,7 @@ export function postStartHooks(stores: (plural: string, group: string) => Reques
     {
       name: 'rbac/bootstrap-roles',
       async run() {
-        for (const object of bootstrapPolicy()) {
+        for (const object of [...bootstrapPolicy(), ...controllerPolicy()]) {
           const plural = `${(object.kind ?? '').toLowerCase()}s`;
           await ensure(stores(plural, 'rbac.authorization.k8s.io'), 'rbac.authorization.k8s.io', plural, object);
         }

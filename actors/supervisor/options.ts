@@ -11,6 +11,8 @@ import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js'
 import { selectKinds } from '../../scheme/runtime-config.js';
 import { allKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
 import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
+import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
+import type { ControllerDescriptor } from '../controllers/controller.js';
 
 export interface ServerRunOptions {
   securePort: number;
@@ -44,6 +46,8 @@ export interface ServerRunOptions {
   profiling: boolean;
   /** --runtime-config entries, `key=value` (scheme/runtime-config.ts). */
   runtimeConfig: string[];
+  /** kube-controller-manager's --controllers: `*`, `name`, `-name`. */
+  controllers: string[];
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -77,6 +81,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   auditPolicyFile: undefined,
   auditLogPath: undefined,
   auditLogMode: 'blocking',
+  controllers: ['*'],
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -95,6 +100,8 @@ export interface CompletedOptions {
   etcdTls: EtcdTls | undefined;
   /** The log backend, when both --audit-policy-file and --audit-log-path are given (as kube needs both). */
   audit: { policy: Policy; logPath: string; mode: AuditLogMode } | undefined;
+  /** The built-in controllers --controllers enables, in start order. */
+  controllers: ControllerDescriptor[];
 }
 
 export interface EtcdTls {
@@ -220,6 +227,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
   if ('error' in served) errors.push(served.error);
   const audit = auditOf(raw, errors);
+  for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
   if (errors.length > 0) return { errors };
   return {
@@ -234,6 +242,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       kubernetesServiceIp: kubernetesServiceIp!,
       etcdTls,
       audit,
+      controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
     },
   };
 }

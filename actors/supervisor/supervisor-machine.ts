@@ -3,13 +3,15 @@
 // Startup, in kube-apiserver's order:
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
-//   BuildingServerChain       storage, stores, compactor, namespace controller, admission, authz,
+//   BuildingServerChain       storage, stores, compactor, admission, authz, audit,
 //                             authn, aggregator
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
 //   Listening                 the listener binds --bind-address:--secure-port
 //   RunningPostStartHooks     poststarthook/* (system namespaces, kubernetes Service, RBAC)
-//   Ready                     HasBeenReady, MuxAndDiscoveryComplete
+//   Ready                     HasBeenReady, MuxAndDiscoveryComplete; the built-in controllers
+//                             --controllers enables start now, as kube-controller-manager
+//                             starts once the server is healthy
 //
 // Graceful termination, named after kube's lifecycle signals:
 //   SIGTERM ─► ShutdownInitiated          /readyz fails at once; /livez stays ok
@@ -53,7 +55,9 @@ import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-descri
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
-import { namespaceControllerMachine, terminateNamespaceController } from '../namespace-controller/namespace-controller-machine.js';
+import type { ControllerInput } from '../controllers/controller.js';
+import { ClusterClient } from '../../lib/loopback.js';
+import { readFileSync } from 'node:fs';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
@@ -122,6 +126,8 @@ interface Runtime {
   children: ChildSlot[];
   stores: Map<string, ChildSlot>;
   listener: ChildSlot | undefined;
+  /** Where authn hands an authenticated request: audit when on, else authz. Controllers' requests enter here. */
+  chain: ChildSlot | undefined;
   crashes: number;
   hooksDone: Set<string>;
   hookNames: string[];
@@ -215,13 +221,6 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });
   }
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
-  const namespaced = storedKinds.filter((k) => k.namespaced);
-  start('namespace-controller', namespaceControllerMachine, {
-    namespaces: store('namespaces', ''),
-    contents: namespaced.map((k) => ({ group: k.group, plural: k.plural, store: store(k.plural, k.group)! })),
-    clock,
-    logger: logger.getSubLogger({ name: 'namespace-controller' }),
-  }, terminateNamespaceController as Terminate);
   const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
@@ -252,7 +251,34 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const audit = options!.audit
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
+  runtime.chain = audit ?? late.authz;
   late.authn = start('authn', authnMachine, { tokens: files!.tokens, serviceAccounts: store('serviceaccounts', ''), clock, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+}
+
+/**
+ * kube-controller-manager's StartControllers: each enabled controller is a child like any other
+ * (supervised, restarted with backoff, in /debug/actors as controller/<name>), started once the
+ * server is ready, so its first requests find the bootstrap policy in place.
+ */
+function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
+  const { runtime, options, files, scheme, clock, logger } = context;
+  if (options!.controllers.length === 0) return;
+  const caPem = readFileSync(files!.caFile, 'utf8');
+  for (const controller of options!.controllers) {
+    const id = `controller/${controller.name}`;
+    const input: ControllerInput = {
+      name: controller.name,
+      scheme: scheme!,
+      store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
+      client: new ClusterClient(runtime.chain!, controller.user),
+      caPem,
+      clock,
+      logger: logger.getSubLogger({ name: id }),
+    };
+    const slot = new ChildSlot(id, controller.machine, input, PERMANENT, undefined, controller.terminate as Terminate | undefined);
+    slot.up(spawnIncarnation(slot, spawn, self, clock), false);
+    runtime.children.push(slot);
+  }
 }
 
 /** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */
@@ -482,7 +508,7 @@ export const supervisorMachine = setup({
     options: undefined,
     files: undefined,
     runtime: {
-      log: undefined, children: [], stores: new Map(), listener: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
+      log: undefined, children: [], stores: new Map(), listener: undefined, chain: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
       startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(),
     },
     counters: { handled: 0, errors: 0 },
@@ -621,7 +647,13 @@ export const supervisorMachine = setup({
     },
     Ready: {
       tags: ['HasBeenReady', 'MuxAndDiscoveryComplete'],
-      entry: { type: 'enterPhase', params: { phase: 'Ready' } },
+      entry: [
+        { type: 'enterPhase', params: { phase: 'Ready' } },
+        assign(({ context, self, spawn }) => {
+          startControllers(context, self, spawn as never);
+          return {};
+        }),
+      ],
       on: {
         'shutdown.signal': 'ShutdownInitiated',
         'xstate.error.actor.*': onChildCrash('HTTPServerStoppedListening', 'ShutdownInitiated'),

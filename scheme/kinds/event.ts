@@ -15,6 +15,7 @@ export const event: KindDescription = {
   definition: 'io.k8s.api.core.v1.Event',
   servedBy: 'store',
   tracksGeneration: false,
+  garbageCollectionPolicy: 'Unsupported',
   columns: [
     {
       name: 'Last Seen',

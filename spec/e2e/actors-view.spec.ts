@@ -48,7 +48,9 @@ describe('kubeactor actors (the terminal view)', () => {
     const lines = stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^supervisor {2}Ready {2}active {2}handled=\d+/);
     assert.ok(lines.some((l) => /^├─ store\/configmaps {2}Serving {2}active/.test(l)));
-    assert.match(lines.at(-1)!, /^└─ listener {2}Listening/);
+    assert.ok(lines.some((l) => /^├─ listener {2}Listening/.test(l)));
+    // The built-in controllers start last, once the server is ready.
+    assert.match(lines.at(-1)!, /^└─ controller\/\S+ {2}Running/);
   });
 
   it('reads $KUBECONFIG when no --kubeconfig is given, and says clearly when it cannot reach a server', async () => {
@@ -70,7 +72,7 @@ describe('kubeactor actors -w (the terminal view, following)', () => {
       let out = '';
       follower.stdout!.on('data', (c: Buffer) => (out += c.toString()));
       const exited = new Promise<number | null>((resolve) => follower.on('exit', resolve));
-      await settle(() => /^└─ listener {2}Listening/m.test(out), 'the tree');
+      await settle(() => /^├─ listener {2}Listening/m.test(out) && /^└─ controller\//m.test(out), 'the tree');
       server.child.kill('SIGTERM');
       assert.equal(await exited, 0);
       const transitions = out.split('\n').filter((l) => / supervisor: /.test(l)).map((l) => l.replace(/^\S+ {2}/, ''));

@@ -151,8 +151,9 @@ for (const { version, etcd } of runs) {
       assert.match(yaml, /uid: [0-9a-f-]{36}/);
       const list = JSON.parse(await k.ok(['get', 'cm', '-n', 'demo', '-o', 'json'])) as { kind: string; items: { metadata: { name: string } }[] };
       assert.equal(list.kind, 'List');
-      assert.deepEqual(list.items.map((i) => i.metadata.name), ['applied', 'c1']);
-      assert.equal(await k.ok(['get', 'cm', '-n', 'demo', '-o', 'name']), 'configmap/applied\nconfigmap/c1\n');
+      // kube-root-ca.crt: the root-ca-cert-publisher's, in every namespace as in a real cluster.
+      assert.deepEqual(list.items.map((i) => i.metadata.name), ['applied', 'c1', 'kube-root-ca.crt']);
+      assert.equal(await k.ok(['get', 'cm', '-n', 'demo', '-o', 'name']), 'configmap/applied\nconfigmap/c1\nconfigmap/kube-root-ca.crt\n');
       const table = await k.ok(['get', 'cm', '-n', 'demo']);
       assert.match(table, /^NAME\s+DATA\s+AGE$/m);
       assert.match(table, /^c1\s+1\s+\d+s$/m);
@@ -161,7 +162,7 @@ for (const { version, etcd } of runs) {
       const all = await k.ok(['get', 'cm', '-A']);
       assert.match(all, /^NAMESPACE\s+NAME\s+DATA\s+AGE$/m);
       assert.match(all, /^demo\s+c1\s+1\s+\d+s$/m);
-      assert.equal(await k.ok(['get', 'cm', '-n', 'demo', '-o', 'jsonpath={.items[*].metadata.name}']), 'applied c1');
+      assert.equal(await k.ok(['get', 'cm', '-n', 'demo', '-o', 'jsonpath={.items[*].metadata.name}']), 'applied c1 kube-root-ca.crt');
     });
 
     it('labels, annotates and patches with every patch type', async () => {

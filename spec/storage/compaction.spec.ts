@@ -48,7 +48,7 @@ async function stop(server: RunningServer, clock: SimulatedClock): Promise<void>
 
 
 describe('compaction', () => {
-  it('removes history older than one interval and keeps every current object', () => withSimulated({ etcdCompactionInterval: '1m' }, async ({ server, clock, dataDir }) => {
+  it('removes history older than one interval and keeps every current object', () => withSimulated({ controllers: [], etcdCompactionInterval: '1m' }, async ({ server, clock, dataDir }) => {
     assert.equal((await server.client.request('POST', CM, { metadata: { name: 'churned' }, data: { value: '0' } })).status, 201);
     assert.equal((await server.client.request('POST', CM, { metadata: { name: 'deleted' } })).status, 201);
     assert.equal((await server.client.request('DELETE', `${CM}/deleted`)).status, 200);
@@ -73,7 +73,7 @@ describe('compaction', () => {
     await stop(server, clock);
 
     // A new server has only the log: a watch from before the compaction is told it is too old.
-    const restarted = await startServer({ securePort: 0, quiet: true, dataDir, clock, etcdCompactionInterval: '1m' });
+    const restarted = await startServer({ securePort: 0, quiet: true, controllers: [], dataDir, clock, etcdCompactionInterval: '1m' });
     try {
       const watch = await restarted.client.watch(`${CM}?watch=true&resourceVersion=${firstRv}`);
       await watch.ended;
@@ -90,7 +90,7 @@ describe('compaction', () => {
     }
   }));
 
-  it('keeps the SQLite file and its WAL bounded through an hour of constant churn', () => withSimulated({ etcdCompactionInterval: '5m' }, async ({ server, clock, dataDir }) => {
+  it('keeps the SQLite file and its WAL bounded through an hour of constant churn', () => withSimulated({ controllers: [], etcdCompactionInterval: '5m' }, async ({ server, clock, dataDir }) => {
     const names = Array.from({ length: 20 }, (_, i) => `churn-${i}`);
     for (const name of names) assert.equal((await server.client.request('POST', CM, { metadata: { name }, data: { value: '' } })).status, 201);
     const filesBytes = (): number => ['kubeactor.db', 'kubeactor.db-wal'].reduce((n, f) => n + statSync(join(dataDir, f), { throwIfNoEntry: false })!.size, 0);
@@ -109,7 +109,7 @@ describe('compaction', () => {
     assert.ok((statSync(join(dataDir, 'kubeactor.db-wal'), { throwIfNoEntry: false })?.size ?? 0) <= 4 * 1024 * 1024, 'the WAL is cut back after each checkpoint');
   }));
 
-  it('is off with --etcd-compaction-interval=0, as in kube', () => withSimulated({ etcdCompactionInterval: '0' }, async ({ server }) => {
+  it('is off with --etcd-compaction-interval=0, as in kube', () => withSimulated({ controllers: [], etcdCompactionInterval: '0' }, async ({ server }) => {
     assert.equal(server.actor.getSnapshot().context.runtime.children.some((c) => c.id === 'compactor'), false);
   }));
 });
@@ -118,7 +118,7 @@ describe('compaction on etcd', () => {
   const etcd = suiteEtcd();
 
   it('compacts etcd one interval behind, and a watch from before that is told it is too old', async () => {
-    const options = { storageBackend: 'etcd3', etcdServers: etcd.cluster.endpoints, etcdPrefix: '/compaction', etcdCompactionInterval: '1m' };
+    const options = { controllers: [], storageBackend: 'etcd3', etcdServers: etcd.cluster.endpoints, etcdPrefix: '/compaction', etcdCompactionInterval: '1m' };
     await withSimulated(options, async ({ server, clock }) => {
       assert.equal((await server.client.request('POST', CM, { metadata: { name: 'churned' }, data: { value: '0' } })).status, 201);
       const firstRv = await update(server, 'churned', '1');

@@ -23,7 +23,7 @@ interface Server {
 async function startServers(count: number, cluster: EtcdCluster, prefix: string): Promise<Server[]> {
   return Promise.all(Array.from({ length: count }, async () => {
     const dataDir = tempDir('scale-out');
-    const process = await startProcess(dataDir, ['--storage-backend=etcd3', `--etcd-servers=${cluster.endpoints.join(',')}`, `--etcd-prefix=${prefix}`]);
+    const process = await startProcess(dataDir, ['--controllers=', '--storage-backend=etcd3', `--etcd-servers=${cluster.endpoints.join(',')}`, `--etcd-prefix=${prefix}`]);
     return { process, client: new ServerClient(credentialsOf(process.kubeconfig)), dataDir };
   }));
 }

@@ -19,19 +19,22 @@ export interface Backend {
 
 let prefixes = 0;
 
+/** The storage contract is the stores' alone: no built-in controller writes beside the spec (kube-root-ca.crt, default ServiceAccounts). */
+const STORE_ONLY: Partial<StartOptions> = { controllers: [] };
+
 /** Describes `title` once per backend: `body` runs inside a describe block named for it. */
 export function describeEachBackend(title: string, body: (backend: Backend) => void): void {
-  describe(`${title}, on SQLite`, () => body({ name: 'SQLite', with: (options = {}) => options, etcd: () => undefined, flags: () => ({ args: [], prefix: '/registry' }) }));
+  describe(`${title}, on SQLite`, () => body({ name: 'SQLite', with: (options = {}) => ({ ...STORE_ONLY, ...options }), etcd: () => undefined, flags: () => ({ args: ['--controllers='], prefix: '/registry' }) }));
   describe(`${title}, on etcd`, () => {
     const etcd = suiteEtcd();
     const freshPrefix = (): string => `/registry-${process.pid}-${++prefixes}`;
     body({
       name: 'etcd',
-      with: (options = {}) => ({ storageBackend: 'etcd3', etcdServers: etcd.cluster.endpoints, etcdPrefix: freshPrefix(), ...options }),
+      with: (options = {}) => ({ ...STORE_ONLY, storageBackend: 'etcd3', etcdServers: etcd.cluster.endpoints, etcdPrefix: freshPrefix(), ...options }),
       etcd: () => etcd.cluster,
       flags: () => {
         const prefix = freshPrefix();
-        return { args: ['--storage-backend=etcd3', `--etcd-servers=${etcd.cluster.endpoints.join(',')}`, `--etcd-prefix=${prefix}`], prefix };
+        return { args: ['--controllers=', '--storage-backend=etcd3', `--etcd-servers=${etcd.cluster.endpoints.join(',')}`, `--etcd-prefix=${prefix}`], prefix };
       },
     });
   });

@@ -1,0 +1,44 @@
+// The built-in controllers kubeactor runs, in start order, and kube-controller-manager's
+// --controllers syntax for choosing them. Adding a controller: a folder beside this
+// file and a line here (and its role in ./policy.ts).
+
+import type { ControllerDescriptor } from './controller.js';
+import { namespaceController } from './namespace/namespace-controller.js';
+import { serviceAccountController } from './serviceaccount/serviceaccount-controller.js';
+import { rootCaCertPublisher } from './root-ca-cert-publisher/root-ca-cert-publisher.js';
+import { garbageCollector } from './garbagecollector/garbage-collector.js';
+import { clusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation.js';
+
+export const CONTROLLERS: readonly ControllerDescriptor[] = [
+  namespaceController,
+  serviceAccountController,
+  rootCaCertPublisher,
+  garbageCollector,
+  clusterRoleAggregation,
+];
+
+/** Every name --controllers knows, canonical and aliases. */
+export function knownControllerNames(controllers: readonly ControllerDescriptor[] = CONTROLLERS): string[] {
+  return controllers.flatMap((c) => [c.name, ...c.aliases]);
+}
+
+/**
+ * kube-controller-manager's IsControllerEnabled: the first entry naming a controller (by its name or an
+ * alias, `-` in front to disable) decides; otherwise `*` enables it. All of ours are on by default.
+ */
+export function isControllerEnabled(controller: ControllerDescriptor, flag: readonly string[]): boolean {
+  const names = [controller.name, ...controller.aliases];
+  let star = false;
+  for (const entry of flag) {
+    if (names.includes(entry)) return true;
+    if (entry.startsWith('-') && names.includes(entry.slice(1))) return false;
+    if (entry === '*') star = true;
+  }
+  return star;
+}
+
+/** The --controllers entries kube would refuse, as its message words it. */
+export function unknownControllers(flag: readonly string[], controllers: readonly ControllerDescriptor[] = CONTROLLERS): string[] {
+  const known = new Set(knownControllerNames(controllers));
+  return flag.filter((entry) => entry !== '*' && !known.has(entry.replace(/^-/, ''))).map((entry) => `${JSON.stringify(entry.replace(/^-/, ''))} is not in the list of known controllers`);
+}

@@ -1,0 +1,64 @@
+// The RBAC each controller needs, as kube's bootstrap controller policy grants
+// it: a ClusterRole `system:controller:<service account>` bound to that
+// service account in kube-system (kube-controller-manager's
+// --use-service-account-credentials), and `system:kube-controller-manager`
+// for what runs with the manager's own user (the token controller).
+// Written by the rbac/bootstrap-roles post-start hook, with kube's policy.
+
+import type { KubeObject } from '../../protocol/kube/meta.js';
+
+const RBAC = 'rbac.authorization.k8s.io';
+const API_VERSION = `${RBAC}/v1`;
+export const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const rule = (verbs: string[], apiGroups: string[], resources: string[]): Rule => ({ apiGroups, resources, verbs });
+const EVENTS = [rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events'])];
+
+/** Service account → its rules. */
+const CONTROLLER_ROLES: Record<string, Rule[]> = {
+  'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], [RBAC], ['clusterroles'])],
+  'generic-garbage-collector': [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*']), ...EVENTS],
+  'namespace-controller': [
+    rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*']),
+    rule(['update'], [''], ['namespaces', 'namespaces/finalize', 'namespaces/status']),
+  ],
+  'root-ca-cert-publisher': [rule(['create', 'update'], [''], ['configmaps']), ...EVENTS],
+  'service-account-controller': [rule(['create'], [''], ['serviceaccounts']), ...EVENTS],
+};
+
+const metadata = (name: string): KubeObject['metadata'] => ({
+  name,
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+  annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+});
+
+/** Roles first, then the bindings that name them. */
+export function controllerPolicy(): KubeObject[] {
+  const roles: KubeObject[] = [];
+  const bindings: KubeObject[] = [];
+  for (const [account, rules] of Object.entries(CONTROLLER_ROLES)) {
+    const name = `system:controller:${account}`;
+    roles.push({ apiVersion: API_VERSION, kind: 'ClusterRole', metadata: metadata(name), rules });
+    bindings.push({
+      apiVersion: API_VERSION, kind: 'ClusterRoleBinding', metadata: metadata(name),
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: account, namespace: 'kube-system' }],
+    });
+  }
+  roles.push({
+    apiVersion: API_VERSION, kind: 'ClusterRole', metadata: metadata(CONTROLLER_MANAGER_USER),
+    rules: [rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch'], [''], ['serviceaccounts']), ...EVENTS],
+  });
+  bindings.push({
+    apiVersion: API_VERSION, kind: 'ClusterRoleBinding', metadata: metadata(CONTROLLER_MANAGER_USER),
+    roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: CONTROLLER_MANAGER_USER },
+    subjects: [{ apiGroup: RBAC, kind: 'User', name: CONTROLLER_MANAGER_USER }],
+  });
+  return [...roles, ...bindings];
+}

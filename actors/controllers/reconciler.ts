@@ -1,0 +1,227 @@
+// The shape most controllers share, as kube writes them: informers (here,
+// store subscriptions) feed a workqueue of keys; workers reconcile one key at a
+// time each; a failure comes back after a backoff. A controller supplies what
+// it watches, which keys a change touches, and how to reconcile a key.
+//
+// Owns: its informers' view (only the objects its `keep` filters let in) and
+//   its workqueue.
+// Receives: `informer.event` (a store's snapshot or changes, tagged with the
+//   watch it answers); `reconciler.done` and `reconciler.retry` (its own
+//   workers and backoff timers); `actor.stop`.
+// Sends: `store.subscribe` to each watched store; requests through its
+//   ClusterClient from its reconcile function.
+//
+// States: Syncing (until every watched store has sent its snapshot; keys
+// queue up but nothing runs) → Running → Stopped.
+
+import { setup, type AnyActorRef } from 'xstate';
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { StoreChanged, StoreSnapshot } from '../../protocol/messages/store.js';
+import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
+import { WorkQueue } from './workqueue.js';
+import type { ControllerInput } from './controller.js';
+
+export interface Watch {
+  plural: string;
+  group: string;
+  /** Which objects the view keeps (all when absent): a filter keeps memory to what the controller reads. */
+  keep?(object: KubeObject): boolean;
+  /** Deletions of objects the filter left out still reach keysOf (the garbage collector: a deleted owner). */
+  unkeptDeletes?: boolean;
+}
+
+/** The controller's informer caches, by `<plural>.<group>` (core: `<plural>`). */
+export class View {
+  private readonly byResource = new Map<string, Map<string, KubeObject>>();
+
+  static keyOf(object: KubeObject): string {
+    return `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
+  }
+
+  of(resource: string): Map<string, KubeObject> {
+    let objects = this.byResource.get(resource);
+    if (!objects) this.byResource.set(resource, (objects = new Map()));
+    return objects;
+  }
+
+  get(resource: string, namespace: string, name: string): KubeObject | undefined {
+    return this.of(resource).get(`${namespace}/${name}`);
+  }
+
+  list(resource: string): KubeObject[] {
+    return [...this.of(resource).values()];
+  }
+}
+
+export const resourceKey = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural);
+
+export interface ReconcilerLogic<S = undefined> {
+  id: string;
+  /** What it subscribes to: fixed, or worked out from the scheme (the garbage collector watches every kind). */
+  watches: readonly Watch[] | ((input: ControllerInput) => Watch[]);
+  /** Per-incarnation state besides the view (an index the controller keeps); a restart starts afresh. */
+  createState?(input: ControllerInput): S;
+  /** How many keys may be reconciled at once (kube's --concurrent-*-syncs). */
+  workers: number;
+  /** The keys a changed (or, in a snapshot, listed) object touches. */
+  keysOf(resource: string, object: KubeObject, deleted: boolean, view: View, state: S): string[];
+  /**
+   * Brings the cluster in line for one key; throwing (or rejecting) retries it after a backoff.
+   * A number is kube's AddAfter: not finished, look again after that many milliseconds.
+   */
+  reconcile(key: string, view: View, input: ControllerInput, state: S): Promise<void | number>;
+}
+
+interface InformerEvent {
+  type: 'informer.event';
+  resource: string;
+  event: StoreSnapshot | StoreChanged;
+}
+
+interface Done {
+  type: 'reconciler.done';
+  key: string;
+  error?: unknown;
+  after?: number;
+}
+
+interface Retry {
+  type: 'reconciler.retry';
+  key: string;
+}
+
+interface ReconcilerContext {
+  input: ControllerInput;
+  watches: readonly Watch[];
+  resources: readonly string[];
+  state: unknown;
+  view: View;
+  queue: WorkQueue;
+  synced: Set<string>;
+  counters: ActorCounters;
+}
+
+function startWork(logic: ReconcilerLogic<unknown>, context: ReconcilerContext, self: AnyActorRef): void {
+  for (let key = context.queue.take(logic.workers); key !== undefined; key = context.queue.take(logic.workers)) {
+    const taken = key;
+    context.counters.handled++;
+    logic.reconcile(taken, context.view, context.input, context.state).then(
+      (after) => self.send({ type: 'reconciler.done', key: taken, ...(typeof after === 'number' ? { after } : {}) }),
+      (error: unknown) => self.send({ type: 'reconciler.done', key: taken, error }),
+    );
+  }
+}
+
+/** A controller actor for `logic`: its own machine, built with setup() like every actor's. */
+export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
+  const logic = typed as ReconcilerLogic<unknown>;
+  return setup({
+    types: {
+      context: {} as ReconcilerContext,
+      events: {} as InformerEvent | Done | Retry | ActorStop,
+      input: {} as ControllerInput,
+    },
+    actions: {
+      subscribe: ({ context, self }) => {
+        for (const watch of context.watches) {
+          const resource = resourceKey(watch.plural, watch.group);
+          const store = context.input.store(watch.plural, watch.group);
+          if (!store) {
+            // Not served by this server (yet): nothing to learn, nothing to wait for.
+            context.synced.add(resource);
+            continue;
+          }
+          store.send({ type: 'store.subscribe', subscriber: { send: (event) => self.send({ type: 'informer.event', resource, event }) } });
+        }
+      },
+      learn: ({ context, event }) => {
+        const { resource, event: message } = event as InformerEvent;
+        const watch = context.watches[context.resources.indexOf(resource)];
+        if (!watch) return;
+        const objects = context.view.of(resource);
+        const touched: { object: KubeObject; deleted: boolean }[] = [];
+        if (message.type === 'store.snapshot') {
+          const before = new Map(objects);
+          objects.clear();
+          for (const object of message.objects) {
+            if (watch.keep && !watch.keep(object)) continue;
+            objects.set(View.keyOf(object), object);
+            before.delete(View.keyOf(object));
+            touched.push({ object, deleted: false });
+          }
+          // Gone while this controller was not listening (a store restart's re-list).
+          for (const object of before.values()) touched.push({ object, deleted: true });
+          context.synced.add(resource);
+        } else {
+          for (const change of message.changes) {
+            const key = View.keyOf(change.object);
+            const kept = !watch.keep || watch.keep(change.object);
+            // Objects the filter leaves out are none of this controller's business.
+            if (!kept && !objects.has(key)) {
+              if (change.type === 'DELETED' && watch.unkeptDeletes) touched.push({ object: change.object, deleted: true });
+              continue;
+            }
+            if (change.type === 'DELETED' || !kept) {
+              objects.delete(key);
+              touched.push({ object: change.object, deleted: true });
+              continue;
+            }
+            objects.set(key, change.object);
+            touched.push({ object: change.object, deleted: false });
+          }
+        }
+        for (const { object, deleted } of touched) for (const key of logic.keysOf(resource, object, deleted, context.view, context.state)) context.queue.add(key);
+      },
+      work: ({ context, self }) => startWork(logic, context, self),
+      finish: ({ context, event, self }) => {
+        const { key, error, after } = event as Done;
+        if (error !== undefined) {
+          context.counters.errors++;
+          context.input.logger.warn(`${logic.id}: syncing ${key} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        context.queue.done(key, { failed: error !== undefined, after }, (again) => self.send({ type: 'reconciler.retry', key: again }));
+      },
+      retry: ({ context, event }) => context.queue.add((event as Retry).key),
+      clear: ({ context }) => context.queue.clear(),
+    },
+    guards: {
+      synced: ({ context }) => context.resources.every((r) => context.synced.has(r)),
+    },
+  }).createMachine({
+    id: logic.id,
+    context: ({ input }) => {
+      const watches = typeof logic.watches === 'function' ? logic.watches(input) : logic.watches;
+      return {
+        input, watches, resources: watches.map((w) => resourceKey(w.plural, w.group)), state: logic.createState?.(input),
+        view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), counters: { handled: 0, errors: 0 },
+      };
+    },
+    entry: 'subscribe',
+    initial: 'Syncing',
+    states: {
+      Syncing: {
+        always: { guard: 'synced', target: 'Running' },
+        on: {
+          'informer.event': { actions: 'learn' },
+          'reconciler.retry': { actions: 'retry' },
+          'actor.stop': { target: 'Stopped', actions: 'clear' },
+        },
+      },
+      Running: {
+        entry: 'work',
+        on: {
+          'informer.event': { actions: ['learn', 'work'] },
+          'reconciler.done': { actions: ['finish', 'work'] },
+          'reconciler.retry': { actions: ['retry', 'work'] },
+          'actor.stop': { target: 'Stopped', actions: 'clear' },
+        },
+      },
+      Stopped: { type: 'final' },
+    },
+  });
+}
+
+/** On a crash: cancel the retries this incarnation scheduled. */
+export function terminateReconciler(context: { queue: WorkQueue }): void {
+  context.queue.clear();
+}

@@ -1,0 +1,57 @@
+// root-ca-certificate-publisher-controller (kube-controller-manager's
+// `root-ca-cert-publisher`): every active namespace has a `kube-root-ca.crt`
+// ConfigMap whose `ca.crt` is the cluster CA, restored if edited or deleted.
+//
+// Watches: namespaces; configmaps named `kube-root-ca.crt`. Key: a namespace's name.
+// Reconcile: creates the ConfigMap, or updates it back to the CA (and kube's
+//   description annotation), leaving other annotations and labels alone.
+// Acts as: system:serviceaccount:kube-system:root-ca-cert-publisher.
+
+import type { KubeObject } from '../../../protocol/kube/meta.js';
+import { serviceAccountUser } from '../../../lib/loopback.js';
+import { reconcilerMachine, terminateReconciler, type ReconcilerLogic } from '../reconciler.js';
+import type { ControllerDescriptor } from '../controller.js';
+import { expectStatus } from '../http-errors.js';
+
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
+const DESCRIPTION = 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
+
+function upToDate(cm: KubeObject, caPem: string): boolean {
+  const data = cm.data as Record<string, string> | undefined;
+  return !!data && Object.keys(data).length === 1 && data['ca.crt'] === caPem && cm.binaryData === undefined && cm.metadata.annotations?.[DESCRIPTION_ANNOTATION] === DESCRIPTION;
+}
+
+const logic: ReconcilerLogic = {
+  id: 'root-ca-certificate-publisher-controller',
+  watches: [
+    { plural: 'namespaces', group: '' },
+    { plural: 'configmaps', group: '', keep: (o) => o.metadata.name === ROOT_CA_CONFIGMAP },
+  ],
+  workers: 1,
+  keysOf: (resource, object, deleted) => (resource === 'namespaces' && deleted ? [] : [resource === 'namespaces' ? object.metadata.name ?? '' : object.metadata.namespace ?? '']),
+  async reconcile(namespace, view, input) {
+    const ns = view.get('namespaces', '', namespace);
+    if (!ns || ns.metadata.deletionTimestamp) return;
+    const current = view.get('configmaps', namespace, ROOT_CA_CONFIGMAP);
+    if (current && upToDate(current, input.caPem)) return;
+    const where = { apiGroup: '', namespace, resource: 'configmaps' };
+    if (!current) {
+      const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ROOT_CA_CONFIGMAP, namespace, annotations: { [DESCRIPTION_ANNOTATION]: DESCRIPTION } }, data: { 'ca.crt': input.caPem } };
+      expectStatus(`creating configmap ${namespace}/${ROOT_CA_CONFIGMAP}`, await input.client.request('create', where, { body: cm }), 201, 409, 403);
+      return;
+    }
+    const { binaryData: _, ...rest } = current;
+    const cm: KubeObject = { ...rest, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [DESCRIPTION_ANNOTATION]: DESCRIPTION } }, data: { 'ca.crt': input.caPem } };
+    // With its resourceVersion: a 409 means this view was behind, and the newer object comes with its own change.
+    expectStatus(`updating configmap ${namespace}/${ROOT_CA_CONFIGMAP}`, await input.client.request('update', { ...where, name: ROOT_CA_CONFIGMAP }, { body: cm }), 200, 409, 404);
+  },
+};
+
+export const rootCaCertPublisher: ControllerDescriptor = {
+  name: 'root-ca-certificate-publisher-controller',
+  aliases: ['root-ca-cert-publisher'],
+  user: serviceAccountUser('root-ca-cert-publisher'),
+  machine: reconcilerMachine(logic),
+  terminate: terminateReconciler as (context: never) => void,
+};
