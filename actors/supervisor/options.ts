@@ -9,13 +9,16 @@ import { parsePolicy } from '../audit/policy.js';
 import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
 import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
+import { TRANSPORT_CHOICES } from '../listener/transport.js';
 
 export interface ServerRunOptions {
   securePort: number;
   bindAddress: string;
   dataDir: string;
   tokenAuthFile: string | undefined;
+  clientCaFile: string | undefined;
   anonymousAuth: boolean;
+  transport: string;
   authorizationMode: string[];
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
@@ -45,7 +48,9 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   bindAddress: '127.0.0.1',
   dataDir: './data',
   tokenAuthFile: undefined,
+  clientCaFile: undefined,
   anonymousAuth: true,
+  transport: 'auto',
   authorizationMode: ['RBAC'],
   enableAdmissionPlugins: ['NamespaceLifecycle'],
   disableAdmissionPlugins: [],
@@ -208,6 +213,11 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     const ms = parseDuration(text);
     if (ms === undefined) errors.push(`${flag} ${JSON.stringify(text)} is not a valid duration (for example 30s, 1m30s)`);
     else parsed[key] = ms;
+  }
+  if (!(TRANSPORT_CHOICES as readonly string[]).includes(raw.transport)) {
+    errors.push(`--transport ${JSON.stringify(raw.transport)} is invalid; supported transports: ${TRANSPORT_CHOICES.join(', ')}`);
+  } else if (raw.transport === 'uws' && raw.clientCaFile) {
+    errors.push('--client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
   }
   const audit = auditOf(raw, errors);
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
