@@ -10,7 +10,7 @@ import type { ApiRequest, ReplyTo } from '../../protocol/messages/request.js';
 import type { HttpResponse, StreamChunk, StreamOpen, StreamCancelled } from '../../protocol/messages/http.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import {
-  entityTooLarge, failure, methodNotAllowed, timeout, tooManyRequests, unsupportedMediaType, type Status,
+  badRequest, entityTooLarge, failure, methodNotAllowed, timeout, tooManyRequests, unsupportedMediaType, type Status,
 } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
 import { isLongRunning, isMutating, requestInfoOf } from './request-info.js';
@@ -85,6 +85,19 @@ export function pathOfTarget(target: string): string {
   if (schemeEnd < 0) return target;
   const slash = target.indexOf('/', schemeEnd + 3);
   return slash < 0 ? '/' : target.slice(slash);
+}
+
+/**
+ * The declared body length: 0 when absent, undefined when it is no number or
+ * repeated with different values (transports join repeated headers with commas).
+ */
+function contentLengthOf(header: string | undefined): number | undefined {
+  if (header === undefined) return 0;
+  if (/^\d+$/.test(header)) return Number(header);
+  const values = new Set(header.split(',').map((v) => v.trim()));
+  if (values.size !== 1) return undefined;
+  const [only] = values;
+  return /^\d+$/.test(only!) ? Number(only) : undefined;
 }
 
 export abstract class HttpFrontend<Res> {
@@ -226,7 +239,13 @@ export abstract class HttpFrontend<Res> {
       this.forward(request);
       return undefined;
     }
-    const declared = Number(headers['content-length'] ?? '0');
+    const declared = contentLengthOf(headers['content-length']);
+    if (declared === undefined) {
+      // Go's server: two different lengths leave the body's end unknown, so nothing after it on the connection can be read.
+      open.closeConnection = true;
+      this.reject(open, badRequest('invalid Content-Length header'));
+      return undefined;
+    }
     if (declared > this.options.maxBodyBytes) {
       this.reject(open, entityTooLarge(this.options.maxBodyBytes));
       return undefined;

@@ -95,6 +95,13 @@ export class NodeFrontend extends HttpFrontend<Res> {
   }
 
   private accept(req: Http2ServerRequest, res: Res): void {
+    // Node's HTTP/1 parser lets through request lines Go's server refuses: `HTTP/2.0` over HTTP/1, and none at all (HTTP/0.9).
+    if (req.httpVersionMajor !== 1 && (req as { stream?: unknown }).stream === undefined) {
+      const [status, text] = req.httpVersionMajor > 1 ? [505, 'unsupported protocol version'] : [400, 'malformed HTTP request'];
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(`${status} ${text}`);
+      return;
+    }
     const method = req.method;
     const target = pathOfTarget(req.url);
     const q = target.indexOf('?');

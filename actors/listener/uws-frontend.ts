@@ -85,9 +85,16 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
       res.writeStatus(statusLine(reply.status));
       writeHeaders(res, reply.headers);
       if (close) res.writeHeader('connection', 'close');
+      if (!open.head) {
+        res.end(reply.body, close);
+        return;
+      }
       // A HEAD answer is headers only: a body would be read as the start of the next answer.
-      if (open.head) res.endWithoutBody(typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength, close);
-      else res.end(reply.body, close);
+      // The length is our own header: given a length (or any argument), this uWS's
+      // endWithoutBody writes a second Content-Length or closes the connection. With
+      // `close`, the connection: close header above tells the client to close it.
+      res.writeHeader('content-length', String(typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength));
+      res.endWithoutBody();
     });
   }
 
