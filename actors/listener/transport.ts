@@ -17,7 +17,8 @@ export interface ChosenFrontend {
   why: string;
 }
 
-export function createFrontend(choice: TransportChoice, wiring: FrontendWiring): ChosenFrontend {
+/** `load` is uws.ts's loader; a spec hands one that fails, as on a Node version the binary was not built for. */
+export function createFrontend(choice: TransportChoice, wiring: FrontendWiring, load: typeof loadNativeUws = loadNativeUws): ChosenFrontend {
   if (choice === 'node') return node(wiring, '--transport=node');
   if (wiring.options.clientCaPem !== undefined) {
     // Options validation refuses --transport=uws with --client-ca-file.
@@ -25,7 +26,7 @@ export function createFrontend(choice: TransportChoice, wiring: FrontendWiring):
   }
   let uws: ReturnType<typeof loadNativeUws>;
   try {
-    uws = loadNativeUws();
+    uws = load();
   } catch (e) {
     if (choice === 'uws') throw e;
     return node(wiring, `the uWebSockets.js native binary did not load (${(e as Error).message})`);
