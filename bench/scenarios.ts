@@ -145,11 +145,14 @@ export async function deleteMany(bin: string, settings: Settings): Promise<WrkRe
   }
 }
 
-/** The physical limit for serving `body`: a bare uWebSockets.js SSLApp with kubeactor's certificate. */
-export async function bareServer<T>(k: Kubeactor, body: string, settings: Settings, use: (url: string) => Promise<T>): Promise<T> {
+/**
+ * The physical limit for serving `body`: a bare uWebSockets.js SSLApp with kubeactor's certificate,
+ * or another bare server script taking the same arguments (bench/bare-node.ts).
+ */
+export async function bareServer<T>(k: Kubeactor, body: string, settings: Settings, use: (url: string) => Promise<T>, script = BARE): Promise<T> {
   const bodyFile = join(k.dir, `bare-${Date.now()}.json`);
   writeFileSync(bodyFile, body);
-  const bare = await spawnUntil([BARE, join(k.dir, 'serving.crt'), join(k.dir, 'serving.key'), bodyFile], /port=(\d+)/, settings.serverCpu);
+  const bare = await spawnUntil([script, join(k.dir, 'serving.crt'), join(k.dir, 'serving.key'), bodyFile], /port=(\d+)/, settings.serverCpu);
   try {
     return await use(`https://127.0.0.1:${bare.match[1]}`);
   } finally {

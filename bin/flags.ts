@@ -18,6 +18,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'bind-address', key: 'bindAddress', kind: 'string', help: 'The IP address on which to listen for the --secure-port port' },
   { flag: 'data-dir', key: 'dataDir', kind: 'string', help: 'Directory for the SQLite database, the generated CA, serving certificate, admin token and admin.kubeconfig' },
   { flag: 'token-auth-file', key: 'tokenAuthFile', kind: 'string', help: 'If set, the file that will be used to secure the secure port of the API server via token authentication' },
+  { flag: 'client-ca-file', key: 'clientCaFile', kind: 'string', help: 'If set, any request presenting a client certificate signed by one of the authorities in the client-ca-file is authenticated with an identity corresponding to the CommonName of the client certificate (serves with the node:http2 transport)' },
+  { flag: 'transport', key: 'transport', kind: 'string', help: 'The HTTPS transport: auto (uWebSockets.js where its native binary loads, node:http2 when --client-ca-file is given), uws or node (HTTP/2 and HTTP/1.1)' },
   { flag: 'anonymous-auth', key: 'anonymousAuth', kind: 'bool', help: 'Enables anonymous requests to the secure port of the API server' },
   { flag: 'authorization-mode', key: 'authorizationMode', kind: 'list', help: 'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,RBAC' },
   { flag: 'enable-admission-plugins', key: 'enableAdmissionPlugins', kind: 'list', help: 'admission plugins that should be enabled. Comma-delimited list of: NamespaceLifecycle' },

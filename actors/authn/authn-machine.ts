@@ -1,7 +1,9 @@
 // The authn actor: kube's authentication filter.
 //
-// Owns: the bearer tokens it accepts (the generated admin token and
-//   --token-auth-file) and whether anonymous requests are allowed.
+// Owns: the client CA (--client-ca-file, x509.ts), the bearer tokens it
+//   accepts (the generated admin token and --token-auth-file) and whether
+//   anonymous requests are allowed. They are tried in kube's order: x509,
+//   then the bearer token, then anonymous.
 // Owns too: the service-account tokens it issued (serviceaccounts/token), until they expire.
 // Receives: `authenticate` from the listener; `request` for the
 //   SelfSubjectReview, TokenReview and serviceaccounts/token creates the server chain routes to it.
@@ -9,7 +11,7 @@
 
 import { setup } from 'xstate';
 import type { UserInfo } from '../../protocol/kube/meta.js';
-import type { AuthenticateRequest, AuthorizeRequest, HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
+import type { ApiRequest, AuthenticateRequest, AuthorizeRequest, HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import { resourceNotFound, unauthorized } from '../../protocol/kube/status.js';
@@ -19,6 +21,7 @@ import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
+import type { ClientCertificateAuthenticator } from './x509.js';
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -28,6 +31,10 @@ export interface AuthnInput {
   serviceAccounts?: RequestHandler;
   clock: Clock;
   anonymousAuth: boolean;
+  /** With --client-ca-file. */
+  x509?: ClientCertificateAuthenticator | undefined;
+  /** For a client certificate's validity period. */
+  now?: () => number;
   next: { send(message: AuthorizeRequest): void };
   logger: Log;
 }
@@ -38,9 +45,21 @@ interface AuthnContext extends Omit<AuthnInput, 'logger'> {
   counters: ActorCounters;
 }
 
-export function authenticate(input: Pick<AuthnInput, 'tokens' | 'anonymousAuth'> & { issued?: IssuedTokens }, authorization: string | undefined): UserInfo | undefined {
+export function authenticate(
+  input: Pick<AuthnInput, 'tokens' | 'anonymousAuth' | 'x509' | 'now'> & { issued?: IssuedTokens },
+  authorization: string | undefined,
+  clientCertificate?: ApiRequest['clientCertificate'],
+): UserInfo | undefined {
+  // A certificate the CA does not vouch for is an error, not an absence: unless a
+  // token names a user, the request is refused, not served as anonymous (kube's FailOnError).
+  let certificateRefused = false;
+  if (clientCertificate && input.x509) {
+    const user = input.x509.userOf(clientCertificate, input.now ? input.now() : Date.now());
+    if (user) return user;
+    certificateRefused = true;
+  }
   const token = bearerTokenOf(authorization);
-  if (token === undefined) return input.anonymousAuth ? ANONYMOUS : undefined;
+  if (token === undefined) return input.anonymousAuth && !certificateRefused ? ANONYMOUS : undefined;
   const user = input.tokens.get(token) ?? input.issued?.userOf(token);
   // kube adds system:authenticated to every authenticated user.
   if (user && !user.groups.includes('system:authenticated')) return { ...user, groups: [...user.groups, 'system:authenticated'] };
@@ -86,7 +105,7 @@ export const authnMachine = setup({
     authenticate: ({ context, event }) => {
       const { request } = event as AuthenticateRequest;
       serveSafely(request, context.counters, context.logger, () => {
-        const user = authenticate(context, request.headers.authorization);
+        const user = authenticate(context, request.headers.authorization, request.clientCertificate);
         if (!user) {
           request.replyTo.send(statusResponse(request.id, unauthorized()));
           return;

@@ -1,23 +1,22 @@
-// The listener's side effects: one uWS SSLApp, the open responses, and what
-// kube's outer filters do before a request becomes a message (request info,
-// body limit, in-flight limits, request deadline).
-// uWS discipline: onAborted before anything async, copy the request
-// synchronously (it lives on the stack), write inside cork, honour backpressure.
+// The listener's side effects that do not depend on the transport: the open
+// responses, and what kube's outer filters do before a request becomes a
+// message (request info, body limit, in-flight limits, request deadline,
+// shutdown admission). A transport (uws-frontend.ts, node-frontend.ts)
+// subclasses it: it owns the socket, turns each HTTP request into a call of
+// admit() and bodyReceived(), and writes what respond() and the stream
+// methods hand it.
 
-import type { ApiRequest, ReplyTo } from '../../protocol/messages/request.js';
+import type { ApiRequest, ReplyTo, RequestInfo } from '../../protocol/messages/request.js';
+import type { ServerMetrics } from '../../lib/metrics.js';
+import type { Log } from '../../lib/log.js';
 import type { HttpResponse, StreamChunk, StreamOpen, StreamCancelled } from '../../protocol/messages/http.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import {
-  entityTooLarge, failure, internalError, timeout, tooManyRequests, unsupportedMediaType, type Status,
+  badRequest, entityTooLarge, failure, methodNotAllowed, timeout, tooManyRequests, unsupportedMediaType, type Status,
 } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
-import type { Uws } from './uws.js';
-import { statusLine } from './http-status.js';
 import { isLongRunning, isMutating, requestInfoOf } from './request-info.js';
 import { bodyKindOf, responseShapeOf } from './negotiate.js';
-import type { ServerMetrics } from '../../lib/metrics.js';
-import type { Log } from '../../lib/log.js';
-import type { RequestInfo } from '../../protocol/messages/request.js';
 
 export interface FrontendOptions {
   host: string;
@@ -30,14 +29,34 @@ export interface FrontendOptions {
   requestTimeoutMs: number;
   /** A watcher whose unsent bytes exceed this is ended, not waited for. */
   maxStreamBacklogBytes: number;
+  /** PEM of --client-ca-file: the TLS handshake asks for a client certificate signed by one of these. */
+  clientCaPem?: string | undefined;
 }
 
 /** What the frontend does with a new request, decided by the listener's state. */
 export type Admission = 'serve' | 'serve-and-close' | 'retry-after';
 
-interface OpenRequest {
+/** What the listener hands every frontend. */
+export interface FrontendWiring {
+  options: FrontendOptions;
+  clock: Clock;
+  /** The listener itself, as the address replies come back to. */
+  replyTo: ReplyTo;
+  forward: (request: ApiRequest) => void;
+  admission: () => Admission;
+  onIdle: () => void;
+  onError: (error: unknown) => void;
+  /** Where each finished request is counted for /metrics. */
+  metrics?: ServerMetrics | undefined;
+  /** With -v=3 or more: kube's httplog line for every finished request. */
+  requestLog?: Log | undefined;
+}
+
+export interface OpenRequest<Res> {
   id: number;
-  res: Uws.HttpResponse;
+  res: Res;
+  /** A HEAD request: its answer has headers only. */
+  head: boolean;
   aborted: boolean;
   longRunning: boolean;
   mutating: boolean;
@@ -49,61 +68,103 @@ interface OpenRequest {
   backlog: number;
   /** Counted against the in-flight limits (and so in the drain). */
   counted: boolean;
-  /** What /metrics reports of the request once it finishes. */
+  /** What /metrics and the request log report of the request once it finishes. */
   method: string;
   info: RequestInfo;
   dryRun: string;
   apply: boolean;
   startedAt: number;
   code: number;
-  /** The reply's Audit-Id, the target and the User-Agent, for the request log. */
   auditId: string | undefined;
   uri: string;
   userAgent: string;
 }
 
-const KEPT_HEADERS = new Set([
+/** The request headers the handler chain reads; every other header is dropped at the door. */
+export const KEPT_HEADERS = new Set([
   'authorization', 'accept', 'content-type', 'content-length', 'if-none-match', 'user-agent',
   'impersonate-user', 'impersonate-group', 'impersonate-uid',
 ]);
+
+/** The methods kube serves; any other valid method is answered 405. */
+const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const DEADLINE_SWEEP_MS = 1000;
 
 /** Paths served during shutdown even with send-retry-after, as kube exempts them. */
 const HEALTH_PATHS = /^\/(healthz|livez|readyz|metrics)(\/|$)/;
 
-export class HttpFrontend {
-  private readonly open = new Map<number, OpenRequest>();
-  private nextId = 1;
-  private listenSocket: Uws.us_listen_socket | undefined;
-  private readonly app: Uws.TemplatedApp;
-  readonly inFlight = { readOnly: 0, mutating: 0 };
+/** The path of a request target: origin-form as is; absolute-form (`https://host/p`) loses its scheme and authority. */
+export function pathOfTarget(target: string): string {
+  if (target.charCodeAt(0) === 47 /* / */) return target;
+  const schemeEnd = target.indexOf('://');
+  if (schemeEnd < 0) return target;
+  const slash = target.indexOf('/', schemeEnd + 3);
+  return slash < 0 ? '/' : target.slice(slash);
+}
 
-  constructor(
-    private readonly uws: typeof Uws,
-    private readonly options: FrontendOptions,
-    private readonly clock: Clock,
-    /** The listener itself, as the address replies come back to. */
-    private readonly replyTo: ReplyTo,
-    private readonly forward: (request: ApiRequest) => void,
-    private readonly admission: () => Admission,
-    private readonly onIdle: () => void,
-    private readonly onError: (error: unknown) => void,
-    private readonly metrics?: ServerMetrics,
-    /** With -v=3 or more: kube's httplog line for every finished request. */
-    private readonly requestLog?: Log,
-  ) {
-    this.app = uws.SSLApp({ key_file_name: options.keyFile, cert_file_name: options.certFile });
-    this.app.any('/*', (res, req) => {
-      // kube's panic recovery, outermost: nothing a request does may take the process down.
-      try {
-        this.accept(res, req);
-      } catch (e) {
-        this.onError(e);
-        res.cork(() => res.writeStatus(statusLine(500)).writeHeader('content-type', 'application/json').end(JSON.stringify(internalError(e instanceof Error ? e.message : String(e))), true));
-      }
-    });
+/**
+ * The declared body length: 0 when absent, undefined when it is no number or
+ * repeated with different values (transports join repeated headers with commas).
+ */
+function contentLengthOf(header: string | undefined): number | undefined {
+  if (header === undefined) return 0;
+  if (/^\d+$/.test(header)) return Number(header);
+  const values = new Set(header.split(',').map((v) => v.trim()));
+  if (values.size !== 1) return undefined;
+  const [only] = values;
+  return /^\d+$/.test(only!) ? Number(only) : undefined;
+}
+
+export abstract class HttpFrontend<Res> {
+  protected readonly open = new Map<number, OpenRequest<Res>>();
+  private nextId = 1;
+  readonly inFlight = { readOnly: 0, mutating: 0 };
+  protected readonly options: FrontendOptions;
+  protected readonly clock: Clock;
+  protected readonly onError: (error: unknown) => void;
+  protected readonly admission: () => Admission;
+  private readonly replyTo: ReplyTo;
+  private readonly forward: (request: ApiRequest) => void;
+  private readonly onIdle: () => void;
+  private readonly metrics: ServerMetrics | undefined;
+  private readonly requestLog: Log | undefined;
+
+  constructor(wiring: FrontendWiring) {
+    this.options = wiring.options;
+    this.clock = wiring.clock;
+    this.replyTo = wiring.replyTo;
+    this.forward = wiring.forward;
+    this.admission = wiring.admission;
+    this.onIdle = wiring.onIdle;
+    this.onError = wiring.onError;
+    this.metrics = wiring.metrics;
+    this.requestLog = wiring.requestLog;
   }
+
+  /** Which transport this is, for the log line that says so. */
+  abstract readonly transport: string;
+
+  /** Binds the socket; `done` gets the port, or undefined when binding failed. */
+  abstract listen(done: (port: number | undefined) => void): void;
+
+  /** Closes the listening socket; connections already open are served on. */
+  abstract stopListening(): void;
+
+  /** Writes a whole answer; `close` ends the connection after it. */
+  protected abstract writeResponse(open: OpenRequest<Res>, reply: HttpResponse, close: boolean): void;
+
+  /** Writes a stream's status and headers and sends them at once. */
+  protected abstract writeStreamHead(open: OpenRequest<Res>, headers: Record<string, string>): void;
+
+  /** Writes a stream's chunk; false when the transport buffered it (backpressure). */
+  protected abstract writeChunk(open: OpenRequest<Res>, chunk: Uint8Array): boolean;
+
+  /** Calls `then` once the transport has sent what it buffered. */
+  protected abstract whenWritable(open: OpenRequest<Res>, then: () => void): void;
+
+  /** Ends a stream's response. */
+  protected abstract endStream(open: OpenRequest<Res>): void;
 
   /**
    * kube's timeout filter. One sweep a second instead of a timer per request:
@@ -121,18 +182,9 @@ export class HttpFrontend {
     this.sweepTimer = this.clock.setTimeout(() => this.sweepDeadlines(), DEADLINE_SWEEP_MS);
   }
 
-  listen(done: (port: number | undefined) => void): void {
-    this.app.listen(this.options.host, this.options.port, (socket) => {
-      if (!socket) return done(undefined);
-      this.listenSocket = socket;
-      this.sweepTimer = this.clock.setTimeout(() => this.sweepDeadlines(), DEADLINE_SWEEP_MS);
-      done(this.uws.us_socket_local_port(socket));
-    });
-  }
-
-  stopListening(): void {
-    if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
-    this.listenSocket = undefined;
+  /** Transports call this once bound. */
+  protected startTiming(): void {
+    this.sweepTimer = this.clock.setTimeout(() => this.sweepDeadlines(), DEADLINE_SWEEP_MS);
   }
 
   /** Stops listening and timing requests: nothing of the frontend keeps the process alive after. */
@@ -154,40 +206,47 @@ export class HttpFrontend {
     return [...this.open.values()].filter((o) => o.streaming).map((o) => o.id);
   }
 
-  private accept(res: Uws.HttpResponse, req: Uws.HttpRequest): void {
-    const method = req.getMethod().toUpperCase();
-    const path = req.getUrl();
-    const rawQuery = req.getQuery() ?? '';
-    const headers: Record<string, string> = {};
-    req.forEach((name, value) => {
-      if (KEPT_HEADERS.has(name)) headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
-    });
+  /**
+   * A new request, its headers read: registers it and applies the outer
+   * filters. Returns what the transport must still do — nothing (answered
+   * already or forwarded), or read the body and hand it to bodyReceived().
+   * `onAbort` is how the transport learns of a client gone away; it must
+   * call aborted() then.
+   */
+  protected admit(
+    res: Res, method: string, path: string, rawQuery: string, headers: Record<string, string>,
+    onAbort: (open: OpenRequest<Res>) => void, extend?: (request: ApiRequest) => void,
+  ): { open: OpenRequest<Res>; request: ApiRequest } | undefined {
     const query: Record<string, string> = {};
-    for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in query)) query[k] = v;
+    if (rawQuery !== '') for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in query)) query[k] = v;
     const info = requestInfoOf(method, path, query);
-    const open: OpenRequest = {
-      id: this.nextId++, res, aborted: false, longRunning: isLongRunning(info, query), mutating: isMutating(info),
+    const open: OpenRequest<Res> = {
+      id: this.nextId++, res, head: method === 'HEAD', aborted: false, longRunning: isLongRunning(info, query), mutating: isMutating(info),
       streaming: false, closeConnection: false, deadline: 0, owner: undefined, backlog: 0, counted: false,
       method, info, dryRun: query.dryRun ?? '', apply: method === 'PATCH' && (headers['content-type'] ?? '').startsWith('application/apply-patch'),
       startedAt: this.clock.now(), code: 0, auditId: undefined, uri: rawQuery ? `${path}?${rawQuery}` : path, userAgent: headers['user-agent'] ?? '',
     };
     this.open.set(open.id, open);
-    res.onAborted(() => {
-      open.aborted = true;
-      open.owner?.send({ type: 'stream.cancelled', id: open.id, why: 'client-closed' });
-      this.finish(open);
-    });
+    onAbort(open);
     const admission = this.admission();
     if (admission === 'retry-after' && !HEALTH_PATHS.test(path)) {
       open.closeConnection = true;
-      return this.reject(open, failure('TooManyRequests', 'The apiserver is shutting down, please try again later.', { retryAfterSeconds: 5 }));
+      this.reject(open, failure('TooManyRequests', 'The apiserver is shutting down, please try again later.', { retryAfterSeconds: 5 }));
+      return undefined;
     }
     open.closeConnection = admission !== 'serve';
+    if (!SERVED_METHODS.has(method)) {
+      this.reject(open, methodNotAllowed());
+      return undefined;
+    }
     if (!open.longRunning) {
       const mutating = open.mutating;
       const limit = mutating ? this.options.maxMutatingRequestsInFlight : this.options.maxRequestsInFlight;
       const count = mutating ? this.inFlight.mutating : this.inFlight.readOnly;
-      if (limit > 0 && count >= limit) return this.reject(open, tooManyRequests(1));
+      if (limit > 0 && count >= limit) {
+        this.reject(open, tooManyRequests(1));
+        return undefined;
+      }
       if (mutating) this.inFlight.mutating++;
       else this.inFlight.readOnly++;
       open.counted = true;
@@ -195,51 +254,60 @@ export class HttpFrontend {
     }
     const shape = responseShapeOf(headers.accept, query.includeObject);
     if (!shape && info.isResourceRequest) {
-      return this.reject(open, failure('NotAcceptable', 'only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io'));
+      this.reject(open, failure('NotAcceptable', 'only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io'));
+      return undefined;
     }
     const request: ApiRequest = {
       id: open.id, method, info, query, headers, shape: shape ?? { as: 'object' },
       deadline: open.deadline, replyTo: this.replyTo,
     };
+    extend?.(request);
     if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') {
       this.forward(request);
-      return;
+      return undefined;
     }
-    const declared = Number(headers['content-length'] ?? '0');
-    if (declared > this.options.maxBodyBytes) return this.reject(open, entityTooLarge(this.options.maxBodyBytes));
-    this.readBody(open, request);
+    const declared = contentLengthOf(headers['content-length']);
+    if (declared === undefined) {
+      // Go's server: two different lengths leave the body's end unknown, so nothing after it on the connection can be read.
+      open.closeConnection = true;
+      this.reject(open, badRequest('invalid Content-Length header'));
+      return undefined;
+    }
+    if (declared > this.options.maxBodyBytes) {
+      this.reject(open, entityTooLarge(this.options.maxBodyBytes));
+      return undefined;
+    }
+    return { open, request };
   }
 
-  private readBody(open: OpenRequest, request: ApiRequest): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    open.res.onData((chunk, isLast) => {
-      if (tooLarge || open.aborted) return;
-      size += chunk.byteLength;
-      if (size > this.options.maxBodyBytes) {
-        tooLarge = true;
-        open.closeConnection = true;
-        return this.reject(open, entityTooLarge(this.options.maxBodyBytes));
-      }
-      // uWS reuses the chunk's memory after this callback returns.
-      chunks.push(Buffer.from(chunk.slice(0)));
-      if (!isLast) return;
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      if (body.length > 0) {
-        const kind = bodyKindOf(request.headers['content-type'], request.method);
-        if (!kind && request.info.isResourceRequest) return this.reject(open, unsupportedMediaType(request.headers['content-type'] ?? ''));
-        if (kind) {
-          request.bodyEncoding = kind.encoding;
-          if (kind.patchType) request.patchType = kind.patchType;
-        }
-        request.body = body;
-      }
-      this.forward(request);
-    });
+  /** The body has outgrown --max-request-body-bytes: 413, and the connection closes. */
+  protected bodyTooLarge(open: OpenRequest<Res>): void {
+    open.closeConnection = true;
+    this.reject(open, entityTooLarge(this.options.maxBodyBytes));
   }
 
-  private reject(open: OpenRequest, status: Status): void {
+  /** The whole body of an admitted request has arrived. */
+  protected bodyReceived(open: OpenRequest<Res>, request: ApiRequest, body: Buffer): void {
+    if (body.length > 0) {
+      const kind = bodyKindOf(request.headers['content-type'], request.method);
+      if (!kind && request.info.isResourceRequest) return this.reject(open, unsupportedMediaType(request.headers['content-type'] ?? ''));
+      if (kind) {
+        request.bodyEncoding = kind.encoding;
+        if (kind.patchType) request.patchType = kind.patchType;
+      }
+      request.body = body;
+    }
+    this.forward(request);
+  }
+
+  /** The client went away. */
+  protected aborted(open: OpenRequest<Res>): void {
+    open.aborted = true;
+    open.owner?.send({ type: 'stream.cancelled', id: open.id, why: 'client-closed' });
+    this.finish(open);
+  }
+
+  protected reject(open: OpenRequest<Res>, status: Status): void {
     this.respond(statusResponse(open.id, status));
   }
 
@@ -248,16 +316,8 @@ export class HttpFrontend {
     if (!open) return;
     open.code = reply.status;
     open.auditId = reply.headers['audit-id'];
-    if (!open.aborted) {
-      // As Go's server does once shutting down: no connection outlives its answer, and the client is told so.
-      const close = open.closeConnection || this.admission() !== 'serve';
-      open.res.cork(() => {
-        open.res.writeStatus(statusLine(reply.status));
-        writeHeaders(open.res, reply.headers);
-        if (close) open.res.writeHeader('connection', 'close');
-        open.res.end(reply.body, close);
-      });
-    }
+    // As Go's server does once shutting down: no connection outlives its answer, and the client is told so.
+    if (!open.aborted) this.writeResponse(open, reply, open.closeConnection || this.admission() !== 'serve');
     this.finish(open);
   }
 
@@ -271,29 +331,17 @@ export class HttpFrontend {
     open.owner = message.owner;
     open.code = 200;
     open.auditId = message.headers['audit-id'];
-    open.res.cork(() => {
-      open.res.writeStatus('200 OK');
-      writeHeaders(open.res, message.headers);
-      // uWS ends the header block only with the first body bytes, and clients wait
-      // for headers before reading events. A newline is whitespace between JSON
-      // values to every watch decoder, so it flushes the headers harmlessly.
-      open.res.write('\n');
-    });
+    this.writeStreamHead(open, message.headers);
   }
 
   streamChunk(message: StreamChunk): void {
     for (const id of message.ids) {
       const open = this.open.get(id);
       if (!open || !open.streaming || open.aborted) continue;
-      let written = true;
-      open.res.cork(() => {
-        written = open.res.write(message.chunk);
-      });
-      if (written) continue;
+      if (this.writeChunk(open, message.chunk)) continue;
       if (open.backlog === 0) {
-        open.res.onWritable(() => {
+        this.whenWritable(open, () => {
           open.backlog = 0;
-          return true;
         });
       }
       open.backlog += message.chunk.byteLength;
@@ -308,7 +356,7 @@ export class HttpFrontend {
   streamClose(id: number): void {
     const open = this.open.get(id);
     if (!open) return;
-    if (!open.aborted) open.res.cork(() => open.res.end());
+    if (!open.aborted) this.endStream(open);
     this.finish(open);
   }
 
@@ -327,7 +375,7 @@ export class HttpFrontend {
   }
 
   /** A request its client left before any answer was written has no code to report, and is not counted. */
-  private observe(open: OpenRequest): void {
+  private observe(open: OpenRequest<Res>): void {
     if (open.code === 0) return;
     const seconds = (this.clock.now() - open.startedAt) / 1000;
     this.metrics?.observeRequest({ method: open.method, info: open.info, dryRun: open.dryRun, apply: open.apply, code: open.code, seconds });
@@ -342,7 +390,7 @@ export class HttpFrontend {
     });
   }
 
-  private finish(open: OpenRequest): void {
+  private finish(open: OpenRequest<Res>): void {
     if (!this.open.delete(open.id)) return;
     if (this.metrics || this.requestLog) this.observe(open);
     if (open.counted) {
@@ -351,9 +399,4 @@ export class HttpFrontend {
       if (this.nonLongRunningInFlight === 0) this.onIdle();
     }
   }
-}
-
-function writeHeaders(res: Uws.HttpResponse, headers: Record<string, string>): void {
-  res.writeHeader('cache-control', 'no-cache, private');
-  for (const name in headers) if (name !== 'cache-control') res.writeHeader(name, headers[name]!);
 }

@@ -1,4 +1,5 @@
-// The listener actor: owns the TLS socket and every open HTTP response.
+// The listener actor: owns the TLS socket and every open HTTP response, on
+// one of two transports (transport.ts): uWebSockets.js or node:http2.
 //
 // Receives: replies to requests (`http.response`, `stream.open`,
 //   `stream.chunk`, `stream.close`) from whichever actor served them;
@@ -21,12 +22,14 @@ import type {
 } from '../../protocol/messages/lifecycle.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
-import { loadNativeUws } from './uws.js';
-import { HttpFrontend, type Admission, type FrontendOptions } from './http-frontend.js';
+import type { Admission, FrontendOptions, HttpFrontend } from './http-frontend.js';
+import { createFrontend, type TransportChoice } from './transport.js';
 import type { ServerMetrics } from '../../lib/metrics.js';
 
 export interface ListenerInput {
   options: FrontendOptions;
+  /** --transport: auto (uWS where it loads, node when client certificates are wanted), uws or node. */
+  transport: TransportChoice;
   clock: Clock;
   logger: Log;
   /** The first filter of the handler chain. */
@@ -52,7 +55,7 @@ interface IdleEvent {
 export type ListenerEvent = HttpReply | ListenerStopAccepting | ListenerClose | StreamOwnerDown | BoundEvent | IdleEvent;
 
 interface ListenerContext {
-  frontend: HttpFrontend;
+  frontend: HttpFrontend<unknown>;
   counters: ActorCounters;
   logger: Log;
   supervisor: Supervisor;
@@ -117,24 +120,24 @@ export const listenerMachine = setup({
       if (!snapshot || snapshot.value !== 'NotAcceptingNewRequest') return 'serve';
       return snapshot.context.sendRetryAfter ? 'retry-after' : 'serve-and-close';
     };
-    const frontend = new HttpFrontend(
-      loadNativeUws(),
-      input.options,
-      input.clock,
-      self,
-      (request) => {
+    const { frontend, why } = createFrontend(input.transport, {
+      options: input.options,
+      clock: input.clock,
+      replyTo: self,
+      forward: (request) => {
         counters.handled++;
         input.next.send({ type: 'authenticate', request });
       },
       admission,
-      () => self.send({ type: 'idle' }),
-      (error) => {
+      onIdle: () => self.send({ type: 'idle' }),
+      onError: (error) => {
         counters.errors++;
         input.logger.error('request failed before it became a message', error);
       },
-      input.metrics,
-      input.requestLog,
-    );
+      metrics: input.metrics,
+      requestLog: input.requestLog,
+    });
+    input.logger.info(why);
     return { frontend, counters, logger: input.logger, supervisor: input.supervisor, sendRetryAfter: false, port: 0 };
   },
   initial: 'Binding',

@@ -13,13 +13,16 @@ import { allKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
 import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
 import type { ControllerDescriptor } from '../controllers/controller.js';
+import { TRANSPORT_CHOICES } from '../listener/transport.js';
 
 export interface ServerRunOptions {
   securePort: number;
   bindAddress: string;
   dataDir: string;
   tokenAuthFile: string | undefined;
+  clientCaFile: string | undefined;
   anonymousAuth: boolean;
+  transport: string;
   authorizationMode: string[];
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
@@ -55,7 +58,9 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   bindAddress: '127.0.0.1',
   dataDir: './data',
   tokenAuthFile: undefined,
+  clientCaFile: undefined,
   anonymousAuth: true,
+  transport: 'auto',
   authorizationMode: ['RBAC'],
   enableAdmissionPlugins: ['NamespaceLifecycle'],
   disableAdmissionPlugins: [],
@@ -226,6 +231,11 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   }
   const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
   if ('error' in served) errors.push(served.error);
+  if (!(TRANSPORT_CHOICES as readonly string[]).includes(raw.transport)) {
+    errors.push(`--transport ${JSON.stringify(raw.transport)} is invalid; supported transports: ${TRANSPORT_CHOICES.join(', ')}`);
+  } else if (raw.transport === 'uws' && raw.clientCaFile) {
+    errors.push('--client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
+  }
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;

@@ -1,7 +1,9 @@
 // The data directory's credentials, made the way kube-apiserver's
 // MaybeDefaultWithSelfSignedCerts makes them when none are given: a private
 // CA, a serving certificate it signs for the loopback names, an admin bearer
-// token and a kubeconfig that uses them. Made once; later starts only read
+// token, an admin client certificate the CA signs (CN kubeactor-admin, O
+// system:masters: it logs in where --client-ca-file trusts the CA) and a
+// kubeconfig that carries both. Made once; later starts only read
 // and check them with node:crypto, which costs milliseconds, because the
 // library that makes certificates takes hundreds of milliseconds to load.
 
@@ -16,6 +18,8 @@ export interface Credentials {
   serverCertPath: string;
   serverKeyPath: string;
   adminToken: string;
+  adminCertPath: string;
+  adminKeyPath: string;
   adminKubeconfigPath: string;
   caPem: string;
 }
@@ -36,6 +40,8 @@ export function adminUser(): UserInfo {
 }
 
 export const CA_NAME = 'kubeactor-ca';
+/** The admin client certificate's subject, as node prints it. */
+const ADMIN_SUBJECT = `O=${ADMIN_USER.groups[0]}\nCN=${ADMIN_USER.username}`;
 export const SERVER_NAME = 'kubeactor';
 export const DEFAULT_DNS_NAMES: readonly string[] = [
   'localhost',
@@ -63,6 +69,8 @@ interface Paths {
   serverCert: string;
   serverKey: string;
   token: string;
+  adminCert: string;
+  adminKey: string;
   kubeconfig: string;
 }
 
@@ -73,6 +81,8 @@ function pathsIn(dataDir: string): Paths {
     serverCert: join(dataDir, 'serving.crt'),
     serverKey: join(dataDir, 'serving.key'),
     token: join(dataDir, 'admin.token'),
+    adminCert: join(dataDir, 'admin.crt'),
+    adminKey: join(dataDir, 'admin.key'),
     kubeconfig: join(dataDir, 'admin.kubeconfig'),
   };
 }
@@ -174,6 +184,12 @@ function usableCa(cert: X509Certificate | undefined, key: KeyObject | undefined,
   return !!cert && !!key && cert.ca && cert.checkPrivateKey(key) && !expiresSoon(cert, now);
 }
 
+/** The admin client certificate: the CA's, for client auth, naming the admin user, not near expiry. */
+function usableClient(cert: X509Certificate | undefined, key: KeyObject | undefined, ca: X509Certificate, now: number): boolean {
+  if (!cert || !key || !cert.checkPrivateKey(key) || expiresSoon(cert, now)) return false;
+  return cert.checkIssued(ca) && cert.verify(ca.publicKey) && cert.subject === ADMIN_SUBJECT;
+}
+
 function usableServing(
   cert: X509Certificate | undefined,
   key: KeyObject | undefined,
@@ -270,9 +286,34 @@ async function createServing(ca: Issued, sans: { dns: string[]; ips: string[] },
   return { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: privateKeyPem(keys.privateKey) };
 }
 
+async function createClient(ca: Issued, now: number): Promise<Issued> {
+  const x509 = await loadX509();
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(ca.keyPem).export({ type: 'pkcs8', format: 'der' }), EC_KEY, false, ['sign']);
+  const keys = await generateKeys();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject: `O=${ADMIN_USER.groups[0]}, CN=${ADMIN_USER.username}`,
+    issuer: caCert.subjectName,
+    notBefore: new Date(now - BACKDATE),
+    notAfter: new Date(now + SERVING_LIFETIME),
+    publicKey: keys.publicKey,
+    signingKey: caKey,
+    signingAlgorithm: EC_SIGNING,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  return { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: privateKeyPem(keys.privateKey) };
+}
+
 // ---------------------------------------------------------------- kubeconfig
 
-export function adminKubeconfig(server: string, caPem: string, token: string): string {
+/** The admin's kubeconfig: the bearer token, and the client certificate beside it when there is one. */
+export function adminKubeconfig(server: string, caPem: string, token: string, client?: Issued): string {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -285,6 +326,12 @@ export function adminKubeconfig(server: string, caPem: string, token: string): s
     '- name: admin',
     '  user:',
     `    token: ${token}`,
+    ...(client
+      ? [
+          `    client-certificate-data: ${Buffer.from(client.certPem).toString('base64')}`,
+          `    client-key-data: ${Buffer.from(client.keyPem).toString('base64')}`,
+        ]
+      : []),
     'contexts:',
     '- name: kubeactor',
     '  context:',
@@ -339,7 +386,19 @@ export async function ensureCredentials(dataDir: string, options: CredentialOpti
     writeAtomically(paths.token, `${adminToken}\n`, 0o600);
   }
 
-  const kubeconfig = adminKubeconfig(serverUrl(options.bindAddress, options.securePort), ca.certPem, adminToken);
+  let client: Issued | undefined;
+  {
+    const certPem = readIfPresent(paths.adminCert);
+    const keyPem = readIfPresent(paths.adminKey);
+    if (!renewServing && usableClient(parseCert(certPem), parseKey(keyPem), new X509Certificate(ca.certPem), now)) client = { certPem: certPem!, keyPem: keyPem! };
+  }
+  if (!client) {
+    client = await createClient(ca, now);
+    writeAtomically(paths.adminKey, client.keyPem, 0o600);
+    writeAtomically(paths.adminCert, client.certPem, 0o644);
+  }
+
+  const kubeconfig = adminKubeconfig(serverUrl(options.bindAddress, options.securePort), ca.certPem, adminToken, client);
   if (readIfPresent(paths.kubeconfig) !== kubeconfig) writeAtomically(paths.kubeconfig, kubeconfig, 0o600);
 
   return {
@@ -347,6 +406,8 @@ export async function ensureCredentials(dataDir: string, options: CredentialOpti
     serverCertPath: paths.serverCert,
     serverKeyPath: paths.serverKey,
     adminToken,
+    adminCertPath: paths.adminCert,
+    adminKeyPath: paths.adminKey,
     adminKubeconfigPath: paths.kubeconfig,
     caPem: ca.certPem,
   };

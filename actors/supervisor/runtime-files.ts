@@ -2,12 +2,13 @@
 // serving credentials and admin kubeconfig (kube's MaybeDefaultWithSelfSignedCerts),
 // and the bearer tokens authn will accept.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { CompletedOptions } from './options.js';
 import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
+import { ClientCertificateAuthenticator } from '../authn/x509.js';
 
 export interface RuntimeFiles {
   dataDir: string;
@@ -17,12 +18,33 @@ export interface RuntimeFiles {
   caFile: string;
   kubeconfigPath: string;
   tokens: Map<string, UserInfo>;
+  /** --client-ca-file's PEM and its authenticator; read after the data directory's CA exists, so the flag may name it. */
+  clientCa: { pem: string; authenticator: ClientCertificateAuthenticator } | undefined;
+}
+
+/** A flag's file that cannot serve: one line, and the server does not start. */
+export class RuntimeFileError extends Error {}
+
+function clientCaOf(path: string | undefined): RuntimeFiles['clientCa'] {
+  if (!path) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new RuntimeFileError(`--client-ca-file: reading ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    return { pem, authenticator: new ClientCertificateAuthenticator(pem) };
+  } catch (e) {
+    throw new RuntimeFileError(`--client-ca-file: ${path}: ${(e as Error).message}`);
+  }
 }
 
 export async function prepareRuntimeFiles(options: CompletedOptions): Promise<RuntimeFiles> {
   const dataDir = resolve(options.raw.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const credentials = await ensureCredentials(dataDir, { bindAddress: options.raw.bindAddress, securePort: options.raw.securePort });
+  const clientCa = clientCaOf(options.raw.clientCaFile);
   const tokens = options.raw.tokenAuthFile ? readTokenAuthFile(options.raw.tokenAuthFile) : new Map<string, UserInfo>();
   tokens.set(credentials.adminToken, ADMIN_USER);
   return {
@@ -33,5 +55,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     caFile: credentials.caCertPath,
     kubeconfigPath: credentials.adminKubeconfigPath,
     tokens,
+    clientCa,
   };
 }

@@ -67,9 +67,10 @@ import { ServerMetrics } from '../../lib/metrics.js';
 import { registerCollectors, renderSlis } from './metrics.js';
 import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
+import type { TransportChoice } from '../listener/transport.js';
 import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
-import { prepareRuntimeFiles, type RuntimeFiles } from './runtime-files.js';
+import { prepareRuntimeFiles, RuntimeFileError, type RuntimeFiles } from './runtime-files.js';
 import { ensureCredentials } from './pki.js';
 import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
@@ -252,7 +253,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
   runtime.chain = audit ?? late.authz;
-  late.authn = start('authn', authnMachine, { tokens: files!.tokens, serviceAccounts: store('serviceaccounts', ''), clock, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+  late.authn = start('authn', authnMachine, { tokens: files!.tokens, serviceAccounts: store('serviceaccounts', ''), clock, anonymousAuth: options!.raw.anonymousAuth, x509: files!.clientCa?.authenticator, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
 }
 
 /**
@@ -410,7 +411,13 @@ export const supervisorMachine = setup({
     completeOptions: fromPromise<{ options: CompletedOptions; files: RuntimeFiles; log: RevisionLog } | { errors: string[] }, { raw: ServerRunOptions; scheme: Scheme; logger: Log }>(async ({ input }) => {
       const result = completeAndValidate(input.raw);
       if ('errors' in result) return result;
-      const files = await prepareRuntimeFiles(result.options);
+      let files: RuntimeFiles;
+      try {
+        files = await prepareRuntimeFiles(result.options);
+      } catch (e) {
+        if (e instanceof RuntimeFileError) return { errors: [e.message] };
+        throw e;
+      }
       return { options: result.options, files, log: await openLog(result.options, files, input.scheme, input.logger) };
     }),
     runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log }>(async ({ input }) => {
@@ -593,7 +600,9 @@ export const supervisorMachine = setup({
               maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
               requestTimeoutMs: options!.requestTimeoutMs,
               maxStreamBacklogBytes: 16 * 1024 * 1024,
+              clientCaPem: files!.clientCa?.pem,
             },
+            transport: options!.raw.transport as TransportChoice,
             clock,
             logger: logger.getSubLogger({ name: 'listener' }),
             next: authn,

@@ -27,9 +27,18 @@ function backendFromEnvironment(): Partial<StartOptions> {
   return { storageBackend: 'etcd3', etcdServers: servers.split(','), etcdPrefix: `/spec-${process.pid}-${Date.now()}-${++etcdPrefixes}` };
 }
 
+/**
+ * KUBEACTOR_SPEC_TRANSPORT=node serves every in-process server of a spec with the node:http2
+ * transport (HTTP/2 and HTTP/1.1): the end-to-end specs then check that transport too.
+ */
+function transportFromEnvironment(): Partial<StartOptions> {
+  const transport = process.env.KUBEACTOR_SPEC_TRANSPORT;
+  return transport ? { transport } : {};
+}
+
 export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('data');
-  const server = await startServer({ securePort: 0, quiet: true, ...backendFromEnvironment(), ...options, dataDir });
+  const server = await startServer({ securePort: 0, quiet: true, ...backendFromEnvironment(), ...transportFromEnvironment(), ...options, dataDir });
   return {
     ...server,
     async dispose() {

@@ -17,7 +17,7 @@ const mode = (path: string): number => statSync(path).mode & 0o777;
 
 interface Kubeconfig {
   clusters: { name: string; cluster: { server: string; 'certificate-authority-data': string } }[];
-  users: { name: string; user: { token: string } }[];
+  users: { name: string; user: { token: string; 'client-certificate-data'?: string; 'client-key-data'?: string } }[];
   contexts: { name: string; context: { cluster: string; user: string } }[];
   'current-context': string;
 }
@@ -102,13 +102,26 @@ describe('credentials on first start', () => {
     assert.equal(wrongName.authorized, false);
   });
 
-  it('makes a long random admin token and a kubeconfig that uses it', () => {
+  it('makes a long random admin token, an admin client certificate, and a kubeconfig that carries both', () => {
     assert.match(credentials.adminToken, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(readFileSync(join(dir, 'admin.token'), 'utf8').trim(), credentials.adminToken);
     const config = kubeconfigOf(credentials);
     assert.equal(config['current-context'], 'kubeactor');
     assert.deepEqual(config.contexts, [{ name: 'kubeactor', context: { cluster: 'kubeactor', user: 'admin' } }]);
-    assert.deepEqual(config.users, [{ name: 'admin', user: { token: credentials.adminToken } }]);
+    const certPem = readFileSync(credentials.adminCertPath, 'utf8');
+    assert.deepEqual(config.users, [{
+      name: 'admin',
+      user: {
+        token: credentials.adminToken,
+        'client-certificate-data': Buffer.from(certPem).toString('base64'),
+        'client-key-data': readFileSync(credentials.adminKeyPath).toString('base64'),
+      },
+    }]);
+    assert.equal(mode(credentials.adminKeyPath), 0o600);
+    const client = new X509Certificate(certPem);
+    assert.equal(client.subject, 'O=system:masters\nCN=kubeactor-admin');
+    assert.ok(client.checkIssued(ca) && client.verify(ca.publicKey));
+    assert.deepEqual(client.keyUsage, ['1.3.6.1.5.5.7.3.2']);
     assert.equal(config.clusters[0]?.cluster.server, 'https://10.1.2.3:6443');
     assert.equal(Buffer.from(config.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString(), credentials.caPem);
   });

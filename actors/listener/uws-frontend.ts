@@ -1,0 +1,136 @@
+// The uWebSockets.js transport: one uWS SSLApp. The default wherever its
+// native binary loads; the fastest, but it has no HTTP/2, gives no access to
+// client certificates, and leaves some malformed requests unanswered (README,
+// "HTTP parsing").
+// uWS discipline: onAborted before anything async, copy the request
+// synchronously (it lives on the stack), write inside cork, honour backpressure.
+
+import type { HttpResponse } from '../../protocol/messages/http.js';
+import { internalError } from '../../protocol/kube/status.js';
+import type { Uws } from './uws.js';
+import { statusLine } from './http-status.js';
+import { HttpFrontend, KEPT_HEADERS, pathOfTarget, type FrontendWiring, type OpenRequest } from './http-frontend.js';
+
+type Open = OpenRequest<Uws.HttpResponse>;
+
+export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
+  readonly transport = 'uWebSockets.js';
+  private listenSocket: Uws.us_listen_socket | undefined;
+  private readonly app: Uws.TemplatedApp;
+  private readonly abortHandler = (open: Open): void => {
+    open.res.onAborted(() => this.aborted(open));
+  };
+
+  constructor(private readonly uws: typeof Uws, wiring: FrontendWiring) {
+    super(wiring);
+    this.app = uws.SSLApp({ key_file_name: this.options.keyFile, cert_file_name: this.options.certFile });
+    this.app.any('/*', (res, req) => {
+      // kube's panic recovery, outermost: nothing a request does may take the process down.
+      try {
+        this.accept(res, req);
+      } catch (e) {
+        this.onError(e);
+        res.cork(() => res.writeStatus(statusLine(500)).writeHeader('content-type', 'application/json').end(JSON.stringify(internalError(e instanceof Error ? e.message : String(e))), true));
+      }
+    });
+  }
+
+  listen(done: (port: number | undefined) => void): void {
+    this.app.listen(this.options.host, this.options.port, (socket) => {
+      if (!socket) return done(undefined);
+      this.listenSocket = socket;
+      this.startTiming();
+      done(this.uws.us_socket_local_port(socket));
+    });
+  }
+
+  stopListening(): void {
+    if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+
+  private accept(res: Uws.HttpResponse, req: Uws.HttpRequest): void {
+    const method = req.getMethod().toUpperCase();
+    const path = pathOfTarget(req.getUrl());
+    const rawQuery = req.getQuery() ?? '';
+    const headers: Record<string, string> = {};
+    req.forEach((name, value) => {
+      if (KEPT_HEADERS.has(name)) headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+    });
+    const admitted = this.admit(res, method, path, rawQuery, headers, this.abortHandler);
+    if (admitted) this.readBody(admitted.open, admitted.request);
+  }
+
+  private readBody(open: Open, request: Parameters<HttpFrontend<Uws.HttpResponse>['bodyReceived']>[1]): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    open.res.onData((chunk, isLast) => {
+      if (tooLarge || open.aborted) return;
+      size += chunk.byteLength;
+      if (size > this.options.maxBodyBytes) {
+        tooLarge = true;
+        return this.bodyTooLarge(open);
+      }
+      // uWS reuses the chunk's memory after this callback returns.
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (!isLast) return;
+      this.bodyReceived(open, request, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+  }
+
+  protected writeResponse(open: Open, reply: HttpResponse, close: boolean): void {
+    const res = open.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(reply.status));
+      writeHeaders(res, reply.headers);
+      if (close) res.writeHeader('connection', 'close');
+      if (!open.head) {
+        res.end(reply.body, close);
+        return;
+      }
+      // A HEAD answer is headers only: a body would be read as the start of the next answer.
+      // The length is our own header: given a length (or any argument), this uWS's
+      // endWithoutBody writes a second Content-Length or closes the connection. With
+      // `close`, the connection: close header above tells the client to close it.
+      res.writeHeader('content-length', String(typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength));
+      res.endWithoutBody();
+    });
+  }
+
+  protected writeStreamHead(open: Open, headers: Record<string, string>): void {
+    const res = open.res;
+    res.cork(() => {
+      res.writeStatus('200 OK');
+      writeHeaders(res, headers);
+      // uWS ends the header block only with the first body bytes, and clients wait
+      // for headers before reading events. A newline is whitespace between JSON
+      // values to every watch decoder, so it flushes the headers harmlessly.
+      res.write('\n');
+    });
+  }
+
+  protected writeChunk(open: Open, chunk: Uint8Array): boolean {
+    let written = true;
+    open.res.cork(() => {
+      written = open.res.write(chunk);
+    });
+    return written;
+  }
+
+  protected whenWritable(open: Open, then: () => void): void {
+    open.res.onWritable(() => {
+      then();
+      return true;
+    });
+  }
+
+  protected endStream(open: Open): void {
+    open.res.cork(() => open.res.end());
+  }
+}
+
+function writeHeaders(res: Uws.HttpResponse, headers: Record<string, string>): void {
+  res.writeHeader('cache-control', 'no-cache, private');
+  for (const name in headers) if (name !== 'cache-control') res.writeHeader(name, headers[name]!);
+}
