@@ -260,6 +260,10 @@ export class HttpFrontend {
       let written = true;
       open.res.cork(() => {
         written = open.res.write(message.chunk);
+        // uWS sends a chunk's closing CRLF only with the next chunk. Readers that take a chunk whole
+        // (urllib3, under the official Python client's watch) would hold each event until the next
+        // one arrived: a one-byte newline chunk (whitespace to every watch decoder) closes it now.
+        written = open.res.write('\n') && written;
       });
       if (written) continue;
       if (open.backlog === 0) {
