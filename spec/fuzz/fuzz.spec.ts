@@ -20,6 +20,7 @@ import { definitions } from '../../scheme/definitions.js';
 import { apiVersionOf, type KindDescription } from '../../scheme/kind-description.js';
 import { REF_PREFIX, type SchemaNode } from '../../scheme/schema.js';
 import type { Credentials } from '../support/http.js';
+import { yaml } from '../../lib/lazy-yaml.js';
 
 const SEED = Number(process.env.KUBEACTOR_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const SECONDS = Number(process.env.KUBEACTOR_FUZZ_SECONDS ?? 45);
@@ -211,6 +212,12 @@ function nextCase(): Case {
   const existing = `${collection}/fz-base`;
   const roll = random();
   if (roll < 0.3 || !stored) {
+    if (chance(0.2)) {
+      // The same as YAML, with YAML 1.1 scalars (yes, on, ~, dates, octal) where strings belong.
+      const text = `${yaml().stringify(mistyped(kind))}` + (chance(0.5) ? '' : `\n---\n`);
+      const scalars = `metadata:\n  name: ${pick(['yes', 'on', '~', '0o17', '2001-12-14', '1e3', 'y', '"fz-yaml"'])}\n  labels:\n    ${pick(['on', 'n', 'a'])}: ${pick(['yes', 'off', '~', '0x1F', '.inf', '2001-12-14t21:59:43.10-05:00'])}\n`;
+      return { method: 'POST', path: collection, body: Buffer.from(chance(0.5) ? text : `apiVersion: ${apiVersionOf(kind)}\nkind: ${kind.kind}\n${scalars}`), contentType: 'application/yaml', what: `POST ${kind.kind} as YAML` };
+    }
     return { method: 'POST', path: collection, body: json(mistyped(kind)), what: `POST ${kind.kind} with mistyped fields` };
   }
   if (roll < 0.42) {
