@@ -221,7 +221,9 @@ function nextCase(): Case {
     return { method: 'POST', path: collection, body: json(mistyped(kind)), what: `POST ${kind.kind} with mistyped fields` };
   }
   if (roll < 0.42) {
-    return { method: 'PUT', path: existing, body: json(mistyped(kind, 'fz-base')), what: `PUT ${kind.kind} with mistyped fields` };
+    // Subresources too (status, and a namespace's finalize): each must decode as strictly as the object.
+    const sub = chance(0.25) ? `/${pick(['status', 'finalize', 'scale', 'bogus'])}` : '';
+    return { method: 'PUT', path: `${existing}${sub}`, body: json(mistyped(kind, 'fz-base')), what: `PUT ${kind.kind}${sub} with mistyped fields` };
   }
   if (roll < 0.56) {
     const contentType = pick(PATCH_TYPES);
