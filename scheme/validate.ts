@@ -266,7 +266,33 @@ export function validateObject(object: unknown, definitionName: string, definiti
  * decodes. Everything after this may trust the object's shape.
  */
 export function decodeAs(object: unknown, definitionName: string, definitions: Definitions): string | undefined {
-  return validateWalk(object, definitionName, definitions, false).decodeError;
+  return decodeObject(object, definitionName, definitions).decodeError;
+}
+
+/**
+ * decodeAs with the walk's other findings (missing required fields, unknown fields), so that
+ * validation after defaulting (completeValidation) need not walk the object again.
+ */
+export function decodeObject(object: unknown, definitionName: string, definitions: Definitions): SchemaValidation {
+  return validateWalk(object, definitionName, definitions, false);
+}
+
+/**
+ * validateObject's answer for an object decodeObject walked before it was defaulted: the required
+ * fields still missing after defaulting, and the metadata rules.
+ */
+export function completeValidation(object: unknown, decoded: SchemaValidation): SchemaValidation {
+  const causes = decoded.causes.filter((c) => c.reason !== 'FieldValueRequired' || valueAt(object, c.field ?? '') == null);
+  if (isPlainObject(object)) causes.push(...validateObjectMetaFields(object.metadata));
+  const result: SchemaValidation = { causes, unknownFields: decoded.unknownFields };
+  if (decoded.decodeError) result.decodeError = decoded.decodeError;
+  return result;
+}
+
+function valueAt(object: unknown, path: string): unknown {
+  let node: unknown = object;
+  for (const step of parseStrictPath(path)) node = isPlainObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[step] : undefined;
+  return node;
 }
 
 function validateWalk(object: unknown, definitionName: string, definitions: Definitions, withMetadata: boolean): SchemaValidation {

@@ -86,7 +86,9 @@ function guardGrants(context: AuthzContext, request: ApiRequest, user: UserInfo,
   if (!isResourceAttributes(a) || a.apiGroup !== RBAC_GROUP || a.subresource !== '' || !GRANTING_VERBS.has(a.verb) || isPrivileged(user)) return undefined;
   const gr = { group: RBAC_GROUP, resource: a.resource };
   if (ROLE_RESOURCES.has(a.resource)) {
-    if (authorizer(user, { ...a, verb: 'escalate' }).allowed) return undefined;
+    // kube asks about `escalate` on the role by name: a create's name is in its body.
+    const name = a.verb === 'create' ? nameInBody(request) : a.name;
+    if (authorizer(user, { ...a, verb: 'escalate', name }).allowed) return undefined;
     request.grantLimit = context.modes.includes('RBAC') ? rulesHeld(rbacIndexOf(context), user, a.namespace) : { rules: [], resolutionErrors: [] };
     return undefined;
   }
@@ -97,8 +99,7 @@ function guardGrants(context: AuthzContext, request: ApiRequest, user: UserInfo,
   if (a.verb === 'create') {
     const decoded = decodeBody(request);
     if (!decoded.ok || !isPlainObject(decoded.value)) return undefined; // the store answers the bad body
-    const metadata = decoded.value.metadata;
-    name = isPlainObject(metadata) && typeof metadata.name === 'string' ? metadata.name : '';
+    name = nameInBody(request, decoded.value);
     roleRef = decoded.value.roleRef;
   } else {
     roleRef = context.policy[a.resource as RbacResource].get(`${a.namespace}/${a.name}`)?.roleRef;
@@ -114,6 +115,16 @@ function guardGrants(context: AuthzContext, request: ApiRequest, user: UserInfo,
   const held = rulesHeld(index, user, a.namespace);
   const reason = escalationReason(user, held, resolved.rules);
   return reason ? forbidden(gr, name, reason) : undefined;
+}
+
+/** metadata.name of a create's body, or '' (a body that does not decode is the store's to answer). */
+function nameInBody(request: ApiRequest, body?: unknown): string {
+  const value = body ?? (() => {
+    const decoded = decodeBody(request);
+    return decoded.ok ? decoded.value : undefined;
+  })();
+  const metadata = isPlainObject(value) ? value.metadata : undefined;
+  return isPlainObject(metadata) && typeof metadata.name === 'string' ? metadata.name : '';
 }
 
 function authorize(context: AuthzContext, request: ApiRequest): void {

@@ -8,6 +8,13 @@ import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import { badRequest } from '../../protocol/kube/status.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import { rulesFor, type Attributes, type RbacIndex } from './rbac.js';
+import { decodeAs } from '../../scheme/validate.js';
+import { definitions } from '../../scheme/definitions.js';
+import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview } from '../../scheme/kinds/reviews.js';
+
+const REVIEW_KINDS: Readonly<Record<string, { kind: string; definition: string }>> = Object.fromEntries(
+  [selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview].map((k) => [k.plural, { kind: k.kind, definition: k.definition }]),
+);
 
 type Authorizer = (user: UserInfo, attributes: Attributes) => { allowed: boolean; reason: string };
 
@@ -36,6 +43,12 @@ export function serveReview(request: ApiRequest, authorizer: Authorizer, index: 
   const decoded = decodeBody(request);
   if (!decoded.ok) return request.replyTo.send(statusResponse(request.id, decoded.status));
   const body = decoded.value;
+  // Decoded against the review's schema first, as every stored kind is: a wrong type is a 400, never a crash below.
+  const kind = REVIEW_KINDS[info.resource];
+  const decodeError = kind && isPlainObject(body) ? decodeAs(body, kind.definition, definitions) : undefined;
+  if (kind && decodeError) {
+    return request.replyTo.send(statusResponse(request.id, badRequest(`${kind.kind} in version "v1" cannot be handled as a ${kind.kind}: ${decodeError}`)));
+  }
   if (!isPlainObject(body) || !isPlainObject(body.spec)) return request.replyTo.send(statusResponse(request.id, badRequest('the review must have a spec')));
   const spec = body.spec as ReviewSpec;
   const self = request.user!;

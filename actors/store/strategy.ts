@@ -7,7 +7,7 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { StatusCause } from '../../protocol/kube/status.js';
 import type { KindDescription } from '../../scheme/kind-description.js';
 import type { Definitions } from '../../scheme/schema.js';
-import { mergeCauses, validateObject, validateName } from '../../scheme/validate.js';
+import { completeValidation, mergeCauses, validateObject, validateName, type SchemaValidation } from '../../scheme/validate.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -69,7 +69,8 @@ export interface ValidationResult {
   decodeError?: string;
 }
 
-export function validate(kind: KindDescription, definitions: Definitions, object: KubeObject, old: KubeObject | undefined): ValidationResult {
+/** `decoded`: the schema walk of the object as it arrived (decodeObject), reused rather than walking again. */
+export function validate(kind: KindDescription, definitions: Definitions, object: KubeObject, old: KubeObject | undefined, decoded?: SchemaValidation): ValidationResult {
   const causes: StatusCause[] = [];
   const name = object.metadata.name ?? '';
   for (const message of validateName(name, kind.nameFormat ?? 'dns1123-subdomain')) {
@@ -78,7 +79,7 @@ export function validate(kind: KindDescription, definitions: Definitions, object
   if (old && old.metadata.uid !== object.metadata.uid) {
     causes.push({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
   }
-  const schema = validateObject(object, kind.definition, definitions);
+  const schema = decoded ? completeValidation(object, decoded) : validateObject(object, kind.definition, definitions);
   causes.push(...mergeCauses(schema.causes, kind.validate?.(object, old) ?? []));
   const result: ValidationResult = { causes, unknownFields: schema.unknownFields };
   if (schema.decodeError) result.decodeError = schema.decodeError;

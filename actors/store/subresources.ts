@@ -156,12 +156,12 @@ export function handleSubresource(state: StoreState, request: ApiRequest, info: 
   } else {
     const admitted = admitBody(state, info, body);
     if (isStatus(admitted)) return reply(request, admitted);
-    incoming = admitted;
+    incoming = admitted.object;
   }
   if (incoming.metadata.name && incoming.metadata.name !== info.name) {
     return reply(request, badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${info.name})`));
   }
   const merged = writable.merge(old, incoming);
   if (isStatus(merged)) return reply(request, merged);
-  writeUpdate(state, request, info, merged, current, writable.part, writable.answer?.(state, request));
+  writeUpdate(state, request, info, { object: merged }, current, writable.part, writable.answer?.(state, request));
 }

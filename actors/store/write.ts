@@ -14,7 +14,7 @@ import { keyOf, latest, parseObject } from './store-state.js';
 import type { Entry } from './resource-cache.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation, type WritePart } from './strategy.js';
-import { decodeAs, pruneUnknownFields } from '../../scheme/validate.js';
+import { decodeAs, decodeObject, pruneUnknownFields, type SchemaValidation } from '../../scheme/validate.js';
 import { commitChange, type Commit } from './commit.js';
 import { respondEntry, respondObject } from './respond.js';
 import { applyPatch } from './patch.js';
@@ -51,8 +51,15 @@ function optionsError(request: ApiRequest, kind: OptionsKind, bodyDryRun: readon
   return causes.length > 0 ? invalid(kind, 'meta.k8s.io', '', causes) : undefined;
 }
 
-/** Checks type meta and namespace; returns the object to store or the Status to answer with. */
-export function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): KubeObject | Status {
+/** A body decoded into the kind: the object, and what the schema walk found besides (for check). */
+export interface Admitted {
+  object: KubeObject;
+  /** Absent for an object the server assembled (a subresource's merge): it is validated whole. */
+  decoded?: SchemaValidation | undefined;
+}
+
+/** Decodes the body into the kind and checks type meta and namespace; returns the object to store or the Status to answer with. */
+export function admitBody(state: StoreState, info: ResourceRequestInfo, body: unknown): Admitted | Status {
   if (!isPlainObject(body)) return badRequest('the object provided is not a JSON object');
   const kind = state.kind;
   const expectedVersion = apiVersionOf(kind);
@@ -64,8 +71,8 @@ export function admitBody(state: StoreState, info: ResourceRequestInfo, body: un
   body.apiVersion = expectedVersion;
   // Decode before anything reads the object: nulls become zero values and a wrong JSON type is a 400,
   // so no strategy, selector or watch below ever meets a shape the schema does not allow.
-  const decodeError = decodeAs(body, kind.definition, state.definitions);
-  if (decodeError) return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${decodeError}`);
+  const decoded = decodeObject(body, kind.definition, state.definitions);
+  if (decoded.decodeError) return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${decoded.decodeError}`);
   if (body.metadata === undefined) body.metadata = {};
   if (!isPlainObject(body.metadata)) return badRequest('metadata must be an object');
   const object = body as KubeObject;
@@ -78,12 +85,12 @@ export function admitBody(state: StoreState, info: ResourceRequestInfo, body: un
   } else {
     delete meta.namespace;
   }
-  return object;
+  return { object, decoded };
 }
 
 /** Validates, applying fieldValidation; returns warnings to send, or the failure. */
-function check(state: StoreState, request: ApiRequest, object: KubeObject, old: KubeObject | undefined): { warnings: string[] } | Status {
-  const result = validate(state.kind, state.definitions, object, old);
+function check(state: StoreState, request: ApiRequest, object: KubeObject, old: KubeObject | undefined, decoded: SchemaValidation | undefined): { warnings: string[] } | Status {
+  const result = validate(state.kind, state.definitions, object, old, decoded);
   if (result.decodeError) {
     const kind = state.kind;
     return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${result.decodeError}`);
@@ -146,13 +153,14 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
   if (badOptions) return reply(request, badOptions);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
-  const object = admitBody(state, info, decoded.value);
-  if (isStatus(object)) return reply(request, object);
-  writeCreate(state, request, info, object, false);
+  const admitted = admitBody(state, info, decoded.value);
+  if (isStatus(admitted)) return reply(request, admitted);
+  writeCreate(state, request, info, admitted, false);
 }
 
 /** The tail of CREATE (and of an apply that creates): name, strategy, managed fields, validation, commit. */
-function writeCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, applied: boolean): void {
+function writeCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, admitted: Admitted, applied: boolean): void {
+  const object = admitted.object;
   const meta = object.metadata;
   if (!meta.name && meta.generateName) {
     for (let attempt = 0; attempt < MAX_GENERATE_ATTEMPTS && !meta.name; attempt++) {
@@ -166,7 +174,7 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
   }
   prepareForCreate(state.kind, object, new Date(state.clock.now()));
   if (!applied) trackUpdate(state, request, undefined, object);
-  const checked = check(state, request, object, undefined);
+  const checked = check(state, request, object, undefined, admitted.decoded);
   if (isStatus(checked)) return reply(request, checked);
   const key = keyOf(info.namespace, meta.name);
   if (latest(state, key)) return reply(request, alreadyExists(state.resource, meta.name));
@@ -187,7 +195,9 @@ export interface Answer {
 }
 
 /** The shared tail of UPDATE and PATCH: preconditions, strategy, validation, commit. */
-export function writeUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, object: KubeObject, current: Entry, part: WritePart = 'main', answer?: Answer, applied = false): void {
+export function writeUpdate(
+  state: StoreState, request: ApiRequest, info: ResourceRequestInfo, { object, decoded }: Admitted, current: Entry, part: WritePart = 'main', answer?: Answer, applied = false,
+): void {
   const old = parseObject(current);
   const meta = object.metadata;
   if (meta.name !== info.name) {
@@ -201,7 +211,7 @@ export function writeUpdate(state: StoreState, request: ApiRequest, info: Resour
   }
   prepareForUpdate(state.kind, object, old, part);
   if (!applied) trackUpdate(state, request, old, object);
-  const checked = check(state, request, object, old);
+  const checked = check(state, request, object, old, decoded);
   if (isStatus(checked)) return reply(request, checked);
   const headers = warningHeaders(checked.warnings);
   if (isDryRun(request)) return answer ? answer.object(object, headers) : respondObject(state, request, 200, object, headers);
@@ -223,11 +233,11 @@ export function handleUpdate(state: StoreState, request: ApiRequest, info: Resou
   if (badOptions) return reply(request, badOptions);
   const decoded = decodeBody(request);
   if (!decoded.ok) return reply(request, decoded.status);
-  const object = admitBody(state, info, decoded.value);
-  if (isStatus(object)) return reply(request, object);
+  const admitted = admitBody(state, info, decoded.value);
+  if (isStatus(admitted)) return reply(request, admitted);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
-  writeUpdate(state, request, info, object, current);
+  writeUpdate(state, request, info, admitted, current);
 }
 
 export function handlePatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -238,20 +248,20 @@ export function handlePatch(state: StoreState, request: ApiRequest, info: Resour
   if (!current) return reply(request, notFound(state.resource, info.name));
   const patched = applyPatch(state, request, parseObject(current));
   if (isStatus(patched)) return reply(request, patched);
-  const object = admitBody(state, info, patched);
-  if (isStatus(object)) return reply(request, object);
-  writeUpdate(state, request, info, object, current);
+  const admitted = admitBody(state, info, patched);
+  if (isStatus(admitted)) return reply(request, admitted);
+  writeUpdate(state, request, info, admitted, current);
 }
 
 /** PATCH with application/apply-patch+yaml: server-side apply, which creates what is missing. */
 function handleApply(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
   const applied = applyConfiguration(state, request, info);
   if (isStatus(applied)) return reply(request, applied);
-  const object = admitBody(state, info, applied.object);
-  if (isStatus(object)) return reply(request, object);
+  const admitted = admitBody(state, info, applied.object);
+  if (isStatus(admitted)) return reply(request, admitted);
   const current = applied.live && latest(state, keyOf(info.namespace, info.name));
-  if (!current) return writeCreate(state, request, info, object, true);
-  writeUpdate(state, request, info, object, current, 'main', undefined, true);
+  if (!current) return writeCreate(state, request, info, admitted, true);
+  writeUpdate(state, request, info, admitted, current, 'main', undefined, true);
 }
 
 interface DeleteOptions extends PropagationOptions {

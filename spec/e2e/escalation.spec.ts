@@ -87,6 +87,14 @@ describe('escalation prevention and information leaks', () => {
     await asAdmin('POST', TEAM_ROLES, { metadata: { name: 'escalator' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate'] }, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['view'] }] });
     await asAdmin('POST', TEAM_BINDINGS, { metadata: { name: 'alice-escalates' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'escalator' }, subjects: [{ kind: 'User', name: 'alice' }] });
     assert.equal((await asAlice('POST', TEAM_ROLES, { metadata: { name: 'everything-allowed' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] })).status, 201);
+    // escalate can be held on one role by name, as kube checks it on the role being written.
+    await asAdmin('POST', TEAM_ROLES, { metadata: { name: 'named-escalator' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate'], resourceNames: ['only-this'] }] });
+    await asAdmin('POST', TEAM_BINDINGS, { metadata: { name: 'bob-escalates' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'named-escalator' }, subjects: [{ kind: 'User', name: 'bob' }] });
+    await asAdmin('POST', TEAM_BINDINGS, { metadata: { name: 'bob-manages' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'rbac-manager' }, subjects: [{ kind: 'User', name: 'bob' }] });
+    const asBob = (name: string): Promise<Response> =>
+      call(suite.creds, 'POST', TEAM_ROLES, { body: json({ metadata: { name }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['delete'] }] }), headers: { 'impersonate-user': 'bob' } });
+    assert.equal((await asBob('only-this')).status, 201);
+    assert.equal((await asBob('another')).status, 403);
     const view = { metadata: { name: 'view-for-bob' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'bob' }] };
     assert.equal((await asAlice('POST', TEAM_BINDINGS, view)).status, 201);
     const edit = { metadata: { name: 'edit-for-bob' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'User', name: 'bob' }] };

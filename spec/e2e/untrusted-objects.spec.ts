@@ -98,12 +98,24 @@ describe('untrusted objects', () => {
     assert.equal((await post(SECRETS, { metadata: { name: 'base64' }, data: { password: 'aHVudGVyMiE=' } })).status, 201);
   });
 
+  it('decodes access reviews against their schema too: a mistyped SubjectAccessReview is a 400, not a 500', async () => {
+    const review = { spec: { user: 'alice', groups: 'not-a-list', resourceAttributes: { verb: 'get', resource: 'pods' } } };
+    const status = assertStatus(await post('/apis/authorization.k8s.io/v1/subjectaccessreviews', review), 400, 'BadRequest');
+    assert.equal(status.message, 'SubjectAccessReview in version "v1" cannot be handled as a SubjectAccessReview: json: cannot unmarshal string into Go struct field SubjectAccessReviewSpec.spec.groups of type []string');
+  });
+
   it('answers dryRun values other than All with 422 on the request\'s options kind', async () => {
     const create = assertStatus(await post(`${CM}?dryRun=Garbage`, { metadata: { name: 'dry' } }), 422, 'Invalid');
     assert.equal(create.message, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Garbage"}: supported values: "All"');
     assert.equal((await call(suite.creds, 'GET', `${CM}/dry`)).status, 404);
     const del = assertStatus(await call(suite.creds, 'DELETE', `${CM}/dry?dryRun=Garbage`), 422, 'Invalid');
     assert.match(del.message, /^DeleteOptions\.meta\.k8s\.io "" is invalid: dryRun: Unsupported value/);
+    assert.equal((await post(CM, { metadata: { name: 'dry' } })).status, 201);
+    const mistyped = assertStatus(await call(suite.creds, 'DELETE', `${CM}/dry`, { body: JSON.stringify({ propagationPolicy: 1 }) }), 400, 'BadRequest');
+    assert.equal(mistyped.message, 'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: json: cannot unmarshal number into Go struct field DeleteOptions.propagationPolicy of type string');
+    const inBody = assertStatus(await call(suite.creds, 'DELETE', `${CM}/dry`, { body: JSON.stringify({ dryRun: ['Garbage'] }) }), 422, 'Invalid');
+    assert.match(inBody.message, /^DeleteOptions\.meta\.k8s\.io "" is invalid: dryRun: Unsupported value: \[\]string\{"Garbage"\}/);
+    assert.equal((await call(suite.creds, 'GET', `${CM}/dry`)).status, 200);
     const strict = assertStatus(await post(`${CM}?fieldValidation=Loose`, { metadata: { name: 'dry' } }), 422, 'Invalid');
     assert.equal(strict.message, 'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "Loose": supported values: "", "Ignore", "Strict", "Warn"');
   });

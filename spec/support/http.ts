@@ -20,6 +20,8 @@ export function call(creds: Credentials, method: string, path: string, options: 
   const token = options.token === undefined ? creds.token : options.token;
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  // Node frames a DELETE's (or GET's) body only when told its length; unframed, the server reads it as the next request.
+  if (options.body !== undefined && !headers['content-length']) headers['content-length'] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, ca: creds.ca }, (res) => {
       const chunks: Buffer[] = [];
