@@ -23,6 +23,16 @@ export type NameFormat = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label'
 
 export type ServedBy = 'store' | 'authz' | 'authn';
 
+/** What a kind's allocate hook hands out from, and what the other stored objects already hold. */
+export interface AllocationPool {
+  /** --service-cluster-ip-range. */
+  serviceClusterIpRange: string;
+  /** --service-node-port-range. */
+  serviceNodePortRange: string;
+  /** Every stored object of the resource but the one being written (pending writes included). */
+  others(): Iterable<KubeObject>;
+}
+
 export interface KindDescription {
   group: string;
   version: string;
@@ -53,6 +63,11 @@ export interface KindDescription {
    * 0 or absent: it goes at once. `requested` is DeleteOptions.gracePeriodSeconds.
    */
   gracefulDeletion?(object: KubeObject, requested: number | undefined): number;
+  /**
+   * Values handed out from a pool shared by every object of the resource (a Service's cluster IP and
+   * node ports), set on create and update before validation; causes when a request cannot be met.
+   */
+  allocate?(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[];
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
   pendingFinalizers?(object: KubeObject): string[];
   /** Marks an object whose deletion waits on finalizers (Namespace: phase Terminating). Mutates its argument. */
