@@ -7,7 +7,7 @@
 import type { StatusCause } from '../../../protocol/kube/status.js';
 import { isDNS1123Label, isQualifiedName } from '../../validate.js';
 import { validateLabels } from './selector.js';
-import { quantityValue } from './quantity.js';
+import { canonicalizeResourceList, canonicalQuantity, quantityValue } from './quantity.js';
 import { duplicate, invalid, isObj, notSupported, objects, required, type Obj } from './field-errors.js';
 
 // ---- defaults ----
@@ -53,7 +53,9 @@ export function defaultContainer(container: Obj): void {
   container.terminationMessagePath ||= '/dev/termination-log';
   container.terminationMessagePolicy ||= 'File';
   // ResourceRequirements is a struct, never omitted: kube always shows `resources: {}`.
-  if (!isObj(container.resources)) container.resources = {};
+  const resources = isObj(container.resources) ? container.resources : (container.resources = {});
+  canonicalizeResourceList(resources.limits);
+  canonicalizeResourceList(resources.requests);
   for (const port of objects(container.ports)) port.protocol ||= 'TCP';
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) defaultProbe(container[probe]);
   if (isObj(container.lifecycle)) {
@@ -74,6 +76,7 @@ function defaultVolume(volume: Obj): void {
   }
   if (isObj(volume.downwardAPI)) for (const item of objects(volume.downwardAPI.items)) if (isObj(item.fieldRef)) item.fieldRef.apiVersion ||= 'v1';
   if (isObj(volume.hostPath)) volume.hostPath.type ??= '';
+  if (isObj(volume.emptyDir) && volume.emptyDir.sizeLimit !== undefined) volume.emptyDir.sizeLimit = canonicalQuantity(volume.emptyDir.sizeLimit);
   if (isObj(volume.ephemeral) && isObj(volume.ephemeral.volumeClaimTemplate) && isObj(volume.ephemeral.volumeClaimTemplate.spec)) {
     volume.ephemeral.volumeClaimTemplate.spec.volumeMode ||= 'Filesystem';
   }
@@ -86,6 +89,10 @@ export function defaultPodSpec(spec: Obj): void {
   if (!isObj(spec.securityContext)) spec.securityContext = {};
   spec.terminationGracePeriodSeconds ??= 30;
   spec.schedulerName ||= 'default-scheduler';
+  // v1's deprecated serviceAccount mirrors serviceAccountName (kube's conversion fills whichever is missing).
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  else if (typeof spec.serviceAccount === 'string' && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (isObj(spec.overhead)) canonicalizeResourceList(spec.overhead);
   for (const list of ['initContainers', 'containers', 'ephemeralContainers']) for (const c of objects(spec[list])) defaultContainer(c);
   for (const v of objects(spec.volumes)) defaultVolume(v);
 }
