@@ -129,14 +129,14 @@ function schedulingFree(template: unknown): unknown {
   return { ...template, metadata: restMeta, spec: restSpec };
 }
 
-/** kube's job printer: Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet or Running. */
+/** kube's job printer, first that holds: Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet; else Running. */
 function jobStatus(o: KubeObject): string {
   if (hasCondition(o, 'Complete')) return 'Complete';
   if (hasCondition(o, 'Failed')) return 'Failed';
   if (o.metadata.deletionTimestamp) return 'Terminating';
+  if (hasCondition(o, 'Suspended')) return 'Suspended';
   if (hasCondition(o, 'FailureTarget')) return 'FailureTarget';
   if (hasCondition(o, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
-  if (hasCondition(o, 'Suspended')) return 'Suspended';
   return 'Running';
 }
 
