@@ -206,6 +206,7 @@ export const job: KindDescription = {
       const suspendedNeverStarted = spec.suspend === true && field(old, 'status', 'startTime') == null;
       const template = suspendedNeverStarted ? schedulingFree(spec.template) : spec.template;
       const oldTemplate = suspendedNeverStarted ? schedulingFree(before.template) : before.template;
+      // kube prints the whole core.PodTemplateSpec with Go's %#v here; its shape is named, not spelled out.
       if (!sameJson(template, oldTemplate)) causes.push(invalid('spec.template', undefined, IMMUTABLE, 'core.PodTemplateSpec{...}'));
       causes.push(...immutable(spec, before, 'completionMode'));
       causes.push(...immutable(spec, before, 'podFailurePolicy'));
