@@ -30,6 +30,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'etcd-certfile', key: 'etcdCertfile', kind: 'string', help: 'SSL certification file used to secure etcd communication' },
   { flag: 'etcd-keyfile', key: 'etcdKeyfile', kind: 'string', help: 'SSL key file used to secure etcd communication' },
   { flag: 'service-cluster-ip-range', key: 'serviceClusterIpRange', kind: 'string', help: 'A CIDR notation IP range from which to assign service cluster IPs' },
+  { flag: 'service-node-port-range', key: 'serviceNodePortRange', kind: 'string', help: 'A port range to reserve for services with NodePort visibility, e.g. 30000-32767. Inclusive at both ends' },
   { flag: 'max-requests-inflight', key: 'maxRequestsInflight', kind: 'int', help: 'The maximum number of non-mutating requests in flight at a given time' },
   { flag: 'max-mutating-requests-inflight', key: 'maxMutatingRequestsInflight', kind: 'int', help: 'The maximum number of mutating requests in flight at a given time' },
   { flag: 'request-timeout', key: 'requestTimeout', kind: 'duration', help: 'The duration a handler must keep a request open before timing it out' },

@@ -65,9 +65,10 @@ export interface KindDescription {
   gracefulDeletion?(object: KubeObject, requested: number | undefined): number;
   /**
    * Values handed out from a pool shared by every object of the resource (a Service's cluster IP and
-   * node ports), set on create and update before validation; causes when a request cannot be met.
+   * node ports), set on create and update before validation: causes (a 422) when a request cannot be
+   * met, or `full` (kube's 500) when nothing is left to hand out.
    */
-  allocate?(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[];
+  allocate?(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[] | { full: string };
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
   pendingFinalizers?(object: KubeObject): string[];
   /** Marks an object whose deletion waits on finalizers (Namespace: phase Terminating). Mutates its argument. */

@@ -81,8 +81,9 @@ function* othersThan(state: StoreState, key: string): Generator<KubeObject> {
 
 /** The kind's allocate hook (a Service's cluster IP and node ports), run as kube's BeginCreate/BeginUpdate does, before validation. */
 function allocate(state: StoreState, object: KubeObject, old: KubeObject | undefined, key: string): Status | undefined {
-  const causes = state.kind.allocate?.(object, old, { ...state.ranges, others: () => othersThan(state, key) }) ?? [];
-  return causes.length > 0 ? invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', causes) : undefined;
+  const result = state.kind.allocate?.(object, old, { ...state.ranges, others: () => othersThan(state, key) }) ?? [];
+  if (!Array.isArray(result)) return internalError(result.full);
+  return result.length > 0 ? invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', result) : undefined;
 }
 
 function warningHeaders(warnings: string[]): Record<string, string> | undefined {

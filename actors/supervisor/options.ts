@@ -27,6 +27,7 @@ export interface ServerRunOptions {
   etcdKeyfile: string | undefined;
   etcdCompactionInterval: string;
   serviceClusterIpRange: string;
+  serviceNodePortRange: string;
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
   requestTimeout: string;
@@ -58,6 +59,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   // kube-apiserver's default: each compaction keeps at least the last 5 minutes of history.
   etcdCompactionInterval: '5m0s',
   serviceClusterIpRange: '10.0.0.0/24',
+  serviceNodePortRange: '30000-32767',
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
   requestTimeout: '1m0s',
@@ -194,6 +196,10 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   }
   const kubernetesServiceIp = firstServiceIp(raw.serviceClusterIpRange);
   if (!kubernetesServiceIp) errors.push(`--service-cluster-ip-range ${JSON.stringify(raw.serviceClusterIpRange)} is not a valid IPv4 CIDR`);
+  const nodePorts = /^(\d+)-(\d+)$/.exec(raw.serviceNodePortRange);
+  if (!nodePorts || Number(nodePorts[1]) > Number(nodePorts[2]) || Number(nodePorts[2]) > 65535) {
+    errors.push(`--service-node-port-range ${JSON.stringify(raw.serviceNodePortRange)} is not a port range of the form 30000-32767`);
+  }
   for (const [flag, value] of [['--max-requests-inflight', raw.maxRequestsInflight], ['--max-mutating-requests-inflight', raw.maxMutatingRequestsInflight], ['--min-request-timeout', raw.minRequestTimeout], ['--max-request-body-bytes', raw.maxRequestBodyBytes]] as const) {
     if (!Number.isInteger(value) || value < 0) errors.push(`${flag} can not be negative value`);
   }

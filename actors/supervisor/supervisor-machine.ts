@@ -178,7 +178,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   };
   for (const kind of storedKinds) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
-    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, serviceClusterIpRange: options!.raw.serviceClusterIpRange, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
+    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, serviceClusterIpRange: options!.raw.serviceClusterIpRange, serviceNodePortRange: options!.raw.serviceNodePortRange, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
   }
   if (options!.compactionIntervalMs > 0) {
     start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });

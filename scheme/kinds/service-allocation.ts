@@ -71,8 +71,8 @@ function keepAllocated(spec: Obj, old: KubeObject | undefined): void {
   }
 }
 
-/** Sets spec.clusterIP(s) and node ports; the causes when a request cannot be met. Mutates `object`. */
-export function allocateServiceAddresses(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[] {
+/** Sets spec.clusterIP(s) and node ports; the causes when a request cannot be met, or what ran out. Mutates `object`. */
+export function allocateServiceAddresses(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[] | { full: string } {
   if (!isObj(object.spec)) return [];
   const spec = object.spec;
   keepAllocated(spec, old);
@@ -84,13 +84,20 @@ export function allocateServiceAddresses(object: KubeObject, old: KubeObject | u
     for (const p of objects(other.spec.ports)) if (typeof p.nodePort === 'number') usedPorts.add(p.nodePort);
   }
   const causes: StatusCause[] = [];
-  if (needsClusterIp(spec)) causes.push(...allocateIp(spec, old, pool.serviceClusterIpRange, usedIps));
-  else if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
-  if (needsNodePorts(spec)) causes.push(...allocatePorts(spec, old, pool.serviceNodePortRange, usedPorts));
+  if (needsClusterIp(spec)) {
+    const ip = allocateIp(spec, old, pool.serviceClusterIpRange, usedIps);
+    if (!Array.isArray(ip)) return ip;
+    causes.push(...ip);
+  } else if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
+  if (needsNodePorts(spec)) {
+    const ports = allocatePorts(spec, old, pool.serviceNodePortRange, usedPorts);
+    if (!Array.isArray(ports)) return ports;
+    causes.push(...ports);
+  }
   return causes;
 }
 
-function allocateIp(spec: Obj, old: KubeObject | undefined, range: string, used: Set<string>): StatusCause[] {
+function allocateIp(spec: Obj, old: KubeObject | undefined, range: string, used: Set<string>): StatusCause[] | { full: string } {
   const cidr = parseCidr(range);
   if (!cidr) return [];
   const first = cidr.base + 1;
@@ -111,33 +118,30 @@ function allocateIp(spec: Obj, old: KubeObject | undefined, range: string, used:
     return [];
   }
   const picked = pickFree(count, (i) => used.has(numberToIp(first + i)));
-  if (picked === undefined) return [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `failed to allocate a serviceIP: range is full` }];
+  if (picked === undefined) return { full: 'failed to allocate a serviceIP: range is full' };
   spec.clusterIP = numberToIp(first + picked);
   spec.clusterIPs = [spec.clusterIP];
   return [];
 }
 
-function allocatePorts(spec: Obj, old: KubeObject | undefined, range: string, used: Set<number>): StatusCause[] {
+function allocatePorts(spec: Obj, old: KubeObject | undefined, range: string, used: Set<number>): StatusCause[] | { full: string } {
   const { min, max } = parsePortRange(range);
   const oldPorts = new Set(objects(old && isObj(old.spec) ? old.spec.ports : undefined).map((p) => p.nodePort));
   const causes: StatusCause[] = [];
-  objects(spec.ports).forEach((port, i) => {
+  for (const [i, port] of objects(spec.ports).entries()) {
     const requested = typeof port.nodePort === 'number' && port.nodePort !== 0 ? (port.nodePort as number) : undefined;
     if (requested !== undefined) {
-      if (oldPorts.has(requested)) return;
+      if (oldPorts.has(requested)) continue;
       const at = `spec.ports[${i}].nodePort`;
       if (requested < min || requested > max) causes.push(invalid(at, requested, `provided port is not in the valid range. The range of valid ports is ${range}`));
       else if (used.has(requested)) causes.push(invalid(at, requested, 'provided port is already allocated'));
       else used.add(requested);
-      return;
+      continue;
     }
     const picked = pickFree(max - min + 1, (k) => used.has(min + k));
-    if (picked === undefined) {
-      causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, message: 'range is full' });
-      return;
-    }
+    if (picked === undefined) return { full: 'failed to allocate a nodePort: range is full' };
     port.nodePort = min + picked;
     used.add(min + picked);
-  });
+  }
   return causes;
 }

@@ -240,3 +240,34 @@ describe('@kubernetes/client-node’s typed workload clients', () => {
     }
   });
 });
+
+describe('--service-cluster-ip-range and --service-node-port-range', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ serviceClusterIpRange: '10.200.0.0/29', serviceNodePortRange: '31000-31001' });
+  });
+  after(async () => {
+    await server.dispose();
+  });
+
+  it('hand out addresses and node ports from the ranges given, until they are full', async () => {
+    const create = (name: string) =>
+      server.client.request('POST', '/api/v1/namespaces/default/services', { metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+    const ips = new Set<string>();
+    const ports = new Set<number>();
+    for (const name of ['a', 'b']) {
+      const reply = await create(name);
+      assert.equal(reply.status, 201, reply.body);
+      const spec = (JSON.parse(reply.body) as { spec: { clusterIP: string; ports: { nodePort: number }[] } }).spec;
+      assert.match(spec.clusterIP, /^10\.200\.0\.[2-6]$/, 'inside the range, past the kubernetes Service’s 10.200.0.1');
+      ips.add(spec.clusterIP);
+      ports.add(spec.ports[0]!.nodePort);
+    }
+    assert.equal(ips.size, 2);
+    assert.deepEqual([...ports].sort(), [31000, 31001]);
+    const full = await create('c');
+    assert.equal(full.status, 500, 'kube answers InternalError when a range is full');
+    assert.match(full.body, /Internal error occurred: failed to allocate a nodePort: range is full/);
+  });
+});

@@ -21,6 +21,10 @@ function pool(others: KubeObject[], serviceClusterIpRange = '10.96.0.0/28'): All
 
 type Spec = { clusterIP?: string; clusterIPs?: string[]; ports: { nodePort?: number }[] };
 const specOf = (o: KubeObject): Spec => o.spec as Spec;
+const messagesOf = (result: ReturnType<typeof allocateServiceAddresses>): string[] => {
+  assert.ok(Array.isArray(result), 'causes, not a full range');
+  return result.map((c) => c.message);
+};
 
 describe('service cluster IPs', () => {
   it('hands out a free address of the range, never its network or broadcast address, and records clusterIPs', () => {
@@ -40,7 +44,7 @@ describe('service cluster IPs', () => {
       others.push(s);
     }
     const full = svc('full', { ports: [{ port: 80 }] });
-    assert.deepEqual(allocateServiceAddresses(full, undefined, pool(others)).map((c) => c.message), ['failed to allocate a serviceIP: range is full']);
+    assert.deepEqual(allocateServiceAddresses(full, undefined, pool(others)), { full: 'failed to allocate a serviceIP: range is full' });
   });
 
   it('honours a free requested IP and refuses a taken or out-of-range one in kube’s words', () => {
@@ -51,7 +55,7 @@ describe('service cluster IPs', () => {
     assert.deepEqual(allocateServiceAddresses(svc('taken', { clusterIP: '10.96.0.1', ports: [{ port: 80 }] }), undefined, pool(others)), [
       { reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: 'Invalid value: []string{"10.96.0.1"}: failed to allocate IP 10.96.0.1: provided IP is already allocated' },
     ]);
-    assert.deepEqual(allocateServiceAddresses(svc('far', { clusterIP: '192.168.0.1', ports: [{ port: 80 }] }), undefined, pool(others)).map((c) => c.message), [
+    assert.deepEqual(messagesOf(allocateServiceAddresses(svc('far', { clusterIP: '192.168.0.1', ports: [{ port: 80 }] }), undefined, pool(others))), [
       'Invalid value: []string{"192.168.0.1"}: failed to allocate IP 192.168.0.1: the provided IP (192.168.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/28',
     ]);
   });
@@ -65,13 +69,16 @@ describe('service cluster IPs', () => {
     assert.equal(specOf(external).clusterIP, undefined);
   });
 
-  it('keeps the allocated IP and node ports when an update leaves them out', () => {
+  it('keeps the allocated IP and node ports when an update leaves them out, or names them again', () => {
     const old = svc('web', { type: 'NodePort', ports: [{ port: 80 }] });
     allocateServiceAddresses(old, undefined, pool([]));
     const update = svc('web', { type: 'NodePort', ports: [{ port: 80 }] });
     assert.deepEqual(allocateServiceAddresses(update, old, pool([])), []);
     assert.equal(specOf(update).clusterIP, specOf(old).clusterIP);
     assert.equal(specOf(update).ports[0]!.nodePort, specOf(old).ports[0]!.nodePort);
+    const again = svc('web', { type: 'NodePort', clusterIP: specOf(old).clusterIP, ports: [{ port: 80, nodePort: specOf(old).ports[0]!.nodePort }, { port: 81, name: 'b' }] });
+    assert.deepEqual(allocateServiceAddresses(again, old, pool([])), []);
+    assert.ok(specOf(again).ports[1]!.nodePort! >= 30000, 'a new port still gets its node port');
   });
 });
 
@@ -98,7 +105,7 @@ describe('service node ports', () => {
     assert.deepEqual(allocateServiceAddresses(svc('b', { type: 'NodePort', ports: [{ port: 80, nodePort: 30000 }] }), undefined, pool(others)), [
       { reason: 'FieldValueInvalid', field: 'spec.ports[0].nodePort', message: 'Invalid value: 30000: provided port is already allocated' },
     ]);
-    assert.deepEqual(allocateServiceAddresses(svc('c', { type: 'NodePort', ports: [{ port: 80, nodePort: 40000 }] }), undefined, pool(others)).map((c) => c.message), [
+    assert.deepEqual(messagesOf(allocateServiceAddresses(svc('c', { type: 'NodePort', ports: [{ port: 80, nodePort: 40000 }] }), undefined, pool(others))), [
       'Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-30009',
     ]);
   });
