@@ -238,6 +238,9 @@ describe('jobs and cron jobs', () => {
       ['spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable'],
     );
     assert.deepEqual(updateRefusals(job, j, (o) => ((o.spec as { completions: number }).completions = 3)), ['spec.completions: Invalid value: 3: field is immutable']);
+    const indexed = make(job, jobBody({ completionMode: 'Indexed', completions: 2, parallelism: 2 }));
+    assert.deepEqual(updateRefusals(job, indexed, (o) => Object.assign(o.spec as object, { completions: 4, parallelism: 4 })), [], 'elastic: in tandem');
+    assert.deepEqual(updateRefusals(job, indexed, (o) => ((o.spec as { completions: number }).completions = 4)), ['spec.completions: Invalid value: 4: can only be modified in tandem with spec.parallelism']);
   });
 
   it('CronJob: schedules in cron syntax, with the parser’s words', () => {
