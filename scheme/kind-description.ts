@@ -33,6 +33,16 @@ export interface SubresourceDescription {
   verbs: readonly string[];
 }
 
+/** What a kind's allocate hook hands out from, and what the other stored objects already hold. */
+export interface AllocationPool {
+  /** --service-cluster-ip-range. */
+  serviceClusterIpRange: string;
+  /** --service-node-port-range. */
+  serviceNodePortRange: string;
+  /** Every stored object of the resource but the one being written (pending writes included). */
+  others(): Iterable<KubeObject>;
+}
+
 export interface KindDescription {
   group: string;
   version: string;
@@ -67,6 +77,12 @@ export interface KindDescription {
    * 0 or absent: it goes at once. `requested` is DeleteOptions.gracePeriodSeconds.
    */
   gracefulDeletion?(object: KubeObject, requested: number | undefined): number;
+  /**
+   * Values handed out from a pool shared by every object of the resource (a Service's cluster IP and
+   * node ports), set on create and update before validation: causes (a 422) when a request cannot be
+   * met, or `full` (kube's 500) when nothing is left to hand out.
+   */
+  allocate?(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[] | { full: string };
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
   pendingFinalizers?(object: KubeObject): string[];
   /**

@@ -42,6 +42,9 @@ export interface StoreInput {
   etcdPrefix?: string;
   clock: Clock;
   logger: Log;
+  /** --service-cluster-ip-range (10.0.0.0/24 when absent) and --service-node-port-range (30000-32767). */
+  serviceClusterIpRange?: string;
+  serviceNodePortRange?: string;
 }
 
 /** The log's later answer, run in this actor (see whenLogAnswers). */
@@ -155,6 +158,7 @@ export const storeMachine = setup({
       watchEventsSent: 0,
       subscribers: [],
       clock: input.clock,
+      ranges: { serviceClusterIpRange: input.serviceClusterIpRange ?? '10.0.0.0/24', serviceNodePortRange: input.serviceNodePortRange ?? '30000-32767' },
       deliver: (run) => self.send({ type: 'log.answered', run }),
       retry: (request) => self.send({ type: 'request', request }),
       streamOwner: self,

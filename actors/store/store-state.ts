@@ -63,6 +63,8 @@ export interface StoreState {
   watchEventsSent: number;
   readonly subscribers: Subscriber[];
   readonly clock: Clock;
+  /** What kinds with an allocate hook (Services) hand out from: --service-cluster-ip-range, --service-node-port-range. */
+  readonly ranges: { readonly serviceClusterIpRange: string; readonly serviceNodePortRange: string };
   /** Runs `run` in this actor, as a message to itself: how the log's later answers come back. */
   readonly deliver: (run: () => void) => void;
   /** Runs a request again, as a message to this actor. */

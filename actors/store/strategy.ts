@@ -80,7 +80,8 @@ export function validate(kind: KindDescription, definitions: Definitions, object
     causes.push({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
   }
   const schema = decoded ? completeValidation(object, decoded) : validateObject(object, kind.definition, definitions);
-  causes.push(...mergeCauses(schema.causes, kind.validate?.(object, old) ?? []));
+  const kindCauses = kind.validate?.(object, old) ?? [];
+  causes.push(...(kindCauses.length > 0 ? mergeCauses(schema.causes, kindCauses) : schema.causes));
   const result: ValidationResult = { causes, unknownFields: schema.unknownFields };
   if (schema.decodeError) result.decodeError = schema.decodeError;
   return result;

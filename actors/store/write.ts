@@ -117,6 +117,19 @@ function grantRefusal(state: StoreState, request: ApiRequest, object: KubeObject
   return reason ? forbidden(state.resource, name, reason) : undefined;
 }
 
+/** Every stored object but `key`'s, the newest value of each (pending writes included): what an allocation must not hand out again. */
+function* othersThan(state: StoreState, key: string): Generator<KubeObject> {
+  for (const entry of state.cache.range('')) if (entry.key !== key && !state.pendingByKey.has(entry.key)) yield parseObject(entry);
+  for (const [k, pending] of state.pendingByKey) if (k !== key && pending.entry) yield parseObject(pending.entry);
+}
+
+/** The kind's allocate hook (a Service's cluster IP and node ports), run as kube's BeginCreate/BeginUpdate does, before validation. */
+function allocate(state: StoreState, object: KubeObject, old: KubeObject | undefined, key: string): Status | undefined {
+  const result = state.kind.allocate?.(object, old, { ...state.ranges, others: () => othersThan(state, key) }) ?? [];
+  if (!Array.isArray(result)) return internalError(result.full);
+  return result.length > 0 ? invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', result) : undefined;
+}
+
 function warningHeaders(warnings: string[]): Record<string, string> | undefined {
   if (warnings.length === 0) return undefined;
   return { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
@@ -174,9 +187,13 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
   }
   prepareForCreate(state.kind, object, new Date(state.clock.now()));
   if (!applied) trackUpdate(state, request, undefined, object);
+  const key = keyOf(info.namespace, meta.name);
+  if (state.kind.allocate && !latest(state, key)) {
+    const refused = allocate(state, object, undefined, key);
+    if (refused) return reply(request, refused);
+  }
   const checked = check(state, request, object, undefined, admitted.decoded);
   if (isStatus(checked)) return reply(request, checked);
-  const key = keyOf(info.namespace, meta.name);
   if (latest(state, key)) return reply(request, alreadyExists(state.resource, meta.name));
   const headers = warningHeaders(checked.warnings);
   if (isDryRun(request)) return respondObject(state, request, 201, object, headers);
@@ -210,6 +227,10 @@ export function writeUpdate(
     return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`));
   }
   prepareForUpdate(state.kind, object, old, part);
+  if (state.kind.allocate) {
+    const refused = allocate(state, object, old, keyOf(info.namespace, info.name));
+    if (refused) return reply(request, refused);
+  }
   if (!applied) trackUpdate(state, request, old, object);
   const checked = check(state, request, object, old, decoded);
   if (isStatus(checked)) return reply(request, checked);

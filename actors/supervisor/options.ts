@@ -34,6 +34,7 @@ export interface ServerRunOptions {
   etcdKeyfile: string | undefined;
   etcdCompactionInterval: string;
   serviceClusterIpRange: string;
+  serviceNodePortRange: string;
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
   requestTimeout: string;
@@ -75,6 +76,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   serviceClusterIpRange: '10.0.0.0/24',
   profiling: true,
   runtimeConfig: [],
+  serviceNodePortRange: '30000-32767',
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
   requestTimeout: '1m0s',
@@ -214,6 +216,10 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   }
   const kubernetesServiceIp = firstServiceIp(raw.serviceClusterIpRange);
   if (!kubernetesServiceIp) errors.push(`--service-cluster-ip-range ${JSON.stringify(raw.serviceClusterIpRange)} is not a valid IPv4 CIDR`);
+  const nodePorts = /^(\d+)-(\d+)$/.exec(raw.serviceNodePortRange);
+  if (!nodePorts || Number(nodePorts[1]) > Number(nodePorts[2]) || Number(nodePorts[2]) > 65535) {
+    errors.push(`--service-node-port-range ${JSON.stringify(raw.serviceNodePortRange)} is not a port range of the form 30000-32767`);
+  }
   for (const [flag, value] of [['--max-requests-inflight', raw.maxRequestsInflight], ['--max-mutating-requests-inflight', raw.maxMutatingRequestsInflight], ['--min-request-timeout', raw.minRequestTimeout], ['--max-request-body-bytes', raw.maxRequestBodyBytes]] as const) {
     if (!Number.isInteger(value) || value < 0) errors.push(`${flag} can not be negative value`);
   }

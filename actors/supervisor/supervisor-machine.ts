@@ -3,7 +3,7 @@
 // Startup, in kube-apiserver's order:
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
-//   BuildingServerChain       storage, stores, compactor, admission, authz, audit,
+//   BuildingServerChain       storage, stores, compactor, pod terminator, admission, authz, audit,
 //                             authn, aggregator
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
@@ -58,6 +58,7 @@ import { compactorMachine } from '../compactor/compactor-machine.js';
 import type { ControllerInput } from '../controllers/controller.js';
 import { ClusterClient } from '../../lib/loopback.js';
 import { readFileSync } from 'node:fs';
+import { podTerminatorMachine, terminatePodTerminator } from '../pod-terminator/pod-terminator-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
@@ -216,12 +217,14 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   };
   for (const kind of storedKinds) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
-    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
+    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, serviceClusterIpRange: options!.raw.serviceClusterIpRange, serviceNodePortRange: options!.raw.serviceNodePortRange, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
   }
   if (options!.compactionIntervalMs > 0) {
     start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });
   }
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
+  const pods = store('pods', '');
+  if (pods) start('pod-terminator', podTerminatorMachine, { pods, clock, logger: logger.getSubLogger({ name: 'pod-terminator' }) }, terminatePodTerminator as Terminate);
   const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });

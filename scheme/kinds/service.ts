@@ -1,8 +1,9 @@
 // core/v1 Service: SetDefaults_Service and the IP family fields kube's service
 // REST sets (single-stack IPv4; headless without selector RequireDualStack),
 // the part of ValidateService users meet first (ports, type, node ports,
-// external names, an immutable cluster IP), and kube's printer: TYPE
-// CLUSTER-IP EXTERNAL-IP PORT(S) AGE, then SELECTOR.
+// external names, an immutable cluster IP), its cluster IP and node ports
+// (service-allocation.ts), and kube's printer: TYPE CLUSTER-IP EXTERNAL-IP
+// PORT(S) AGE, then SELECTOR.
 
 import type { KindDescription } from '../kind-description.js';
 import type { KubeObject } from '../../protocol/kube/meta.js';
@@ -13,6 +14,7 @@ import { child, duplicate, forbidden, invalid, isObj, notSupported, objects, req
 import { portNameErrors, portNumberErrors } from './workloads/pod-spec.js';
 import { formatLabels } from './workloads/selector.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../validate.js';
+import { allocateServiceAddresses } from './service-allocation.js';
 
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -123,6 +125,7 @@ export const service: KindDescription = {
   prepareForCreate(object) {
     object.status = { loadBalancer: {} };
   },
+  allocate: allocateServiceAddresses,
   validate(object, old) {
     const spec = isObj(object.spec) ? object.spec : {};
     const causes: StatusCause[] = [];

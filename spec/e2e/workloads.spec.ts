@@ -120,6 +120,31 @@ for (const version of KUBECTL_VERSIONS) {
       for (const name of ['pod/solo', 'service/kubernetes', 'deployment.apps/web', 'job.batch/pi', 'cronjob.batch/tick']) assert.match(all, new RegExp(`^${name.replace('.', '\\.')}\\s`, 'm'), name);
     });
 
+    it('allocates cluster IPs and node ports; honours a free requested port and refuses a taken one', async () => {
+      await k.ok(['create', 'service', 'clusterip', 'api', '--tcp=80:8080', ...ns]);
+      const ip = await k.ok(['get', 'svc', 'api', ...ns, '-o', 'jsonpath={.spec.clusterIP} {.spec.clusterIPs[0]}']);
+      assert.match(ip, /^10\.0\.0\.(\d+) 10\.0\.0\.\1$/);
+      assert.notEqual(ip.split(' ')[0], '10.0.0.1', 'the kubernetes Service holds the first address');
+      await k.ok(['create', 'service', 'nodeport', 'np', '--tcp=80:8080', '--node-port=30080', ...ns]);
+      assert.match(await k.ok(['get', 'svc', 'np', ...ns]), /^np\s+NodePort\s+10\.0\.0\.\d+\s+<none>\s+80:30080\/TCP\s+\S+$/m);
+      const taken = await k.run(['create', 'service', 'nodeport', 'np2', '--tcp=80:8080', '--node-port=30080', ...ns]);
+      assert.notEqual(taken.code, 0);
+      assert.match(taken.stderr, /Service "np2" is invalid: spec\.ports\[0\]\.nodePort: Invalid value: 30080: provided port is already allocated/);
+      const outOfRange = await k.run(['create', 'service', 'nodeport', 'np3', '--tcp=80:8080', '--node-port=80', ...ns]);
+      assert.match(outOfRange.stderr, /provided port is not in the valid range\. The range of valid ports is 30000-32767/);
+      const generated = await k.ok(['create', 'service', 'nodeport', 'np4', '--tcp=81:8080', ...ns, '-o', 'jsonpath={.spec.ports[0].nodePort}']);
+      assert.ok(Number(generated) >= 30000 && Number(generated) <= 32767, generated);
+      await k.ok(['create', 'service', 'clusterip', 'headless', '--clusterip=None', ...ns]);
+      assert.match(await k.ok(['get', 'svc', 'headless', ...ns]), /^headless\s+ClusterIP\s+None\s+<none>\s+<none>\s+\S+$/m);
+      await k.ok(['create', 'service', 'externalname', 'ext', '--external-name=db.example.com', ...ns]);
+      assert.match(await k.ok(['get', 'svc', 'ext', ...ns]), /^ext\s+ExternalName\s+<none>\s+db\.example\.com\s+<none>\s+\S+$/m);
+      // An apply that leaves the cluster IP out keeps it.
+      await k.ok(['apply', '-f', '-', ...ns], { input: fixture('service') });
+      const first = await k.ok(['get', 'svc', 'fixture-service', ...ns, '-o', 'jsonpath={.spec.clusterIP}']);
+      await k.ok(['apply', '-f', '-', ...ns], { input: fixture('service').replace('port: 80', 'port: 81') });
+      assert.equal(await k.ok(['get', 'svc', 'fixture-service', ...ns, '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].port}']), `${first} 81`);
+    });
+
     it('deletes an unbound pod at once; a bound one gets a deletionTimestamp and its grace period', async () => {
       await k.ok(['delete', 'pod', 'solo', ...ns]);
       assert.notEqual((await k.run(['get', 'pod', 'solo', ...ns])).code, 0);
@@ -213,5 +238,36 @@ describe('@kubernetes/client-node’s typed workload clients', () => {
     } finally {
       controller.abort();
     }
+  });
+});
+
+describe('--service-cluster-ip-range and --service-node-port-range', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ serviceClusterIpRange: '10.200.0.0/29', serviceNodePortRange: '31000-31001' });
+  });
+  after(async () => {
+    await server.dispose();
+  });
+
+  it('hand out addresses and node ports from the ranges given, until they are full', async () => {
+    const create = (name: string) =>
+      server.client.request('POST', '/api/v1/namespaces/default/services', { metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+    const ips = new Set<string>();
+    const ports = new Set<number>();
+    for (const name of ['a', 'b']) {
+      const reply = await create(name);
+      assert.equal(reply.status, 201, reply.body);
+      const spec = (JSON.parse(reply.body) as { spec: { clusterIP: string; ports: { nodePort: number }[] } }).spec;
+      assert.match(spec.clusterIP, /^10\.200\.0\.[2-6]$/, 'inside the range, past the kubernetes Service’s 10.200.0.1');
+      ips.add(spec.clusterIP);
+      ports.add(spec.ports[0]!.nodePort);
+    }
+    assert.equal(ips.size, 2);
+    assert.deepEqual([...ports].sort(), [31000, 31001]);
+    const full = await create('c');
+    assert.equal(full.status, 500, 'kube answers InternalError when a range is full');
+    assert.match(full.body, /Internal error occurred: failed to allocate a nodePort: range is full/);
   });
 });

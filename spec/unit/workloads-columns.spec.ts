@@ -100,7 +100,8 @@ describe('printer columns', () => {
     assert.equal(parallel.Status, 'Running');
     assert.equal(parallel.Completions, '0/1 of 3');
     assert.equal(parallel.Duration, '');
-    assert.equal(cells(job, { spec: { suspend: true, template }, status: { conditions: [{ type: 'Suspended', status: 'True' }] } }).Status, 'Suspended');
+    assert.equal(cells(job, { spec: { suspend: true, template }, status: { conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Suspended', status: 'True' }] } }).Status, 'Suspended');
+    assert.equal(cells(job, { spec: { template }, status: { conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Failed', status: 'True' }] } }).Status, 'Failed');
   });
 
   it('cron jobs, stateful sets, daemon sets, replication controllers, pod templates and controller revisions', () => {

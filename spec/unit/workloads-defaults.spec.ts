@@ -9,6 +9,7 @@ import { prepareForCreate, prepareForUpdate } from '../../actors/store/strategy.
 import { cronJob, daemonSet, deployment, job, pod, podTemplate, replicaSet, replicationController, statefulSet } from '../../scheme/kinds/workloads/index.js';
 import { service } from '../../scheme/kinds/service.js';
 import { imageTag, qosClass } from '../../scheme/kinds/workloads/pod-spec.js';
+import { canonicalQuantity } from '../../scheme/kinds/workloads/quantity.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 
@@ -234,5 +235,27 @@ describe('service defaults', () => {
   it('ClientIP affinity gets kube’s 3-hour timeout', () => {
     const s = created(service, { spec: { sessionAffinity: 'ClientIP', ports: [{ port: 80 }] } });
     assert.deepEqual((s.spec as Record<string, unknown>).sessionAffinityConfig, { clientIP: { timeoutSeconds: 10800 } });
+  });
+});
+
+describe('quantities', () => {
+  it('are written back in kube’s canonical form', () => {
+    const cases: [unknown, string][] = [
+      ['1000m', '1'], ['0.5', '500m'], [0.25, '250m'], [2, '2'], ['1500m', '1500m'], ['2000', '2k'], ['12345', '12345'],
+      ['1024Mi', '1Gi'], ['1.5Gi', '1536Mi'], ['512Ki', '512Ki'], ['0.5Ki', '512'], ['1e3', '1e3'], ['1.5e3', '1500'], ['100M', '100M'], ['0', '0'], ['1n', '1n'],
+    ];
+    for (const [given, canonical] of cases) assert.equal(canonicalQuantity(given), canonical, String(given));
+  });
+
+  it('in a pod’s resources, and a claim template’s', () => {
+    const p = created(pod, { spec: { containers: [{ name: 'a', image: 'b:1', resources: { limits: { cpu: 0.5, memory: '1024Mi' } } }] } });
+    assert.deepEqual((p.spec as { containers: { resources: unknown }[] }).containers[0]!.resources, { limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: '500m', memory: '1Gi' } });
+    const sts = created(statefulSet, { spec: { selector: { matchLabels: { app: 'web' } }, template: template(), volumeClaimTemplates: [{ metadata: { name: 'd' }, spec: { resources: { requests: { storage: '1024Mi' } } } }] } });
+    assert.deepEqual((sts.spec as { volumeClaimTemplates: { spec: { resources: unknown } }[] }).volumeClaimTemplates[0]!.spec.resources, { requests: { storage: '1Gi' } });
+  });
+
+  it('mirror serviceAccountName into the deprecated serviceAccount', () => {
+    const p = created(pod, { spec: { serviceAccountName: 'builder', containers: [{ name: 'a', image: 'b:1' }] } });
+    assert.equal((p.spec as { serviceAccount: string }).serviceAccount, 'builder');
   });
 });

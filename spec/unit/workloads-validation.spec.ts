@@ -94,6 +94,23 @@ describe('pods', () => {
     ]);
   });
 
+  it('checks environment variable names, probe handlers and volume sources', () => {
+    assert.deepEqual(
+      refusals(pod, {
+        spec: {
+          volumes: [{ name: 'both', emptyDir: {}, configMap: { name: 'c' } }],
+          containers: [{ name: 'a', image: 'b', env: [{ name: '1BAD', value: 'x' }, { name: 'GOOD_1', value: 'y' }], livenessProbe: { periodSeconds: 5 }, readinessProbe: { exec: { command: ['true'] }, tcpSocket: { port: 80 } } }],
+        },
+      }),
+      [
+        'spec.volumes[0].configMap: Forbidden: may not specify more than 1 volume type',
+        "spec.containers[0].env[0].name: Invalid value: \"1BAD\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')",
+        'spec.containers[0].livenessProbe: Required value: must specify a handler type',
+        'spec.containers[0].readinessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type',
+      ],
+    );
+  });
+
   it('lets an update change images but little else of the spec', () => {
     const p = make(pod, { spec: { containers: [{ name: 'web', image: 'nginx:1' }] } });
     assert.deepEqual(updateRefusals(pod, p, (o) => ((o.spec as { containers: { image: string }[] }).containers[0]!.image = 'nginx:2')), []);
@@ -221,6 +238,9 @@ describe('jobs and cron jobs', () => {
       ['spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable'],
     );
     assert.deepEqual(updateRefusals(job, j, (o) => ((o.spec as { completions: number }).completions = 3)), ['spec.completions: Invalid value: 3: field is immutable']);
+    const indexed = make(job, jobBody({ completionMode: 'Indexed', completions: 2, parallelism: 2 }));
+    assert.deepEqual(updateRefusals(job, indexed, (o) => Object.assign(o.spec as object, { completions: 4, parallelism: 4 })), [], 'elastic: in tandem');
+    assert.deepEqual(updateRefusals(job, indexed, (o) => ((o.spec as { completions: number }).completions = 4)), ['spec.completions: Invalid value: 4: can only be modified in tandem with spec.parallelism']);
   });
 
   it('CronJob: schedules in cron syntax, with the parser’s words', () => {

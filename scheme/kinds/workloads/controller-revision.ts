@@ -36,6 +36,7 @@ export const controllerRevision: KindDescription = {
   validate(object, old) {
     const causes = [...nonNegative(object.revision, 'revision')];
     if (object.data === undefined || object.data === null) causes.push(required('data', 'data is mandatory'));
+    // kube prints the raw bytes with Go's %#v here; their type is named, not spelled out.
     if (old && !sameJson(object.data, old.data)) causes.push(invalid('data', undefined, IMMUTABLE, 'runtime.RawExtension{...}'));
     return causes;
   },

@@ -14,7 +14,9 @@ import { cronScheduleError } from './cron-schedule.js';
 import { defaultPodTemplate } from './pod-spec.js';
 import { validateJobSpec } from './job.js';
 
-const SUPPORTED_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
+/** The IANA zones this runtime knows, read on first use (it costs milliseconds at startup). */
+let supportedZones: Set<string> | undefined;
+const isKnownZone = (zone: string): boolean => (supportedZones ??= new Set(Intl.supportedValuesOf('timeZone'))).has(zone);
 
 function validateSchedule(schedule: unknown, timeZone: unknown, oldSchedule: unknown): StatusCause[] {
   if (typeof schedule !== 'string' || schedule.length === 0) return [required('spec.schedule')];
@@ -35,7 +37,7 @@ function validateTimeZone(timeZone: unknown): StatusCause[] {
   if (timeZone.toLowerCase() === 'local') {
     return [invalid('spec.timeZone', timeZone, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')];
   }
-  if (timeZone === 'UTC' || timeZone === '' || SUPPORTED_ZONES.has(timeZone)) return [];
+  if (timeZone === 'UTC' || timeZone === '' || isKnownZone(timeZone)) return [];
   return [invalid('spec.timeZone', timeZone, `unknown time zone ${timeZone}`)];
 }
 

@@ -119,6 +119,13 @@ function immutable(spec: Obj, old: Obj, key: string, display: (v: unknown) => st
   return [shown === undefined ? invalid(`spec.${key}`, spec[key], IMMUTABLE) : invalid(`spec.${key}`, spec[key], IMMUTABLE, shown)];
 }
 
+/** Completions are immutable, but an Indexed job may change them in tandem with parallelism (elastic indexed jobs). */
+function completionsUpdate(spec: Obj, old: Obj): StatusCause[] {
+  if (spec.completionMode !== 'Indexed') return immutable(spec, old, 'completions');
+  if (sameJson(spec.completions, old.completions) || spec.completions == null) return [];
+  return spec.completions === spec.parallelism ? [] : [invalid('spec.completions', spec.completions, 'can only be modified in tandem with spec.parallelism')];
+}
+
 /** The scheduling directives a suspended job that never started may change (kube's mutable scheduling directives). */
 function schedulingFree(template: unknown): unknown {
   if (!isObj(template)) return template;
@@ -129,14 +136,14 @@ function schedulingFree(template: unknown): unknown {
   return { ...template, metadata: restMeta, spec: restSpec };
 }
 
-/** kube's job printer: Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet or Running. */
+/** kube's job printer, first that holds: Complete, Failed, Terminating, Suspended, FailureTarget, SuccessCriteriaMet; else Running. */
 function jobStatus(o: KubeObject): string {
   if (hasCondition(o, 'Complete')) return 'Complete';
   if (hasCondition(o, 'Failed')) return 'Failed';
   if (o.metadata.deletionTimestamp) return 'Terminating';
+  if (hasCondition(o, 'Suspended')) return 'Suspended';
   if (hasCondition(o, 'FailureTarget')) return 'FailureTarget';
   if (hasCondition(o, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet';
-  if (hasCondition(o, 'Suspended')) return 'Suspended';
   return 'Running';
 }
 
@@ -201,16 +208,18 @@ export const job: KindDescription = {
     if (!old) causes.push(...generatedSelector(object, spec));
     else {
       const before = specOf(old);
-      causes.push(...immutable(spec, before, 'completions'));
+      causes.push(...completionsUpdate(spec, before));
       causes.push(...immutable(spec, before, 'selector', goLabelSelector));
       const suspendedNeverStarted = spec.suspend === true && field(old, 'status', 'startTime') == null;
       const template = suspendedNeverStarted ? schedulingFree(spec.template) : spec.template;
       const oldTemplate = suspendedNeverStarted ? schedulingFree(before.template) : before.template;
+      // kube prints the whole core.PodTemplateSpec with Go's %#v here; its shape is named, not spelled out.
       if (!sameJson(template, oldTemplate)) causes.push(invalid('spec.template', undefined, IMMUTABLE, 'core.PodTemplateSpec{...}'));
       causes.push(...immutable(spec, before, 'completionMode'));
       causes.push(...immutable(spec, before, 'podFailurePolicy'));
       causes.push(...immutable(spec, before, 'backoffLimitPerIndex'));
       causes.push(...immutable(spec, before, 'managedBy'));
+      causes.push(...immutable(spec, before, 'successPolicy'));
     }
     return causes;
   },

@@ -7,7 +7,7 @@
 import type { StatusCause } from '../../../protocol/kube/status.js';
 import { isDNS1123Label, isQualifiedName } from '../../validate.js';
 import { validateLabels } from './selector.js';
-import { quantityValue } from './quantity.js';
+import { canonicalizeResourceList, canonicalQuantity, quantityValue } from './quantity.js';
 import { duplicate, invalid, isObj, notSupported, objects, required, type Obj } from './field-errors.js';
 
 // ---- defaults ----
@@ -53,7 +53,9 @@ export function defaultContainer(container: Obj): void {
   container.terminationMessagePath ||= '/dev/termination-log';
   container.terminationMessagePolicy ||= 'File';
   // ResourceRequirements is a struct, never omitted: kube always shows `resources: {}`.
-  if (!isObj(container.resources)) container.resources = {};
+  const resources = isObj(container.resources) ? container.resources : (container.resources = {});
+  canonicalizeResourceList(resources.limits);
+  canonicalizeResourceList(resources.requests);
   for (const port of objects(container.ports)) port.protocol ||= 'TCP';
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) defaultProbe(container[probe]);
   if (isObj(container.lifecycle)) {
@@ -74,6 +76,7 @@ function defaultVolume(volume: Obj): void {
   }
   if (isObj(volume.downwardAPI)) for (const item of objects(volume.downwardAPI.items)) if (isObj(item.fieldRef)) item.fieldRef.apiVersion ||= 'v1';
   if (isObj(volume.hostPath)) volume.hostPath.type ??= '';
+  if (isObj(volume.emptyDir) && volume.emptyDir.sizeLimit !== undefined) volume.emptyDir.sizeLimit = canonicalQuantity(volume.emptyDir.sizeLimit);
   if (isObj(volume.ephemeral) && isObj(volume.ephemeral.volumeClaimTemplate) && isObj(volume.ephemeral.volumeClaimTemplate.spec)) {
     volume.ephemeral.volumeClaimTemplate.spec.volumeMode ||= 'Filesystem';
   }
@@ -86,6 +89,10 @@ export function defaultPodSpec(spec: Obj): void {
   if (!isObj(spec.securityContext)) spec.securityContext = {};
   spec.terminationGracePeriodSeconds ??= 30;
   spec.schedulerName ||= 'default-scheduler';
+  // v1's deprecated serviceAccount mirrors serviceAccountName (kube's conversion fills whichever is missing).
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  else if (typeof spec.serviceAccount === 'string' && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (isObj(spec.overhead)) canonicalizeResourceList(spec.overhead);
   for (const list of ['initContainers', 'containers', 'ephemeralContainers']) for (const c of objects(spec[list])) defaultContainer(c);
   for (const v of objects(spec.volumes)) defaultVolume(v);
 }
@@ -216,6 +223,29 @@ export function validateResources(resources: unknown, at: string): StatusCause[]
   return causes;
 }
 
+const ENV_VAR_NAME_FMT = '[-._a-zA-Z][-._a-zA-Z0-9]*';
+const ENV_VAR_NAME_MESSAGE =
+  "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
+
+/** kube's IsEnvVarName, with '..' refused as a name of its own. */
+export function envVarNameErrors(name: string): string[] {
+  const errors = new RegExp(`^${ENV_VAR_NAME_FMT}$`).test(name) ? [] : [ENV_VAR_NAME_MESSAGE];
+  if (name === '.') errors.push("must not be '.'");
+  else if (name === '..') errors.push("must not be '..'");
+  else if (name.startsWith('..')) errors.push("must not start with '..'");
+  return errors;
+}
+
+const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
+
+/** A probe names exactly one handler. */
+function validateProbe(probe: unknown, at: string): StatusCause[] {
+  if (!isObj(probe)) return [];
+  const handlers = PROBE_HANDLERS.filter((h) => probe[h] !== undefined && probe[h] !== null);
+  if (handlers.length === 0) return [required(at, 'must specify a handler type')];
+  return handlers.slice(1).map((h) => ({ reason: 'FieldValueForbidden', field: `${at}.${h}`, message: 'Forbidden: may not specify more than 1 handler type' }));
+}
+
 function validateContainer(c: Obj, at: string, volumes: Set<string>): StatusCause[] {
   const causes: StatusCause[] = [];
   if (typeof c.name !== 'string' || c.name === '') causes.push(required(`${at}.name`));
@@ -227,6 +257,11 @@ function validateContainer(c: Obj, at: string, volumes: Set<string>): StatusCaus
   if (typeof c.terminationMessagePolicy === 'string' && !TERMINATION_MESSAGE_POLICIES.includes(c.terminationMessagePolicy)) {
     causes.push(notSupported(`${at}.terminationMessagePolicy`, c.terminationMessagePolicy, TERMINATION_MESSAGE_POLICIES));
   }
+  objects(c.env).forEach((e, i) => {
+    if (typeof e.name !== 'string' || e.name === '') return;
+    for (const m of envVarNameErrors(e.name)) causes.push(invalid(`${at}.env[${i}].name`, e.name, m));
+  });
+  for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) causes.push(...validateProbe(c[probe], `${at}.${probe}`));
   causes.push(...validatePorts(c.ports, `${at}.ports`));
   causes.push(...validateResources(c.resources, `${at}.resources`));
   objects(c.volumeMounts).forEach((m, i) => {
@@ -249,6 +284,10 @@ export function validatePodSpec(spec: unknown, at: string): StatusCause[] {
       for (const m of isDNS1123Label(v.name)) causes.push(invalid(p, v.name, m));
       if (volumes.has(v.name)) causes.push(duplicate(p, v.name));
       volumes.add(v.name);
+    }
+    const sources = Object.keys(v).filter((k) => k !== 'name' && v[k] !== undefined && v[k] !== null);
+    for (const extra of sources.slice(1)) {
+      causes.push({ reason: 'FieldValueForbidden', field: `${at}.volumes[${i}].${extra}`, message: 'Forbidden: may not specify more than 1 volume type' });
     }
   });
   const names = new Set<string>();

@@ -34,7 +34,7 @@ export function summarizePod(pod: KubeObject): PodSummary {
   const spec = isObj(pod.spec) ? pod.spec : {};
   const status = isObj(pod.status) ? pod.status : {};
   const initContainers = objects(spec.initContainers);
-  let total = objects(spec.containers).length + initContainers.filter(isRestartableInit).length;
+  const total = objects(spec.containers).length + initContainers.filter(isRestartableInit).length;
   let ready = 0;
   let restarts = 0;
   let lastRestart = 0;
@@ -86,7 +86,6 @@ export function summarizePod(pod: KubeObject): PodSummary {
   const phase = status.phase;
   if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
   else if (pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
-  total = Math.max(total, 0);
   const restartText = restarts !== 0 && lastRestart > 0 ? `${restarts} (${ageOf(new Date(lastRestart).toISOString())} ago)` : String(restarts);
   return { ready: `${ready}/${total}`, status: reason, restarts: restartText };
 }
@@ -142,15 +141,15 @@ export const pod: KindDescription = {
     { name: 'Readiness Gates', type: 'string', priority: 1, description: 'Readiness gates met out of all.', cell: readinessGates },
   ],
   defaults(object) {
-    defaultPod(child(object as unknown as Obj, 'spec'));
+    defaultPod(child(object, 'spec'));
   },
   prepareForCreate(object) {
-    const spec = child(object as unknown as Obj, 'spec');
+    const spec = child(object, 'spec');
     const status: Obj = { phase: 'Pending', qosClass: qosClass(spec) };
     if (objects(spec.schedulingGates).length > 0) {
       status.conditions = [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' }];
     }
-    object.status = status as KubeObject['status'];
+    object.status = status;
   },
   validate(object, old) {
     const causes: StatusCause[] = validatePodSpec(object.spec, 'spec');

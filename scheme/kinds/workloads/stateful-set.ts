@@ -11,6 +11,7 @@ import { child, forbidden, invalid, isObj, nonNegative, notSupported, objects, r
 import { containerColumns, count } from './columns.js';
 import { defaultTemplateOf, requiredSelector, selectsTemplate, specOf } from './controller.js';
 import { validatePodTemplate } from './pod-spec.js';
+import { canonicalizeResourceList } from './quantity.js';
 
 const MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
 const UPDATE_FORBIDDEN =
@@ -65,7 +66,12 @@ export const statefulSet: KindDescription = {
     spec.revisionHistoryLimit ??= 10;
     defaultTemplateOf(spec);
     for (const claim of objects(spec.volumeClaimTemplates)) {
-      child(claim, 'spec').volumeMode ||= 'Filesystem';
+      const claimSpec = child(claim, 'spec');
+      claimSpec.volumeMode ||= 'Filesystem';
+      if (isObj(claimSpec.resources)) {
+        canonicalizeResourceList(claimSpec.resources.requests);
+        canonicalizeResourceList(claimSpec.resources.limits);
+      }
       child(claim, 'status').phase ||= 'Pending';
     }
   },
