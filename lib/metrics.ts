@@ -48,6 +48,19 @@ export function reportedVerb(method: string, info: RequestInfo, apply: boolean):
   return method;
 }
 
+/** The labels kube puts on every request metric: verb, group, version, resource, subresource, scope, component. */
+export function requestLabels(method: string, info: RequestInfo, apply: boolean): Record<string, string> {
+  return {
+    verb: reportedVerb(method, info, apply),
+    group: info.isResourceRequest ? info.apiGroup : '',
+    version: info.isResourceRequest ? info.apiVersion : '',
+    resource: info.isResourceRequest ? info.resource : '',
+    subresource: info.isResourceRequest ? info.subresource : '',
+    scope: scopeOf(info),
+    component: 'apiserver',
+  };
+}
+
 export class ServerMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter;
@@ -83,47 +96,23 @@ export class ServerMetrics {
 
   /** The listener, once per answered request or ended stream. */
   observeRequest(r: FinishedRequest): void {
-    const info = r.info;
-    const labels = {
-      verb: reportedVerb(r.method, info, r.apply),
-      dry_run: r.dryRun,
-      group: info.isResourceRequest ? info.apiGroup : '',
-      version: info.isResourceRequest ? info.apiVersion : '',
-      resource: info.isResourceRequest ? info.resource : '',
-      subresource: info.isResourceRequest ? info.subresource : '',
-      scope: scopeOf(info),
-      component: 'apiserver',
-    };
+    const labels = { ...requestLabels(r.method, r.info, r.apply), dry_run: r.dryRun };
     this.durations.observe(labels, r.seconds);
     this.requests.inc({ ...labels, code: String(r.code) });
   }
 
   /** A gauge whose values are read at scrape time. */
   gauge(name: string, help: string, labelNames: string[], collect: Collect): void {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        collect((labels, value) => this.set(labels, value));
-      },
-    });
+    new Gauge({ ...this.scraped(name, help, labelNames), collect() { this.reset(); collect((labels, value) => this.set(labels, value)); } });
   }
 
   /** A counter whose running total is read at scrape time (kept by its owner, which only adds to it). */
   counter(name: string, help: string, labelNames: string[], collect: Collect): void {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        collect((labels, value) => this.inc(labels, value));
-      },
-    });
+    new Counter({ ...this.scraped(name, help, labelNames), collect() { this.reset(); collect((labels, value) => this.inc(labels, value)); } });
+  }
+
+  private scraped(name: string, help: string, labelNames: string[]): { name: string; help: string; labelNames: string[]; registers: Registry[] } {
+    return { name, help, labelNames, registers: [this.registry] };
   }
 
   render(): Promise<string> {

@@ -5,7 +5,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { ActorRecord } from '../../protocol/messages/lifecycle.js';
 import type { ServerMetrics } from '../../lib/metrics.js';
-import { reportedVerb, scopeOf } from '../../lib/metrics.js';
+import { requestLabels } from '../../lib/metrics.js';
 import type { StoreState } from '../store/store-state.js';
 import type { HttpFrontend } from '../listener/http-frontend.js';
 import type { HealthCheck } from './health.js';
@@ -50,15 +50,7 @@ export function registerCollectors(metrics: ServerMetrics, sources: Sources): vo
     ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'], (set) => {
       const counts = new Map<string, { labels: Record<string, string>; n: number }>();
       frontendOf(sources.listener)?.forEachLongRunning((method, info) => {
-        const labels = {
-          verb: reportedVerb(method, info, false),
-          group: info.isResourceRequest ? info.apiGroup : '',
-          version: info.isResourceRequest ? info.apiVersion : '',
-          resource: info.isResourceRequest ? info.resource : '',
-          subresource: info.isResourceRequest ? info.subresource : '',
-          scope: scopeOf(info),
-          component: 'apiserver',
-        };
+        const labels = requestLabels(method, info, false);
         const key = Object.values(labels).join('\0');
         const seen = counts.get(key);
         if (seen) seen.n++;
