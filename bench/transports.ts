@@ -8,7 +8,7 @@
 //   node dist/bench/transports.js [--runs N] [--seconds S]   prints the table and writes bench/TRANSPORTS.md
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnUntil, stop } from './measure.js';
@@ -72,10 +72,13 @@ async function measure(transport: 'uws' | 'node'): Promise<void> {
 
 async function main(): Promise<void> {
   process.stdout.write(`transports: ${settings.runs} run(s) of ${settings.seconds} s each, server on core ${settings.serverCpu}, wrk on core ${settings.loadCpu}\n`);
+  const loadBefore = loadavg()[0]!;
   for (const transport of ['uws', 'node'] as const) await measure(transport);
+  // On a shared machine the figures mean little when others load it: say how loaded it was.
+  const load = `load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after, on ${cpus().length} cores`;
   const table = ['| transport | scenario | kubeactor | baseline | ratio |', '|---|---|---|---|---|', ...rows].join('\n');
   const out = fileURLToPath(new URL('../../bench/TRANSPORTS.md', import.meta.url));
-  writeFileSync(out, `# The two transports, each against its own bare baseline\n\n\`node dist/bench/transports.js --runs ${settings.runs} --seconds ${settings.seconds}\`, ${new Date().toISOString().slice(0, 10)}. Every ratio is kubeactor over a bare server of the same transport serving the same bytes, measured in the same run (wrk: HTTP/1.1).\n\n${table}\n`);
+  writeFileSync(out, `# The two transports, each against its own bare baseline\n\n\`node dist/bench/transports.js --runs ${settings.runs} --seconds ${settings.seconds}\`, ${new Date().toISOString().slice(0, 10)}. Every ratio is kubeactor over a bare server of the same transport serving the same bytes, measured in the same run (wrk: HTTP/1.1); ${load}.\n\n${table}\n`);
 }
 
 await main();
