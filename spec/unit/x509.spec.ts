@@ -26,7 +26,7 @@ describe('the x509 client-certificate authenticator', () => {
     return paths;
   };
 
-  const issue = (name: string, subject: string, signer: { cert: string; key: string }, extensions = 'extendedKeyUsage = clientAuth\n'): X509Certificate => {
+  const issue = (name: string, subject: string, signer: { cert: string; key: string }, extensions = 'extendedKeyUsage = clientAuth\n'): Buffer => {
     const key = join(dir, `${name}.key`);
     const csr = join(dir, `${name}.csr`);
     const cert = join(dir, `${name}.crt`);
@@ -34,7 +34,7 @@ describe('the x509 client-certificate authenticator', () => {
     writeFileSync(ext, extensions);
     openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', subject, '-out', csr);
     openssl('x509', '-req', '-in', csr, '-CA', signer.cert, '-CAkey', signer.key, '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', cert);
-    return new X509Certificate(readFileSync(cert));
+    return new X509Certificate(readFileSync(cert)).raw;
   };
 
   before(() => {
@@ -61,9 +61,14 @@ describe('the x509 client-certificate authenticator', () => {
   });
 
   it('refuses a certificate outside its validity period', () => {
-    const cert = issue('late', '/CN=late', ca);
-    assert.equal(authenticator().userOf(cert, Date.parse(cert.validTo) + 1000), undefined);
-    assert.equal(authenticator().userOf(cert, Date.parse(cert.validFrom) - 1000), undefined);
+    const der = issue('late', '/CN=late', ca);
+    const cert = new X509Certificate(der);
+    assert.equal(authenticator().userOf(der, Date.parse(cert.validTo) + 1000), undefined);
+    assert.equal(authenticator().userOf(der, Date.parse(cert.validFrom) - 1000), undefined);
+  });
+
+  it('refuses bytes that are no certificate', () => {
+    assert.equal(authenticator().userOf(Buffer.from('not DER'), Date.now()), undefined);
   });
 
   it('refuses a certificate for server auth only, and one without a CN', () => {
