@@ -49,17 +49,31 @@ interface Served {
   cpuUs: number;
 }
 
-/** wrk against `url`, `settings.runs` times after a warm-up, with the server's CPU time per request. */
-async function served(pid: number, url: string, connections: number, auth: string): Promise<Served> {
+interface Target {
+  pid: number;
+  url: string;
+}
+
+/**
+ * wrk against kubeactor and its bare baseline, `settings.runs` rounds after a
+ * warm-up, alternating the two within each round so both see the same
+ * moments of a shared machine; each with the server's CPU time per request.
+ */
+async function servedSideBySide(ours: Target, bare: Target, connections: number, auth: string): Promise<[Served, Served]> {
   const options = { seconds: settings.seconds, connections, headers: [auth], cpu: settings.loadCpu };
-  await wrk(url, { ...options, seconds: 1 });
-  const runs: Served[] = [];
+  const one = async (target: Target): Promise<Served> => {
+    const before = cpuMicros(target.pid);
+    const result = await wrk(target.url, options);
+    return { rps: result.rps, cpuUs: (cpuMicros(target.pid) - before) / (result.rps * settings.seconds) };
+  };
+  for (const target of [ours, bare]) await wrk(target.url, { ...options, seconds: 1 });
+  const runs: [Served[], Served[]] = [[], []];
   for (let i = 0; i < settings.runs; i++) {
-    const before = cpuMicros(pid);
-    const result = await wrk(url, options);
-    runs.push({ rps: result.rps, cpuUs: (cpuMicros(pid) - before) / (result.rps * settings.seconds) });
+    runs[0].push(await one(ours));
+    runs[1].push(await one(bare));
   }
-  return { rps: median(runs.map((r) => r.rps)), cpuUs: median(runs.map((r) => r.cpuUs)) };
+  const medianOf = (list: Served[]): Served => ({ rps: median(list.map((r) => r.rps)), cpuUs: median(list.map((r) => r.cpuUs)) });
+  return [medianOf(runs[0]), medianOf(runs[1])];
 }
 
 /** A bare server of `script` serving `body` from `dir`'s certificate. */
@@ -88,13 +102,13 @@ async function measure(transport: 'uws' | 'node'): Promise<void> {
   try {
     const { body } = await getOne(k, { ...settings, runs: 1, seconds: 1 });
     const pid = k.child.pid!;
-    const get = await served(pid, `${k.base}${CONFIGMAPS}/bench`, GET_CONNECTIONS, k.auth);
-    const bareGet = await withBare(bare.get, k.dir, body, (url, barePid) => served(barePid, `${url}${CONFIGMAPS}/bench`, GET_CONNECTIONS, k.auth));
+    const [get, bareGet] = await withBare(bare.get, k.dir, body, (url, barePid) =>
+      servedSideBySide({ pid, url: `${k.base}${CONFIGMAPS}/bench` }, { pid: barePid, url: `${url}${CONFIGMAPS}/bench` }, GET_CONNECTIONS, k.auth));
     row(transport, 'GET one ConfigMap', ...throughput(get, bareGet, bare.label));
 
     const page = (await call(k, 'GET', `${CONFIGMAPS}?limit=500`)).text;
-    const list = await served(pid, `${k.base}${CONFIGMAPS}?limit=500`, 16, k.auth);
-    const bareList = await withBare(bare.get, k.dir, page, (url, barePid) => served(barePid, `${url}/list`, 16, k.auth));
+    const [list, bareList] = await withBare(bare.get, k.dir, page, (url, barePid) =>
+      servedSideBySide({ pid, url: `${k.base}${CONFIGMAPS}?limit=500` }, { pid: barePid, url: `${url}/list` }, 16, k.auth));
     row(transport, `LIST 500 of 2,000 ConfigMaps (${fmt(page.length / 1024)} KiB)`, ...throughput(list, bareList, bare.label));
 
     await call(k, 'POST', '/api/v1/namespaces', { metadata: { name: 'fanout' } });
