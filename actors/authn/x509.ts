@@ -47,25 +47,31 @@ interface Verified {
 
 export class ClientCertificateAuthenticator {
   private readonly roots: X509Certificate[];
-  /** The transport hands the same certificate object for every request of a connection: verified once. */
-  private readonly verified = new WeakMap<X509Certificate, Verified | null>();
+  /** The transport hands the same bytes for every request of a connection: verified once. */
+  private readonly verified = new WeakMap<Uint8Array, Verified | null>();
 
   constructor(caPem: string) {
     this.roots = parseCaBundle(caPem);
   }
 
-  /** The user a client certificate names, or undefined when it is not one this CA vouches for now. */
-  userOf(certificate: X509Certificate, now: number): UserInfo | undefined {
-    let verified = this.verified.get(certificate);
+  /** The user a client certificate (DER) names, or undefined when it is not one this CA vouches for now. */
+  userOf(der: Uint8Array, now: number): UserInfo | undefined {
+    let verified = this.verified.get(der);
     if (verified === undefined) {
-      verified = this.verify(certificate);
-      this.verified.set(certificate, verified);
+      verified = this.verify(der);
+      this.verified.set(der, verified);
     }
     if (!verified || now < verified.notBefore || now > verified.notAfter) return undefined;
     return { username: verified.user.username, groups: [...verified.user.groups] };
   }
 
-  private verify(certificate: X509Certificate): Verified | null {
+  private verify(der: Uint8Array): Verified | null {
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(der);
+    } catch {
+      return null;
+    }
     const signed = this.roots.some((root) => certificate.checkIssued(root) && certificate.verify(root.publicKey));
     if (!signed) return null;
     const usages = certificate.keyUsage;

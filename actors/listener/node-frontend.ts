@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import {
   createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session,
 } from 'node:http2';
-import type { X509Certificate } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -30,7 +29,7 @@ export class NodeFrontend extends HttpFrontend<Res> {
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<Http2Session>();
   /** The client certificate of each connection, read once per connection. */
-  private readonly peerCertificates = new WeakMap<object, X509Certificate | null>();
+  private readonly peerCertificates = new WeakMap<object, Uint8Array | null>();
 
   constructor(wiring: FrontendWiring) {
     super(wiring);
@@ -128,14 +127,15 @@ export class NodeFrontend extends HttpFrontend<Res> {
     });
   };
 
-  /** The connection's client certificate, when the handshake asked for one and the client sent it. */
-  private peerCertificateOf(req: Http2ServerRequest): X509Certificate | undefined {
+  /** The connection's client certificate (DER), when the handshake asked for one and the client sent it. */
+  private peerCertificateOf(req: Http2ServerRequest): Uint8Array | undefined {
     if (this.options.clientCaPem === undefined) return undefined;
     const connection: object = (req.stream as { session?: Http2Session } | undefined)?.session ?? req.socket;
     let certificate = this.peerCertificates.get(connection);
     if (certificate === undefined) {
       const socket = (req.httpVersionMajor === 2 ? req.stream.session!.socket : req.socket) as TLSSocket;
-      certificate = socket.getPeerX509Certificate() ?? null;
+      const peer = socket.getPeerCertificate();
+      certificate = peer && peer.raw ? peer.raw : null;
       this.peerCertificates.set(connection, certificate);
     }
     return certificate ?? undefined;

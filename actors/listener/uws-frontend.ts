@@ -6,6 +6,7 @@
 // synchronously (it lives on the stack), write inside cork, honour backpressure.
 
 import type { HttpResponse } from '../../protocol/messages/http.js';
+import type { ApiRequest } from '../../protocol/messages/request.js';
 import { internalError } from '../../protocol/kube/status.js';
 import type { Uws } from './uws.js';
 import { statusLine } from './http-status.js';
@@ -61,7 +62,7 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     if (admitted) this.readBody(admitted.open, admitted.request);
   }
 
-  private readBody(open: Open, request: Parameters<HttpFrontend<Uws.HttpResponse>['bodyReceived']>[1]): void {
+  private readBody(open: Open, request: ApiRequest): void {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;

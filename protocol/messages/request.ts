@@ -5,7 +5,6 @@
 // Forwarded by: authn (adds `user`), authz (decides, routes), admission (mutating verbs only).
 // Answered by: whichever actor serves it, with an HttpReply to `replyTo`.
 
-import type { X509Certificate } from 'node:crypto';
 import type { UserInfo } from '../kube/meta.js';
 import type { HttpReply } from './http.js';
 
@@ -65,8 +64,11 @@ export interface ApiRequest {
   bodyEncoding?: BodyEncoding;
   patchType?: PatchType;
   shape: ResponseShape;
-  /** The TLS client certificate, when the transport asked for one (--client-ca-file) and the client sent it; not yet verified. */
-  clientCertificate?: X509Certificate;
+  /**
+   * The TLS client certificate (DER), when the transport asked for one (--client-ca-file) and the
+   * client sent it; not yet verified. The same bytes object for every request of a connection.
+   */
+  clientCertificate?: Uint8Array;
   /** Set by authn. */
   user?: UserInfo;
   /**

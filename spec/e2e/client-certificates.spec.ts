@@ -112,6 +112,11 @@ describe('x509 client certificates against --client-ca-file', () => {
     });
   }
 
+  it('serves the admin kubeconfig, which carries the admin token and client certificate both', async () => {
+    const out = await kubectl(KUBECTL_VERSIONS.at(-1)!, server.kubeconfigPath).ok(['create', '--validate=false', '-o', 'jsonpath={.status.userInfo.username}', '-f', '-'], { input: 'apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\n' });
+    assert.equal(out, 'kubeactor-admin');
+  });
+
   it('takes the same certificate over HTTP/2', async () => {
     const session = connect(`https://127.0.0.1:${server.port}`, { ca: readFileSync(server.caFile), cert: readFileSync(jane.cert), key: readFileSync(jane.key) });
     try {

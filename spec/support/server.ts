@@ -31,7 +31,7 @@ function backendFromEnvironment(): Partial<StartOptions> {
  * KUBEACTOR_SPEC_TRANSPORT=node serves every in-process server of a spec with the node:http2
  * transport (HTTP/2 and HTTP/1.1): the end-to-end specs then check that transport too.
  */
-function transportFromEnvironment(): Partial<StartOptions> {
+export function transportFromEnvironment(): Partial<StartOptions> {
   const transport = process.env.KUBEACTOR_SPEC_TRANSPORT;
   return transport ? { transport } : {};
 }

@@ -3,6 +3,7 @@
 import { SimulatedClock, startServer, type Outcome, type RunningServer, type StartOptions } from '../../harness/start-server.js';
 import { rmSync } from 'node:fs';
 import { tempDir } from './temp.js';
+import { transportFromEnvironment } from './server.js';
 
 export interface Simulated {
   server: RunningServer;
@@ -13,7 +14,7 @@ export interface Simulated {
 export async function simulated(options: Partial<StartOptions> = {}): Promise<Simulated> {
   const clock = new SimulatedClock();
   const dataDir = options.dataDir ?? tempDir('simulated');
-  const server = await startServer({ securePort: 0, quiet: true, dataDir, clock, ...options });
+  const server = await startServer({ securePort: 0, quiet: true, dataDir, clock, ...transportFromEnvironment(), ...options });
   return { server, clock, dataDir };
 }
 
