@@ -114,6 +114,7 @@ function encode(managed: Managed): ManagedFieldsEntry[] | undefined {
     || cmp(p.subresource ?? '', q.subresource ?? ''));
 }
 
+/** Sets them where they were, so that an unchanged object encodes to the same bytes. */
 function setManagedFields(object: KubeObject, entries: ManagedFieldsEntry[] | undefined): void {
   if (entries) object.metadata.managedFields = entries;
   else delete object.metadata.managedFields;
@@ -165,13 +166,15 @@ export function recordUpdate(scope: FieldManagerScope, live: KubeObject | undefi
       return;
     }
   }
-  delete next.metadata.managedFields;
   // An existing object that nobody tracks stays untracked until it is applied.
-  if (managed.managers.size === 0 && live) return;
+  if (managed.managers.size === 0 && live) {
+    delete next.metadata.managedFields;
+    return;
+  }
   const id = identifier({ manager, operation: 'Update', apiVersion: scope.apiVersion, subresource: scope.subresource });
   const current = 'current-operation';
   const before = live ? typedView(live) : zeroObject(scope);
-  managed.managers = update(scope, before, next, scope.apiVersion, managed.managers, current);
+  managed.managers = update(scope, before, typedView(next), scope.apiVersion, managed.managers, current);
   const taken = managed.managers.get(current);
   managed.managers.delete(current);
   const set = taken?.set.difference(STRIPPED);
@@ -226,9 +229,16 @@ export function recordApply(scope: FieldManagerScope, live: KubeObject, config: 
     outcome = applyOnce(managed, true);
   }
   managed = outcome.managed;
+  const entries = encode(managed);
+  if (outcome.object === undefined && JSON.stringify(entries) === JSON.stringify(live.metadata.managedFields)) {
+    // Nothing changed: the live object as it is, its encoding included.
+    const same = structuredClone(live);
+    if (manager === 'kubectl') syncLastApplied(same, config);
+    return { ok: true, object: same };
+  }
   const object = (outcome.object ?? structuredClone(liveView)) as KubeObject;
   if (manager === 'kubectl') syncLastApplied(object, config);
-  setManagedFields(object, encode(managed));
+  setManagedFields(object, entries);
   return { ok: true, object };
 }
 
