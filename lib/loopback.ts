@@ -8,6 +8,7 @@ import type { HttpReply, HttpResponse } from '../protocol/messages/http.js';
 
 const LOOPBACK_USER = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
 const METHODS: Partial<Record<Verb, string>> = { create: 'POST', update: 'PUT', get: 'GET', list: 'GET', delete: 'DELETE', deletecollection: 'DELETE' };
+const LOOPBACK_USER_AGENT = 'kube-apiserver/v1.33.0 (linux/amd64) kubernetes/kubeactor';
 let loopbackIds = 0;
 
 export interface Where {
@@ -29,7 +30,8 @@ export function loopback(handler: RequestHandler, verb: Verb, where: Where, body
         namespace: where.namespace, resource: where.resource, subresource: '', name: where.name ?? '',
       },
       query: {},
-      headers: {},
+      // kube's loopback client names itself so: its writes' managedFields belong to "kube-apiserver".
+      headers: { 'user-agent': LOOPBACK_USER_AGENT },
       shape: { as: 'object' },
       user: LOOPBACK_USER,
       deadline: Number.MAX_SAFE_INTEGER,

@@ -88,6 +88,35 @@ function decode(entries: unknown): Managed {
   return managed;
 }
 
+/** At most this many Update entries; the oldest merge into "ancient-changes" (kube's capManagers). */
+export const MAX_UPDATE_MANAGERS = 10;
+
+function capUpdateManagers(managed: Managed): void {
+  const updaters = [...managed.managers].filter(([, owned]) => !owned.applied).map(([id]) => id);
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  updaters.sort((a, b) => seconds(managed.times.get(a)) - seconds(managed.times.get(b)) || (a < b ? -1 : a > b ? 1 : 0));
+  const firstOfVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const id = updaters[i]!;
+    const owned = managed.managers.get(id)!;
+    const bucket = identifier({ manager: 'ancient-changes', operation: 'Update', apiVersion: owned.apiVersion });
+    const first = firstOfVersion.get(owned.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(owned.apiVersion, id);
+      continue;
+    }
+    if (!managed.managers.has(bucket)) {
+      managed.managers.set(bucket, managed.managers.get(first)!);
+      managed.managers.delete(first);
+    }
+    managed.managers.set(bucket, { set: owned.set.union(managed.managers.get(bucket)!.set), apiVersion: owned.apiVersion, applied: false });
+    managed.managers.delete(id);
+    managed.times.set(bucket, managed.times.get(id));
+    length--;
+  }
+}
+
 const seconds = (time: string | undefined): number => (time ? Math.floor(Date.parse(time) / 1000) : 0);
 
 function encode(managed: Managed): ManagedFieldsEntry[] | undefined {
@@ -183,6 +212,7 @@ export function recordUpdate(scope: FieldManagerScope, live: KubeObject | undefi
     managed.managers.set(id, { set: previous ? set.union(previous.set) : set, apiVersion: scope.apiVersion, applied: false });
     managed.times.set(id, now);
   }
+  capUpdateManagers(managed);
   setManagedFields(next, encode(managed));
 }
 
@@ -229,6 +259,7 @@ export function recordApply(scope: FieldManagerScope, live: KubeObject, config: 
     outcome = applyOnce(managed, true);
   }
   managed = outcome.managed;
+  capUpdateManagers(managed);
   const entries = encode(managed);
   if (outcome.object === undefined && JSON.stringify(entries) === JSON.stringify(live.metadata.managedFields)) {
     // Nothing changed: the live object as it is, its encoding included.

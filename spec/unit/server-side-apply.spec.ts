@@ -144,6 +144,23 @@ describe('managedFields on updates', () => {
     assert.equal(next.metadata.managedFields, undefined);
   });
 
+  it('keeps at most 10 Update entries: the oldest merge into "ancient-changes"', () => {
+    let live = cm({});
+    recordUpdate(configMaps, undefined, live, 'creator', '2026-01-01T00:00:00Z');
+    for (let i = 1; i <= 11; i++) {
+      const next = structuredClone(live);
+      next.data = { ...(live.data as Record<string, string>), [`k${i}`]: 'v' };
+      recordUpdate(configMaps, live, next, `editor-${i}`, `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`);
+      live = next;
+    }
+    const entries = live.metadata.managedFields!;
+    assert.equal(entries.length, 10);
+    assert.equal(entries[0]!.manager, 'ancient-changes');
+    assert.equal(entries[0]!.time, '2026-01-01T00:00:02Z');
+    assert.deepEqual(entries[0]!.fieldsV1, { 'f:data': { '.': {}, 'f:k1': {}, 'f:k2': {} } }); // creator's, editor-1's and editor-2's
+    assert.deepEqual(entries.slice(1).map((e) => e.manager), ['editor-3', 'editor-4', 'editor-5', 'editor-6', 'editor-7', 'editor-8', 'editor-9', 'editor-10', 'editor-11']);
+  });
+
   it('derives the manager from the User-Agent as kube does', () => {
     assert.equal(managerFromUserAgent('kubectl/v1.33.0 (linux/amd64) kubernetes/abc'), 'kubectl');
     assert.equal(managerFromUserAgent('my-operator'), 'my-operator');
@@ -278,5 +295,32 @@ describe('apply', () => {
     assert.deepEqual(owners(upgraded)['kubectl/Apply'], { 'f:data': { 'f:a': {} } });
     assert.deepEqual(JSON.parse(upgraded.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration']!),
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { a: '2' } });
+  });
+
+  it('follows a custom resource\'s own schema: list-type map, atomic map, preserved unknown fields merged key by key', () => {
+    const crdSchema = mergeSchema({
+      Widget: {
+        type: 'object',
+        properties: {
+          apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+          spec: {
+            type: 'object',
+            properties: {
+              parts: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'], items: { type: 'object', properties: { id: { type: 'string' }, size: { type: 'integer' } } } },
+              selector: { type: 'object', 'x-kubernetes-map-type': 'atomic', additionalProperties: { type: 'string' } },
+              extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            },
+          },
+        },
+      },
+      'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']!,
+    });
+    const widgets: FieldManagerScope = { schema: crdSchema, node: { $ref: '#/definitions/Widget' }, apiVersion: 'example.com/v1', subresource: '' };
+    const widget = (spec: unknown): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec });
+    let object = applyAs(widgets, empty(widgets, 'Widget', 'w'), widget({ parts: [{ id: 'a', size: 1 }], selector: { x: '1' }, extra: { one: { deep: 1 } } }), 'alice');
+    object = applyAs(widgets, object, widget({ parts: [{ id: 'b', size: 2 }], extra: { two: 2 } }), 'bob');
+    assert.deepEqual(object.spec, { parts: [{ id: 'a', size: 1 }, { id: 'b', size: 2 }], selector: { x: '1' }, extra: { one: { deep: 1 }, two: 2 } });
+    assert.deepEqual(owners(object)['bob/Apply'], { 'f:spec': { 'f:extra': { 'f:two': {} }, 'f:parts': { 'k:{"id":"b"}': { '.': {}, 'f:id': {}, 'f:size': {} } } } });
+    assert.equal(conflictsOf(widgets, object, widget({ selector: { y: '2' } }), 'bob'), 'Apply failed with 1 conflict: conflict with "alice": .spec.selector');
   });
 });
