@@ -208,6 +208,9 @@ function handleApply(state: StoreState, request: ApiRequest, info: ResourceReque
   if (isStatus(applied)) return reply(request, applied);
   const object = admitBody(state, info, applied.object);
   if (isStatus(object)) return reply(request, object);
+  if (object.metadata.name !== info.name) {
+    return reply(request, badRequest(`the name of the object (${object.metadata.name ?? ''}) does not match the name on the URL (${info.name})`));
+  }
   const current = applied.live && latest(state, keyOf(info.namespace, info.name));
   if (!current) return writeCreate(state, request, info, object, true);
   writeUpdate(state, request, info, object, current, true);

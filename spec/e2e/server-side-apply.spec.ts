@@ -240,6 +240,13 @@ describe('server-side apply on the wire', () => {
     assert.equal(forced.json().message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
   });
 
+  it('refuses a configuration named otherwise than the URL with 400, and creates nothing', async () => {
+    const renamed = await call(suite.creds, 'PATCH', `${CM}/url-name?fieldManager=tool`, { body: yaml('body-name', 'x'), headers: APPLY });
+    assert.equal(renamed.status, 400);
+    assert.equal(renamed.json().message, 'the name of the object (body-name) does not match the name on the URL (url-name)');
+    assert.equal((await call(suite.creds, 'GET', `${CM}/body-name`)).status, 404);
+  });
+
   it('refuses managedFields in an apply and a configuration of another version with 400', async () => {
     const withFields = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wire', managedFields: [] } }), headers: APPLY });
     assert.equal(withFields.status, 400);
