@@ -15,9 +15,11 @@
 
 import type { KubeObject, ManagedFieldsEntry } from '../../protocol/kube/meta.js';
 import type { StatusCause } from '../../protocol/kube/status.js';
-import { FieldSet, pathString } from './field-set.js';
+import { comparePathElements, FieldSet, pathString, serializePathElement, type PathElement } from './field-set.js';
 import { apply, update, Conflicts, type Managers, type Typed } from './updater.js';
-import { compare, toFieldSet } from './typed.js';
+import { compare, itemElement, jsonEqual, toFieldSet } from './typed.js';
+import { atomOf, fieldNode } from './atoms.js';
+import type { SchemaNode } from '../schema.js';
 
 export { Conflicts } from './updater.js';
 
@@ -180,6 +182,7 @@ function resolveProps(scope: FieldManagerScope): string[] {
  * validation to refuse.
  */
 export function recordUpdate(scope: FieldManagerScope, live: KubeObject | undefined, next: KubeObject, manager: string, now: string): void {
+  if (!live && next.metadata.managedFields === undefined && scope.subresource === '' && recordCreate(scope, next, manager, now)) return;
   let managed: Managed;
   try {
     if (scope.subresource !== '') managed = decode(live?.metadata.managedFields);
@@ -214,6 +217,98 @@ export function recordUpdate(scope: FieldManagerScope, live: KubeObject | undefi
   }
   capUpdateManagers(managed);
   setManagedFields(next, encode(managed));
+}
+
+const STRIPPED_TOP = new Set(['apiVersion', 'kind']);
+const STRIPPED_META = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']);
+
+/**
+ * The common create (no managedFields sent) without the general machinery: the manager owns
+ * everything the object sets beyond the kind's zero object, encoded straight to FieldsV1. The
+ * same answer as the general path (spec/unit/server-side-apply.spec.ts checks both); false when
+ * the object needs the general path (duplicate list keys, ignored fields below the top level).
+ */
+function recordCreate(scope: FieldManagerScope, next: KubeObject, manager: string, now: string): boolean {
+  const ignored = scope.ignored;
+  if (ignored && (ignored.children.size > 0 || [...ignored.members.values()].some((pe) => !('f' in pe)))) return false;
+  const zero = zeroObject(scope);
+  const fields: Record<string, unknown> = {};
+  const keys = Object.keys(next).sort();
+  const top = atomOf(scope.schema, scope.node, next);
+  if (top.kind !== 'map') return false;
+  for (const key of keys) {
+    if (STRIPPED_TOP.has(key) || ignored?.members.has(`f:${key}`)) continue;
+    const value = next[key];
+    if (key === 'metadata') {
+      const meta = value as Record<string, unknown>;
+      const metaNode = fieldNode(top, key);
+      const metaAtom = atomOf(scope.schema, metaNode, meta);
+      if (metaAtom.kind !== 'map') return false;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(meta).sort()) {
+        if (STRIPPED_META.has(k)) continue;
+        const child = added(scope, fieldNode(metaAtom, k), meta[k], undefined);
+        if (child === undefined) return false;
+        out[`f:${k}`] = child;
+      }
+      if (Object.keys(out).length > 0) fields['f:metadata'] = out;
+      continue;
+    }
+    const child = added(scope, fieldNode(top, key), value, zero[key]);
+    if (child === undefined) return false;
+    if (child !== NOTHING) fields[`f:${key}`] = child;
+  }
+  if (Object.keys(fields).length > 0) {
+    next.metadata.managedFields = [{ manager, operation: 'Update', apiVersion: scope.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: fields as ManagedFieldsEntry['fieldsV1'] }];
+    if (!manager) delete next.metadata.managedFields[0]!.manager;
+  }
+  return true;
+}
+
+const NOTHING = Object.freeze({});
+
+/**
+ * FieldsV1 of a value against its part of the zero object (undefined: absent there): what
+ * compare(zero, value) adds or modifies. undefined means "use the general path"; NOTHING, no fields.
+ */
+function added(scope: FieldManagerScope, node: SchemaNode | undefined, value: unknown, zero: unknown): Record<string, unknown> | undefined {
+  const atom = atomOf(scope.schema, node, value);
+  const leaf = (): Record<string, unknown> => (zero !== undefined && jsonEqual(zero, value) ? NOTHING : {});
+  if (atom.kind === 'scalar' || atom.kind === 'deduced') return zero === undefined || !jsonEqual(zero, value) ? {} : NOTHING;
+  const isObj = value !== null && typeof value === 'object' && !Array.isArray(value);
+  if (atom.kind === 'list') {
+    if (!Array.isArray(value) || zero !== undefined) return undefined;
+    if (atom.type === 'atomic' || value.length === 0) return leaf();
+    const items: [PathElement, string, Record<string, unknown>][] = [];
+    const seen = new Set<string>();
+    for (const item of value) {
+      const pe = itemElement(atom, item, []);
+      const key = serializePathElement(pe);
+      if (seen.has(key)) return undefined;
+      seen.add(key);
+      const child = added(scope, atom.element, item, undefined);
+      if (child === undefined) return undefined;
+      items.push([pe, key, child === NOTHING || Object.keys(child).length === 0 ? {} : { '.': {}, ...child }]);
+    }
+    items.sort((a, b) => comparePathElements(a[0], b[0]));
+    const out: Record<string, unknown> = { '.': {} };
+    for (const [, key, child] of items) out[key] = child;
+    return out;
+  }
+  if (!isObj) return zero === undefined ? {} : undefined;
+  const keys = Object.keys(value);
+  if (atom.atomic || (keys.length === 0 && (zero === undefined || Object.keys(zero as object).length === 0))) return leaf();
+  if (zero !== undefined && (zero === null || typeof zero !== 'object' || Object.keys(zero).length > 0)) return undefined;
+  const out: Record<string, unknown> = zero === undefined ? { '.': {} } : {};
+  for (const k of keys.sort()) {
+    const child = added(scope, fieldNode(atom, k), (value as Record<string, unknown>)[k], undefined);
+    if (child === undefined) return undefined;
+    const childAtom = atomOf(scope.schema, fieldNode(atom, k), (value as Record<string, unknown>)[k]);
+    // A granular child with fields of its own is a member too ("."), as every node the create adds.
+    out[`f:${k}`] = childAtom.kind !== 'scalar' && childAtom.kind !== 'deduced' && child !== NOTHING && Object.keys(child).length > 0 && !('.' in child) ? { '.': {}, ...child } : child;
+  }
+  if (zero !== undefined && Object.keys(out).length === 0) return NOTHING;
+  return out;
 }
 
 export type ApplyResult =

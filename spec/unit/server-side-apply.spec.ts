@@ -161,6 +161,25 @@ describe('managedFields on updates', () => {
     assert.deepEqual(entries.slice(1).map((e) => e.manager), ['editor-3', 'editor-4', 'editor-5', 'editor-6', 'editor-7', 'editor-8', 'editor-9', 'editor-10', 'editor-11']);
   });
 
+  it('records a create by its short path exactly as the general one does', () => {
+    const objects: [FieldManagerScope, KubeObject][] = [
+      [configMaps, cm({ a: '1', 'b.txt': '2' }, { labels: { app: 'x' }, annotations: {}, finalizers: ['example.com/f'], ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 's', uid: 'u1' }], uid: 'u', creationTimestamp: T1, generation: 1 })],
+      [configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: {}, immutable: true, binaryData: { x: 'AA==' } }],
+      [services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }, { port: 53, protocol: 'UDP' }], type: 'ClusterIP', sessionAffinity: 'None' }, status: { loadBalancer: {} } }],
+      [deployments, deployment([{ name: 'app', image: 'a', ports: [{ containerPort: 80, protocol: 'TCP' }], env: [{ name: 'X', value: '1' }], resources: {}, args: [] }, { name: 'side', image: 'b' }], { nodeSelector: { zone: 'a' }, volumes: [{ name: 'v', emptyDir: {} }], securityContext: {} })],
+      [scopeOf('io.k8s.api.rbac.v1.ClusterRole', 'rbac.authorization.k8s.io/v1'), { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }],
+    ];
+    for (const [scope, object] of objects) {
+      const short = structuredClone(object);
+      recordUpdate(scope, undefined, short, 'creator', T1);
+      const general = structuredClone(object);
+      general.metadata.managedFields = []; // no entries sent: the general path
+      recordUpdate(scope, undefined, general, 'creator', T1);
+      assert.deepEqual(short.metadata.managedFields, general.metadata.managedFields, object.kind);
+      assert.equal(JSON.stringify(short.metadata.managedFields), JSON.stringify(general.metadata.managedFields), `${object.kind}: key order`);
+    }
+  });
+
   it('derives the manager from the User-Agent as kube does', () => {
     assert.equal(managerFromUserAgent('kubectl/v1.33.0 (linux/amd64) kubernetes/abc'), 'kubectl');
     assert.equal(managerFromUserAgent('my-operator'), 'my-operator');
