@@ -324,23 +324,24 @@ export function recordApply(scope: FieldManagerScope, live: KubeObject, config: 
   const liveView = typedView(live) as KubeObject;
   const applyOnce = (m: Managed, forced: boolean): { object: unknown; managed: Managed } => {
     const id = identifier({ manager, operation: 'Apply', subresource: scope.subresource });
+    const times = new Map(m.times);
     let managers = m.managers;
-    let before: unknown = liveView;
     if (managers.size === 0) {
       // skip non-applied: what is there before the first apply belongs to "before-first-apply".
       const first = identifier({ manager: 'before-first-apply', operation: 'Update', apiVersion: scope.apiVersion, subresource: scope.subresource });
       managers = update(scope, zeroObject(scope), liveView, scope.apiVersion, managers, first);
-      const stripped: Managed = { managers, times: new Map(m.times) };
+      const stripped: Managed = { managers, times };
       strip(stripped, first);
       managers = stripped.managers;
-      before = liveView;
+      if (managers.has(first)) times.set(first, now);
     }
-    const result = apply(scope, before, config, scope.apiVersion, managers, id, forced);
-    const out: Managed = { managers: result.managers, times: new Map(m.times) };
+    const result = apply(scope, liveView, config, scope.apiVersion, managers, id, forced);
+    const out: Managed = { managers: result.managers, times };
     strip(out, id);
-    const previous = m.managers.get(id);
-    const now_ = out.managers.get(id);
-    if (result.object !== undefined || (now_ && (!previous || !previous.set.equals(now_.set)))) out.times.set(id, now);
+    const before = m.managers.get(id);
+    const after = out.managers.get(id);
+    // The applier's time moves when the object or what it owns changes.
+    if (result.object !== undefined || (after && (!before || !before.set.equals(after.set)))) out.times.set(id, now);
     return { object: result.object, managed: out };
   };
   let outcome: { object: unknown; managed: Managed };

@@ -342,4 +342,15 @@ describe('apply', () => {
     assert.deepEqual(owners(object)['bob/Apply'], { 'f:spec': { 'f:extra': { 'f:two': {} }, 'f:parts': { 'k:{"id":"b"}': { '.': {}, 'f:id': {}, 'f:size': {} } } } });
     assert.equal(conflictsOf(widgets, object, widget({ selector: { y: '2' } }), 'bob'), 'Apply failed with 1 conflict: conflict with "alice": .spec.selector');
   });
+
+  it('hands what an untracked object holds to "before-first-apply" at its first apply', () => {
+    const untracked = cm({ a: '1', b: '2' });
+    assert.equal(conflictsOf(configMaps, untracked, cm({ a: '2' }), 'alice'),
+      'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a');
+    const applied = applyAs(configMaps, untracked, cm({ a: '1' }), 'alice');
+    assert.deepEqual(owners(applied), {
+      'alice/Apply': { 'f:data': { 'f:a': {} } },
+      'before-first-apply/Update': { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} } },
+    });
+  });
 });
