@@ -15,7 +15,7 @@ const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnPrope
 
 /** An object the merge cannot type: duplicate keys in an applied list, a list item without its keys. */
 export class MergeTypeError extends Error {
-  override name = "MergeTypeError";
+  override name = 'MergeTypeError';
 }
 
 /** Deep equality of decoded JSON (numbers compare numerically). */

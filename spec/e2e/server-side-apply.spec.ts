@@ -256,6 +256,12 @@ describe('server-side apply on the wire', () => {
     assert.equal(version.json().message, 'Incorrect version specified in apply patch. Specified patch version: v2, expected: v1');
   });
 
+  it('leaves an object the merge cannot type to validation: an owner reference without its uid key answers 422', async () => {
+    const created = await call(suite.creds, 'POST', CM, { body: JSON.stringify({ metadata: { name: 'orphan', ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 's' }] } }) });
+    assert.equal(created.status, 422, created.body);
+    assert.match(created.json().message, /metadata\.ownerReferences\.uid: Invalid value: "": uid must not be empty/);
+  });
+
   it('names the manager of a write without fieldManager after its User-Agent', async () => {
     const created = await call(suite.creds, 'POST', CM, { body: JSON.stringify({ metadata: { name: 'agent' }, data: { a: 'b' } }), headers: { 'user-agent': 'my-operator/v0.3 (linux)' } });
     assert.equal(created.status, 201);
