@@ -103,7 +103,8 @@ export function applyConfiguration(state: StoreState, request: ApiRequest, info:
     return { object: result.object, live: current ? live : undefined };
   } catch (e) {
     if (!(e instanceof MergeTypeError)) throw e;
-    const where = kind.namespaced ? `${info.namespace}/${info.name}` : info.name;
-    return badRequest(`failed to create typed patch object (${where}; ${expected}, Kind=${kind.kind}): ${e.message}`);
+    // Named as kube names the configuration it could not type: its own namespace and name.
+    const named = `${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`;
+    return badRequest(`failed to create typed patch object (${named}; ${kind.group}/${kind.version}, Kind=${kind.kind}): ${e.message}`);
   }
 }

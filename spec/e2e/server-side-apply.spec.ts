@@ -247,6 +247,12 @@ describe('server-side apply on the wire', () => {
     assert.equal((await call(suite.creds, 'GET', `${CM}/body-name`)).status, 404);
   });
 
+  it('refuses a configuration with a field the schema does not declare, as kube\'s typed conversion does', async () => {
+    const unknown = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: `${yaml('wire', 'one').replace('metadata:\n', 'metadata:\n  namespace: default\n')}spec:\n  x: 1\n`, headers: APPLY });
+    assert.equal(unknown.status, 400, unknown.body);
+    assert.equal(unknown.json().message, 'failed to create typed patch object (default/wire; /v1, Kind=ConfigMap): .spec: field not declared in schema');
+  });
+
   it('refuses managedFields in an apply and a configuration of another version with 400', async () => {
     const withFields = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wire', managedFields: [] } }), headers: APPLY });
     assert.equal(withFields.status, 400);
