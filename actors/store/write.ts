@@ -1,5 +1,6 @@
-// CREATE, UPDATE, PATCH and DELETE for one resource. Each decodes and checks
-// the request, computes the new object, and hands it to commitChange; the
+// CREATE, UPDATE, PATCH (server-side apply included) and DELETE for one
+// resource. Each decodes and checks the request, computes the new object and
+// its managedFields (./field-manager.ts), and hands it to commitChange; the
 // client hears back only after the change is durable.
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
