@@ -16,8 +16,20 @@ export function timestamp(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * Built-in kinds decode into Go structs whose metadata lists and maps are omitempty: an empty one
+ * is not there (kubectl diff sends `annotations: {}` and expects no difference from none).
+ */
+function dropEmptyMetadata(meta: KubeObject['metadata']): void {
+  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields'] as const) {
+    const value = meta[field];
+    if (value === null || (typeof value === 'object' && Object.keys(value).length === 0)) delete meta[field];
+  }
+}
+
 export function prepareForCreate(kind: KindDescription, object: KubeObject, now: Date): void {
   const meta = object.metadata;
+  dropEmptyMetadata(meta);
   meta.uid = randomUUID();
   meta.creationTimestamp = timestamp(now);
   delete meta.deletionTimestamp;
@@ -31,6 +43,7 @@ export function prepareForCreate(kind: KindDescription, object: KubeObject, now:
 /** Keeps what the server owns from the stored object; bumps generation when anything but metadata changed. */
 export function prepareForUpdate(kind: KindDescription, object: KubeObject, old: KubeObject): void {
   const meta = object.metadata;
+  dropEmptyMetadata(meta);
   meta.uid = old.metadata.uid;
   meta.creationTimestamp = old.metadata.creationTimestamp;
   if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;

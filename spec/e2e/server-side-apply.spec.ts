@@ -101,6 +101,16 @@ for (const version of KUBECTL_VERSIONS) {
       assert.match(missing.stdout, /^\+\s+x: "1"$/m);
     });
 
+    it('kubectl diff (client-side) of an object as it is exits 0, and 1 with a change', async () => {
+      await k.ok(['create', 'cm', 'plain', '-n', 'ssa', '--from-literal=a=1']);
+      const path = file('plain', configMap('plain', { a: '1' }));
+      const same = await k.run(['diff', '-f', path]);
+      assert.equal(same.code, 0, same.stdout + same.stderr);
+      const changed = await k.run(['diff', '-f', file('plain-2', configMap('plain', { a: '2' }))]);
+      assert.equal(changed.code, 1, changed.stderr);
+      assert.match(changed.stdout, /^\+\s+a: "2"$/m);
+    });
+
     it('--force-conflicts takes ownership of the conflicting field', async () => {
       await k.ok(['apply', '--server-side', '--force-conflicts', '--field-manager=ci', '-f', file('one-ci', configMap('one', { a: 'ci' }))]);
       assert.deepEqual((await read('one')).data, { a: 'ci' });
