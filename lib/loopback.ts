@@ -15,6 +15,10 @@ import type { HttpReply, HttpResponse } from '../protocol/messages/http.js';
 
 const LOOPBACK_USER = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
 const METHODS: Partial<Record<Verb, string>> = { create: 'POST', update: 'PUT', patch: 'PATCH', get: 'GET', list: 'GET', delete: 'DELETE', deletecollection: 'DELETE' };
+/** kube's loopback client names itself so: the server's own writes' managedFields belong to "kube-apiserver". */
+const LOOPBACK_USER_AGENT = 'kube-apiserver/v1.33.0 (linux/amd64) kubernetes/kubeactor';
+/** kube-controller-manager's User-Agent: its controllers' writes' managedFields belong to "kube-controller-manager". */
+const CONTROLLER_USER_AGENT = 'kube-controller-manager/v1.33.0 (linux/amd64) kubernetes/kubeactor';
 let loopbackIds = 0;
 
 export interface Where {
@@ -31,7 +35,7 @@ export interface RequestOptions {
   patchType?: PatchType;
 }
 
-function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], options: RequestOptions, resolve: (reply: HttpResponse) => void): ApiRequest {
+function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], userAgent: string, options: RequestOptions, resolve: (reply: HttpResponse) => void): ApiRequest {
   const request: ApiRequest = {
     // Negative ids never meet the listener's, which count up from 1.
     id: --loopbackIds,
@@ -41,7 +45,7 @@ function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], options: 
       namespace: where.namespace, resource: where.resource, subresource: '', name: where.name ?? '',
     },
     query: options.query ?? {},
-    headers: {},
+    headers: { 'user-agent': userAgent },
     shape: { as: 'object' },
     user,
     deadline: Number.MAX_SAFE_INTEGER,
@@ -56,7 +60,7 @@ function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], options: 
 }
 
 export function loopback(handler: RequestHandler, verb: Verb, where: Where, body?: KubeObject): Promise<HttpResponse> {
-  return new Promise((resolve) => handler.send({ type: 'request', request: requestOf(verb, where, LOOPBACK_USER, { body }, resolve) }));
+  return new Promise((resolve) => handler.send({ type: 'request', request: requestOf(verb, where, LOOPBACK_USER, LOOPBACK_USER_AGENT, { body }, resolve) }));
 }
 
 /** The body of a reply, decoded as JSON. */
@@ -73,7 +77,7 @@ export class ClusterClient {
   ) {}
 
   request(verb: Verb, where: Where, options: RequestOptions = {}): Promise<HttpResponse> {
-    return new Promise((resolve) => this.chain.send({ type: 'authorize', request: requestOf(verb, where, { ...this.user, groups: [...this.user.groups] }, options, resolve) }));
+    return new Promise((resolve) => this.chain.send({ type: 'authorize', request: requestOf(verb, where, { ...this.user, groups: [...this.user.groups] }, CONTROLLER_USER_AGENT, options, resolve) }));
   }
 }
 

@@ -61,7 +61,14 @@ export function writeOptionsError(request: ApiRequest, verb: 'create' | 'update'
 
 /** Records an Update by the request's manager; `live` is undefined for a create. */
 export function trackUpdate(state: StoreState, request: ApiRequest, live: KubeObject | undefined, next: KubeObject): void {
-  recordUpdate(scopeOf(state), live, next, managerOf(request), timestamp(new Date(state.clock.now())));
+  try {
+    recordUpdate(scopeOf(state), live, next, managerOf(request), timestamp(new Date(state.clock.now())));
+  } catch (e) {
+    if (!(e instanceof MergeTypeError)) throw e;
+    // kube's UpdateNoErrors: an object the merge cannot type keeps the live entries; validation has its say.
+    if (live?.metadata.managedFields) next.metadata.managedFields = live.metadata.managedFields;
+    else delete next.metadata.managedFields;
+  }
 }
 
 export type Applied = { object: KubeObject; live: KubeObject | undefined } | Status;
@@ -96,7 +103,8 @@ export function applyConfiguration(state: StoreState, request: ApiRequest, info:
     return { object: result.object, live: current ? live : undefined };
   } catch (e) {
     if (!(e instanceof MergeTypeError)) throw e;
-    const where = kind.namespaced ? `${info.namespace}/${info.name}` : info.name;
-    return badRequest(`failed to create typed patch object (${where}; ${expected}, Kind=${kind.kind}): ${e.message}`);
+    // Named as kube names the configuration it could not type: its own namespace and name.
+    const named = `${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`;
+    return badRequest(`failed to create typed patch object (${named}; ${kind.group}/${kind.version}, Kind=${kind.kind}): ${e.message}`);
   }
 }

@@ -22,8 +22,20 @@ export const hasStatusSubresource = (kind: KindDescription): boolean => kind.sub
 /** Which part of an object a write may change: the main resource (everything but status) or /status. */
 export type WritePart = 'main' | 'status';
 
+/**
+ * Built-in kinds decode into Go structs whose metadata lists and maps are omitempty: an empty one
+ * is not there (kubectl diff sends `annotations: {}` and expects no difference from none).
+ */
+function dropEmptyMetadata(meta: KubeObject['metadata']): void {
+  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields'] as const) {
+    const value = meta[field];
+    if (value === null || (typeof value === 'object' && Object.keys(value).length === 0)) delete meta[field];
+  }
+}
+
 export function prepareForCreate(kind: KindDescription, object: KubeObject, now: Date): void {
   const meta = object.metadata;
+  dropEmptyMetadata(meta);
   // kube's strategies start status afresh on create (a Node's kubelet reports its own, so it is kept).
   if (hasStatusSubresource(kind) && !kind.keepsStatusOnCreate) delete object.status;
   meta.uid = randomUUID();
@@ -47,6 +59,7 @@ export function prepareForUpdate(kind: KindDescription, object: KubeObject, old:
     if (old.status === undefined) delete object.status;
     else object.status = old.status;
   }
+  dropEmptyMetadata(meta);
   meta.uid = old.metadata.uid;
   meta.creationTimestamp = old.metadata.creationTimestamp;
   if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;

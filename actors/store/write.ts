@@ -1,5 +1,6 @@
-// CREATE, UPDATE, PATCH and DELETE for one resource. Each decodes and checks
-// the request, computes the new object, and hands it to commitChange; the
+// CREATE, UPDATE, PATCH (server-side apply included) and DELETE for one
+// resource. Each decodes and checks the request, computes the new object and
+// its managedFields (./field-manager.ts), and hands it to commitChange; the
 // client hears back only after the change is durable.
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
@@ -280,6 +281,9 @@ function handleApply(state: StoreState, request: ApiRequest, info: ResourceReque
   if (isStatus(applied)) return reply(request, applied);
   const admitted = admitBody(state, info, applied.object);
   if (isStatus(admitted)) return reply(request, admitted);
+  if (admitted.object.metadata.name !== info.name) {
+    return reply(request, badRequest(`the name of the object (${admitted.object.metadata.name ?? ''}) does not match the name on the URL (${info.name})`));
+  }
   const current = applied.live && latest(state, keyOf(info.namespace, info.name));
   if (!current) return writeCreate(state, request, info, admitted, true);
   writeUpdate(state, request, info, admitted, current, 'main', undefined, true);

@@ -23,6 +23,8 @@ export type Atom =
       readonly fields: Readonly<Record<string, SchemaNode>> | undefined;
       /** The type of every other key; undefined means deduced. */
       readonly element: SchemaNode | undefined;
+      /** A struct that declares its fields and keeps no others. */
+      readonly closed?: boolean;
     }
   | {
       readonly kind: 'list';
@@ -90,7 +92,8 @@ function computeAtom(schema: Schema, start: SchemaNode): Atom {
       // An object the schema says nothing about (RawExtension, a free-form field): deduced.
       return DEDUCED;
     }
-    return { kind: 'map', atomic, fields: node.properties, element };
+    const closed = node.properties !== undefined && !element && extra !== true && !node['x-kubernetes-preserve-unknown-fields'];
+    return { kind: 'map', atomic, fields: node.properties, element, closed };
   }
   if (node.type) return SCALAR;
   return DEDUCED;

@@ -15,9 +15,11 @@
 
 import type { KubeObject, ManagedFieldsEntry } from '../../protocol/kube/meta.js';
 import type { StatusCause } from '../../protocol/kube/status.js';
-import { FieldSet, pathString } from './field-set.js';
+import { comparePathElements, FieldSet, pathString, serializePathElement, type PathElement } from './field-set.js';
 import { apply, update, Conflicts, type Managers, type Typed } from './updater.js';
-import { compare, toFieldSet } from './typed.js';
+import { compare, itemElement, jsonEqual, toFieldSet } from './typed.js';
+import { atomOf, fieldNode } from './atoms.js';
+import type { SchemaNode } from '../schema.js';
 
 export { Conflicts } from './updater.js';
 
@@ -88,6 +90,35 @@ function decode(entries: unknown): Managed {
   return managed;
 }
 
+/** At most this many Update entries; the oldest merge into "ancient-changes" (kube's capManagers). */
+export const MAX_UPDATE_MANAGERS = 10;
+
+function capUpdateManagers(managed: Managed): void {
+  const updaters = [...managed.managers].filter(([, owned]) => !owned.applied).map(([id]) => id);
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  updaters.sort((a, b) => seconds(managed.times.get(a)) - seconds(managed.times.get(b)) || (a < b ? -1 : a > b ? 1 : 0));
+  const firstOfVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const id = updaters[i]!;
+    const owned = managed.managers.get(id)!;
+    const bucket = identifier({ manager: 'ancient-changes', operation: 'Update', apiVersion: owned.apiVersion });
+    const first = firstOfVersion.get(owned.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(owned.apiVersion, id);
+      continue;
+    }
+    if (!managed.managers.has(bucket)) {
+      managed.managers.set(bucket, managed.managers.get(first)!);
+      managed.managers.delete(first);
+    }
+    managed.managers.set(bucket, { set: owned.set.union(managed.managers.get(bucket)!.set), apiVersion: owned.apiVersion, applied: false });
+    managed.managers.delete(id);
+    managed.times.set(bucket, managed.times.get(id));
+    length--;
+  }
+}
+
 const seconds = (time: string | undefined): number => (time ? Math.floor(Date.parse(time) / 1000) : 0);
 
 function encode(managed: Managed): ManagedFieldsEntry[] | undefined {
@@ -114,6 +145,7 @@ function encode(managed: Managed): ManagedFieldsEntry[] | undefined {
     || cmp(p.subresource ?? '', q.subresource ?? ''));
 }
 
+/** Sets them where they were, so that an unchanged object encodes to the same bytes. */
 function setManagedFields(object: KubeObject, entries: ManagedFieldsEntry[] | undefined): void {
   if (entries) object.metadata.managedFields = entries;
   else delete object.metadata.managedFields;
@@ -150,6 +182,7 @@ function resolveProps(scope: FieldManagerScope): string[] {
  * validation to refuse.
  */
 export function recordUpdate(scope: FieldManagerScope, live: KubeObject | undefined, next: KubeObject, manager: string, now: string): void {
+  if (!live && next.metadata.managedFields === undefined && scope.subresource === '' && recordCreate(scope, next, manager, now)) return;
   let managed: Managed;
   try {
     if (scope.subresource !== '') managed = decode(live?.metadata.managedFields);
@@ -165,13 +198,15 @@ export function recordUpdate(scope: FieldManagerScope, live: KubeObject | undefi
       return;
     }
   }
-  delete next.metadata.managedFields;
   // An existing object that nobody tracks stays untracked until it is applied.
-  if (managed.managers.size === 0 && live) return;
+  if (managed.managers.size === 0 && live) {
+    delete next.metadata.managedFields;
+    return;
+  }
   const id = identifier({ manager, operation: 'Update', apiVersion: scope.apiVersion, subresource: scope.subresource });
   const current = 'current-operation';
   const before = live ? typedView(live) : zeroObject(scope);
-  managed.managers = update(scope, before, next, scope.apiVersion, managed.managers, current);
+  managed.managers = update(scope, before, typedView(next), scope.apiVersion, managed.managers, current);
   const taken = managed.managers.get(current);
   managed.managers.delete(current);
   const set = taken?.set.difference(STRIPPED);
@@ -180,7 +215,100 @@ export function recordUpdate(scope: FieldManagerScope, live: KubeObject | undefi
     managed.managers.set(id, { set: previous ? set.union(previous.set) : set, apiVersion: scope.apiVersion, applied: false });
     managed.times.set(id, now);
   }
+  capUpdateManagers(managed);
   setManagedFields(next, encode(managed));
+}
+
+const STRIPPED_TOP = new Set(['apiVersion', 'kind']);
+const STRIPPED_META = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']);
+
+/**
+ * The common create (no managedFields sent) without the general machinery: the manager owns
+ * everything the object sets beyond the kind's zero object, encoded straight to FieldsV1. The
+ * same answer as the general path (spec/unit/server-side-apply.spec.ts checks both); false when
+ * the object needs the general path (duplicate list keys, ignored fields below the top level).
+ */
+function recordCreate(scope: FieldManagerScope, next: KubeObject, manager: string, now: string): boolean {
+  const ignored = scope.ignored;
+  if (ignored && (ignored.children.size > 0 || [...ignored.members.values()].some((pe) => !('f' in pe)))) return false;
+  const zero = zeroObject(scope);
+  const fields: Record<string, unknown> = {};
+  const keys = Object.keys(next).sort();
+  const top = atomOf(scope.schema, scope.node, next);
+  if (top.kind !== 'map') return false;
+  for (const key of keys) {
+    if (STRIPPED_TOP.has(key) || ignored?.members.has(`f:${key}`)) continue;
+    const value = next[key];
+    if (key === 'metadata') {
+      const meta = value as Record<string, unknown>;
+      const metaNode = fieldNode(top, key);
+      const metaAtom = atomOf(scope.schema, metaNode, meta);
+      if (metaAtom.kind !== 'map') return false;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(meta).sort()) {
+        if (STRIPPED_META.has(k)) continue;
+        const child = added(scope, fieldNode(metaAtom, k), meta[k], undefined);
+        if (child === undefined) return false;
+        out[`f:${k}`] = child;
+      }
+      if (Object.keys(out).length > 0) fields['f:metadata'] = out;
+      continue;
+    }
+    const child = added(scope, fieldNode(top, key), value, zero[key]);
+    if (child === undefined) return false;
+    if (child !== NOTHING) fields[`f:${key}`] = child;
+  }
+  if (Object.keys(fields).length > 0) {
+    next.metadata.managedFields = [{ manager, operation: 'Update', apiVersion: scope.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: fields as ManagedFieldsEntry['fieldsV1'] }];
+    if (!manager) delete next.metadata.managedFields[0]!.manager;
+  }
+  return true;
+}
+
+const NOTHING = Object.freeze({});
+
+/**
+ * FieldsV1 of a value against its part of the zero object (undefined: absent there): what
+ * compare(zero, value) adds or modifies. undefined means "use the general path"; NOTHING, no fields.
+ */
+function added(scope: FieldManagerScope, node: SchemaNode | undefined, value: unknown, zero: unknown): Record<string, unknown> | undefined {
+  const atom = atomOf(scope.schema, node, value);
+  const leaf = (): Record<string, unknown> => (zero !== undefined && jsonEqual(zero, value) ? NOTHING : {});
+  if (atom.kind === 'scalar' || atom.kind === 'deduced') return zero === undefined || !jsonEqual(zero, value) ? {} : NOTHING;
+  const isObj = value !== null && typeof value === 'object' && !Array.isArray(value);
+  if (atom.kind === 'list') {
+    if (!Array.isArray(value) || zero !== undefined) return undefined;
+    if (atom.type === 'atomic' || value.length === 0) return leaf();
+    const items: [PathElement, string, Record<string, unknown>][] = [];
+    const seen = new Set<string>();
+    for (const item of value) {
+      const pe = itemElement(atom, item, []);
+      const key = serializePathElement(pe);
+      if (seen.has(key)) return undefined;
+      seen.add(key);
+      const child = added(scope, atom.element, item, undefined);
+      if (child === undefined) return undefined;
+      items.push([pe, key, child === NOTHING || Object.keys(child).length === 0 ? {} : { '.': {}, ...child }]);
+    }
+    items.sort((a, b) => comparePathElements(a[0], b[0]));
+    const out: Record<string, unknown> = { '.': {} };
+    for (const [, key, child] of items) out[key] = child;
+    return out;
+  }
+  if (!isObj) return zero === undefined ? {} : undefined;
+  const keys = Object.keys(value);
+  if (atom.atomic || (keys.length === 0 && (zero === undefined || Object.keys(zero as object).length === 0))) return leaf();
+  if (zero !== undefined && (zero === null || typeof zero !== 'object' || Object.keys(zero).length > 0)) return undefined;
+  const out: Record<string, unknown> = zero === undefined ? { '.': {} } : {};
+  for (const k of keys.sort()) {
+    const child = added(scope, fieldNode(atom, k), (value as Record<string, unknown>)[k], undefined);
+    if (child === undefined) return undefined;
+    const childAtom = atomOf(scope.schema, fieldNode(atom, k), (value as Record<string, unknown>)[k]);
+    // A granular child with fields of its own is a member too ("."), as every node the create adds.
+    out[`f:${k}`] = childAtom.kind !== 'scalar' && childAtom.kind !== 'deduced' && child !== NOTHING && Object.keys(child).length > 0 && !('.' in child) ? { '.': {}, ...child } : child;
+  }
+  if (zero !== undefined && Object.keys(out).length === 0) return NOTHING;
+  return out;
 }
 
 export type ApplyResult =
@@ -196,23 +324,24 @@ export function recordApply(scope: FieldManagerScope, live: KubeObject, config: 
   const liveView = typedView(live) as KubeObject;
   const applyOnce = (m: Managed, forced: boolean): { object: unknown; managed: Managed } => {
     const id = identifier({ manager, operation: 'Apply', subresource: scope.subresource });
+    const times = new Map(m.times);
     let managers = m.managers;
-    let before: unknown = liveView;
     if (managers.size === 0) {
       // skip non-applied: what is there before the first apply belongs to "before-first-apply".
       const first = identifier({ manager: 'before-first-apply', operation: 'Update', apiVersion: scope.apiVersion, subresource: scope.subresource });
       managers = update(scope, zeroObject(scope), liveView, scope.apiVersion, managers, first);
-      const stripped: Managed = { managers, times: new Map(m.times) };
+      const stripped: Managed = { managers, times };
       strip(stripped, first);
       managers = stripped.managers;
-      before = liveView;
+      if (managers.has(first)) times.set(first, now);
     }
-    const result = apply(scope, before, config, scope.apiVersion, managers, id, forced);
-    const out: Managed = { managers: result.managers, times: new Map(m.times) };
+    const result = apply(scope, liveView, config, scope.apiVersion, managers, id, forced);
+    const out: Managed = { managers: result.managers, times };
     strip(out, id);
-    const previous = m.managers.get(id);
-    const now_ = out.managers.get(id);
-    if (result.object !== undefined || (now_ && (!previous || !previous.set.equals(now_.set)))) out.times.set(id, now);
+    const before = m.managers.get(id);
+    const after = out.managers.get(id);
+    // The applier's time moves when the object or what it owns changes.
+    if (result.object !== undefined || (after && (!before || !before.set.equals(after.set)))) out.times.set(id, now);
     return { object: result.object, managed: out };
   };
   let outcome: { object: unknown; managed: Managed };
@@ -226,9 +355,17 @@ export function recordApply(scope: FieldManagerScope, live: KubeObject, config: 
     outcome = applyOnce(managed, true);
   }
   managed = outcome.managed;
+  capUpdateManagers(managed);
+  const entries = encode(managed);
+  if (outcome.object === undefined && JSON.stringify(entries) === JSON.stringify(live.metadata.managedFields)) {
+    // Nothing changed: the live object as it is, its encoding included.
+    const same = structuredClone(live);
+    if (manager === 'kubectl') syncLastApplied(same, config);
+    return { ok: true, object: same };
+  }
   const object = (outcome.object ?? structuredClone(liveView)) as KubeObject;
   if (manager === 'kubectl') syncLastApplied(object, config);
-  setManagedFields(object, encode(managed));
+  setManagedFields(object, entries);
   return { ok: true, object };
 }
 

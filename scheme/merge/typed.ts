@@ -15,7 +15,7 @@ const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnPrope
 
 /** An object the merge cannot type: duplicate keys in an applied list, a list item without its keys. */
 export class MergeTypeError extends Error {
-  override name = "MergeTypeError";
+  override name = 'MergeTypeError';
 }
 
 /** Deep equality of decoded JSON (numbers compare numerically). */
@@ -72,14 +72,17 @@ const keyOf = serializePathElement;
 // ---------------------------------------------------------------------------
 // toFieldSet
 
-/** The fields a value sets: every scalar, atomic list or map, list item and map entry. */
-export function toFieldSet(schema: Schema, node: SchemaNode | undefined, value: unknown): FieldSet {
+/**
+ * The fields a value sets: every scalar, atomic list or map, list item and map entry. `strict`
+ * (an applied configuration) refuses fields a struct does not declare, as kube's typed conversion does.
+ */
+export function toFieldSet(schema: Schema, node: SchemaNode | undefined, value: unknown, strict = false): FieldSet {
   const set = new FieldSet();
-  collect(schema, node, value, [], set);
+  collect(schema, node, value, [], set, strict);
   return set;
 }
 
-function collect(schema: Schema, node: SchemaNode | undefined, value: unknown, path: PathElement[], set: FieldSet): void {
+function collect(schema: Schema, node: SchemaNode | undefined, value: unknown, path: PathElement[], set: FieldSet, strict: boolean): void {
   const atom = atomOf(schema, node, value);
   if (atom.kind === 'scalar' || atom.kind === 'deduced') {
     set.insert(path);
@@ -93,7 +96,7 @@ function collect(schema: Schema, node: SchemaNode | undefined, value: unknown, p
       const items = byKey.get(keyOf(pe))!;
       path.push(pe);
       // Duplicates are owned as one atomic item.
-      if (items.length === 1) collect(schema, atom.element, items[0], path, set);
+      if (items.length === 1) collect(schema, atom.element, items[0], path, set, strict);
       set.insert(path);
       path.pop();
     }
@@ -104,7 +107,8 @@ function collect(schema: Schema, node: SchemaNode | undefined, value: unknown, p
   for (const key of Object.keys(value)) {
     const child = value[key];
     path.push({ f: key });
-    collect(schema, fieldNode(atom, key), child, path, set);
+    if (strict && atom.closed && !isNamedField(atom, key)) throw new MergeTypeError(`${pathString(path)}: field not declared in schema`);
+    collect(schema, fieldNode(atom, key), child, path, set, strict);
     if (child === null || (isObject(child) && Object.keys(child).length === 0) || !isNamedField(atom, key)) set.insert(path);
     path.pop();
   }

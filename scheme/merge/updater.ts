@@ -97,7 +97,7 @@ export function apply(t: Typed, live: unknown, config: unknown, apiVersion: stri
   let next = merge(t.schema, t.node, live, config);
   const last = managers.get(manager);
   const withApplied: Managers = new Map(managers);
-  const applied = withoutIgnored(t, toFieldSet(t.schema, t.node, config));
+  const applied = withoutIgnored(t, toFieldSet(t.schema, t.node, config, true));
   withApplied.set(manager, { set: applied, apiVersion, applied: true });
   // Nothing to prune when the applier still applies everything it did (the usual apply).
   if (last && !last.set.difference(applied).isEmpty()) next = prune(t, next, withApplied, last.set);

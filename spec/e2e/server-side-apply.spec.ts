@@ -10,7 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl, KUBECTL_VERSIONS, type Kubectl } from '../support/kubectl.js';
-import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { startTestServer, suiteServer, tempDir, type TestServer } from '../support/server.js';
+import { call } from '../support/http.js';
 
 const configMap = (name: string, data: Record<string, string>): string => `apiVersion: v1
 kind: ConfigMap
@@ -98,6 +99,16 @@ for (const version of KUBECTL_VERSIONS) {
       const missing = await k.run(['diff', '--server-side', '-f', file('new-diff', configMap('not-yet', { x: '1' }))]);
       assert.equal(missing.code, 1, missing.stderr);
       assert.match(missing.stdout, /^\+\s+x: "1"$/m);
+    });
+
+    it('kubectl diff (client-side) of an object as it is exits 0, and 1 with a change', async () => {
+      await k.ok(['create', 'cm', 'plain', '-n', 'ssa', '--from-literal=a=1']);
+      const path = file('plain', configMap('plain', { a: '1' }));
+      const same = await k.run(['diff', '-f', path]);
+      assert.equal(same.code, 0, same.stdout + same.stderr);
+      const changed = await k.run(['diff', '-f', file('plain-2', configMap('plain', { a: '2' }))]);
+      assert.equal(changed.code, 1, changed.stderr);
+      assert.match(changed.stdout, /^\+\s+a: "2"$/m);
     });
 
     it('--force-conflicts takes ownership of the conflicting field', async () => {
@@ -199,5 +210,93 @@ describe('server-side apply with @kubernetes/client-node', () => {
     );
     const forced = await core.patchNamespacedService({ name: 'web', namespace: 'default', fieldManager: 'team-b', force: true, body: service([{ name: 'http', port: 80, targetPort: 9090 }]) }, apply);
     assert.deepEqual(forced.spec?.ports?.map((p) => `${p.port}->${p.targetPort}`), ['80->9090']);
+  });
+});
+
+describe('server-side apply on the wire', () => {
+  const suite = suiteServer();
+  const CM = '/api/v1/namespaces/default/configmaps';
+  const APPLY = { 'content-type': 'application/apply-patch+yaml' };
+  const yaml = (name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  key: ${value}\n`;
+
+  it('creates from a YAML body (201), and a repeated apply changes nothing, resourceVersion included (200)', async () => {
+    const created = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: yaml('wire', 'one'), headers: APPLY });
+    assert.equal(created.status, 201, created.body);
+    const again = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: yaml('wire', 'one'), headers: APPLY });
+    assert.equal(again.status, 200);
+    assert.equal(again.json().metadata.resourceVersion, created.json().metadata.resourceVersion);
+    const unchanged = await call(suite.creds, 'PUT', `${CM}/wire`, { body: again.body });
+    assert.equal(unchanged.status, 200);
+    assert.equal(unchanged.json().metadata.resourceVersion, created.json().metadata.resourceVersion, 'a no-op update is not written');
+  });
+
+  it('with dryRun=All answers the applied object and stores nothing', async () => {
+    const dry = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool&dryRun=All`, { body: yaml('wire', 'two'), headers: APPLY });
+    assert.equal(dry.status, 200, dry.body);
+    assert.equal(dry.json().data.key, 'two');
+    assert.equal((await call(suite.creds, 'GET', `${CM}/wire`)).json().data.key, 'one');
+    const absent = await call(suite.creds, 'PATCH', `${CM}/ghost?fieldManager=tool&dryRun=All`, { body: yaml('ghost', 'x'), headers: APPLY });
+    assert.equal(absent.status, 201);
+    assert.equal((await call(suite.creds, 'GET', `${CM}/ghost`)).status, 404);
+  });
+
+  it('answers kube\'s 422 for an apply without fieldManager and for force on another patch type', async () => {
+    const missing = await call(suite.creds, 'PATCH', `${CM}/wire`, { body: yaml('wire', 'x'), headers: APPLY });
+    assert.equal(missing.status, 422);
+    assert.equal(missing.json().message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    assert.deepEqual(missing.json().details.causes, [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]);
+    const forced = await call(suite.creds, 'PATCH', `${CM}/wire?force=true`, { body: '{}', headers: { 'content-type': 'application/merge-patch+json' } });
+    assert.equal(forced.status, 422);
+    assert.equal(forced.json().message, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
+  });
+
+  it('refuses a configuration named otherwise than the URL with 400, and creates nothing', async () => {
+    const renamed = await call(suite.creds, 'PATCH', `${CM}/url-name?fieldManager=tool`, { body: yaml('body-name', 'x'), headers: APPLY });
+    assert.equal(renamed.status, 400);
+    assert.equal(renamed.json().message, 'the name of the object (body-name) does not match the name on the URL (url-name)');
+    assert.equal((await call(suite.creds, 'GET', `${CM}/body-name`)).status, 404);
+  });
+
+  it('refuses a configuration with a field the schema does not declare, as kube\'s typed conversion does', async () => {
+    const unknown = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: `${yaml('wire', 'one').replace('metadata:\n', 'metadata:\n  namespace: default\n')}spec:\n  x: 1\n`, headers: APPLY });
+    assert.equal(unknown.status, 400, unknown.body);
+    assert.equal(unknown.json().message, 'failed to create typed patch object (default/wire; /v1, Kind=ConfigMap): .spec: field not declared in schema');
+  });
+
+  it('refuses managedFields in an apply and a configuration of another version with 400', async () => {
+    const withFields = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wire', managedFields: [] } }), headers: APPLY });
+    assert.equal(withFields.status, 400);
+    assert.equal(withFields.json().message, 'metadata.managedFields must be nil');
+    const version = await call(suite.creds, 'PATCH', `${CM}/wire?fieldManager=tool`, { body: JSON.stringify({ apiVersion: 'v2', kind: 'ConfigMap', metadata: { name: 'wire' } }), headers: APPLY });
+    assert.equal(version.status, 400);
+    assert.equal(version.json().message, 'Incorrect version specified in apply patch. Specified patch version: v2, expected: v1');
+  });
+
+  it('leaves an object the merge cannot type to validation: an owner reference without its uid key answers 422', async () => {
+    const created = await call(suite.creds, 'POST', CM, { body: JSON.stringify({ metadata: { name: 'orphan', ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 's' }] } }) });
+    assert.equal(created.status, 422, created.body);
+    assert.match(created.json().message, /metadata\.ownerReferences\.uid: Invalid value: "": uid must not be empty/);
+  });
+
+  it('names the manager of a write without fieldManager after its User-Agent', async () => {
+    const created = await call(suite.creds, 'POST', CM, { body: JSON.stringify({ metadata: { name: 'agent' }, data: { a: 'b' } }), headers: { 'user-agent': 'my-operator/v0.3 (linux)' } });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.json().metadata.managedFields.map((e: { manager: string; operation: string }) => `${e.manager}/${e.operation}`), ['my-operator/Update']);
+  });
+
+  it('resets managedFields when a write sends [{}], and validates the ones it is sent', async () => {
+    const reset = await call(suite.creds, 'PATCH', `${CM}/agent`, { body: JSON.stringify({ metadata: { managedFields: [{}] } }), headers: { 'content-type': 'application/merge-patch+json' } });
+    assert.equal(reset.status, 200, reset.body);
+    assert.equal(reset.json().metadata.managedFields, undefined);
+    const object = (await call(suite.creds, 'GET', `${CM}/wire`)).json();
+    // Entries that do not decode are ignored, as kube ignores them: the live ones stay.
+    object.metadata.managedFields = [{ manager: 'x', operation: 'Delete', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }];
+    const ignored = await call(suite.creds, 'PUT', `${CM}/wire`, { body: JSON.stringify(object) });
+    assert.equal(ignored.status, 200, ignored.body);
+    assert.deepEqual(ignored.json().metadata.managedFields.map((e: { manager: string }) => e.manager), ['tool']);
+    object.metadata.managedFields = [{ manager: 'x'.repeat(129), operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': {} } }];
+    const invalid = await call(suite.creds, 'PUT', `${CM}/wire`, { body: JSON.stringify(object) });
+    assert.equal(invalid.status, 422, invalid.body);
+    assert.match(invalid.json().message, /metadata\.managedFields\[0\]\.manager: Too long: may not be more than 128 bytes/);
   });
 });

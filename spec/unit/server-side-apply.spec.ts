@@ -144,6 +144,42 @@ describe('managedFields on updates', () => {
     assert.equal(next.metadata.managedFields, undefined);
   });
 
+  it('keeps at most 10 Update entries: the oldest merge into "ancient-changes"', () => {
+    let live = cm({});
+    recordUpdate(configMaps, undefined, live, 'creator', '2026-01-01T00:00:00Z');
+    for (let i = 1; i <= 11; i++) {
+      const next = structuredClone(live);
+      next.data = { ...(live.data as Record<string, string>), [`k${i}`]: 'v' };
+      recordUpdate(configMaps, live, next, `editor-${i}`, `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`);
+      live = next;
+    }
+    const entries = live.metadata.managedFields!;
+    assert.equal(entries.length, 10);
+    assert.equal(entries[0]!.manager, 'ancient-changes');
+    assert.equal(entries[0]!.time, '2026-01-01T00:00:02Z');
+    assert.deepEqual(entries[0]!.fieldsV1, { 'f:data': { '.': {}, 'f:k1': {}, 'f:k2': {} } }); // creator's, editor-1's and editor-2's
+    assert.deepEqual(entries.slice(1).map((e) => e.manager), ['editor-3', 'editor-4', 'editor-5', 'editor-6', 'editor-7', 'editor-8', 'editor-9', 'editor-10', 'editor-11']);
+  });
+
+  it('records a create by its short path exactly as the general one does', () => {
+    const objects: [FieldManagerScope, KubeObject][] = [
+      [configMaps, cm({ a: '1', 'b.txt': '2' }, { labels: { app: 'x' }, annotations: {}, finalizers: ['example.com/f'], ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: 's', uid: 'u1' }], uid: 'u', creationTimestamp: T1, generation: 1 })],
+      [configMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: {}, immutable: true, binaryData: { x: 'AA==' } }],
+      [services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }, { port: 53, protocol: 'UDP' }], type: 'ClusterIP', sessionAffinity: 'None' }, status: { loadBalancer: {} } }],
+      [deployments, deployment([{ name: 'app', image: 'a', ports: [{ containerPort: 80, protocol: 'TCP' }], env: [{ name: 'X', value: '1' }], resources: {}, args: [] }, { name: 'side', image: 'b' }], { nodeSelector: { zone: 'a' }, volumes: [{ name: 'v', emptyDir: {} }], securityContext: {} })],
+      [scopeOf('io.k8s.api.rbac.v1.ClusterRole', 'rbac.authorization.k8s.io/v1'), { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }],
+    ];
+    for (const [scope, object] of objects) {
+      const short = structuredClone(object);
+      recordUpdate(scope, undefined, short, 'creator', T1);
+      const general = structuredClone(object);
+      general.metadata.managedFields = []; // no entries sent: the general path
+      recordUpdate(scope, undefined, general, 'creator', T1);
+      assert.deepEqual(short.metadata.managedFields, general.metadata.managedFields, object.kind);
+      assert.equal(JSON.stringify(short.metadata.managedFields), JSON.stringify(general.metadata.managedFields), `${object.kind}: key order`);
+    }
+  });
+
   it('derives the manager from the User-Agent as kube does', () => {
     assert.equal(managerFromUserAgent('kubectl/v1.33.0 (linux/amd64) kubernetes/abc'), 'kubectl');
     assert.equal(managerFromUserAgent('my-operator'), 'my-operator');
@@ -278,5 +314,43 @@ describe('apply', () => {
     assert.deepEqual(owners(upgraded)['kubectl/Apply'], { 'f:data': { 'f:a': {} } });
     assert.deepEqual(JSON.parse(upgraded.metadata.annotations!['kubectl.kubernetes.io/last-applied-configuration']!),
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { a: '2' } });
+  });
+
+  it('follows a custom resource\'s own schema: list-type map, atomic map, preserved unknown fields merged key by key', () => {
+    const crdSchema = mergeSchema({
+      Widget: {
+        type: 'object',
+        properties: {
+          apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+          spec: {
+            type: 'object',
+            properties: {
+              parts: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'], items: { type: 'object', properties: { id: { type: 'string' }, size: { type: 'integer' } } } },
+              selector: { type: 'object', 'x-kubernetes-map-type': 'atomic', additionalProperties: { type: 'string' } },
+              extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            },
+          },
+        },
+      },
+      'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': definitions['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']!,
+    });
+    const widgets: FieldManagerScope = { schema: crdSchema, node: { $ref: '#/definitions/Widget' }, apiVersion: 'example.com/v1', subresource: '' };
+    const widget = (spec: unknown): KubeObject => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec });
+    let object = applyAs(widgets, empty(widgets, 'Widget', 'w'), widget({ parts: [{ id: 'a', size: 1 }], selector: { x: '1' }, extra: { one: { deep: 1 } } }), 'alice');
+    object = applyAs(widgets, object, widget({ parts: [{ id: 'b', size: 2 }], extra: { two: 2 } }), 'bob');
+    assert.deepEqual(object.spec, { parts: [{ id: 'a', size: 1 }, { id: 'b', size: 2 }], selector: { x: '1' }, extra: { one: { deep: 1 }, two: 2 } });
+    assert.deepEqual(owners(object)['bob/Apply'], { 'f:spec': { 'f:extra': { 'f:two': {} }, 'f:parts': { 'k:{"id":"b"}': { '.': {}, 'f:id': {}, 'f:size': {} } } } });
+    assert.equal(conflictsOf(widgets, object, widget({ selector: { y: '2' } }), 'bob'), 'Apply failed with 1 conflict: conflict with "alice": .spec.selector');
+  });
+
+  it('hands what an untracked object holds to "before-first-apply" at its first apply', () => {
+    const untracked = cm({ a: '1', b: '2' });
+    assert.equal(conflictsOf(configMaps, untracked, cm({ a: '2' }), 'alice'),
+      'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a');
+    const applied = applyAs(configMaps, untracked, cm({ a: '1' }), 'alice');
+    assert.deepEqual(owners(applied), {
+      'alice/Apply': { 'f:data': { 'f:a': {} } },
+      'before-first-apply/Update': { 'f:data': { '.': {}, 'f:a': {}, 'f:b': {} } },
+    });
   });
 });
