@@ -1,9 +1,11 @@
 // The authn actor: kube's authentication filter.
 //
 // Owns: the bearer tokens it accepts (the generated admin token and
-//   --token-auth-file) and whether anonymous requests are allowed.
+//   --token-auth-file, then service account tokens held by Secrets) and whether
+//   anonymous requests are allowed.
 // Receives: `authenticate` from the listener; `request` for the
-//   SelfSubjectReview creates the server chain routes to it.
+//   SelfSubjectReview creates the server chain routes to it; `store.snapshot`
+//   and `store.changed` from the secrets and serviceaccounts stores.
 // Sends: the request, with `user` set, to authz; 401 replies to the client.
 
 import { setup } from 'xstate';
@@ -15,6 +17,10 @@ import { unauthorized } from '../../protocol/kube/status.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
+import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
+import type { ServiceAccountTokens } from './service-account-tokens.js';
+
+type Subscribable = { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -22,6 +28,8 @@ export interface AuthnInput {
   tokens: ReadonlyMap<string, UserInfo>;
   anonymousAuth: boolean;
   next: { send(message: AuthorizeRequest): void };
+  /** Legacy service account tokens, learnt from these stores. */
+  serviceAccounts?: { tokens: ServiceAccountTokens; secrets: Subscribable; serviceAccounts: Subscribable };
   logger: Log;
 }
 
@@ -30,10 +38,10 @@ interface AuthnContext extends Omit<AuthnInput, 'logger'> {
   counters: ActorCounters;
 }
 
-export function authenticate(input: Pick<AuthnInput, 'tokens' | 'anonymousAuth'>, authorization: string | undefined): UserInfo | undefined {
+export function authenticate(input: Pick<AuthnInput, 'tokens' | 'anonymousAuth' | 'serviceAccounts'>, authorization: string | undefined): UserInfo | undefined {
   const token = bearerTokenOf(authorization);
   if (token === undefined) return input.anonymousAuth ? ANONYMOUS : undefined;
-  const user = input.tokens.get(token);
+  const user = input.tokens.get(token) ?? input.serviceAccounts?.tokens.authenticate(token);
   // kube adds system:authenticated to every authenticated user.
   if (user && !user.groups.includes('system:authenticated')) return { ...user, groups: [...user.groups, 'system:authenticated'] };
   return user;
@@ -46,10 +54,26 @@ function selfSubjectReview(user: UserInfo, apiVersion: string): object {
 export const authnMachine = setup({
   types: {
     context: {} as AuthnContext,
-    events: {} as AuthenticateRequest | HandleRequest | ActorStop,
+    events: {} as AuthenticateRequest | HandleRequest | StoreSnapshot | StoreChanged | ActorStop,
     input: {} as AuthnInput,
   },
   actions: {
+    subscribe: ({ context, self }) => {
+      context.serviceAccounts?.secrets.send({ type: 'store.subscribe', subscriber: self });
+      context.serviceAccounts?.serviceAccounts.send({ type: 'store.subscribe', subscriber: self });
+    },
+    learn: ({ context, event }) => {
+      const tokens = context.serviceAccounts?.tokens;
+      if (!tokens) return;
+      const message = event as StoreSnapshot | StoreChanged;
+      const changes = message.type === 'store.snapshot' ? message.objects.map((object) => ({ type: 'ADDED', object })) : message.changes;
+      for (const { type, object } of changes) {
+        const { namespace = '', name = '' } = object.metadata;
+        const current = type === 'DELETED' ? undefined : object;
+        if (message.resource === 'secrets') tokens.secret(namespace, name, current);
+        else if (message.resource === 'serviceaccounts') tokens.account(namespace, name, current);
+      }
+    },
     review: ({ context, event }) => {
       const { request } = event as HandleRequest;
       serveSafely(request, context.counters, context.logger, () => {
@@ -74,12 +98,15 @@ export const authnMachine = setup({
 }).createMachine({
   id: 'authn',
   context: ({ input }) => ({ ...input, counters: { handled: 0, errors: 0 } }),
+  entry: 'subscribe',
   initial: 'Serving',
   states: {
     Serving: {
       on: {
         authenticate: { actions: 'authenticate' },
         request: { actions: 'review' },
+        'store.snapshot': { actions: 'learn' },
+        'store.changed': { actions: 'learn' },
         'actor.stop': 'Stopped',
       },
     },

@@ -14,6 +14,7 @@ import type { Scheme } from '../../scheme/scheme.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import type { ClusterClient } from '../../lib/loopback.js';
+import type { ServiceAccountKey } from '../authn/service-account-tokens.js';
 
 /** A store as a controller holds it: it can be subscribed to (and asked directly, for reads). */
 export type StoreRef = RequestHandler & { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
@@ -28,6 +29,8 @@ export interface ControllerInput {
   client: ClusterClient;
   /** The cluster CA, PEM (--client-ca-file's role here: the data directory's CA). */
   caPem: string;
+  /** Signs legacy service account tokens (the serviceaccount-token controller). */
+  serviceAccountKey: ServiceAccountKey;
   clock: Clock;
   logger: Log;
 }

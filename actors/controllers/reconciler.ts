@@ -16,7 +16,7 @@
 
 import { setup, type AnyActorRef } from 'xstate';
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import type { StoreChanged, StoreSnapshot } from '../../protocol/messages/store.js';
+import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { WorkQueue } from './workqueue.js';
 import type { ControllerInput } from './controller.js';
@@ -112,6 +112,26 @@ function startWork(logic: ReconcilerLogic<unknown>, context: ReconcilerContext, 
   }
 }
 
+/**
+ * A subscriber that hands on what a store sends after the store's turn is over: the store tells
+ * its subscribers before it answers the write's client, and that client should not wait while a
+ * controller looks at the change. Order is kept; a burst arrives as one batch.
+ */
+function deferred(deliver: (event: StoreSnapshot | StoreChanged) => void): Subscriber {
+  let batch: (StoreSnapshot | StoreChanged)[] = [];
+  const flush = (): void => {
+    const events = batch;
+    batch = [];
+    for (const event of events) deliver(event);
+  };
+  return {
+    send(event) {
+      if (batch.length === 0) setImmediate(flush);
+      batch.push(event);
+    },
+  };
+}
+
 /** A controller actor for `logic`: its own machine, built with setup() like every actor's. */
 export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
   const logic = typed as ReconcilerLogic<unknown>;
@@ -131,7 +151,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
             context.synced.add(resource);
             continue;
           }
-          store.send({ type: 'store.subscribe', subscriber: { send: (event) => self.send({ type: 'informer.event', resource, event }) } });
+          store.send({ type: 'store.subscribe', subscriber: deferred((event) => self.send({ type: 'informer.event', resource, event })) });
         }
       },
       learn: ({ context, event }) => {

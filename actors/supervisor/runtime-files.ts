@@ -8,6 +8,7 @@ import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { CompletedOptions } from './options.js';
 import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
+import { ensureServiceAccountKey, type ServiceAccountKey } from '../authn/service-account-tokens.js';
 
 export interface RuntimeFiles {
   dataDir: string;
@@ -17,6 +18,8 @@ export interface RuntimeFiles {
   caFile: string;
   kubeconfigPath: string;
   tokens: Map<string, UserInfo>;
+  /** Signs and verifies legacy service account tokens (sa.key). */
+  serviceAccountKey: ServiceAccountKey;
 }
 
 export async function prepareRuntimeFiles(options: CompletedOptions): Promise<RuntimeFiles> {
@@ -33,5 +36,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     caFile: credentials.caCertPath,
     kubeconfigPath: credentials.adminKubeconfigPath,
     tokens,
+    serviceAccountKey: ensureServiceAccountKey(dataDir),
   };
 }

@@ -59,6 +59,7 @@ import { ClusterClient } from '../../lib/loopback.js';
 import { readFileSync } from 'node:fs';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
+import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
@@ -220,7 +221,13 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
   runtime.chain = audit ?? late.authz;
-  late.authn = start('authn', authnMachine, { tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+  const secrets = store('secrets', '');
+  const serviceAccounts = store('serviceaccounts', '');
+  late.authn = start('authn', authnMachine, {
+    tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, next: audit ?? late.authz,
+    serviceAccounts: secrets && serviceAccounts ? { tokens: new ServiceAccountTokens(files!.serviceAccountKey), secrets, serviceAccounts } : undefined,
+    logger: logger.getSubLogger({ name: 'authn' }),
+  });
 }
 
 /**
@@ -240,6 +247,7 @@ function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: 
       store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
       client: new ClusterClient(runtime.chain!, controller.user),
       caPem,
+      serviceAccountKey: files!.serviceAccountKey,
       clock,
       logger: logger.getSubLogger({ name: id }),
     };
