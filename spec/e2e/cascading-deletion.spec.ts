@@ -117,6 +117,13 @@ describe('cascading deletion', () => {
     });
   });
 
+  it('deletes a namespace in the foreground: the namespace controller and the collector both finish theirs', async () => {
+    await k.ok(['create', 'ns', 'gc-fg-ns']);
+    await k.ok(['create', 'cm', 'inside', '-n', 'gc-fg-ns']);
+    await k.ok(['delete', 'ns', 'gc-fg-ns', '--cascade=foreground', '--timeout=20s']);
+    assert.match((await k.run(['get', 'ns', 'gc-fg-ns'])).stderr, /namespaces "gc-fg-ns" not found/);
+  });
+
   it('deletes a dependent whose owner never existed (a dangling reference)', async () => {
     await create(server.client, 'configmaps', { metadata: { name: 'dangling', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '00000000-0000-0000-0000-000000000000' }] } });
     await gone(server.client, 'configmaps', 'dangling');
