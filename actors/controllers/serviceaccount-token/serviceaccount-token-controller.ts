@@ -59,7 +59,9 @@ const logic: ReconcilerLogic = {
     if (annotated && annotated !== uid) return deleteSecret(input, secret);
     const data = { ...((secret.data ?? {}) as Record<string, string>) };
     const wanted = { 'ca.crt': b64(input.caPem), namespace: b64(namespace) };
-    if (annotated && data.token && data['ca.crt'] === wanted['ca.crt'] && data.namespace === wanted.namespace) return;
+    // A ca.crt already there stays: another server on the same etcd may have put its own CA there.
+    if (annotated && data.token && data['ca.crt'] && data.namespace === wanted.namespace) return;
+    if (data['ca.crt']) wanted['ca.crt'] = data['ca.crt'];
     if (!data.token) data.token = b64(issueLegacyToken(input.serviceAccountKey, namespace, name, { name: accountName, uid }));
     const updated: KubeObject = {
       ...secret,
