@@ -15,6 +15,14 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import type { ClusterClient } from '../../lib/loopback.js';
 import type { ServiceAccountKey } from '../authn/service-account-tokens.js';
+import { PERMANENT, type RestartPolicy } from '../supervisor/supervision.js';
+
+/**
+ * A controller in a crash loop never takes the server down (kube-controller-manager's
+ * controllers are not the API server's): restarted after 100 ms, doubling per recent crash
+ * up to 30 s, however often it crashes.
+ */
+export const CONTROLLER_RESTART_POLICY: RestartPolicy = { ...PERMANENT, maxRestarts: Number.POSITIVE_INFINITY, backoff: { initialMs: 100, maxMs: 30_000 } };
 
 /** A store as a controller holds it: it can be subscribed to (and asked directly, for reads). */
 export type StoreRef = RequestHandler & { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };

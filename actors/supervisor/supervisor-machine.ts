@@ -54,7 +54,7 @@ import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-descri
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
-import type { ControllerInput } from '../controllers/controller.js';
+import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/controller.js';
 import { ClusterClient } from '../../lib/loopback.js';
 import { readFileSync } from 'node:fs';
 import { authzMachine } from '../authz/authz-machine.js';
@@ -251,7 +251,7 @@ function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: 
       clock,
       logger: logger.getSubLogger({ name: id }),
     };
-    const slot = new ChildSlot(id, controller.machine, input, PERMANENT, undefined, controller.terminate as Terminate | undefined);
+    const slot = new ChildSlot(id, controller.machine, input, CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
     slot.up(spawnIncarnation(slot, spawn, self, clock), false);
     runtime.children.push(slot);
   }

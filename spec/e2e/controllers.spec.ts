@@ -126,6 +126,17 @@ describe('built-in controllers', () => {
     assert.equal(controller?.state, 'Running');
   });
 
+  it('keeps restarting a controller in a crash loop, and the server stays up', async () => {
+    const id = 'controller/clusterrole-aggregation-controller';
+    const restartsOf = async (): Promise<number> => (JSON.parse((await server.client.request('GET', '/debug/actors')).body) as { actors: { id: string; restarts: number }[] }).actors.find((a) => a.id === id)?.restarts ?? -1;
+    for (let crash = 1; crash <= 5; crash++) {
+      server.kill(id);
+      await settle(async () => (await restartsOf()) === crash, `restart ${crash}`, 10_000);
+    }
+    assert.ok(!server.phases().includes('ShutdownInitiated'), server.phases().join(', '));
+    assert.equal((await server.client.request('GET', '/readyz')).status, 200);
+  });
+
   it('lists each controller in /debug/actors under kube-controller-manager\'s names', async () => {
     const tree = await server.client.request('GET', '/debug/actors');
     const ids = (JSON.parse(tree.body) as { actors: { id: string; state: unknown }[] }).actors.map((a) => a.id);
