@@ -8,7 +8,7 @@
 
 import type { AnyStateMachine } from 'xstate';
 import type { AuthorizeRequest, RequestHandler } from '../../protocol/messages/request.js';
-import type { Subscriber } from '../../protocol/messages/store.js';
+import type { StoreSubscribe, StoreUnsubscribe } from '../../protocol/messages/store.js';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { Scheme } from '../../scheme/scheme.js';
 import type { Clock } from '../../lib/clock.js';
@@ -25,7 +25,7 @@ import { PERMANENT, type RestartPolicy } from '../supervisor/supervision.js';
 export const CONTROLLER_RESTART_POLICY: RestartPolicy = { ...PERMANENT, maxRestarts: Number.POSITIVE_INFINITY, backoff: { initialMs: 100, maxMs: 30_000 } };
 
 /** A store as a controller holds it: it can be subscribed to (and asked directly, for reads). */
-export type StoreRef = RequestHandler & { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
+export type StoreRef = RequestHandler & { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
 export interface ControllerInput {
   /** kube-controller-manager's name for it (`garbage-collector-controller`). */

@@ -19,7 +19,7 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { WorkQueue } from './workqueue.js';
-import type { ControllerInput } from './controller.js';
+import type { ControllerInput, StoreRef } from './controller.js';
 
 export interface Watch {
   plural: string;
@@ -92,6 +92,8 @@ interface Retry {
 
 interface ReconcilerContext {
   input: ControllerInput;
+  /** What this incarnation subscribed, to unsubscribe when it stops or crashes. */
+  subscriptions: { store: StoreRef; subscriber: Subscriber }[];
   watches: readonly Watch[];
   resources: readonly string[];
   state: unknown;
@@ -151,7 +153,9 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
             context.synced.add(resource);
             continue;
           }
-          store.send({ type: 'store.subscribe', subscriber: deferred((event) => self.send({ type: 'informer.event', resource, event })) });
+          const subscriber = deferred((event) => self.send({ type: 'informer.event', resource, event }));
+          context.subscriptions.push({ store, subscriber });
+          store.send({ type: 'store.subscribe', subscriber });
         }
       },
       learn: ({ context, event }) => {
@@ -202,7 +206,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
         context.queue.done(key, { failed: error !== undefined, after }, (again) => self.send({ type: 'reconciler.retry', key: again }));
       },
       retry: ({ context, event }) => context.queue.add((event as Retry).key),
-      clear: ({ context }) => context.queue.clear(),
+      clear: ({ context }) => release(context),
     },
     guards: {
       synced: ({ context }) => context.resources.every((r) => context.synced.has(r)),
@@ -212,7 +216,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
     context: ({ input }) => {
       const watches = typeof logic.watches === 'function' ? logic.watches(input) : logic.watches;
       return {
-        input, watches, resources: watches.map((w) => resourceKey(w.plural, w.group)), state: logic.createState?.(input),
+        input, subscriptions: [], watches, resources: watches.map((w) => resourceKey(w.plural, w.group)), state: logic.createState?.(input),
         view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), counters: { handled: 0, errors: 0 },
       };
     },
@@ -241,7 +245,13 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
   });
 }
 
-/** On a crash: cancel the retries this incarnation scheduled. */
-export function terminateReconciler(context: { queue: WorkQueue }): void {
+/** What an incarnation lets go of when it stops or crashes: its pending retries and its subscriptions. */
+function release(context: Pick<ReconcilerContext, 'queue' | 'subscriptions'>): void {
   context.queue.clear();
+  for (const { store, subscriber } of context.subscriptions.splice(0)) store.send({ type: 'store.unsubscribe', subscriber });
+}
+
+/** On a crash (OTP's terminate). */
+export function terminateReconciler(context: Pick<ReconcilerContext, 'queue' | 'subscriptions'>): void {
+  release(context);
 }

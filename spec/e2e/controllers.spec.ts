@@ -128,12 +128,16 @@ describe('built-in controllers', () => {
 
   it('keeps restarting a controller in a crash loop, and the server stays up', async () => {
     const id = 'controller/clusterrole-aggregation-controller';
+    const subscribers = (): number => (server.actor.getSnapshot().context.runtime.stores.get('clusterroles.rbac.authorization.k8s.io')!.ref!.getSnapshot() as { context: { store: { subscribers: unknown[] } } }).context.store.subscribers.length;
+    const before = subscribers();
     const restartsOf = async (): Promise<number> => (JSON.parse((await server.client.request('GET', '/debug/actors')).body) as { actors: { id: string; restarts: number }[] }).actors.find((a) => a.id === id)?.restarts ?? -1;
     for (let crash = 1; crash <= 5; crash++) {
       server.kill(id);
       await settle(async () => (await restartsOf()) === crash, `restart ${crash}`, 10_000);
     }
     assert.ok(!server.phases().includes('ShutdownInitiated'), server.phases().join(', '));
+    // Each incarnation unsubscribed as it crashed: the store tells only the live one.
+    assert.equal(subscribers(), before);
     assert.equal((await server.client.request('GET', '/readyz')).status, 200);
   });
 
