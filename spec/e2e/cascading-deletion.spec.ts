@@ -138,6 +138,14 @@ describe('cascading deletion', () => {
     assert.deepEqual((await get(server.client, 'secrets', 'shared'))?.metadata.ownerReferences?.map((r) => r.name), ['owner-two']);
   });
 
+  it('treats a namespaced owner in another namespace as absent, and deletes the dependent', async () => {
+    const owner = await create(server.client, 'configmaps', { metadata: { name: 'elsewhere' } });
+    const reply = await server.client.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'cross-namespace', ownerReferences: ownedBy(owner, 'ConfigMap') } });
+    assert.equal(reply.status, 201, reply.body);
+    await settle(async () => (await server.client.request('GET', '/api/v1/namespaces/default/configmaps/cross-namespace')).status === 404, 'the dependent deleted', 10_000);
+    assert.ok(await get(server.client, 'configmaps', 'elsewhere'), 'the owner is untouched');
+  });
+
   it('collects a namespaced dependent of a cluster-scoped owner', async () => {
     const role = JSON.parse((await server.client.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { metadata: { name: 'gc-owner' }, rules: [] })).body) as Obj;
     await create(server.client, 'configmaps', { metadata: { name: 'of-a-clusterrole', ownerReferences: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'gc-owner', uid: role.metadata.uid }] } });
