@@ -5,9 +5,10 @@
 //
 // Owns: its informers' view (only the objects its `keep` filters let in) and
 //   its workqueue.
-// Receives: `informer.event` (a store's snapshot or changes, tagged with the
-//   watch it answers); `reconciler.done` and `reconciler.retry` (its own
-//   workers and backoff timers); `actor.stop`.
+// Receives: `reconciler.subscribe` (its own, one turn after it starts);
+//   `informer.event` (a store's snapshot or changes, tagged with the watch it
+//   answers); `reconciler.done` and `reconciler.retry` (its own workers and
+//   backoff timers); `actor.stop`.
 // Sends: `store.subscribe` to each watched store; requests through its
 //   ClusterClient from its reconcile function.
 //
@@ -90,6 +91,11 @@ interface Retry {
   key: string;
 }
 
+/** Its own, one turn after it starts: a store's snapshot (every object parsed) is not the starting server's work. */
+interface Subscribe {
+  type: 'reconciler.subscribe';
+}
+
 interface ReconcilerContext {
   input: ControllerInput;
   /** What this incarnation subscribed, to unsubscribe when it stops or crashes. */
@@ -140,10 +146,11 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
   return setup({
     types: {
       context: {} as ReconcilerContext,
-      events: {} as InformerEvent | Done | Retry | ActorStop,
+      events: {} as InformerEvent | Done | Retry | Subscribe | ActorStop,
       input: {} as ControllerInput,
     },
     actions: {
+      subscribeSoon: ({ self }) => void setImmediate(() => self.send({ type: 'reconciler.subscribe' })),
       subscribe: ({ context, self }) => {
         for (const watch of context.watches) {
           const resource = resourceKey(watch.plural, watch.group);
@@ -220,12 +227,13 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
         view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), counters: { handled: 0, errors: 0 },
       };
     },
-    entry: 'subscribe',
+    entry: 'subscribeSoon',
     initial: 'Syncing',
     states: {
       Syncing: {
         always: { guard: 'synced', target: 'Running' },
         on: {
+          'reconciler.subscribe': { actions: 'subscribe' },
           'informer.event': { actions: 'learn' },
           'reconciler.retry': { actions: 'retry' },
           'actor.stop': { target: 'Stopped', actions: 'clear' },
