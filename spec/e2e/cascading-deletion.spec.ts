@@ -138,12 +138,14 @@ describe('cascading deletion', () => {
     assert.deepEqual((await get(server.client, 'secrets', 'shared'))?.metadata.ownerReferences?.map((r) => r.name), ['owner-two']);
   });
 
-  it('treats a namespaced owner in another namespace as absent, and deletes the dependent', async () => {
+  it('treats a namespaced owner in another namespace as absent, deletes the dependent, and says so with an OwnerRefInvalidNamespace event', async () => {
     const owner = await create(server.client, 'configmaps', { metadata: { name: 'elsewhere' } });
     const reply = await server.client.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'cross-namespace', ownerReferences: ownedBy(owner, 'ConfigMap') } });
     assert.equal(reply.status, 201, reply.body);
     await settle(async () => (await server.client.request('GET', '/api/v1/namespaces/default/configmaps/cross-namespace')).status === 404, 'the dependent deleted', 10_000);
     assert.ok(await get(server.client, 'configmaps', 'elsewhere'), 'the owner is untouched');
+    const events = await k.ok(['get', 'events', '-n', 'default', '-o', 'jsonpath={range .items[*]}{.involvedObject.name} {.reason} {.message}{"\\n"}{end}']);
+    assert.match(events, new RegExp(`^cross-namespace OwnerRefInvalidNamespace ownerRef \\[v1/ConfigMap, namespace: default, name: elsewhere, uid: ${owner.metadata.uid}\\] does not exist in namespace "default"$`, 'm'));
   });
 
   it('collects a namespaced dependent of a cluster-scoped owner', async () => {
