@@ -17,7 +17,7 @@
 
 import { setup, type AnyActorRef } from 'xstate';
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
+import type { StoreChange, StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { WorkQueue } from './workqueue.js';
 import type { ControllerInput, StoreRef } from './controller.js';
@@ -123,17 +123,37 @@ function startWork(logic: ReconcilerLogic<unknown>, context: ReconcilerContext, 
 /**
  * A subscriber that hands on what a store sends after the store's turn is over: the store tells
  * its subscribers before it answers the write's client, and that client should not wait while a
- * controller looks at the change. Order is kept; a burst arrives as one batch.
+ * controller looks at the change. Order is kept; a burst arrives as one batch. Changes the
+ * controller would ignore (its filter leaves them out and it holds no earlier version) are
+ * dropped here, so a ConfigMap create costs the garbage collector nothing.
  */
-function deferred(deliver: (event: StoreSnapshot | StoreChanged) => void): Subscriber {
+function deferred(watch: Watch, objects: Map<string, KubeObject>, deliver: (event: StoreSnapshot | StoreChanged) => void): Subscriber {
   let batch: (StoreSnapshot | StoreChanged)[] = [];
+  /** Keys of kept objects in the batch not yet delivered: their later changes matter too. */
+  const pending = new Set<string>();
+  const relevant = (change: StoreChange): boolean => {
+    const key = View.keyOf(change.object);
+    if (!watch.keep || watch.keep(change.object)) {
+      pending.add(key);
+      return true;
+    }
+    return objects.has(key) || pending.has(key) || (change.type === 'DELETED' && !!watch.unkeptDeletes);
+  };
   const flush = (): void => {
     const events = batch;
     batch = [];
+    pending.clear();
     for (const event of events) deliver(event);
   };
   return {
     send(event) {
+      if (event.type === 'store.changed') {
+        const changes = event.changes.filter(relevant);
+        if (changes.length === 0) return;
+        if (changes.length !== event.changes.length) event = { ...event, changes };
+      } else {
+        for (const object of event.objects) if (!watch.keep || watch.keep(object)) pending.add(View.keyOf(object));
+      }
       if (batch.length === 0) setImmediate(flush);
       batch.push(event);
     },
@@ -160,7 +180,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
             context.synced.add(resource);
             continue;
           }
-          const subscriber = deferred((event) => self.send({ type: 'informer.event', resource, event }));
+          const subscriber = deferred(watch, context.view.of(resource), (event) => self.send({ type: 'informer.event', resource, event }));
           context.subscriptions.push({ store, subscriber });
           store.send({ type: 'store.subscribe', subscriber });
         }
