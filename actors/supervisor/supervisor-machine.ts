@@ -35,6 +35,7 @@
 // Sends: actor.stop / listener.close / listener.stop-accepting /
 //   stream.owner-down to children; replies and stream.* to the listener.
 
+import { readFileSync } from 'node:fs';
 import { setup, fromPromise, assign, spawnChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorRecord, ActorTransitioned, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
@@ -56,7 +57,6 @@ import { admissionMachine } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
 import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/controller.js';
 import { ClusterClient } from '../../lib/loopback.js';
-import { readFileSync } from 'node:fs';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
