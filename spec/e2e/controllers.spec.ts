@@ -197,5 +197,6 @@ describe('--controllers', () => {
     assert.equal(create.user.username, 'system:serviceaccount:kube-system:service-account-controller');
     assert.deepEqual(create.user.groups, ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated']);
     assert.equal(create.responseStatus?.code, 201);
+    assert.equal((create as { requestURI?: string }).requestURI, '/api/v1/namespaces/audited/serviceaccounts');
   });
 });
