@@ -35,13 +35,20 @@ export interface RequestOptions {
   patchType?: PatchType;
 }
 
+/** The path a client would have requested (what audit records as the requestURI). */
+function pathOf(where: Where): string {
+  const version = where.apiVersion ?? 'v1';
+  const prefix = where.apiGroup ? `/apis/${where.apiGroup}/${version}` : `/api/${version}`;
+  return `${prefix}${where.namespace ? `/namespaces/${where.namespace}` : ''}/${where.resource}${where.name ? `/${where.name}` : ''}`;
+}
+
 function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], userAgent: string, options: RequestOptions, resolve: (reply: HttpResponse) => void): ApiRequest {
   const request: ApiRequest = {
     // Negative ids never meet the listener's, which count up from 1.
     id: --loopbackIds,
     method: METHODS[verb] ?? 'GET',
     info: {
-      isResourceRequest: true, verb, path: '', apiPrefix: where.apiGroup ? 'apis' : 'api', apiGroup: where.apiGroup, apiVersion: where.apiVersion ?? 'v1',
+      isResourceRequest: true, verb, path: pathOf(where), apiPrefix: where.apiGroup ? 'apis' : 'api', apiGroup: where.apiGroup, apiVersion: where.apiVersion ?? 'v1',
       namespace: where.namespace, resource: where.resource, subresource: '', name: where.name ?? '',
     },
     query: options.query ?? {},

@@ -4,9 +4,11 @@
 //   accepts (the generated admin token and --token-auth-file) and whether
 //   anonymous requests are allowed. They are tried in kube's order: x509,
 //   then the bearer token, then anonymous.
-// Owns too: the service-account tokens it issued (serviceaccounts/token), until they expire.
+// Owns too: the service-account tokens it issued (serviceaccounts/token), until they expire,
+//   and its index of the legacy ones held by Secrets (service-account-tokens.ts).
 // Receives: `authenticate` from the listener; `request` for the
-//   SelfSubjectReview, TokenReview and serviceaccounts/token creates the server chain routes to it.
+//   SelfSubjectReview, TokenReview and serviceaccounts/token creates the server chain routes to it;
+//   `store.snapshot` and `store.changed` from the secrets and serviceaccounts stores.
 // Sends: the request, with `user` set, to authz; 401 replies to the client.
 
 import { setup } from 'xstate';
@@ -16,19 +18,25 @@ import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import { resourceNotFound, unauthorized } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
-import { IssuedTokens, serveTokenRequest } from './service-account-tokens.js';
+import { IssuedTokens, serveTokenRequest } from './token-request.js';
+import type { ServiceAccountTokens } from './service-account-tokens.js';
+import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import type { ClientCertificateAuthenticator } from './x509.js';
 
+type Subscribable = { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
+
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 export interface AuthnInput {
   tokens: ReadonlyMap<string, UserInfo>;
   /** The serviceaccounts store, asked whether an account exists before its token is issued. */
-  serviceAccounts?: RequestHandler;
+  serviceAccountStore?: RequestHandler;
+  /** Legacy service account tokens, learnt from these stores. */
+  legacyTokens?: { tokens: ServiceAccountTokens; secrets: Subscribable; serviceAccounts: Subscribable } | undefined;
   clock: Clock;
   anonymousAuth: boolean;
   /** With --client-ca-file. */
@@ -46,7 +54,7 @@ interface AuthnContext extends Omit<AuthnInput, 'logger'> {
 }
 
 export function authenticate(
-  input: Pick<AuthnInput, 'tokens' | 'anonymousAuth' | 'x509' | 'now'> & { issued?: IssuedTokens },
+  input: Pick<AuthnInput, 'tokens' | 'anonymousAuth' | 'x509' | 'now' | 'legacyTokens'> & { issued?: IssuedTokens },
   authorization: string | undefined,
   clientCertificate?: ApiRequest['clientCertificate'],
 ): UserInfo | undefined {
@@ -60,7 +68,7 @@ export function authenticate(
   }
   const token = bearerTokenOf(authorization);
   if (token === undefined) return input.anonymousAuth && !certificateRefused ? ANONYMOUS : undefined;
-  const user = input.tokens.get(token) ?? input.issued?.userOf(token);
+  const user = input.tokens.get(token) ?? input.issued?.userOf(token) ?? input.legacyTokens?.tokens.authenticate(token);
   // kube adds system:authenticated to every authenticated user.
   if (user && !user.groups.includes('system:authenticated')) return { ...user, groups: [...user.groups, 'system:authenticated'] };
   return user;
@@ -77,7 +85,7 @@ function tokenReview(context: AuthnContext, request: HandleRequest['request'], a
   const body = decoded.value;
   const spec = isPlainObject(body) && isPlainObject(body.spec) ? body.spec : {};
   const token = typeof spec.token === 'string' ? spec.token : '';
-  const user = token ? authenticate({ tokens: context.tokens, issued: context.issued, anonymousAuth: false }, `Bearer ${token}`) : undefined;
+  const user = token ? authenticate({ tokens: context.tokens, issued: context.issued, legacyTokens: context.legacyTokens, anonymousAuth: false }, `Bearer ${token}`) : undefined;
   const status = user ? { authenticated: true, user } : { user: {}, error: 'invalid bearer token' };
   return jsonResponse(request.id, 201, { kind: 'TokenReview', apiVersion, metadata: { creationTimestamp: null }, spec, status });
 }
@@ -85,10 +93,26 @@ function tokenReview(context: AuthnContext, request: HandleRequest['request'], a
 export const authnMachine = setup({
   types: {
     context: {} as AuthnContext,
-    events: {} as AuthenticateRequest | HandleRequest | ActorStop,
+    events: {} as AuthenticateRequest | HandleRequest | StoreSnapshot | StoreChanged | ActorStop,
     input: {} as AuthnInput,
   },
   actions: {
+    subscribe: ({ context, self }) => {
+      context.legacyTokens?.secrets.send({ type: 'store.subscribe', subscriber: self });
+      context.legacyTokens?.serviceAccounts.send({ type: 'store.subscribe', subscriber: self });
+    },
+    learn: ({ context, event }) => {
+      const tokens = context.legacyTokens?.tokens;
+      if (!tokens) return;
+      const message = event as StoreSnapshot | StoreChanged;
+      const changes = message.type === 'store.snapshot' ? message.objects.map((object) => ({ type: 'ADDED', object })) : message.changes;
+      for (const { type, object } of changes) {
+        const { namespace = '', name = '' } = object.metadata;
+        const current = type === 'DELETED' ? undefined : object;
+        if (message.resource === 'secrets') tokens.secret(namespace, name, current);
+        else if (message.resource === 'serviceaccounts') tokens.account(namespace, name, current);
+      }
+    },
     review: ({ context, event }) => {
       const { request } = event as HandleRequest;
       serveSafely(request, context.counters, context.logger, () => {
@@ -96,8 +120,8 @@ export const authnMachine = setup({
         const apiVersion = info.isResourceRequest ? `${info.apiGroup}/${info.apiVersion}` : 'authentication.k8s.io/v1';
         if (info.isResourceRequest && info.resource === 'tokenreviews') return request.replyTo.send(tokenReview(context, request, apiVersion));
         if (info.isResourceRequest && info.resource === 'serviceaccounts' && info.subresource === 'token') {
-          if (!context.serviceAccounts) return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
-          return serveTokenRequest(request, context.serviceAccounts, context.issued, (reply) => request.replyTo.send(reply));
+          if (!context.serviceAccountStore) return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
+          return serveTokenRequest(request, context.serviceAccountStore, context.issued, (reply) => request.replyTo.send(reply));
         }
         request.replyTo.send(jsonResponse(request.id, 201, selfSubjectReview(request.user!, apiVersion)));
       });
@@ -118,12 +142,15 @@ export const authnMachine = setup({
 }).createMachine({
   id: 'authn',
   context: ({ input }) => ({ ...input, issued: new IssuedTokens(input.clock), counters: { handled: 0, errors: 0 } }),
+  entry: 'subscribe',
   initial: 'Serving',
   states: {
     Serving: {
       on: {
         authenticate: { actions: 'authenticate' },
         request: { actions: 'review' },
+        'store.snapshot': { actions: 'learn' },
+        'store.changed': { actions: 'learn' },
         'actor.stop': 'Stopped',
       },
     },

@@ -1,78 +1,126 @@
-// serviceaccounts/token: a TokenRequest answered with a token this server
-// accepts as the service account (system:serviceaccount:<ns>:<name>) until it
-// expires. The token is opaque and kept here, in the authn actor that owns the
-// tokens it accepts; kube's signed service-account JWTs are another issue's.
+// Legacy service account tokens (Secrets of type kubernetes.io/service-account-token),
+// as kube's authenticator checks them: a JWT signed with this server's service
+// account key (--service-account-key-file's role; `sa.key` in --data-dir), held
+// by a Secret that still exists, naming a ServiceAccount that still exists with
+// the same uid. The token controller (actors/controllers/serviceaccount-token)
+// writes them; authn keeps the index below current from the secrets and
+// serviceaccounts stores, so a lookup is a map read on the request path.
 
-import { randomBytes } from 'node:crypto';
-import type { UserInfo } from '../../protocol/kube/meta.js';
-import type { ApiRequest, RequestHandler } from '../../protocol/messages/request.js';
-import { jsonResponse, statusResponse, type HttpReply } from '../../protocol/messages/http.js';
-import { invalid, notFound } from '../../protocol/kube/status.js';
-import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
-import { loopback } from '../../lib/loopback.js';
-import type { Clock } from '../../lib/clock.js';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
 
-/** kube's defaults: an hour, and never less than ten minutes. */
-const DEFAULT_EXPIRATION_SECONDS = 3600;
-const MIN_EXPIRATION_SECONDS = 600;
-/** What kube-apiserver's --api-audiences defaults to: its service-account issuer. */
-const DEFAULT_AUDIENCES = ['https://kubernetes.default.svc.cluster.local'];
+export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+export const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
+export const SERVICE_ACCOUNT_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
+const ISSUER = 'kubernetes/serviceaccount';
+const CLAIM = 'kubernetes.io/serviceaccount';
 
-export class IssuedTokens {
-  private readonly tokens = new Map<string, { user: UserInfo; expiresAt: number }>();
+export interface ServiceAccountKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** kube's key id: the SHA-256 of the public key's DER, base64url. */
+  kid: string;
+}
 
-  constructor(private readonly clock: Clock) {}
-
-  issue(user: UserInfo, seconds: number): { token: string; expiresAt: number } {
-    const token = randomBytes(32).toString('base64url');
-    const expiresAt = this.clock.now() + seconds * 1000;
-    this.tokens.set(token, { user, expiresAt });
-    return { token, expiresAt };
+/** The signing key in `dataDir/sa.key` (ECDSA P-256), made on first start. */
+export function ensureServiceAccountKey(dataDir: string): ServiceAccountKey {
+  const path = join(dataDir, 'sa.key');
+  if (!existsSync(path)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   }
+  const privateKey = createPrivateKey(readFileSync(path));
+  const publicKey = createPublicKey(privateKey);
+  const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url');
+  return { privateKey, publicKey, kid };
+}
 
-  userOf(token: string): UserInfo | undefined {
-    const issued = this.tokens.get(token);
-    if (!issued) return undefined;
-    if (issued.expiresAt <= this.clock.now()) {
-      this.tokens.delete(token);
-      return undefined;
-    }
-    return issued.user;
+const b64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A legacy token for `account`, held by Secret `secretName`: kube's claims, ES256. */
+export function issueLegacyToken(key: ServiceAccountKey, namespace: string, secretName: string, account: { name: string; uid: string }): string {
+  const header = b64url({ alg: 'ES256', kid: key.kid });
+  const claims = b64url({
+    iss: ISSUER,
+    [`${CLAIM}/namespace`]: namespace,
+    [`${CLAIM}/secret.name`]: secretName,
+    [`${CLAIM}/service-account.name`]: account.name,
+    [`${CLAIM}/service-account.uid`]: account.uid,
+    sub: `system:serviceaccount:${namespace}:${account.name}`,
+  });
+  const signature = sign('sha256', Buffer.from(`${header}.${claims}`), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${header}.${claims}.${signature.toString('base64url')}`;
+}
+
+interface Claims {
+  iss?: string;
+  [claim: string]: unknown;
+}
+
+/** The claims of a token this key signed, or undefined. */
+function verified(key: ServiceAccountKey, token: string): Claims | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const [header, claims, signature] = parts as [string, string, string];
+  try {
+    if (!verify('sha256', Buffer.from(`${header}.${claims}`), { key: key.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))) return undefined;
+    const parsed = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Claims;
+    return parsed.iss === ISSUER ? parsed : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+interface Held {
+  namespace: string;
+  secret: string;
+}
 
-/** POST serviceaccounts/<name>/token: checks the account exists, then issues its token. */
-export function serveTokenRequest(request: ApiRequest, serviceAccounts: RequestHandler, issued: IssuedTokens, send: (reply: HttpReply) => void): void {
-  const info = request.info;
-  if (!info.isResourceRequest) return;
-  const decoded = decodeBody(request);
-  if (!decoded.ok) return send(statusResponse(request.id, decoded.status));
-  const body = isPlainObject(decoded.value) ? decoded.value : {};
-  const spec = (isPlainObject(body.spec) ? body.spec : {}) as { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: unknown };
-  const seconds = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
-  if (!Number.isInteger(seconds) || seconds < MIN_EXPIRATION_SECONDS) {
-    return send(statusResponse(request.id, invalid('TokenRequest', 'authentication.k8s.io', info.name, [
-      { reason: 'FieldValueInvalid', field: 'spec.expirationSeconds', message: `Invalid value: ${seconds}: may not specify a duration less than 10 minutes` },
-    ])));
+const accountKey = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+/** authn's view of the legacy tokens: which Secret holds each token, and which accounts exist. */
+export class ServiceAccountTokens {
+  private readonly bySecret = new Map<string, string>();
+  private readonly holders = new Map<string, Held>();
+  private readonly accounts = new Map<string, string>();
+
+  constructor(private readonly key: ServiceAccountKey) {}
+
+  /** A Secret was added, changed (`object`) or deleted (undefined). */
+  secret(namespace: string, name: string, object: KubeObject | undefined): void {
+    const id = accountKey(namespace, name);
+    const before = this.bySecret.get(id);
+    if (before !== undefined) {
+      this.holders.delete(before);
+      this.bySecret.delete(id);
+    }
+    const data = object?.data as Record<string, string> | undefined;
+    if (!object || object.type !== SERVICE_ACCOUNT_TOKEN_TYPE || object.metadata.deletionTimestamp || typeof data?.token !== 'string') return;
+    const token = Buffer.from(data.token, 'base64').toString('utf8');
+    this.bySecret.set(id, token);
+    this.holders.set(token, { namespace, secret: name });
   }
-  void loopback(serviceAccounts, 'get', { apiGroup: '', namespace: info.namespace, resource: 'serviceaccounts', name: info.name }).then((reply) => {
-    if (reply.status !== 200) return send(statusResponse(request.id, notFound({ group: '', resource: 'serviceaccounts' }, info.name)));
-    const account = JSON.parse(typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body).toString('utf8')) as { metadata: { uid?: string } };
-    const ns = info.namespace;
-    const user: UserInfo = {
-      username: `system:serviceaccount:${ns}:${info.name}`,
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`],
-      ...(account.metadata.uid ? { uid: account.metadata.uid } : {}),
-    };
-    const { token, expiresAt } = issued.issue(user, seconds);
-    send(jsonResponse(request.id, 201, {
-      kind: 'TokenRequest',
-      apiVersion: 'authentication.k8s.io/v1',
-      metadata: { name: info.name, namespace: ns, creationTimestamp: null },
-      spec: { audiences: spec.audiences?.length ? spec.audiences : DEFAULT_AUDIENCES, expirationSeconds: seconds, boundObjectRef: spec.boundObjectRef ?? null },
-      status: { token, expirationTimestamp: rfc3339(expiresAt) },
-    }));
-  });
+
+  /** A ServiceAccount was added, changed or deleted. */
+  account(namespace: string, name: string, object: KubeObject | undefined): void {
+    const id = accountKey(namespace, name);
+    if (object && !object.metadata.deletionTimestamp) this.accounts.set(id, object.metadata.uid ?? '');
+    else this.accounts.delete(id);
+  }
+
+  /** kube's legacy validator: signed by us, still held by its Secret, its account still there with that uid. */
+  authenticate(token: string): UserInfo | undefined {
+    const held = this.holders.get(token);
+    if (!held) return undefined;
+    const claims = verified(this.key, token);
+    if (!claims) return undefined;
+    const namespace = claims[`${CLAIM}/namespace`];
+    const name = claims[`${CLAIM}/service-account.name`];
+    const uid = claims[`${CLAIM}/service-account.uid`];
+    if (namespace !== held.namespace || claims[`${CLAIM}/secret.name`] !== held.secret || typeof name !== 'string') return undefined;
+    if (this.accounts.get(accountKey(namespace, name)) !== uid) return undefined;
+    return { username: `system:serviceaccount:${namespace}:${name}`, uid: uid as string, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`] };
+  }
 }

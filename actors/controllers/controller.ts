@@ -8,15 +8,24 @@
 
 import type { AnyStateMachine } from 'xstate';
 import type { AuthorizeRequest, RequestHandler } from '../../protocol/messages/request.js';
-import type { Subscriber } from '../../protocol/messages/store.js';
+import type { StoreSubscribe, StoreUnsubscribe } from '../../protocol/messages/store.js';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { Scheme } from '../../scheme/scheme.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import type { ClusterClient } from '../../lib/loopback.js';
+import type { ServiceAccountKey } from '../authn/service-account-tokens.js';
+import { PERMANENT, type RestartPolicy } from '../supervisor/supervision.js';
+
+/**
+ * A controller in a crash loop never takes the server down (kube-controller-manager's
+ * controllers are not the API server's): restarted after 100 ms, doubling per recent crash
+ * up to 30 s, however often it crashes.
+ */
+export const CONTROLLER_RESTART_POLICY: RestartPolicy = { ...PERMANENT, maxRestarts: Number.POSITIVE_INFINITY, backoff: { initialMs: 100, maxMs: 30_000 } };
 
 /** A store as a controller holds it: it can be subscribed to (and asked directly, for reads). */
-export type StoreRef = RequestHandler & { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
+export type StoreRef = RequestHandler & { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
 export interface ControllerInput {
   /** kube-controller-manager's name for it (`garbage-collector-controller`). */
@@ -28,6 +37,8 @@ export interface ControllerInput {
   client: ClusterClient;
   /** The cluster CA, PEM (--client-ca-file's role here: the data directory's CA). */
   caPem: string;
+  /** Signs legacy service account tokens (the serviceaccount-token controller). */
+  serviceAccountKey: ServiceAccountKey;
   clock: Clock;
   logger: Log;
 }

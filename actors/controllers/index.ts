@@ -8,6 +8,7 @@ import { serviceAccountController } from './serviceaccount/serviceaccount-contro
 import { rootCaCertPublisher } from './root-ca-cert-publisher/root-ca-cert-publisher.js';
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { clusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation.js';
+import { serviceAccountTokenController } from './serviceaccount-token/serviceaccount-token-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -15,6 +16,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   rootCaCertPublisher,
   garbageCollector,
   clusterRoleAggregation,
+  serviceAccountTokenController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

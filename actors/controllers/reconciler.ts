@@ -5,9 +5,10 @@
 //
 // Owns: its informers' view (only the objects its `keep` filters let in) and
 //   its workqueue.
-// Receives: `informer.event` (a store's snapshot or changes, tagged with the
-//   watch it answers); `reconciler.done` and `reconciler.retry` (its own
-//   workers and backoff timers); `actor.stop`.
+// Receives: `reconciler.subscribe` (its own, one turn after it starts);
+//   `informer.event` (a store's snapshot or changes, tagged with the watch it
+//   answers); `reconciler.done` and `reconciler.retry` (its own workers and
+//   backoff timers); `actor.stop`.
 // Sends: `store.subscribe` to each watched store; requests through its
 //   ClusterClient from its reconcile function.
 //
@@ -16,10 +17,10 @@
 
 import { setup, type AnyActorRef } from 'xstate';
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import type { StoreChanged, StoreSnapshot } from '../../protocol/messages/store.js';
+import type { StoreChange, StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { WorkQueue } from './workqueue.js';
-import type { ControllerInput } from './controller.js';
+import type { ControllerInput, StoreRef } from './controller.js';
 
 export interface Watch {
   plural: string;
@@ -90,8 +91,15 @@ interface Retry {
   key: string;
 }
 
+/** Its own, one turn after it starts: a store's snapshot (every object parsed) is not the starting server's work. */
+interface Subscribe {
+  type: 'reconciler.subscribe';
+}
+
 interface ReconcilerContext {
   input: ControllerInput;
+  /** What this incarnation subscribed, to unsubscribe when it stops or crashes. */
+  subscriptions: { store: StoreRef; subscriber: Subscriber }[];
   watches: readonly Watch[];
   resources: readonly string[];
   state: unknown;
@@ -112,16 +120,57 @@ function startWork(logic: ReconcilerLogic<unknown>, context: ReconcilerContext, 
   }
 }
 
+/**
+ * A subscriber that hands on what a store sends after the store's turn is over: the store tells
+ * its subscribers before it answers the write's client, and that client should not wait while a
+ * controller looks at the change. Order is kept; a burst arrives as one batch. Changes the
+ * controller would ignore (its filter leaves them out and it holds no earlier version) are
+ * dropped here, so a ConfigMap create costs the garbage collector nothing.
+ */
+function deferred(watch: Watch, objects: Map<string, KubeObject>, deliver: (event: StoreSnapshot | StoreChanged) => void): Subscriber {
+  let batch: (StoreSnapshot | StoreChanged)[] = [];
+  /** Keys of kept objects in the batch not yet delivered: their later changes matter too. */
+  const pending = new Set<string>();
+  const relevant = (change: StoreChange): boolean => {
+    const key = View.keyOf(change.object);
+    if (!watch.keep || watch.keep(change.object)) {
+      pending.add(key);
+      return true;
+    }
+    return objects.has(key) || pending.has(key) || (change.type === 'DELETED' && !!watch.unkeptDeletes);
+  };
+  const flush = (): void => {
+    const events = batch;
+    batch = [];
+    pending.clear();
+    for (const event of events) deliver(event);
+  };
+  return {
+    send(event) {
+      if (event.type === 'store.changed') {
+        const changes = event.changes.filter(relevant);
+        if (changes.length === 0) return;
+        if (changes.length !== event.changes.length) event = { ...event, changes };
+      } else {
+        for (const object of event.objects) if (!watch.keep || watch.keep(object)) pending.add(View.keyOf(object));
+      }
+      if (batch.length === 0) setImmediate(flush);
+      batch.push(event);
+    },
+  };
+}
+
 /** A controller actor for `logic`: its own machine, built with setup() like every actor's. */
 export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
   const logic = typed as ReconcilerLogic<unknown>;
   return setup({
     types: {
       context: {} as ReconcilerContext,
-      events: {} as InformerEvent | Done | Retry | ActorStop,
+      events: {} as InformerEvent | Done | Retry | Subscribe | ActorStop,
       input: {} as ControllerInput,
     },
     actions: {
+      subscribeSoon: ({ self }) => void setImmediate(() => self.send({ type: 'reconciler.subscribe' })),
       subscribe: ({ context, self }) => {
         for (const watch of context.watches) {
           const resource = resourceKey(watch.plural, watch.group);
@@ -131,7 +180,9 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
             context.synced.add(resource);
             continue;
           }
-          store.send({ type: 'store.subscribe', subscriber: { send: (event) => self.send({ type: 'informer.event', resource, event }) } });
+          const subscriber = deferred(watch, context.view.of(resource), (event) => self.send({ type: 'informer.event', resource, event }));
+          context.subscriptions.push({ store, subscriber });
+          store.send({ type: 'store.subscribe', subscriber });
         }
       },
       learn: ({ context, event }) => {
@@ -182,7 +233,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
         context.queue.done(key, { failed: error !== undefined, after }, (again) => self.send({ type: 'reconciler.retry', key: again }));
       },
       retry: ({ context, event }) => context.queue.add((event as Retry).key),
-      clear: ({ context }) => context.queue.clear(),
+      clear: ({ context }) => release(context),
     },
     guards: {
       synced: ({ context }) => context.resources.every((r) => context.synced.has(r)),
@@ -192,16 +243,17 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
     context: ({ input }) => {
       const watches = typeof logic.watches === 'function' ? logic.watches(input) : logic.watches;
       return {
-        input, watches, resources: watches.map((w) => resourceKey(w.plural, w.group)), state: logic.createState?.(input),
+        input, subscriptions: [], watches, resources: watches.map((w) => resourceKey(w.plural, w.group)), state: logic.createState?.(input),
         view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), counters: { handled: 0, errors: 0 },
       };
     },
-    entry: 'subscribe',
+    entry: 'subscribeSoon',
     initial: 'Syncing',
     states: {
       Syncing: {
         always: { guard: 'synced', target: 'Running' },
         on: {
+          'reconciler.subscribe': { actions: 'subscribe' },
           'informer.event': { actions: 'learn' },
           'reconciler.retry': { actions: 'retry' },
           'actor.stop': { target: 'Stopped', actions: 'clear' },
@@ -221,7 +273,13 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
   });
 }
 
-/** On a crash: cancel the retries this incarnation scheduled. */
-export function terminateReconciler(context: { queue: WorkQueue }): void {
+/** What an incarnation lets go of when it stops or crashes: its pending retries and its subscriptions. */
+function release(context: Pick<ReconcilerContext, 'queue' | 'subscriptions'>): void {
   context.queue.clear();
+  for (const { store, subscriber } of context.subscriptions.splice(0)) store.send({ type: 'store.unsubscribe', subscriber });
+}
+
+/** On a crash (OTP's terminate). */
+export function terminateReconciler(context: Pick<ReconcilerContext, 'queue' | 'subscriptions'>): void {
+  release(context);
 }

@@ -15,7 +15,7 @@
 import { setup } from 'xstate';
 import type { HandleRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
-import type { StoreSubscribe } from '../../protocol/messages/store.js';
+import type { StoreSubscribe, StoreUnsubscribe } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import { methodNotAllowed, serviceUnavailable } from '../../protocol/kube/status.js';
@@ -58,7 +58,7 @@ interface LogChanged {
   feed: Feed;
 }
 
-export type StoreEvent = HandleRequest | LogAnswered | LogChanged | StreamCancelled | StoreSubscribe | ActorStop;
+export type StoreEvent = HandleRequest | LogAnswered | LogChanged | StreamCancelled | StoreSubscribe | StoreUnsubscribe | ActorStop;
 
 interface StoreContext {
   store: StoreState;
@@ -119,6 +119,16 @@ export const storeMachine = setup({
       const store = context.store;
       store.subscribers.push(subscriber);
       subscriber.send({ type: 'store.snapshot', resource: store.kind.plural, objects: [...store.cache.range('')].map(parseObject) });
+    },
+    unsubscribe: ({ context, event }) => {
+      const { subscriber } = event as StoreUnsubscribe;
+      const subscribers = context.store.subscribers;
+      const at = subscribers.indexOf(subscriber);
+      if (at >= 0) subscribers.splice(at, 1);
+      for (let i = context.waiting.length - 1; i >= 0; i--) {
+        const waiting = context.waiting[i]!;
+        if (waiting.type === 'store.subscribe' && waiting.subscriber === subscriber) context.waiting.splice(i, 1);
+      }
     },
     refuse: ({ event }) => {
       const { request } = event as HandleRequest;
@@ -183,6 +193,7 @@ export const storeMachine = setup({
     'log.answered': { actions: 'runAnswer' },
     'log.changed': { actions: 'applyFeed' },
     'stream.cancelled': { actions: 'forgetWatch' },
+    'store.unsubscribe': { actions: 'unsubscribe' },
   },
   states: {
     Loading: {

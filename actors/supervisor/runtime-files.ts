@@ -9,6 +9,7 @@ import type { CompletedOptions } from './options.js';
 import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
+import { ensureServiceAccountKey, type ServiceAccountKey } from '../authn/service-account-tokens.js';
 
 export interface RuntimeFiles {
   dataDir: string;
@@ -20,6 +21,8 @@ export interface RuntimeFiles {
   tokens: Map<string, UserInfo>;
   /** --client-ca-file's PEM and its authenticator; read after the data directory's CA exists, so the flag may name it. */
   clientCa: { pem: string; authenticator: ClientCertificateAuthenticator } | undefined;
+  /** Signs and verifies legacy service account tokens (sa.key). */
+  serviceAccountKey: ServiceAccountKey;
 }
 
 /** A flag's file that cannot serve: one line, and the server does not start. */
@@ -56,5 +59,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     kubeconfigPath: credentials.adminKubeconfigPath,
     tokens,
     clientCa,
+    serviceAccountKey: ensureServiceAccountKey(dataDir),
   };
 }

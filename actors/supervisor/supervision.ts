@@ -100,6 +100,13 @@ export class ChildSlot {
 
   send<M extends Message>(message: M): void {
     if (message.type === 'store.subscribe') this.subscriptions.push(message);
+    if (message.type === 'store.unsubscribe') {
+      // The subscriber is gone: a later incarnation must not hear from it again.
+      const gone = (message as unknown as { subscriber: unknown }).subscriber;
+      const at = this.subscriptions.findIndex((m) => (m as unknown as { subscriber: unknown }).subscriber === gone);
+      if (at >= 0) this.subscriptions.splice(at, 1);
+      if (!this.ref) return;
+    }
     if (this.ref) this.ref.send(message);
     else if (message.type !== 'store.subscribe') this.waiting.push(message);
   }

@@ -35,6 +35,7 @@
 // Sends: actor.stop / listener.close / listener.stop-accepting /
 //   stream.owner-down to children; replies and stream.* to the listener.
 
+import { readFileSync } from 'node:fs';
 import { setup, fromPromise, assign, spawnChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorRecord, ActorTransitioned, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
@@ -55,12 +56,12 @@ import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-descri
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
-import type { ControllerInput } from '../controllers/controller.js';
+import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/controller.js';
 import { ClusterClient } from '../../lib/loopback.js';
-import { readFileSync } from 'node:fs';
 import { podTerminatorMachine, terminatePodTerminator } from '../pod-terminator/pod-terminator-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
+import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
@@ -256,7 +257,14 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
   runtime.chain = audit ?? late.authz;
-  late.authn = start('authn', authnMachine, { tokens: files!.tokens, serviceAccounts: store('serviceaccounts', ''), clock, anonymousAuth: options!.raw.anonymousAuth, x509: files!.clientCa?.authenticator, next: audit ?? late.authz, logger: logger.getSubLogger({ name: 'authn' }) });
+  const secrets = store('secrets', '');
+  const serviceAccounts = store('serviceaccounts', '');
+  late.authn = start('authn', authnMachine, {
+    tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
+    ...(serviceAccounts ? { serviceAccountStore: serviceAccounts } : {}),
+    legacyTokens: secrets && serviceAccounts ? { tokens: new ServiceAccountTokens(files!.serviceAccountKey), secrets, serviceAccounts } : undefined,
+    logger: logger.getSubLogger({ name: 'authn' }),
+  });
 }
 
 /**
@@ -276,10 +284,11 @@ function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: 
       store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
       client: new ClusterClient(runtime.chain!, controller.user),
       caPem,
+      serviceAccountKey: files!.serviceAccountKey,
       clock,
       logger: logger.getSubLogger({ name: id }),
     };
-    const slot = new ChildSlot(id, controller.machine, input, PERMANENT, undefined, controller.terminate as Terminate | undefined);
+    const slot = new ChildSlot(id, controller.machine, input, CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
     slot.up(spawnIncarnation(slot, spawn, self, clock), false);
     runtime.children.push(slot);
   }

@@ -4,6 +4,7 @@
 //   index, admission's namespace lifecycle, the namespace controller). The
 //   store answers with one store.snapshot, then a store.changed for every
 //   committed write.
+// store.unsubscribe — sent by a subscriber that goes away; the store forgets it.
 
 import type { KubeObject } from '../kube/meta.js';
 
@@ -18,6 +19,12 @@ export interface Subscriber {
 
 export interface StoreSubscribe {
   type: 'store.subscribe';
+  subscriber: Subscriber;
+}
+
+/** Sent by a subscriber that goes away (a controller stopping or crashing): no more changes for it. */
+export interface StoreUnsubscribe {
+  type: 'store.unsubscribe';
   subscriber: Subscriber;
 }
 

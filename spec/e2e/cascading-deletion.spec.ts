@@ -117,6 +117,13 @@ describe('cascading deletion', () => {
     });
   });
 
+  it('deletes a namespace in the foreground: the namespace controller and the collector both finish theirs', async () => {
+    await k.ok(['create', 'ns', 'gc-fg-ns']);
+    await k.ok(['create', 'cm', 'inside', '-n', 'gc-fg-ns']);
+    await k.ok(['delete', 'ns', 'gc-fg-ns', '--cascade=foreground', '--timeout=20s']);
+    assert.match((await k.run(['get', 'ns', 'gc-fg-ns'])).stderr, /namespaces "gc-fg-ns" not found/);
+  });
+
   it('deletes a dependent whose owner never existed (a dangling reference)', async () => {
     await create(server.client, 'configmaps', { metadata: { name: 'dangling', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'nobody', uid: '00000000-0000-0000-0000-000000000000' }] } });
     await gone(server.client, 'configmaps', 'dangling');
@@ -129,6 +136,16 @@ describe('cascading deletion', () => {
     await k.ok(['delete', 'cm', 'owner-one', '-n', NS]);
     await settle(async () => (await get(server.client, 'secrets', 'shared'))?.metadata.ownerReferences?.length === 1, 'the reference to owner-one removed', 10_000);
     assert.deepEqual((await get(server.client, 'secrets', 'shared'))?.metadata.ownerReferences?.map((r) => r.name), ['owner-two']);
+  });
+
+  it('treats a namespaced owner in another namespace as absent, deletes the dependent, and says so with an OwnerRefInvalidNamespace event', async () => {
+    const owner = await create(server.client, 'configmaps', { metadata: { name: 'elsewhere' } });
+    const reply = await server.client.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'cross-namespace', ownerReferences: ownedBy(owner, 'ConfigMap') } });
+    assert.equal(reply.status, 201, reply.body);
+    await settle(async () => (await server.client.request('GET', '/api/v1/namespaces/default/configmaps/cross-namespace')).status === 404, 'the dependent deleted', 10_000);
+    assert.ok(await get(server.client, 'configmaps', 'elsewhere'), 'the owner is untouched');
+    const events = await k.ok(['get', 'events', '-n', 'default', '-o', 'jsonpath={range .items[*]}{.involvedObject.name} {.reason} {.message}{"\\n"}{end}']);
+    assert.match(events, new RegExp(`^cross-namespace OwnerRefInvalidNamespace ownerRef \\[v1/ConfigMap, namespace: default, name: elsewhere, uid: ${owner.metadata.uid}\\] does not exist in namespace "default"$`, 'm'));
   });
 
   it('collects a namespaced dependent of a cluster-scoped owner', async () => {

@@ -84,10 +84,67 @@ describe('built-in controllers', () => {
     assert.match(await rulesOf('view'), /"configmaps"/);
   });
 
+  it('fills service account token Secrets, whose token then authenticates as the account until the account goes', async () => {
+    await k.ok(['create', 'ns', 'team-t']);
+    await k.ok(['create', 'sa', 'robot', '-n', 'team-t']);
+    await k.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'robot-token', namespace: 'team-t', annotations: { 'kubernetes.io/service-account.name': 'robot' } } }),
+    });
+    let data: Record<string, string> = {};
+    await settle(async () => !!(data = JSON.parse(await k.ok(['get', 'secret', 'robot-token', '-n', 'team-t', '-o', 'jsonpath={.data}']) || '{}') as Record<string, string>).token, 'the token', 5000);
+    assert.equal(Buffer.from(data['ca.crt']!, 'base64').toString(), readFileSync(server.caFile, 'utf8'));
+    assert.equal(Buffer.from(data.namespace!, 'base64').toString(), 'team-t');
+    const uid = await k.ok(['get', 'sa', 'robot', '-n', 'team-t', '-o', 'jsonpath={.metadata.uid}']);
+    assert.equal(await k.ok(['get', 'secret', 'robot-token', '-n', 'team-t', '-o', 'jsonpath={.metadata.annotations.kubernetes\\.io/service-account\\.uid}']), uid);
+    const token = Buffer.from(data.token!, 'base64').toString();
+    const whoami = JSON.parse(await k.ok(['auth', 'whoami', '-o', 'json', `--token=${token}`])) as { status: { userInfo: { username: string; uid: string; groups: string[] } } };
+    assert.equal(whoami.status.userInfo.username, 'system:serviceaccount:team-t:robot');
+    assert.equal(whoami.status.userInfo.uid, uid);
+    assert.deepEqual(whoami.status.userInfo.groups, ['system:serviceaccounts', 'system:serviceaccounts:team-t', 'system:authenticated']);
+    // RBAC sees the account: nothing is granted to it yet.
+    assert.match((await k.run(['get', 'cm', '-n', 'team-t', `--token=${token}`])).stderr, /configmaps is forbidden: User "system:serviceaccount:team-t:robot" cannot list resource "configmaps"/);
+
+    // A token the server did not sign authenticates no one, whatever Secret holds it.
+    await k.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'forged', namespace: 'team-t', annotations: { 'kubernetes.io/service-account.name': 'robot' } }, data: { token: Buffer.from('forged.forged.forged').toString('base64') } }),
+    });
+    assert.match((await k.run(['get', 'ns', '--token=forged.forged.forged'])).stderr, /Unauthorized/);
+
+    // The account deleted: its token Secrets go, and the token stops working.
+    await k.ok(['delete', 'sa', 'robot', '-n', 'team-t']);
+    await k.ok(['wait', '--for=delete', 'secret/robot-token', '-n', 'team-t', '--timeout=10s']);
+    assert.match((await k.run(['auth', 'whoami', `--token=${token}`])).stderr, /Unauthorized/);
+  });
+
+  it('restarts a crashed controller with back-off, and it catches up from its stores', async () => {
+    server.kill('controller/serviceaccount-controller');
+    await k.ok(['create', 'ns', 'after-crash']);
+    await k.ok(['wait', '--for=create', 'sa/default', '-n', 'after-crash', '--timeout=10s']);
+    const tree = JSON.parse((await server.client.request('GET', '/debug/actors')).body) as { actors: { id: string; restarts: number; state: unknown }[] };
+    const controller = tree.actors.find((a) => a.id === 'controller/serviceaccount-controller');
+    assert.equal(controller?.restarts, 1);
+    assert.equal(controller?.state, 'Running');
+  });
+
+  it('keeps restarting a controller in a crash loop, and the server stays up', async () => {
+    const id = 'controller/clusterrole-aggregation-controller';
+    const subscribers = (): number => (server.actor.getSnapshot().context.runtime.stores.get('clusterroles.rbac.authorization.k8s.io')!.ref!.getSnapshot() as { context: { store: { subscribers: unknown[] } } }).context.store.subscribers.length;
+    const before = subscribers();
+    const restartsOf = async (): Promise<number> => (JSON.parse((await server.client.request('GET', '/debug/actors')).body) as { actors: { id: string; restarts: number }[] }).actors.find((a) => a.id === id)?.restarts ?? -1;
+    for (let crash = 1; crash <= 5; crash++) {
+      server.kill(id);
+      await settle(async () => (await restartsOf()) === crash, `restart ${crash}`, 10_000);
+    }
+    assert.ok(!server.phases().includes('ShutdownInitiated'), server.phases().join(', '));
+    // Each incarnation unsubscribed as it crashed: the store tells only the live one.
+    assert.equal(subscribers(), before);
+    assert.equal((await server.client.request('GET', '/readyz')).status, 200);
+  });
+
   it('lists each controller in /debug/actors under kube-controller-manager\'s names', async () => {
     const tree = await server.client.request('GET', '/debug/actors');
     const ids = (JSON.parse(tree.body) as { actors: { id: string; state: unknown }[] }).actors.map((a) => a.id);
-    for (const name of ['namespace-controller', 'serviceaccount-controller', 'root-ca-certificate-publisher-controller', 'garbage-collector-controller', 'clusterrole-aggregation-controller']) {
+    for (const name of ['namespace-controller', 'serviceaccount-controller', 'root-ca-certificate-publisher-controller', 'garbage-collector-controller', 'clusterrole-aggregation-controller', 'serviceaccount-token-controller']) {
       assert.ok(ids.includes(`controller/${name}`), `${name} in ${ids.join(', ')}`);
     }
   });
@@ -140,5 +197,6 @@ describe('--controllers', () => {
     assert.equal(create.user.username, 'system:serviceaccount:kube-system:service-account-controller');
     assert.deepEqual(create.user.groups, ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated']);
     assert.equal(create.responseStatus?.code, 201);
+    assert.equal((create as { requestURI?: string }).requestURI, '/api/v1/namespaces/audited/serviceaccounts');
   });
 });

@@ -12,9 +12,9 @@
 // - a dependent that keeps another live owner only loses its references to
 //   the gone and the waiting ones;
 // - kube's scope rules: a namespaced dependent's namespaced owner is looked up
-//   in the dependent's namespace; a cluster-scoped dependent naming a
-//   namespaced kind is never collected, and gets an OwnerRefInvalidNamespace
-//   warning Event.
+//   in the dependent's namespace (one found only in another namespace counts
+//   as absent); a cluster-scoped dependent naming a namespaced kind is never
+//   collected; both get an OwnerRefInvalidNamespace warning Event.
 //
 // Watches: every stored kind; its view keeps objects with ownerReferences or a
 //   GC finalizer being worked on; deletions of any object reach it.
@@ -73,11 +73,17 @@ function ownerState(input: ControllerInput, graph: OwnershipGraph, dependent: Ku
   if (!lookup) {
     lookup = (async (): Promise<OwnerState> => {
       const reply = await input.client.request('get', { apiGroup: kind.group, apiVersion: kind.version, namespace, resource: kind.plural, name: ref.name });
-      if (reply.status === 404) return 'absent';
-      expectStatus(`looking up owner ${kind.plural}/${ref.name}`, reply, 200);
-      const owner = jsonOf(reply);
-      if (owner.metadata.uid !== ref.uid) return 'absent';
-      return finalizing(owner, FOREGROUND_FINALIZER) ? 'waiting' : 'present';
+      if (reply.status !== 404) {
+        expectStatus(`looking up owner ${kind.plural}/${ref.name}`, reply, 200);
+        const owner = jsonOf(reply);
+        if (owner.metadata.uid === ref.uid) return finalizing(owner, FOREGROUND_FINALIZER) ? 'waiting' : 'present';
+      }
+      if (!kind.namespaced) return 'absent';
+      // An owner in another namespace is a reference kube calls invalid: find it by name to say so.
+      const where = { apiGroup: kind.group, apiVersion: kind.version, namespace: '', resource: kind.plural };
+      const all = await input.client.request('list', where, { query: { fieldSelector: `metadata.name=${ref.name}` } });
+      expectStatus(`looking for owner ${kind.plural}/${ref.name} in every namespace`, all, 200);
+      return (jsonOf<{ items?: KubeObject[] }>(all).items ?? []).some((o) => o.metadata.uid === ref.uid) ? 'elsewhere' : 'absent';
     })();
     byNamespace.set(namespace, lookup);
     // A failed lookup is not remembered: the retry asks again.
@@ -140,10 +146,10 @@ async function attemptToDelete(input: ControllerInput, graph: OwnershipGraph, ta
   const waiting: OwnerReference[] = [];
   for (const [i, ref] of refs.entries()) {
     const state = states[i]!;
-    if (state === 'absent') gone.add(ref.uid);
+    if (state === 'absent' || state === 'elsewhere') gone.add(ref.uid);
     else if (state === 'waiting') waiting.push(ref);
     else solid.push(ref);
-    if (state === 'invalid') await reportInvalid(input, graph, object, ref);
+    if (state === 'invalid' || state === 'elsewhere') await reportInvalid(input, graph, object, ref);
   }
   const uid = object.metadata.uid ?? '';
   if (solid.length > 0) {

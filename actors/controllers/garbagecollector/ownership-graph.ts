@@ -10,6 +10,8 @@ export type OwnerState =
   | 'present'
   /** Gone, or replaced by another object of that name (another uid): kube's dangling reference. */
   | 'absent'
+  /** Absent where it may be named from (the dependent's namespace), but there in another: as absent, and reported. */
+  | 'elsewhere'
   /** Being deleted in the foreground: its dependents go first. */
   | 'waiting'
   /** A cluster-scoped dependent naming a namespaced kind: unresolvable, never collected. */

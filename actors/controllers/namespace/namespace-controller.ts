@@ -46,11 +46,12 @@ const logic: ReconcilerLogic = {
     if (!namespace || !terminating(namespace)) return;
     if ((await empty(input, name)) > 0) return LOOK_AGAIN_MS;
     const spec = (namespace.spec ?? {}) as { finalizers?: string[] };
-    // Unconditional (no resourceVersion): the controller only ever removes its own finalizer.
-    const { resourceVersion: _, ...metadata } = namespace.metadata;
-    const finalized: KubeObject = { ...namespace, metadata, spec: { ...spec, finalizers: (spec.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER) } };
+    // With its resourceVersion, so a finalizer another controller removed meanwhile (the garbage
+    // collector's foregroundDeletion) is not written back; a 409 means the newer namespace is on its
+    // way as a change, which queues it again.
+    const finalized: KubeObject = { ...namespace, spec: { ...spec, finalizers: (spec.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER) } };
     const where = { apiGroup: '', namespace: '', resource: 'namespaces', name };
-    expectStatus(`finalizing namespace ${name}`, await input.client.request('update', where, { body: finalized }), 200, 404);
+    expectStatus(`finalizing namespace ${name}`, await input.client.request('update', where, { body: finalized }), 200, 404, 409);
     return undefined;
   },
 };
