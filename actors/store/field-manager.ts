@@ -3,6 +3,7 @@
 // the PATCH with application/apply-patch+yaml. The engine itself is pure;
 // this file turns its answers into kube's Status wording.
 
+import { queryFlag } from '../../protocol/kube/query.js';
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import { badRequest, failure, invalid, type Status, type StatusCause } from '../../protocol/kube/status.js';
@@ -20,12 +21,19 @@ import { keyOf, latest, parseObject } from './store-state.js';
 import { timestamp } from './strategy.js';
 
 const schemas = new WeakMap<Definitions, Schema>();
-const scopes = new WeakMap<StoreState, FieldManagerScope>();
+const scopes = new WeakMap<StoreState, Map<string, FieldManagerScope>>();
 const STATUS = FieldSet.of([{ f: 'status' }]);
+const SPEC = FieldSet.of([{ f: 'spec' }]);
 
-/** The merge scope of this store's kind; status is reset by the main resource's writes, so nobody owns it there. */
-export function scopeOf(state: StoreState): FieldManagerScope {
-  let scope = scopes.get(state);
+/**
+ * The merge scope of this store's kind for a write to `subresource` ('' for the main resource), as
+ * kube's strategies reset fields: the main resource's writes reset status and /status writes reset
+ * spec, so nobody owns those there; entries name the subresource they were written through.
+ */
+export function scopeOf(state: StoreState, subresource = ''): FieldManagerScope {
+  let bySubresource = scopes.get(state);
+  if (!bySubresource) scopes.set(state, (bySubresource = new Map()));
+  let scope = bySubresource.get(subresource);
   if (scope) return scope;
   let schema = schemas.get(state.definitions);
   if (!schema) {
@@ -34,8 +42,9 @@ export function scopeOf(state: StoreState): FieldManagerScope {
   }
   const node = { $ref: `#/definitions/${state.kind.definition}` };
   const hasStatus = state.definitions[state.kind.definition]?.properties?.status !== undefined;
-  scope = { schema, node, apiVersion: apiVersionOf(state.kind), subresource: '', ...(hasStatus ? { ignored: STATUS } : {}) };
-  scopes.set(state, scope);
+  const ignored = subresource === 'status' ? SPEC : hasStatus ? STATUS : undefined;
+  scope = { schema, node, apiVersion: apiVersionOf(state.kind), subresource, ...(ignored ? { ignored } : {}) };
+  bySubresource.set(subresource, scope);
   return scope;
 }
 
@@ -62,7 +71,8 @@ export function writeOptionsError(request: ApiRequest, verb: 'create' | 'update'
 /** Records an Update by the request's manager; `live` is undefined for a create. */
 export function trackUpdate(state: StoreState, request: ApiRequest, live: KubeObject | undefined, next: KubeObject): void {
   try {
-    recordUpdate(scopeOf(state), live, next, managerOf(request), timestamp(new Date(state.clock.now())));
+    const subresource = request.info.isResourceRequest ? request.info.subresource : '';
+    recordUpdate(scopeOf(state, subresource), live, next, managerOf(request), timestamp(new Date(state.clock.now())));
   } catch (e) {
     if (!(e instanceof MergeTypeError)) throw e;
     // kube's UpdateNoErrors: an object the merge cannot type keeps the live entries; validation has its say.
@@ -95,7 +105,7 @@ export function applyConfiguration(state: StoreState, request: ApiRequest, info:
     ? parseObject(current)
     : { apiVersion: expected, kind: kind.kind, metadata: { name: info.name, ...(kind.namespaced ? { namespace: info.namespace } : {}) } };
   try {
-    const result = recordApply(scopeOf(state), live, config as KubeObject, request.query.fieldManager ?? '', request.query.force === 'true', timestamp(new Date(state.clock.now())));
+    const result = recordApply(scopeOf(state), live, config as KubeObject, request.query.fieldManager ?? '', queryFlag(request.query, 'force'), timestamp(new Date(state.clock.now())));
     if (!result.ok) {
       const { message, causes } = conflictReport(result.conflicts);
       return failure('Conflict', message, { causes });

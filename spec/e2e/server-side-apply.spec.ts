@@ -300,3 +300,50 @@ describe('server-side apply on the wire', () => {
     assert.match(invalid.json().message, /metadata\.managedFields\[0\]\.manager: Too long: may not be more than 128 bytes/);
   });
 });
+
+describe('managedFields of writes through a subresource, and containers applied by two managers', () => {
+  const suite = suiteServer();
+  const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
+  const deployment = (containers: object[]): object => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers } } },
+  });
+  type Entry = { manager: string; operation: string; subresource?: string; fieldsV1: Record<string, Record<string, unknown>> };
+  const entries = async (): Promise<Entry[]> => (await call(suite.creds, 'GET', `${DEPLOYMENTS}/web`)).json().metadata.managedFields as Entry[];
+
+  it('@kubernetes/client-node: two managers apply containers to one Deployment, merged by name', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(suite.server.kubeconfigPath);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+    await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', fieldManager: 'app-team', body: deployment([{ name: 'app', image: 'nginx:1.27' }]) }, apply);
+    const both = await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', fieldManager: 'mesh', body: deployment([{ name: 'sidecar', image: 'envoy:1.30' }]) }, apply);
+    assert.deepEqual(both.spec?.template.spec?.containers.map((c) => `${c.name}=${c.image}`), ['app=nginx:1.27', 'sidecar=envoy:1.30']);
+    const mesh = both.metadata?.managedFields?.find((e) => e.manager === 'mesh')?.fieldsV1 as Record<string, any>;
+    assert.deepEqual(Object.keys(mesh['f:spec']['f:template']['f:spec']['f:containers']), ['k:{"name":"sidecar"}']);
+    // The app team drops nothing of the mesh's by applying its own container again with a new image.
+    const updated = await apps.patchNamespacedDeployment({ name: 'web', namespace: 'default', fieldManager: 'app-team', body: deployment([{ name: 'app', image: 'nginx:1.28' }]) }, apply);
+    assert.deepEqual(updated.spec?.template.spec?.containers.map((c) => `${c.name}=${c.image}`), ['app=nginx:1.28', 'sidecar=envoy:1.30']);
+  });
+
+  it('a /status write is an Update entry with subresource "status" owning status only', async () => {
+    const live = (await call(suite.creds, 'GET', `${DEPLOYMENTS}/web`)).json();
+    const body = JSON.stringify({ ...live, status: { replicas: 1, observedGeneration: live.metadata.generation } });
+    const reply = await call(suite.creds, 'PUT', `${DEPLOYMENTS}/web/status?fieldManager=rollout-controller`, { body });
+    assert.equal(reply.status, 200, reply.body);
+    const entry = (await entries()).find((e) => e.manager === 'rollout-controller')!;
+    assert.equal(entry.operation, 'Update');
+    assert.equal(entry.subresource, 'status');
+    assert.deepEqual(Object.keys(entry.fieldsV1), ['f:status']);
+  });
+
+  it('a /scale write is an Update entry with subresource "scale" owning spec.replicas', async () => {
+    const reply = await call(suite.creds, 'PATCH', `${DEPLOYMENTS}/web/scale?fieldManager=autoscaler`, {
+      body: JSON.stringify({ spec: { replicas: 4 } }), headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    assert.equal(reply.status, 200, reply.body);
+    const entry = (await entries()).find((e) => e.manager === 'autoscaler')!;
+    assert.equal(entry.subresource, 'scale');
+    assert.deepEqual(entry.fieldsV1, { 'f:spec': { 'f:replicas': {} } });
+  });
+});
