@@ -16,6 +16,7 @@ export interface Where {
   namespace: string;
   resource: string;
   name?: string;
+  subresource?: string;
 }
 
 export function loopback(handler: RequestHandler, verb: Verb, where: Where, body?: KubeObject): Promise<HttpResponse> {
@@ -26,7 +27,7 @@ export function loopback(handler: RequestHandler, verb: Verb, where: Where, body
       method: METHODS[verb] ?? 'GET',
       info: {
         isResourceRequest: true, verb, path: '', apiPrefix: where.apiGroup ? 'apis' : 'api', apiGroup: where.apiGroup, apiVersion: where.apiVersion ?? 'v1',
-        namespace: where.namespace, resource: where.resource, subresource: '', name: where.name ?? '',
+        namespace: where.namespace, resource: where.resource, subresource: where.subresource ?? '', name: where.name ?? '',
       },
       query: {},
       headers: {},

@@ -46,6 +46,8 @@ export interface KindDescription {
   /** Name of the schema in scheme/generated/definitions.json, e.g. `io.k8s.api.core.v1.ConfigMap`. */
   definition: string;
   servedBy: ServedBy;
+  /** A kind with no objects of its own, answered by another resource's store (bindings: the pods store binds a pod). */
+  answeredByStoreOf?: { group: string; plural: string };
   /** A kind whose status is written by its creator (a Node's kubelet): create keeps it. */
   keepsStatusOnCreate?: boolean;
   /** Subresources, sorted by name; none when absent. */

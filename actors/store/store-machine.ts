@@ -83,7 +83,7 @@ function serve(context: StoreContext, event: HandleRequest): void {
   // kube's request info names a namespace object as namespaced by itself; a cluster-scoped store keys by name alone.
   const info = context.store.kind.namespaced ? (request.info as ResourceRequestInfo) : { ...(request.info as ResourceRequestInfo), namespace: '' };
   serveSafely(request, context.counters, context.logger, () => {
-    if (info.subresource) return handleSubresource(context.store, request, info);
+    if (info.subresource || info.resource !== context.store.kind.plural) return handleSubresource(context.store, request, info);
     const handler = info.verb in verbs && context.store.kind.verbs.includes(info.verb) ? verbs[info.verb as keyof typeof verbs] : undefined;
     if (!handler) {
       request.replyTo.send(statusResponse(request.id, methodNotAllowed()));

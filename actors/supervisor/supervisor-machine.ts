@@ -3,8 +3,8 @@
 // Startup, in kube-apiserver's order:
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
-//   BuildingServerChain       storage, stores, compactor, namespace controller, admission, authz,
-//                             authn, aggregator
+//   BuildingServerChain       storage, stores, compactor, namespace controller, admission, eviction,
+//                             aggregator, authz, audit, authn
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
 //   Listening                 the listener binds --bind-address:--secure-port
@@ -55,6 +55,7 @@ import { admissionMachine } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
 import { namespaceControllerMachine, terminateNamespaceController } from '../namespace-controller/namespace-controller-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
+import { evictionMachine } from '../eviction/eviction-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
@@ -162,7 +163,7 @@ function storedKindsOf(scheme: Scheme): KindDescription[] {
   const seen = new Set<string>();
   const kept = builtinKinds.filter((k) => KEPT_BY_THE_SERVER.has(storeKey(k.plural, k.group)));
   return [...scheme.kinds, ...kept].filter((k) => {
-    if (k.servedBy !== 'store' || seen.has(storeKey(k.plural, k.group))) return false;
+    if (k.servedBy !== 'store' || k.answeredByStoreOf || seen.has(storeKey(k.plural, k.group))) return false;
     seen.add(storeKey(k.plural, k.group));
     return true;
   });
@@ -216,6 +217,8 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     logger: logger.getSubLogger({ name: 'namespace-controller' }),
   }, terminateNamespaceController as Terminate);
   const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
+  const pods = store('pods', '');
+  const eviction = pods ? start('eviction', evictionMachine, { pods, budgets: store('poddisruptionbudgets', 'policy'), logger: logger.getSubLogger({ name: 'eviction' }) }) : undefined;
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
   // The chain needs authn and authz, which need the chain: route through late-bound handles.
@@ -227,6 +230,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       authn: { send: (m) => late.authn!.send(m) },
       authz: { send: (m) => late.authz!.send(m) },
       supervisor: self,
+      ...(eviction ? { eviction } : {}),
     }),
     apiExtensionsServer(),
   ]);

@@ -18,6 +18,11 @@ const ANSWERED_BY: Readonly<Record<string, ServedBy>> = {
   'authorization.k8s.io/subjectaccessreviews': 'authz',
 };
 
+/** Kinds with no objects of their own, answered by another resource's store. */
+const ANSWERED_BY_STORE_OF: Readonly<Record<string, { group: string; plural: string }>> = {
+  '/bindings': { group: '', plural: 'pods' },
+};
+
 export const resourceKey = (group: string, plural: string): string => `${group}/${plural}`;
 
 export function describeGenerated(resource: GeneratedResource): KindDescription {
@@ -36,6 +41,7 @@ export function describeGenerated(resource: GeneratedResource): KindDescription 
     definition: resource.definition,
     servedBy: ANSWERED_BY[key] ?? 'store',
     subresources: resource.subresources,
+    ...(ANSWERED_BY_STORE_OF[key] ? { answeredByStoreOf: ANSWERED_BY_STORE_OF[key] } : {}),
     // kube's strategies move metadata.generation on spec changes for the kinds that split spec from status.
     tracksGeneration: hasStatus,
   };
