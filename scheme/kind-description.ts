@@ -2,7 +2,7 @@
 // defaulting, strategic-merge-patch metadata and Table columns all derive
 // from this record: adding a kind means adding one file under scheme/kinds/.
 
-import type { KubeObject } from '../protocol/kube/meta.js';
+import type { KubeObject, UserInfo } from '../protocol/kube/meta.js';
 import type { StatusCause } from '../protocol/kube/status.js';
 import type { Verb } from '../protocol/messages/request.js';
 
@@ -62,6 +62,8 @@ export interface KindDescription {
   columns?: readonly ColumnSpec[];
   /** Defaults applied on create (and on update where kube's strategy does so). Mutates its argument. */
   defaults?(object: KubeObject): void;
+  /** What kube records of the requesting user on create (a CSR's spec.username, uid, groups, extra). Mutates its argument. */
+  fromRequester?(object: KubeObject, user: UserInfo): void;
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
   pendingFinalizers?(object: KubeObject): string[];
   /** Marks an object whose deletion waits on finalizers (Namespace: phase Terminating). Mutates its argument. */

@@ -121,6 +121,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
     return reply(request, invalid(state.kind.kind, state.kind.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]));
   }
   prepareForCreate(state.kind, object, new Date(state.clock.now()));
+  if (request.user) state.kind.fromRequester?.(object, request.user);
   const checked = check(state, request, object, undefined);
   if (isStatus(checked)) return reply(request, checked);
   const key = keyOf(info.namespace, meta.name);
