@@ -104,6 +104,33 @@ describe('every non-workload kind with kubectl', () => {
           assert.match(gone.stderr, /NotFound|not found/);
         });
       }
+
+      it('get all lists what the all category holds', async () => {
+        const deployment = '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"all-web"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"all-web"}},"template":{"metadata":{"labels":{"app":"all-web"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}';
+        await k.ok(['apply', '-f', '-'], { input: deployment });
+        const all = await k.ok(['get', 'all']);
+        assert.match(all, /^service\/kubernetes\s/m);
+        assert.match(all, /^deployment\.apps\/all-web\s/m);
+        await k.ok(['delete', 'deployment', 'all-web']);
+      });
+
+      it('explain reads a field of a kind from the OpenAPI v3 schema', async () => {
+        const explained = await k.ok(['explain', 'deployment.spec.strategy']);
+        assert.match(explained, /GROUP:\s+apps/);
+        assert.match(explained, /FIELD:\s+strategy/);
+        assert.match(explained, /rollingUpdate/);
+        assert.match(await k.ok(['explain', 'leases.spec']), /holderIdentity/);
+      });
+
+      it('auth whoami and auth can-i --list answer for the admin', async () => {
+        const whoami = await k.run(['auth', 'whoami']);
+        if (Number(version.split('.')[1]) >= 28) assert.match(whoami.stdout, /kubeactor-admin/);
+        // Before 1.28 kubectl asks only v1beta1 and v1alpha1, which kube-apiserver 1.33 no longer serves.
+        else assert.match(whoami.stderr, /the selfsubjectreviews API is not enabled in the cluster/);
+        const rules = await k.ok(['auth', 'can-i', '--list']);
+        assert.match(rules, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/m);
+        assert.equal((await k.ok(['auth', 'can-i', 'create', 'deployments.apps'])).trim(), 'yes');
+      });
     });
   }
 });
