@@ -1,7 +1,8 @@
 // The store actor: owns one resource's objects.
 //
 // Receives: `request` (get, list, watch, create, update, patch, delete,
-//   deletecollection), `log.answered` (the revision log's later answer to
+//   deletecollection; and its subresources: status, scale, finalize, approval,
+//   and the pods' own, see subresources.ts and pod-subresources.ts), `log.answered` (the revision log's later answer to
 //   something this store asked: a load, a snapshot, an append's outcome),
 //   `log.changed` (etcd's change feed: changes by any process), `stream.cancelled`
 //   (a watcher's client went away), `store.subscribe`, `actor.stop`.
