@@ -27,6 +27,7 @@ export interface Where {
   namespace: string;
   resource: string;
   name?: string;
+  subresource?: string;
 }
 
 export interface RequestOptions {
@@ -39,7 +40,7 @@ export interface RequestOptions {
 function pathOf(where: Where): string {
   const version = where.apiVersion ?? 'v1';
   const prefix = where.apiGroup ? `/apis/${where.apiGroup}/${version}` : `/api/${version}`;
-  return `${prefix}${where.namespace ? `/namespaces/${where.namespace}` : ''}/${where.resource}${where.name ? `/${where.name}` : ''}`;
+  return `${prefix}${where.namespace ? `/namespaces/${where.namespace}` : ''}/${where.resource}${where.name ? `/${where.name}` : ''}${where.subresource ? `/${where.subresource}` : ''}`;
 }
 
 function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], userAgent: string, options: RequestOptions, resolve: (reply: HttpResponse) => void): ApiRequest {
@@ -49,7 +50,7 @@ function requestOf(verb: Verb, where: Where, user: ApiRequest['user'], userAgent
     method: METHODS[verb] ?? 'GET',
     info: {
       isResourceRequest: true, verb, path: pathOf(where), apiPrefix: where.apiGroup ? 'apis' : 'api', apiGroup: where.apiGroup, apiVersion: where.apiVersion ?? 'v1',
-      namespace: where.namespace, resource: where.resource, subresource: '', name: where.name ?? '',
+      namespace: where.namespace, resource: where.resource, subresource: where.subresource ?? '', name: where.name ?? '',
     },
     query: options.query ?? {},
     headers: { 'user-agent': userAgent },

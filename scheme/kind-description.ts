@@ -2,7 +2,7 @@
 // defaulting, strategic-merge-patch metadata and Table columns all derive
 // from this record: adding a kind means adding one file under scheme/kinds/.
 
-import type { KubeObject } from '../protocol/kube/meta.js';
+import type { KubeObject, UserInfo } from '../protocol/kube/meta.js';
 import type { StatusCause } from '../protocol/kube/status.js';
 import type { Verb } from '../protocol/messages/request.js';
 
@@ -56,6 +56,8 @@ export interface KindDescription {
   /** Name of the schema in scheme/generated/definitions.json, e.g. `io.k8s.api.core.v1.ConfigMap`. */
   definition: string;
   servedBy: ServedBy;
+  /** A kind with no objects of its own, answered by another resource's store (bindings: the pods store binds a pod). */
+  answeredByStoreOf?: { group: string; plural: string };
   /** A kind whose status is written by its creator (a Node's kubelet): create keeps it. */
   keepsStatusOnCreate?: boolean;
   /** Subresources, sorted by name; none when absent. */
@@ -83,6 +85,8 @@ export interface KindDescription {
    * met, or `full` (kube's 500) when nothing is left to hand out.
    */
   allocate?(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[] | { full: string };
+  /** What kube records of the requesting user on create (a CSR's spec.username, uid, groups, extra). Mutates its argument. */
+  fromRequester?(object: KubeObject, user: UserInfo): void;
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */
   pendingFinalizers?(object: KubeObject): string[];
   /**

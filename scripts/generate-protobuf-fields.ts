@@ -24,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 const API_PACKAGES = [
   'core/v1', 'rbac/v1', 'apps/v1', 'batch/v1', 'networking/v1', 'policy/v1', 'scheduling/v1', 'coordination/v1',
   'discovery/v1', 'events/v1', 'autoscaling/v1', 'autoscaling/v2', 'storage/v1', 'certificates/v1',
+  // The rest of kube-apiserver 1.33's GA groups.
+  'admissionregistration/v1', 'flowcontrol/v1', 'node/v1',
   // kubectl create token / auth can-i / auth whoami send these through typed clients too.
   'authentication/v1', 'authorization/v1',
 ];

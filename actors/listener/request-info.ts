@@ -39,7 +39,8 @@ export function requestInfoOf(method: string, path: string, query: Record<string
   const resource = rest[0] ?? '';
   const name = rest[1] ?? '';
   const subresource = rest[2] ?? '';
-  if (!resource || rest.length > 3) return nonResource;
+  // A proxy subresource carries the path to proxy to after it: pods/<name>/proxy/<path>.
+  if (!resource || (rest.length > 3 && subresource !== 'proxy')) return nonResource;
   const isWatch = watchPath || watchRequested(query);
   let verb: Verb;
   switch (method) {

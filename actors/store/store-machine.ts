@@ -1,7 +1,8 @@
 // The store actor: owns one resource's objects.
 //
 // Receives: `request` (get, list, watch, create, update, patch, delete,
-//   deletecollection), `log.answered` (the revision log's later answer to
+//   deletecollection; and its subresources: status, scale, finalize, approval,
+//   and the pods' own, see subresources.ts and pod-subresources.ts), `log.answered` (the revision log's later answer to
 //   something this store asked: a load, a snapshot, an append's outcome),
 //   `log.changed` (etcd's change feed: changes by any process), `stream.cancelled`
 //   (a watcher's client went away), `store.subscribe`, `actor.stop`.
@@ -86,7 +87,7 @@ function serve(context: StoreContext, event: HandleRequest): void {
   // kube's request info names a namespace object as namespaced by itself; a cluster-scoped store keys by name alone.
   const info = context.store.kind.namespaced ? (request.info as ResourceRequestInfo) : { ...(request.info as ResourceRequestInfo), namespace: '' };
   serveSafely(request, context.counters, context.logger, () => {
-    if (info.subresource) return handleSubresource(context.store, request, info);
+    if (info.subresource || info.resource !== context.store.kind.plural) return handleSubresource(context.store, request, info);
     const handler = info.verb in verbs && context.store.kind.verbs.includes(info.verb) ? verbs[info.verb as keyof typeof verbs] : undefined;
     if (!handler) {
       request.replyTo.send(statusResponse(request.id, methodNotAllowed()));

@@ -17,6 +17,7 @@ import { admitBody, reply, writeUpdate, type Answer } from './write.js';
 import { applyPatch } from './patch.js';
 import type { WritePart } from './strategy.js';
 import { selectorString } from '../../scheme/columns.js';
+import { mergeEphemeralContainers, mergeResources, servePodSubresource } from './pod-subresources.js';
 
 const isStatus = (value: unknown): value is Status => isPlainObject(value) && value.kind === 'Status' && typeof value.code === 'number';
 
@@ -110,8 +111,12 @@ function scale(sub: SubresourceDescription): Writable {
   };
 }
 
+const partOfSpec = (merge: Writable['merge']): Writable => ({ part: 'main', view: (old) => old, merge });
+
 function writableOf(name: string, sub: SubresourceDescription): Writable | undefined {
   switch (name) {
+    case 'ephemeralcontainers': return partOfSpec(mergeEphemeralContainers);
+    case 'resize': return partOfSpec(mergeResources);
     case 'status': return status;
     case 'scale': return scale(sub);
     case 'finalize': return finalize;
@@ -122,6 +127,7 @@ function writableOf(name: string, sub: SubresourceDescription): Writable | undef
 
 /** Serves GET, PUT and PATCH of a subresource this store owns; answers 404 or 405 for what it does not. */
 export function handleSubresource(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
+  if (servePodSubresource(state, request, info)) return;
   const sub = state.kind.subresources?.find((s) => s.name === info.subresource);
   if (!sub || !info.name) return reply(request, resourceNotFound());
   if (!sub.verbs.includes(info.verb)) return reply(request, methodNotAllowed());

@@ -188,6 +188,7 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
   }
   prepareForCreate(state.kind, object, new Date(state.clock.now()));
   if (!applied) trackUpdate(state, request, undefined, object);
+  if (request.user) state.kind.fromRequester?.(object, request.user);
   const key = keyOf(info.namespace, meta.name);
   if (state.kind.allocate && !latest(state, key)) {
     const refused = allocate(state, object, undefined, key);

@@ -17,6 +17,8 @@ export function kubeServer(scheme: Scheme, handlers: {
   authn: RequestHandler;
   authz: RequestHandler;
   supervisor: RequestHandler;
+  /** pods/eviction: a delete that asks the PodDisruptionBudgets first. */
+  eviction?: RequestHandler;
 }): DelegatingServer {
   return (request) => {
     const info = request.info;
@@ -28,9 +30,10 @@ export function kubeServer(scheme: Scheme, handlers: {
     if (!kind) return undefined;
     if (kind.servedBy === 'authn') return { target: handlers.authn, admit: false };
     if (kind.servedBy === 'authz') return { target: handlers.authz, admit: false };
+    if (info.subresource === 'eviction' && kind.plural === 'pods' && kind.group === '' && handlers.eviction) return { target: handlers.eviction, admit: true };
     // A service account's token is issued by authn, which owns the tokens this server accepts.
     if (info.subresource === 'token' && kind.plural === 'serviceaccounts' && kind.group === '') return { target: handlers.authn, admit: false };
-    const store = handlers.store(kind.plural, kind.group);
+    const store = kind.answeredByStoreOf ? handlers.store(kind.answeredByStoreOf.plural, kind.answeredByStoreOf.group) : handlers.store(kind.plural, kind.group);
     return store ? { target: store, admit: MUTATING.has(info.verb) } : undefined;
   };
 }

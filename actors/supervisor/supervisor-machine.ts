@@ -3,8 +3,8 @@
 // Startup, in kube-apiserver's order:
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
-//   BuildingServerChain       storage, stores, compactor, pod terminator, admission, authz, audit,
-//                             authn, aggregator
+//   BuildingServerChain       storage, stores, compactor, pod terminator, admission, eviction,
+//                             aggregator, authz, audit, authn
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
 //   Listening                 the listener binds --bind-address:--secure-port
@@ -60,6 +60,7 @@ import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/
 import { ClusterClient } from '../../lib/loopback.js';
 import { podTerminatorMachine, terminatePodTerminator } from '../pod-terminator/pod-terminator-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
+import { evictionMachine } from '../eviction/eviction-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
@@ -178,7 +179,7 @@ function storedKindsOf(scheme: Scheme): KindDescription[] {
   const seen = new Set<string>();
   const kept = builtinKinds.filter((k) => KEPT_BY_THE_SERVER.has(storeKey(k.plural, k.group)));
   return [...scheme.kinds, ...kept].filter((k) => {
-    if (k.servedBy !== 'store' || seen.has(storeKey(k.plural, k.group))) return false;
+    if (k.servedBy !== 'store' || k.answeredByStoreOf || seen.has(storeKey(k.plural, k.group))) return false;
     seen.add(storeKey(k.plural, k.group));
     return true;
   });
@@ -227,6 +228,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const pods = store('pods', '');
   if (pods) start('pod-terminator', podTerminatorMachine, { pods, clock, logger: logger.getSubLogger({ name: 'pod-terminator' }) }, terminatePodTerminator as Terminate);
   const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
+  const eviction = pods ? start('eviction', evictionMachine, { pods, budgets: store('poddisruptionbudgets', 'policy'), logger: logger.getSubLogger({ name: 'eviction' }) }) : undefined;
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
   // The chain needs authn and authz, which need the chain: route through late-bound handles.
@@ -238,6 +240,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       authn: { send: (m) => late.authn!.send(m) },
       authz: { send: (m) => late.authz!.send(m) },
       supervisor: self,
+      ...(eviction ? { eviction } : {}),
     }),
     apiExtensionsServer(),
   ]);

@@ -455,6 +455,9 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'certificates.k8s.io': 'certificates',
   'authentication.k8s.io': 'authentication',
   'authorization.k8s.io': 'authorization',
+  'admissionregistration.k8s.io': 'admissionregistration',
+  'flowcontrol.apiserver.k8s.io': 'flowcontrol',
+  'node.k8s.io': 'node',
 };
 
 /** Kinds every group version serves from meta/v1 (kube registers them everywhere). */

@@ -51,7 +51,7 @@ describe('actor inspection', () => {
   it('streams each transition of a shutdown as it happens, in the supervisor\'s order, without holding up the drain', async () => {
     const { server, clock, dataDir } = await simulated({ shutdownDelayDuration: '5s', shutdownWatchTerminationGracePeriod: '10s' });
     const watch = await server.client.watch('/debug/actors?watch=true');
-    // Every actor's ADDED comes first; with some seventy actors they span several reads.
+    // One ADDED per actor; with a store per resource they can arrive over several writes.
     const added = (): string[] => (watch.events as unknown as ActorWatchEvent[]).filter((e) => e.type === 'ADDED').map((e) => (e.object as ActorRecord).id);
     await settle(() => ['supervisor', 'listener', 'store/configmaps'].every((id) => added().includes(id)), 'the initial ADDED events');
     assert.equal(server.inFlight(), 0, 'a transition stream is long-running: the drain does not wait for it');

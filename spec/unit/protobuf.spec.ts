@@ -240,3 +240,11 @@ describe('hostile bodies', () => {
     assert.throws(() => decodeKubeProtobuf(inner), /nested deeper than 100/);
   });
 });
+
+describe('protobuf facts of every GA group of kube-apiserver 1.33', () => {
+  it('knows the messages of the groups added with the whole surface', () => {
+    assert.equal(protobufMessageFor('node.k8s.io/v1', 'RuntimeClass'), 'k8s.io.api.node.v1.RuntimeClass');
+    assert.equal(protobufMessageFor('flowcontrol.apiserver.k8s.io/v1', 'FlowSchema'), 'k8s.io.api.flowcontrol.v1.FlowSchema');
+    assert.equal(protobufMessageFor('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), 'k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicy');
+  });
+});
