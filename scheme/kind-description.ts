@@ -98,7 +98,8 @@ export interface KindDescription {
   /** Marks an object whose deletion waits on finalizers (Namespace: phase Terminating). Mutates its argument. */
   beginDeletion?(object: KubeObject): void;
   /** Kind-specific validation beyond what the schema says. */
-  validate?(object: KubeObject, old: KubeObject | undefined): StatusCause[];
+  /** `subresource` is what the write came through ('' for the main resource; 'binding' for a Binding), as kube validates each with its own rules. */
+  validate?(object: KubeObject, old: KubeObject | undefined, subresource: string): StatusCause[];
 }
 
 export function pendingFinalizersOf(kind: KindDescription, object: KubeObject): string[] {

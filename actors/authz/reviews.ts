@@ -12,9 +12,11 @@ import { decodeAs } from '../../scheme/validate.js';
 import { definitions } from '../../scheme/definitions.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview } from '../../scheme/kinds/reviews.js';
 
-const REVIEW_KINDS: Readonly<Record<string, { kind: string; definition: string }>> = Object.fromEntries(
-  [selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview].map((k) => [k.plural, { kind: k.kind, definition: k.definition }]),
-);
+/** Each review's kind and schema, by resource: a body is decoded against it before anything reads it. */
+const REVIEW_KINDS: Readonly<Record<string, { kind: string; definition: string }>> = {
+  ...Object.fromEntries([selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview].map((k) => [k.plural, { kind: k.kind, definition: k.definition }])),
+  localsubjectaccessreviews: { kind: 'LocalSubjectAccessReview', definition: 'io.k8s.api.authorization.v1.LocalSubjectAccessReview' },
+};
 
 type Authorizer = (user: UserInfo, attributes: Attributes) => { allowed: boolean; reason: string };
 

@@ -83,7 +83,7 @@ export interface ValidationResult {
 }
 
 /** `decoded`: the schema walk of the object as it arrived (decodeObject), reused rather than walking again. */
-export function validate(kind: KindDescription, definitions: Definitions, object: KubeObject, old: KubeObject | undefined, decoded?: SchemaValidation): ValidationResult {
+export function validate(kind: KindDescription, definitions: Definitions, object: KubeObject, old: KubeObject | undefined, decoded?: SchemaValidation, subresource = ''): ValidationResult {
   const causes: StatusCause[] = [];
   const name = object.metadata.name ?? '';
   for (const message of validateName(name, kind.nameFormat ?? 'dns1123-subdomain')) {
@@ -93,7 +93,7 @@ export function validate(kind: KindDescription, definitions: Definitions, object
     causes.push({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
   }
   const schema = decoded ? completeValidation(object, decoded) : validateObject(object, kind.definition, definitions);
-  const kindCauses = kind.validate?.(object, old) ?? [];
+  const kindCauses = kind.validate?.(object, old, subresource) ?? [];
   causes.push(...(kindCauses.length > 0 ? mergeCauses(schema.causes, kindCauses) : schema.causes));
   const result: ValidationResult = { causes, unknownFields: schema.unknownFields };
   if (schema.decodeError) result.decodeError = schema.decodeError;

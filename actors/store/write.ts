@@ -91,7 +91,10 @@ export function admitBody(state: StoreState, info: ResourceRequestInfo, body: un
 
 /** Validates, applying fieldValidation; returns warnings to send, or the failure. */
 function check(state: StoreState, request: ApiRequest, object: KubeObject, old: KubeObject | undefined, decoded: SchemaValidation | undefined): { warnings: string[] } | Status {
-  const result = validate(state.kind, state.definitions, object, old, decoded);
+  const info = request.info;
+  // A Binding (POST pods/<name>/binding, or the bindings resource) writes its pod as the binding subresource.
+  const subresource = !info.isResourceRequest ? '' : info.resource === 'bindings' ? 'binding' : info.subresource;
+  const result = validate(state.kind, state.definitions, object, old, decoded, subresource);
   if (result.decodeError) {
     const kind = state.kind;
     return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${result.decodeError}`);

@@ -19,7 +19,8 @@ function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Pro
   });
 }
 
-const template = (app: string): k8s.V1PodTemplateSpec => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'nginx' }], restartPolicy: 'Never' } });
+/** A pod template with kube's allowed restart policy for its owner: Always for a Deployment, Never for a Job. */
+const template = (app: string, restartPolicy = 'Never'): k8s.V1PodTemplateSpec => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'nginx' }], restartPolicy } });
 
 describe('@kubernetes/client-node typed clients across the surface', () => {
   let server: TestServer;
@@ -52,7 +53,7 @@ describe('@kubernetes/client-node typed clients across the surface', () => {
   it('AppsV1Api: deployments, and their scale', async () => {
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const events = await watched('/apis/apps/v1/namespaces/default/deployments', 'typed', async () => {
-      await apps.createNamespacedDeployment({ namespace: 'default', body: { metadata: { name: 'typed' }, spec: { replicas: 1, selector: { matchLabels: { app: 'typed' } }, template: template('typed') } } });
+      await apps.createNamespacedDeployment({ namespace: 'default', body: { metadata: { name: 'typed' }, spec: { replicas: 1, selector: { matchLabels: { app: 'typed' } }, template: template('typed', 'Always') } } });
       assert.equal((await apps.readNamespacedDeployment({ namespace: 'default', name: 'typed' })).spec?.replicas, 1);
       const scale = await apps.readNamespacedDeploymentScale({ namespace: 'default', name: 'typed' });
       assert.equal(scale.status?.selector, 'app=typed');

@@ -151,9 +151,10 @@ export const pod: KindDescription = {
     }
     object.status = status;
   },
-  validate(object, old) {
+  validate(object, old, subresource) {
     const causes: StatusCause[] = validatePodSpec(object.spec, 'spec');
-    if (old && !sameJson(mutableSpecOf(object.spec), mutableSpecOf(old.spec))) causes.push(forbidden('spec', POD_UPDATE_FORBIDDEN));
+    // Binding sets spec.nodeName and ephemeralcontainers spec.ephemeralContainers, each checked by its own handler.
+    if (old && subresource === '' && !sameJson(mutableSpecOf(object.spec), mutableSpecOf(old.spec))) causes.push(forbidden('spec', POD_UPDATE_FORBIDDEN));
     return causes;
   },
   gracefulDeletion(object, requested) {
