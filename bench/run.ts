@@ -5,6 +5,7 @@
 //
 //   node dist/bench/run.js [--quick] [--no-etcd]   writes bench/RESULTS.md (the etcd rows need Debian's etcd-server)
 //   node dist/bench/run.js --apply-only            prints only the server-side apply rows
+//   node dist/bench/run.js --metrics-only          prints only GET with /metrics on and off
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -279,8 +280,10 @@ async function metricsCost(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--apply-only')) {
-    await applyScenarios();
+  // One group of rows alone, printed, RESULTS.md left as it is.
+  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
+  if (only) {
+    await only();
     process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);
     return;
   }

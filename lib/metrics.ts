@@ -2,12 +2,13 @@
 // existing dashboards work, plus kubeactor's own per-actor figures.
 //
 // One registry per server (specs run several servers in one process). The
-// listener records each request as it finishes (two label look-ups, no
-// allocation beyond the label object); everything else is read when
+// listener records each request as it finishes into a plain map of series
+// (one key string, one map look-up, a few additions: prom-client's labelled
+// observe costs several times that per request); everything else is read when
 // /metrics is scraped, from collectors the supervisor registers: the cost of
 // a figure is paid by the scrape, not by the requests it describes.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricValueWithName } from 'prom-client';
 import type { RequestInfo } from '../protocol/messages/request.js';
 
 /** kube's apiserver_request_duration_seconds buckets (k8s.io/apiserver/pkg/endpoints/metrics). */
@@ -61,29 +62,30 @@ export function requestLabels(method: string, info: RequestInfo, apply: boolean)
   };
 }
 
+/** One request series: its labels (code aside), and what the listener counted of it. */
+interface RequestSeries {
+  labels: Record<string, string>;
+  code: string;
+  count: number;
+  sum: number;
+  /** Observations per bucket (not cumulative), the last for +Inf. */
+  buckets: number[];
+}
+
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter;
-  private readonly durations: Histogram;
+  private readonly series = new Map<string, RequestSeries>();
   readonly storageDurations: Histogram;
   /** kubernetes_healthchecks_total, by `name\0type\0status`: counted each time /metrics/slis runs the checks. */
   readonly healthcheckTotals = new Map<string, number>();
 
   constructor() {
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'apiserver_request_total',
-      help: 'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
-      labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component', 'code'],
-      registers,
-    });
-    this.durations = new Histogram({
-      name: 'apiserver_request_duration_seconds',
-      help: 'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
-      labelNames: ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
-      buckets: REQUEST_DURATION_BUCKETS,
-      registers,
-    });
+    // Written at scrape time from the series the listener counted.
+    this.registry.registerMetric(this.requestFamily('apiserver_request_total', 'counter',
+      'Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.', (series) => this.requestTotals(series)) as never);
+    this.registry.registerMetric(this.requestFamily('apiserver_request_duration_seconds', 'histogram',
+      'Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.', (series) => this.requestDurations(series)) as never);
     this.storageDurations = new Histogram({
       name: 'etcd_request_duration_seconds',
       help: 'Etcd request latency in seconds for each operation and object type.',
@@ -96,9 +98,59 @@ export class ServerMetrics {
 
   /** The listener, once per answered request or ended stream. */
   observeRequest(r: FinishedRequest): void {
-    const labels = { ...requestLabels(r.method, r.info, r.apply), dry_run: r.dryRun };
-    this.durations.observe(labels, r.seconds);
-    this.requests.inc({ ...labels, code: String(r.code) });
+    const info = r.info;
+    const verb = reportedVerb(r.method, info, r.apply);
+    const key = info.isResourceRequest
+      ? `${verb} ${r.dryRun} ${info.apiGroup} ${info.apiVersion} ${info.resource} ${info.subresource} ${info.name ? 'r' : info.namespace ? 'n' : 'c'} ${r.code}`
+      : `${verb} ${r.dryRun} ${r.code}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = { labels: { ...requestLabels(r.method, info, r.apply), dry_run: r.dryRun }, code: String(r.code), count: 0, sum: 0, buckets: new Array<number>(REQUEST_DURATION_BUCKETS.length + 1).fill(0) };
+      this.series.set(key, series);
+    }
+    series.count++;
+    series.sum += r.seconds;
+    let bucket = 0;
+    while (bucket < REQUEST_DURATION_BUCKETS.length && r.seconds > REQUEST_DURATION_BUCKETS[bucket]!) bucket++;
+    series.buckets[bucket]!++;
+  }
+
+  /** A family prom-client renders from values computed when scraped. */
+  private requestFamily(name: string, type: 'counter' | 'histogram', help: string, values: (series: RequestSeries[]) => MetricValueWithName<string>[]): object {
+    return {
+      name, help, type, aggregator: 'sum',
+      get: () => ({ name, help, type, aggregator: 'sum', values: values([...this.series.values()]) }),
+      reset: (): void => undefined,
+    };
+  }
+
+  private requestTotals(all: RequestSeries[]): MetricValueWithName<string>[] {
+    return all.map((s) => ({ labels: { ...s.labels, code: s.code }, value: s.count }));
+  }
+
+  /** Histogram series by labels without code, as kube's apiserver_request_duration_seconds has no code label. */
+  private requestDurations(all: RequestSeries[]): MetricValueWithName<string>[] {
+    const merged = new Map<string, { labels: Record<string, string>; count: number; sum: number; buckets: number[] }>();
+    for (const s of all) {
+      const key = Object.values(s.labels).join('\0');
+      const into = merged.get(key) ?? { labels: s.labels, count: 0, sum: 0, buckets: new Array<number>(s.buckets.length).fill(0) };
+      into.count += s.count;
+      into.sum += s.sum;
+      s.buckets.forEach((n, i) => (into.buckets[i]! += n));
+      merged.set(key, into);
+    }
+    const values: MetricValueWithName<string>[] = [];
+    for (const { labels, count, sum, buckets } of merged.values()) {
+      let cumulative = 0;
+      buckets.forEach((n, i) => {
+        cumulative += n;
+        const le = i < REQUEST_DURATION_BUCKETS.length ? String(REQUEST_DURATION_BUCKETS[i]) : '+Inf';
+        values.push({ metricName: 'apiserver_request_duration_seconds_bucket', labels: { ...labels, le }, value: cumulative });
+      });
+      values.push({ metricName: 'apiserver_request_duration_seconds_sum', labels, value: sum });
+      values.push({ metricName: 'apiserver_request_duration_seconds_count', labels, value: count });
+    }
+    return values;
   }
 
   /** A gauge whose values are read at scrape time. */
