@@ -259,15 +259,16 @@ async function createCa(now: number): Promise<Issued> {
   return { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: privateKeyPem(keys.privateKey) };
 }
 
-async function createServing(ca: Issued, sans: { dns: string[]; ips: string[] }, now: number): Promise<Issued> {
+/** A leaf certificate the CA signs for `subject`: for TLS serving (with its SANs) or for client authentication. */
+async function issueLeaf(ca: Issued, now: number, subject: string, usage: 'serverAuth' | 'clientAuth', sans?: { dns: string[]; ips: string[] }): Promise<Issued> {
   const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(ca.keyPem).export({ type: 'pkcs8', format: 'der' }), EC_KEY, false, ['sign']);
   const keys = await generateKeys();
-  const names = [...sans.dns.map((value) => ({ type: 'dns' as const, value })), ...sans.ips.map((value) => ({ type: 'ip' as const, value }))];
+  const names = sans ? [...sans.dns.map((value) => ({ type: 'dns' as const, value })), ...sans.ips.map((value) => ({ type: 'ip' as const, value }))] : [];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
-    subject: `CN=${SERVER_NAME}`,
+    subject,
     issuer: caCert.subjectName,
     notBefore: new Date(now - BACKDATE),
     notAfter: new Date(now + SERVING_LIFETIME),
@@ -278,37 +279,17 @@ async function createServing(ca: Issued, sans: { dns: string[]; ips: string[] },
       new x509.BasicConstraintsExtension(false, undefined, true),
       // An ECDSA key only signs; keyEncipherment would mean nothing.
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(names),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage[usage]]),
+      ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
     ],
   });
   return { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: privateKeyPem(keys.privateKey) };
 }
 
-async function createClient(ca: Issued, now: number): Promise<Issued> {
-  const x509 = await loadX509();
-  const caCert = new x509.X509Certificate(ca.certPem);
-  const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(ca.keyPem).export({ type: 'pkcs8', format: 'der' }), EC_KEY, false, ['sign']);
-  const keys = await generateKeys();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serialNumber(),
-    subject: `O=${ADMIN_USER.groups[0]}, CN=${ADMIN_USER.username}`,
-    issuer: caCert.subjectName,
-    notBefore: new Date(now - BACKDATE),
-    notAfter: new Date(now + SERVING_LIFETIME),
-    publicKey: keys.publicKey,
-    signingKey: caKey,
-    signingAlgorithm: EC_SIGNING,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
-    ],
-  });
-  return { certPem: `${cert.toString('pem').trimEnd()}\n`, keyPem: privateKeyPem(keys.privateKey) };
-}
+const createServing = (ca: Issued, sans: { dns: string[]; ips: string[] }, now: number): Promise<Issued> => issueLeaf(ca, now, `CN=${SERVER_NAME}`, 'serverAuth', sans);
+
+const createClient = (ca: Issued, now: number): Promise<Issued> => issueLeaf(ca, now, `O=${ADMIN_USER.groups[0]}, CN=${ADMIN_USER.username}`, 'clientAuth');
 
 // ---------------------------------------------------------------- kubeconfig
 
