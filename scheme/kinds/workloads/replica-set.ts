@@ -2,12 +2,19 @@
 // ValidateReplicaSet with its immutable selector, and kube's printer:
 // DESIRED CURRENT READY AGE, then CONTAINERS IMAGES SELECTOR.
 
-import type { KindDescription } from '../../kind-description.js';
+import type { ColumnSpec, KindDescription } from '../../kind-description.js';
 import { ageColumn, nameColumn } from '../../columns.js';
 import { ALL_VERBS } from '../../verbs.js';
 import { child, nonNegative } from './field-errors.js';
 import { containerColumns, integerColumn, selectorColumn } from './columns.js';
 import { defaultTemplateOf, immutableSelector, replicaTemplate, requiredSelector, specOf } from './controller.js';
+
+/** DESIRED, CURRENT and READY: kube's columns for ReplicaSets and ReplicationControllers alike. */
+export const replicaColumns: readonly ColumnSpec[] = [
+    integerColumn('Desired', 'Replicas wanted.', 'spec', 'replicas'),
+    integerColumn('Current', 'Replicas that exist.', 'status', 'replicas'),
+    integerColumn('Ready', 'Replicas that are ready.', 'status', 'readyReplicas'),
+];
 
 export const replicaSet: KindDescription = {
   group: 'apps',
@@ -24,9 +31,7 @@ export const replicaSet: KindDescription = {
   tracksGeneration: true,
   columns: [
     nameColumn,
-    integerColumn('Desired', 'Replicas wanted.', 'spec', 'replicas'),
-    integerColumn('Current', 'Replicas that exist.', 'status', 'replicas'),
-    integerColumn('Ready', 'Replicas that are ready.', 'status', 'readyReplicas'),
+    ...replicaColumns,
     ageColumn,
     ...containerColumns(['spec', 'template', 'spec']),
     selectorColumn(['spec', 'selector']),

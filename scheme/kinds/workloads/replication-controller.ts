@@ -7,7 +7,8 @@ import type { KindDescription } from '../../kind-description.js';
 import { ageColumn, field, nameColumn } from '../../columns.js';
 import { ALL_VERBS } from '../../verbs.js';
 import { child, goStringMap, invalid, isObj, nonNegative, required } from './field-errors.js';
-import { containerColumns, integerColumn } from './columns.js';
+import { containerColumns } from './columns.js';
+import { replicaColumns } from './replica-set.js';
 import { defaultTemplateOf, SELECTOR_MISMATCH, specOf, templateLabels } from './controller.js';
 import { alwaysRestarts, validatePodTemplate } from './pod-spec.js';
 import { formatLabels, validateLabels } from './selector.js';
@@ -27,9 +28,7 @@ export const replicationController: KindDescription = {
   tracksGeneration: true,
   columns: [
     nameColumn,
-    integerColumn('Desired', 'Replicas wanted.', 'spec', 'replicas'),
-    integerColumn('Current', 'Replicas that exist.', 'status', 'replicas'),
-    integerColumn('Ready', 'Replicas that are ready.', 'status', 'readyReplicas'),
+    ...replicaColumns,
     ageColumn,
     ...containerColumns(['spec', 'template', 'spec']),
     { name: 'Selector', type: 'string', priority: 1, description: 'The label selector.', cell: (o) => formatLabels(field(o, 'spec', 'selector')) },
