@@ -13,6 +13,7 @@
 
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { GrantLimit, GrantRule } from '../../protocol/messages/request.js';
+import { ruleOf } from './rbac.js';
 
 /** One rule per verb, group, resource and name (or per verb and URL): kube's BreakdownRule. */
 function breakdown(rule: GrantRule): GrantRule[] {
@@ -102,20 +103,8 @@ export function escalationReason(user: UserInfo, limit: GrantLimit, wanted: read
   return reason;
 }
 
-/** A stored object's rules as GrantRules: what is not a list of strings counts as empty. */
+/** A stored object's rules as GrantRules: what is not a list of strings counts as empty (RBAC's own reading of a rule). */
 export function grantRulesOf(rules: unknown): GrantRule[] {
   if (!Array.isArray(rules)) return [];
-  const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
-  return rules.filter((r): r is Record<string, unknown> => r !== null && typeof r === 'object').map((r) => {
-    const rule: GrantRule = { verbs: strings(r.verbs) ?? [] };
-    const apiGroups = strings(r.apiGroups);
-    const resources = strings(r.resources);
-    const resourceNames = strings(r.resourceNames);
-    const nonResourceURLs = strings(r.nonResourceURLs);
-    if (apiGroups) rule.apiGroups = apiGroups;
-    if (resources) rule.resources = resources;
-    if (resourceNames) rule.resourceNames = resourceNames;
-    if (nonResourceURLs) rule.nonResourceURLs = nonResourceURLs;
-    return rule;
-  });
+  return rules.map(ruleOf).filter((r): r is GrantRule => r !== undefined);
 }

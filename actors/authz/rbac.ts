@@ -91,7 +91,7 @@ const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 const stringList = (value: unknown): string[] | undefined =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
 
-function ruleOf(value: unknown): PolicyRule | undefined {
+export function ruleOf(value: unknown): PolicyRule | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const r = value as Record<string, unknown>;
   const rule: PolicyRule = { verbs: stringList(r.verbs) ?? [] };
