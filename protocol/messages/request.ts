@@ -7,6 +7,7 @@
 
 import type { UserInfo } from '../kube/meta.js';
 import type { HttpReply } from './http.js';
+import type { ObjectAdmission } from './admission.js';
 
 export type Verb =
   | 'get'
@@ -76,6 +77,11 @@ export interface ApiRequest {
    * rights the user holds there. The store refuses a role whose final rules exceed them.
    */
   grantLimit?: GrantLimit;
+  /**
+   * Set by admission on a write that some plugin, webhook or policy must see with its object:
+   * the store sends it `admission.review` (mutating, then validating) before committing.
+   */
+  objectAdmission?: ObjectAdmission;
   /** Milliseconds since the epoch at which the listener gives up and answers 504. */
   deadline: number;
   replyTo: ReplyTo;

@@ -1,0 +1,40 @@
+// What one admission plugin is to the admission actor. Each plugin is one file
+// in this folder (kube's plugin/pkg/admission/<name>), built by a factory from
+// the plugin's configuration; the actor runs the enabled ones in kube's order,
+// every mutating one, then every validating one.
+//
+// A plugin that needs cluster state (namespaces, quotas, limit ranges, service
+// accounts, webhook configurations, policies) names the stores it watches; the
+// actor subscribes and hands it each snapshot and change. A plugin never reads
+// a store directly.
+
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { Status } from '../../protocol/kube/status.js';
+import type { ApiRequest } from '../../protocol/messages/request.js';
+import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
+
+/** A store a plugin keeps a view of, by group and plural ('' for core). */
+export interface WatchedResource { group: string; plural: string }
+
+/** What a plugin decides: let it through (with warnings or audit annotations) or refuse it. */
+export type PluginVerdict =
+  | { allowed: true; warnings?: string[]; auditAnnotations?: Record<string, string> }
+  | { allowed: false; status: Status; warnings?: string[] };
+
+export const ALLOW: PluginVerdict = { allowed: true };
+
+export interface AdmissionPlugin {
+  /** kube's name, as --enable-admission-plugins spells it. */
+  readonly name: string;
+  readonly watches?: readonly WatchedResource[];
+  /** A snapshot (whole list) or change (one object) of a watched store. */
+  observe?(resource: WatchedResource, change: { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNC'; object?: KubeObject; objects?: readonly KubeObject[] }): void;
+  /** Attribute-only checks, before the store runs (kube: NamespaceLifecycle and the like). */
+  admitRequest?(request: ApiRequest, attributes: AdmissionAttributes): PluginVerdict;
+  /** Whether it must see this write's object; false keeps the write off the review hops. */
+  wantsObject?(attributes: AdmissionAttributes): boolean;
+  /** Mutating phase: may change `object` in place. */
+  mutate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
+  /** Validating phase: must not change the object. */
+  validate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
+}
