@@ -95,7 +95,7 @@ export function commitChange(state: StoreState, key: string, type: EventType, ob
   const entry = entryOf(key, known, object, encoded);
   state.pendingByKey.set(key, { revision: known, entry: type === 'DELETED' ? null : entry });
   const event: HistoryEvent = { type, revision: known, entry, previous };
-  state.awaiting.set(known, { event, done: (error) => commit.done(entry, error) });
+  state.awaiting.set(known, { event, object, done: (error) => commit.done(entry, error) });
 }
 
 /**
@@ -122,16 +122,16 @@ function forgetPending(state: StoreState, revision: number): PendingWrite | unde
 function applyOwn(state: StoreState, revision: number): void {
   const pending = forgetPending(state, revision);
   if (!pending) return;
-  applyEvent(state, pending.event);
+  applyEvent(state, pending.event, pending.object);
   pending.done();
 }
 
-/** A committed change reaches the cache, the watchers and the subscribers. */
-function applyEvent(state: StoreState, event: HistoryEvent): void {
+/** A committed change reaches the cache, the watchers and the subscribers (given `object`, the change parsed already). */
+function applyEvent(state: StoreState, event: HistoryEvent, object?: KubeObject): void {
   state.cache.apply(event);
   fanOut(state, event);
   if (state.subscribers.length > 0) {
-    const change = { type: 'store.changed' as const, resource: state.kind.plural, changes: [{ type: event.type, object: parseObject(event.entry) }] };
+    const change = { type: 'store.changed' as const, resource: state.kind.plural, changes: [{ type: event.type, object: object ?? parseObject(event.entry) }] };
     for (const subscriber of state.subscribers) subscriber.send(change);
   }
 }

@@ -29,6 +29,8 @@ export interface Watcher {
 
 export interface PendingWrite {
   event: HistoryEvent;
+  /** The object as written (the entry's bytes encode it): subscribers get it without a parse. */
+  object: KubeObject;
   done(error?: Error): void;
 }
 

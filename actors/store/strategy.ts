@@ -12,8 +12,17 @@ import { completeValidation, mergeCauses, validateObject, validateName, type Sch
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 /** RFC 3339 with second precision, as kube writes metav1.Time. */
+let lastSecond = NaN;
+let lastText = '';
+
+/** kube's metav1.Time: RFC 3339 to the second. Writes come many to a second, so the text is kept per second. */
 export function timestamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return lastText;
 }
 
 /** Kinds with a status subresource keep status apart: only /status writes it. */
