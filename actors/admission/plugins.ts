@@ -6,11 +6,12 @@
 
 import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
+import { SERVICE_ACCOUNT } from './service-account.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
   // LimitRanger
-  // ServiceAccount
+  SERVICE_ACCOUNT,
   // NodeRestriction (with the Node authorizer)
   // TaintNodesByCondition
   // AlwaysPullImages
