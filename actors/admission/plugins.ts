@@ -7,6 +7,7 @@
 import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
+import { RESOURCE_QUOTA } from './resource-quota.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -31,7 +32,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // MutatingAdmissionWebhook
   // ValidatingAdmissionPolicy
   // ValidatingAdmissionWebhook
-  // ResourceQuota
+  RESOURCE_QUOTA,
 ];
 
 export const PLUGIN_NAMES: readonly string[] = PLUGINS.map((p) => p.name);

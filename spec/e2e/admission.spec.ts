@@ -90,6 +90,78 @@ describe('admission plugins', () => {
       assert.equal((await call(creds, 'GET', '/api/v1/namespaces/default/pods/dry')).status, 404);
     });
   });
+
+  describe('ResourceQuota', () => {
+    const quota = (name: string, hard: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name }, spec: { hard, ...extra },
+    });
+    /** The controller has counted the namespace: status.used covers every hard key. */
+    const counted = (namespace: string, name: string): Promise<k8s.V1ResourceQuota> => eventually(async () => {
+      const q = await core.readNamespacedResourceQuota({ namespace, name });
+      assert.deepEqual(Object.keys(q.status?.used ?? {}).sort(), Object.keys(q.spec?.hard ?? {}).sort());
+      return q;
+    });
+
+    it('counts usage into status.used and refuses the pod over the quota with kube\'s 403', async () => {
+      await k.ok(['create', 'ns', 'quota-pods']);
+      await core.createNamespacedResourceQuota({ namespace: 'quota-pods', body: quota('pods', { pods: '1' }) as k8s.V1ResourceQuota });
+      const before = await counted('quota-pods', 'pods');
+      assert.deepEqual(JSON.parse(JSON.stringify(before.status)), { hard: { pods: '1' }, used: { pods: '0' } });
+      await core.createNamespacedPod({ namespace: 'quota-pods', body: pod('first') as k8s.V1Pod });
+      const refused = await call(creds, 'POST', '/api/v1/namespaces/quota-pods/pods', { body: JSON.stringify(pod('second')) });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.json().reason, 'Forbidden');
+      assert.equal(refused.json().message, 'pods "second" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1');
+      await eventually(async () => assert.equal((await core.readNamespacedResourceQuota({ namespace: 'quota-pods', name: 'pods' })).status?.used?.pods, '1'));
+      // Freed when the pod goes.
+      await core.deleteNamespacedPod({ namespace: 'quota-pods', name: 'first', gracePeriodSeconds: 0 });
+      await eventually(async () => assert.equal((await core.readNamespacedResourceQuota({ namespace: 'quota-pods', name: 'pods' })).status?.used?.pods, '0'));
+      await core.createNamespacedPod({ namespace: 'quota-pods', body: pod('third') as k8s.V1Pod });
+    });
+
+    it('refuses with kubectl the object counted past count/<resource>, charging at once', async () => {
+      await k.ok(['create', 'ns', 'quota-count']);
+      await k.ok(['create', 'quota', 'objects', '-n', 'quota-count', '--hard=count/configmaps=3,secrets=1']);
+      await counted('quota-count', 'objects');
+      // kube-root-ca.crt is the namespace's first ConfigMap: two more fit, sent back to back.
+      const made = await Promise.all(['one', 'two'].map((n) => call(creds, 'POST', '/api/v1/namespaces/quota-count/configmaps', { body: JSON.stringify({ metadata: { name: n } }) })));
+      assert.deepEqual(made.map((r) => r.status), [201, 201]);
+      const over = await k.run(['create', 'configmap', 'three', '-n', 'quota-count']);
+      assert.notEqual(over.code, 0);
+      assert.match(over.stderr, /configmaps "three" is forbidden: exceeded quota: objects, requested: count\/configmaps=1, used: count\/configmaps=3, limited: count\/configmaps=3/);
+    });
+
+    it('needs every container to state what a compute quota limits', async () => {
+      await k.ok(['create', 'ns', 'quota-cpu']);
+      await core.createNamespacedResourceQuota({ namespace: 'quota-cpu', body: quota('compute', { 'requests.cpu': '1', 'limits.memory': '1Gi' }) as k8s.V1ResourceQuota });
+      await counted('quota-cpu', 'compute');
+      const bare = await call(creds, 'POST', '/api/v1/namespaces/quota-cpu/pods', { body: JSON.stringify(pod('bare')) });
+      assert.equal(bare.status, 403);
+      assert.equal(bare.json().message, 'pods "bare" is forbidden: failed quota: compute: must specify limits.memory for: app; requests.cpu for: app');
+      const sized = (name: string, cpu: string): Record<string, unknown> => pod(name, { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu }, limits: { memory: '512Mi' } } }] });
+      assert.equal((await call(creds, 'POST', '/api/v1/namespaces/quota-cpu/pods', { body: JSON.stringify(sized('small', '600m')) })).status, 201);
+      const big = await call(creds, 'POST', '/api/v1/namespaces/quota-cpu/pods', { body: JSON.stringify(sized('big', '500m')) });
+      assert.equal(big.status, 403);
+      assert.equal(big.json().message, 'pods "big" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=600m, limited: requests.cpu=1');
+      const q = await eventually(async () => {
+        const read = await core.readNamespacedResourceQuota({ namespace: 'quota-cpu', name: 'compute' });
+        assert.equal(read.status?.used?.['requests.cpu'], '600m');
+        return read;
+      });
+      assert.deepEqual(JSON.parse(JSON.stringify(q.status?.used)), { 'limits.memory': '512Mi', 'requests.cpu': '600m' });
+    });
+
+    it('does not charge a dry run', async () => {
+      await k.ok(['create', 'ns', 'quota-dry']);
+      await core.createNamespacedResourceQuota({ namespace: 'quota-dry', body: quota('one', { 'count/secrets': '1' }) as k8s.V1ResourceQuota });
+      await counted('quota-dry', 'one');
+      for (let i = 0; i < 3; i++) {
+        const dry = await call(creds, 'POST', '/api/v1/namespaces/quota-dry/secrets?dryRun=All', { body: JSON.stringify({ metadata: { name: `s${i}` } }) });
+        assert.equal(dry.status, 201);
+      }
+      assert.equal((await call(creds, 'POST', '/api/v1/namespaces/quota-dry/secrets', { body: JSON.stringify({ metadata: { name: 'real' } }) })).status, 201);
+    });
+  });
 });
 
 export { eventually, pod };
