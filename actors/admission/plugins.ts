@@ -6,12 +6,13 @@
 
 import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
+import { LIMIT_RANGER } from './limit-ranger.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
 import { RESOURCE_QUOTA } from './resource-quota.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
-  // LimitRanger
+  LIMIT_RANGER,
   SERVICE_ACCOUNT,
   // NodeRestriction (with the Node authorizer)
   // TaintNodesByCondition

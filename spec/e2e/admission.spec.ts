@@ -162,6 +162,37 @@ describe('admission plugins', () => {
       assert.equal((await call(creds, 'POST', '/api/v1/namespaces/quota-dry/secrets', { body: JSON.stringify({ metadata: { name: 'real' } }) })).status, 201);
     });
   });
+
+  describe('LimitRanger', () => {
+    it('fills in the LimitRange defaults a pod leaves out, and says so in an annotation', async () => {
+      await k.ok(['create', 'ns', 'limits']);
+      const range = await call(creds, 'POST', '/api/v1/namespaces/limits/limitranges', {
+        body: JSON.stringify({
+          metadata: { name: 'defaults' },
+          spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '256Mi' }, defaultRequest: { cpu: '100m' }, max: { cpu: '1' } }] },
+        }),
+      });
+      assert.equal(range.status, 201);
+      const created = await core.createNamespacedPod({ namespace: 'limits', body: pod('defaulted', { containers: [{ name: 'app', image: 'nginx', resources: { requests: { memory: '64Mi' } } }] }) as k8s.V1Pod });
+      assert.deepEqual(JSON.parse(JSON.stringify(created.spec?.containers[0]?.resources)), {
+        limits: { cpu: '500m', memory: '256Mi' },
+        requests: { cpu: '100m', memory: '64Mi' },
+      });
+      assert.equal(created.metadata?.annotations?.['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: cpu request for container app; cpu, memory limit for container app');
+    });
+
+    it('refuses a container over the maximum, in kube\'s words', async () => {
+      const refused = await call(creds, 'POST', '/api/v1/namespaces/limits/pods', {
+        body: JSON.stringify(pod('greedy', { containers: [{ name: 'app', image: 'nginx', resources: { limits: { cpu: '2' } } }] })),
+      });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.json().message, 'pods "greedy" is forbidden: maximum cpu usage per Container is 1, but limit is 2');
+      const two = await call(creds, 'POST', '/api/v1/namespaces/limits/pods', {
+        body: JSON.stringify(pod('two', { containers: ['a', 'b'].map((name) => ({ name, image: 'nginx', resources: { limits: { cpu: '1500m' } } })) })),
+      });
+      assert.equal(two.json().message, 'pods "two" is forbidden: [maximum cpu usage per Container is 1, but limit is 1500m, maximum cpu usage per Container is 1, but limit is 1500m]');
+    });
+  });
 });
 
 export { eventually, pod };
