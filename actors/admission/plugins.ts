@@ -8,6 +8,7 @@ import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
 import { LIMIT_RANGER } from './limit-ranger.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
+import { PRIORITY } from './priority.js';
 import { RESOURCE_QUOTA } from './resource-quota.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
@@ -18,7 +19,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // TaintNodesByCondition
   // AlwaysPullImages
   // PodSecurity
-  // Priority
+  PRIORITY,
   // DefaultTolerationSeconds
   // DefaultStorageClass
   // StorageObjectInUseProtection
