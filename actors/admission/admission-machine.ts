@@ -162,7 +162,8 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
       }
       if (!take(verdict)) return;
     }
-    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations });
+    const revalidate = mutating && plugins.some((p) => p.external);
+    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(revalidate ? { revalidate } : {}) });
   };
   walk();
 }

@@ -35,6 +35,11 @@ export interface AdmissionPlugin {
   admitRequest?(request: ApiRequest, attributes: AdmissionAttributes): PluginVerdict;
   /** Whether it must see this write's object; false keeps the write off the review hops. */
   wantsObject?(attributes: AdmissionAttributes): boolean;
+  /**
+   * Its mutations come from outside the server (webhooks, policies) and may not fit the schema: the
+   * store decodes, defaults and validates the object whole again after a mutating phase it took part in.
+   */
+  readonly external?: boolean;
   /** Mutating phase: may change `object` in place. */
   mutate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
   /** Validating phase: must not change the object. */

@@ -47,6 +47,8 @@ export function writeAttributes(state: StoreState, request: ApiRequest, info: Re
 export interface Reviewed {
   object: KubeObject | undefined;
   warnings: string[];
+  /** Changed from outside the server: decode, default and validate it whole again. */
+  revalidate: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ export function admitObject(
   object: KubeObject | undefined, oldObject: () => KubeObject | undefined, then: (reviewed: Reviewed) => void,
 ): void {
   const port = request.objectAdmission;
-  if (!port) return then({ object, warnings: [] });
+  if (!port) return then({ object, warnings: [], revalidate: false });
   const old = oldObject();
   port.send({
     type: 'admission.review',
@@ -75,7 +77,7 @@ export function admitObject(
           const headers = answer.warnings.length > 0 ? warningHeader(answer.warnings) : undefined;
           return request.replyTo.send(statusResponse(request.id, answer.status, headers));
         }
-        then({ object: answer.object ?? object, warnings: answer.warnings });
+        then({ object: answer.object ?? object, warnings: answer.warnings, revalidate: answer.revalidate === true });
       }),
     },
   });

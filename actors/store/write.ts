@@ -198,13 +198,14 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
   const attributes = () => writeAttributes(state, request, info, 'CREATE', name, dryRun);
   admitObject(state, request, 'mutating', attributes, object, noObject, (mutation) => {
     const mutated = mutation.object ?? object;
-    // What mutating admission set is defaulted like the rest (kube defaults a webhook's patch on decode).
-    if (request.objectAdmission) state.kind.defaults?.(mutated);
+    // A webhook's or policy's changes are decoded and defaulted as kube decodes a webhook's answer.
+    const decoded = mutation.revalidate ? redecode(state, mutated) : admitted.decoded;
+    if (isStatus(decoded)) return reply(request, decoded);
     if (state.kind.allocate && !latest(state, key)) {
       const refused = allocate(state, mutated, undefined, key);
       if (refused) return reply(request, refused);
     }
-    const checked = check(state, request, mutated, undefined, request.objectAdmission ? undefined : admitted.decoded);
+    const checked = check(state, request, mutated, undefined, decoded);
     if (isStatus(checked)) return reply(request, checked);
     if (latest(state, key)) return reply(request, alreadyExists(state.resource, name));
     admitObject(state, request, 'validating', attributes, mutated, noObject, (validation) => {
@@ -218,6 +219,14 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
 }
 
 const noObject = (): undefined => undefined;
+
+/** An object changed from outside the server (a webhook's patch): decoded against the kind again, then defaulted. */
+function redecode(state: StoreState, object: KubeObject): SchemaValidation | Status {
+  const decoded = decodeObject(object, state.kind.definition, state.definitions);
+  if (decoded.decodeError) return badRequest(`${state.kind.kind} in version "${state.kind.version}" cannot be handled as a ${state.kind.kind}: ${decoded.decodeError}`);
+  state.kind.defaults?.(object);
+  return decoded;
+}
 
 /** An object's encoding without its resourceVersion, to tell a no-op write. */
 function sansVersion(object: KubeObject): string {
@@ -253,11 +262,13 @@ export function writeUpdate(
     const mutated = mutation.object ?? object;
     // What mutating admission changed goes through the strategy again (defaults, generation).
     if (request.objectAdmission) prepareForUpdate(state.kind, mutated, old, part);
+    const walked = mutation.revalidate ? redecode(state, mutated) : decoded;
+    if (isStatus(walked)) return reply(request, walked);
     if (state.kind.allocate) {
       const refused = allocate(state, mutated, old, keyOf(info.namespace, info.name));
       if (refused) return reply(request, refused);
     }
-    const checked = check(state, request, mutated, old, request.objectAdmission ? undefined : decoded);
+    const checked = check(state, request, mutated, old, walked);
     if (isStatus(checked)) return reply(request, checked);
     admitObject(state, request, 'validating', attributes, mutated, () => old, (validation) => {
       const key = keyOf(info.namespace, info.name);
