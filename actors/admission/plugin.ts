@@ -8,7 +8,7 @@
 // actor subscribes and hands it each snapshot and change. A plugin never reads
 // a store directly.
 
-import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
 import type { Status } from '../../protocol/kube/status.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
@@ -53,8 +53,20 @@ export interface PluginContext {
    * `configuration`, or the file its `path` names, parsed (YAML or JSON). Undefined when absent.
    */
   config: unknown;
+  /** Asks the server's authorizer (a SubjectAccessReview through authz) whether `user` may do this. */
+  authorize(user: UserInfo, attributes: AuthorizationAttributes): Promise<boolean>;
   clock: Clock;
   logger: Log;
+}
+
+/** What an authorization question names (kube's authorizer.AttributesRecord, resource requests). */
+export interface AuthorizationAttributes {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  name?: string;
+  namespace?: string;
 }
 
 /** One line of the registry (./plugins.ts): kube's name, whether kube enables it by default, and its factory. */
