@@ -5,6 +5,11 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN } from '../support/process.js';
+import { tempDir } from '../support/server.js';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl, type Kubectl } from '../support/kubectl.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -226,6 +231,61 @@ describe('admission plugins', () => {
       assert.equal(created.spec?.priority, 1000);
       await k.ok(['delete', 'priorityclass', 'everyday']);
     });
+  });
+});
+
+function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (error, _stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr });
+    });
+  });
+}
+
+describe('admission flags', () => {
+  it('exits 1 with kube\'s one line for an unknown plugin, an overlap, or an unreadable configuration file', async () => {
+    const dir = tempDir('admission-flags');
+    try {
+      const unknown = await runCli(['--enable-admission-plugins=NamespaceLifecycle,Nope', `--data-dir=${dir}`]);
+      assert.equal(unknown.code, 1);
+      assert.equal(unknown.stderr, 'Error: enable-admission-plugins plugin "Nope" is unknown\n');
+      const overlap = await runCli(['--enable-admission-plugins=Priority', '--disable-admission-plugins=Priority', `--data-dir=${dir}`]);
+      assert.equal(overlap.code, 1);
+      assert.equal(overlap.stderr, 'Error: [Priority] in enable-admission-plugins and disable-admission-plugins overlapped\n');
+      const missing = await runCli([`--admission-control-config-file=${join(dir, 'nowhere.yaml')}`, `--data-dir=${dir}`]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /^Error: failed to read plugin config: unable to read admission control configuration from ".*nowhere.yaml" \[ENOENT/);
+      assert.equal(missing.stderr.trim().split('\n').length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves pods alone with ServiceAccount disabled, and takes plugin configuration from the AdmissionConfiguration file', async () => {
+    const dir = tempDir('admission-config');
+    const config = join(dir, 'admission.yaml');
+    writeFileSync(config, [
+      'apiVersion: apiserver.config.k8s.io/v1', 'kind: AdmissionConfiguration', 'plugins:',
+      '- name: ResourceQuota', '  configuration:', '    apiVersion: apiserver.config.k8s.io/v1', '    kind: ResourceQuotaConfiguration',
+      '    limitedResources:', '    - resource: pods', '      matchContains: ["requests.cpu"]',
+    ].join('\n'));
+    const server = await startTestServer({ disableAdmissionPlugins: ['ServiceAccount'], admissionControlConfigFile: config });
+    try {
+      const creds = credentialsOf(server.kubeconfigPath);
+      const bare = await call(creds, 'POST', '/api/v1/namespaces/default/pods', { body: JSON.stringify(pod('bare')) });
+      assert.equal(bare.status, 201);
+      assert.equal(bare.json().spec.serviceAccountName, undefined);
+      assert.equal(bare.json().spec.volumes, undefined);
+      // limitedResources: a pod asking for cpu needs a quota that covers it.
+      const cpu = await call(creds, 'POST', '/api/v1/namespaces/default/pods', {
+        body: JSON.stringify(pod('cpu', { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '100m' } } }] })),
+      });
+      assert.equal(cpu.status, 403);
+      assert.equal(cpu.json().message, 'pods "cpu" is forbidden: insufficient quota to consume: requests.cpu');
+    } finally {
+      await server.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
