@@ -10,6 +10,7 @@ import { LIMIT_RANGER } from './limit-ranger.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
 import { PRIORITY } from './priority.js';
 import { RESOURCE_QUOTA } from './resource-quota.js';
+import { STORAGE_OBJECT_IN_USE_PROTECTION } from './storage-object-in-use-protection.js';
 import { CERTIFICATE_SUBJECT_RESTRICTION } from './certificate-subject-restriction.js';
 import { CERTIFICATE_SIGNING } from './certificate-signing.js';
 import { CERTIFICATE_APPROVAL } from './certificate-approval.js';
@@ -32,7 +33,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   PRIORITY,
   DEFAULT_TOLERATION_SECONDS,
   DEFAULT_STORAGE_CLASS,
-  // StorageObjectInUseProtection
+  STORAGE_OBJECT_IN_USE_PROTECTION,
   // OwnerReferencesPermissionEnforcement
   PERSISTENT_VOLUME_CLAIM_RESIZE,
   RUNTIME_CLASS,

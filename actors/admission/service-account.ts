@@ -31,7 +31,7 @@ interface PodSpec {
   serviceAccountName?: string;
   serviceAccount?: string;
   automountServiceAccountToken?: boolean;
-  volumes?: { name: string }[];
+  volumes?: { name?: string }[];
   containers?: Container[];
   initContainers?: Container[];
   imagePullSecrets?: { name: string }[];
@@ -54,8 +54,8 @@ export function tokenVolumeSource(): Record<string, unknown> {
 }
 
 function mountToken(spec: PodSpec): void {
-  const existing = (spec.volumes ?? []).find((v) => v.name.startsWith(VOLUME_PREFIX));
-  const volumeName = existing?.name ?? generateName(VOLUME_PREFIX);
+  const existing = (spec.volumes ?? []).find((v) => (v.name ?? '').startsWith(VOLUME_PREFIX));
+  const volumeName = existing?.name || generateName(VOLUME_PREFIX);
   for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     if ((container.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH)) continue;
     (container.volumeMounts ??= []).push({ name: volumeName, readOnly: true, mountPath: TOKEN_MOUNT_PATH });

@@ -10,6 +10,8 @@ import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { clusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation.js';
 import { serviceAccountTokenController } from './serviceaccount-token/serviceaccount-token-controller.js';
 import { resourceQuotaController } from './resourcequota/resourcequota-controller.js';
+import { pvcProtectionController } from './pvc-protection/pvc-protection-controller.js';
+import { pvProtectionController } from './pv-protection/pv-protection-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -19,6 +21,8 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   clusterRoleAggregation,
   serviceAccountTokenController,
   resourceQuotaController,
+  pvcProtectionController,
+  pvProtectionController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

@@ -199,6 +199,21 @@ describe('admission plugins', () => {
     });
   });
 
+  describe('StorageObjectInUseProtection', () => {
+    it('keeps a claim a pod uses until the pod goes, through the pvc-protection finalizer', async () => {
+      await k.ok(['create', 'ns', 'claims']);
+      const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
+      const created = await call(creds, 'POST', '/api/v1/namespaces/claims/persistentvolumeclaims', { body: JSON.stringify(claim) });
+      assert.deepEqual(created.json().metadata.finalizers, ['kubernetes.io/pvc-protection']);
+      await core.createNamespacedPod({ namespace: 'claims', body: pod('user', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] }) as k8s.V1Pod });
+      await k.ok(['delete', 'pvc', 'data', '-n', 'claims', '--wait=false']);
+      const held = await core.readNamespacedPersistentVolumeClaim({ namespace: 'claims', name: 'data' });
+      assert.ok(held.metadata?.deletionTimestamp, 'marked for deletion');
+      await core.deleteNamespacedPod({ namespace: 'claims', name: 'user', gracePeriodSeconds: 0 });
+      await k.ok(['wait', '--for=delete', 'pvc/data', '-n', 'claims', '--timeout=20s']);
+    });
+  });
+
   describe('Priority', () => {
     it('starts with kube\'s two system PriorityClasses, which may not be deleted', async () => {
       assert.equal(await k.ok(['get', 'priorityclass', 'system-node-critical', '-o', 'jsonpath={.value}']), '2000001000');
