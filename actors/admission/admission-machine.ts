@@ -44,6 +44,8 @@ export interface AdmissionInput {
   kindOf(group: string, version: string, resource: string): GroupVersionKind | undefined;
   /** The server's authorizer, for plugins that check a user's rights (certificates, owner references). Absent: nothing is allowed. */
   authorize?: PluginContext['authorize'];
+  /** The resource a kind is served as (kube's RESTMapper). */
+  resourceFor?: PluginContext['resourceFor'];
   clock: Clock;
   logger: Log;
 }
@@ -221,6 +223,7 @@ export const admissionMachine = setup({
     plugins: input.plugins.map((p) => p.create({
       config: input.configs?.get(p.name),
       authorize: input.authorize ?? (() => Promise.resolve(false)),
+      resourceFor: input.resourceFor ?? (() => undefined),
       clock: input.clock,
       logger: input.logger.getSubLogger({ name: p.name }),
     })),

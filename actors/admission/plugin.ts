@@ -55,6 +55,8 @@ export interface PluginContext {
   config: unknown;
   /** Asks the server's authorizer (a SubjectAccessReview through authz) whether `user` may do this. */
   authorize(user: UserInfo, attributes: AuthorizationAttributes): Promise<boolean>;
+  /** kube's RESTMapper: the resource (plural) a kind is served as, if this server serves it. */
+  resourceFor(group: string, version: string, kind: string): string | undefined;
   clock: Clock;
   logger: Log;
 }

@@ -10,6 +10,7 @@ import { LIMIT_RANGER } from './limit-ranger.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
 import { PRIORITY } from './priority.js';
 import { RESOURCE_QUOTA } from './resource-quota.js';
+import { OWNER_REFERENCES_PERMISSION_ENFORCEMENT } from './owner-references-permission-enforcement.js';
 import { STORAGE_OBJECT_IN_USE_PROTECTION } from './storage-object-in-use-protection.js';
 import { CERTIFICATE_SUBJECT_RESTRICTION } from './certificate-subject-restriction.js';
 import { CERTIFICATE_SIGNING } from './certificate-signing.js';
@@ -34,7 +35,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   DEFAULT_TOLERATION_SECONDS,
   DEFAULT_STORAGE_CLASS,
   STORAGE_OBJECT_IN_USE_PROTECTION,
-  // OwnerReferencesPermissionEnforcement
+  OWNER_REFERENCES_PERMISSION_ENFORCEMENT,
   PERSISTENT_VOLUME_CLAIM_RESIZE,
   RUNTIME_CLASS,
   CERTIFICATE_APPROVAL,

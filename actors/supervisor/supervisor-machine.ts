@@ -241,6 +241,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       return kind && { group: kind.group, version: kind.version, kind: kind.kind };
     },
     authorize: (user: UserInfo, attributes: AuthorizationAttributes) => subjectAccessReview(late.authz!, user, attributes),
+    resourceFor: (group: string, version: string, kind: string) => scheme!.byKind(group, version, kind)?.plural,
     clock,
     logger: logger.getSubLogger({ name: 'admission' }),
   }, terminateAdmission as Terminate);

@@ -32,7 +32,7 @@ function attributes(operation: AdmissionAttributes['operation'], group: string, 
 function plugin(name: string, context: Partial<PluginContext> = {}): AdmissionPlugin {
   const registration = PLUGINS.find((p) => p.name === name);
   assert.ok(registration, `${name} is registered`);
-  return registration.create({ config: undefined, authorize: () => Promise.resolve(false), clock: new SimulatedClock(), logger: silentLog(), ...context });
+  return registration.create({ config: undefined, authorize: () => Promise.resolve(false), resourceFor: () => undefined, clock: new SimulatedClock(), logger: silentLog(), ...context });
 }
 
 const object = (kind: string, name: string, rest: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name }, ...rest });
@@ -237,6 +237,29 @@ describe('built-in plugins', () => {
     assert.equal(unsigned.status.message, 'certificatesigningrequests.certificates.k8s.io "r" is forbidden: user not permitted to sign requests with signerName "other.io/theirs"');
     // A status write that leaves the certificate as it was needs no right to sign.
     assert.equal(((await signing.validate!(sign, csr('other.io/theirs'), csr('other.io/theirs'))) as { allowed: boolean }).allowed, true);
+  });
+
+  it('OwnerReferencesPermissionEnforcement: changing owner references needs delete on the object; blockOwnerDeletion, update on the owner\'s finalizers', async () => {
+    const allowed = new Set<string>();
+    const p = plugin('OwnerReferencesPermissionEnforcement', {
+      authorize: (_user, a) => Promise.resolve(allowed.has(`${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}`)),
+      resourceFor: (group, _version, kind) => (group === 'apps' && kind === 'Deployment' ? 'deployments' : undefined),
+    });
+    const owned = (block: boolean, kind = 'Deployment'): KubeObject => object('ConfigMap', 'it', { metadata: { name: 'it', ownerReferences: [{ apiVersion: 'apps/v1', kind, name: 'web', uid: 'u1', ...(block ? { blockOwnerDeletion: true } : {}) }] } });
+    const verdict = async (a: AdmissionAttributes, o: KubeObject, old?: KubeObject): Promise<string> => {
+      const v = (await p.validate!(a, o, old)) as { allowed: boolean; status?: { message: string } };
+      return v.allowed ? 'allowed' : v.status!.message;
+    };
+    const create = attributes('CREATE', '', 'configmaps');
+    const update = attributes('UPDATE', '', 'configmaps');
+    assert.equal(await verdict(create, owned(false)), 'allowed');
+    assert.equal(await verdict(update, owned(false), object('ConfigMap', 'it')), 'configmaps "it" is forbidden: cannot set an ownerRef on a resource you can\'t delete: , <nil>');
+    allowed.add('delete configmaps');
+    assert.equal(await verdict(update, owned(false), object('ConfigMap', 'it')), 'allowed');
+    assert.equal(await verdict(create, owned(true)), 'configmaps "it" is forbidden: cannot set blockOwnerDeletion if an ownerReference refers to a resource you can\'t set finalizers on: , <nil>');
+    allowed.add('update deployments/finalizers');
+    assert.equal(await verdict(create, owned(true)), 'allowed');
+    assert.equal(await verdict(create, owned(true, 'Gadget')), 'configmaps "it" is forbidden: cannot set blockOwnerDeletion in this case because cannot find RESTMapping for APIVersion apps/v1 Kind Gadget: no matches for kind "Gadget" in version "apps/v1"');
   });
 
   it('CertificateSubjectRestriction: no system:masters through the kube-apiserver-client signer', async () => {
