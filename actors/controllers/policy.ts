@@ -28,6 +28,9 @@ const CONTROLLER_ROLES: Record<string, Rule[]> = {
     rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*']),
     rule(['update'], [''], ['namespaces', 'namespaces/finalize', 'namespaces/status']),
   ],
+  'pv-protection-controller': [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumes']), ...EVENTS],
+  'pvc-protection-controller': [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']), rule(['get', 'list', 'watch'], [''], ['pods']), ...EVENTS],
+  'resourcequota-controller': [rule(['list', 'watch'], ['*'], ['*']), rule(['update'], [''], ['resourcequotas/status']), ...EVENTS],
   'root-ca-cert-publisher': [rule(['create', 'update'], [''], ['configmaps']), ...EVENTS],
   'service-account-controller': [rule(['create'], [''], ['serviceaccounts']), ...EVENTS],
 };
