@@ -287,7 +287,7 @@ async function metricsCost(): Promise<void> {
  * object review); Pods also go through the store's object review (ServiceAccount, Priority, …).
  */
 async function admissionCost(): Promise<void> {
-  const all = process.env.BENCH_ADMISSION_OFF ?? PLUGINS.filter((p) => p.defaultOn).map((p) => p.name).join(',');
+  const all = PLUGINS.filter((p) => p.defaultOn).map((p) => p.name).join(',');
   const on = await startKubeactor(BIN, settings);
   const off = await startKubeactor(BIN, settings, undefined, [`--disable-admission-plugins=${all}`]);
   try {
