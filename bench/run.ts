@@ -287,15 +287,15 @@ async function metricsCost(): Promise<void> {
  * object review); Pods also go through the store's object review (ServiceAccount, Priority, …).
  */
 async function admissionCost(): Promise<void> {
-  const all = process.env.BENCH_ADMISSION_OFF ?? PLUGINS.filter((p) => p.defaultOn).map((p) => p.name).join(',');
+  const all = PLUGINS.filter((p) => p.defaultOn).map((p) => p.name).join(',');
   const on = await startKubeactor(BIN, settings);
   const off = await startKubeactor(BIN, settings, undefined, [`--disable-admission-plugins=${all}`]);
   try {
-    for (const [what, path, script] of [['ConfigMaps', CONFIGMAPS, 'create.lua'], ['Pods', '/api/v1/namespaces/default/pods', 'create-pod.lua']] as const) {
+    for (const [what, path, object] of [['ConfigMaps', CONFIGMAPS, 'configmap'], ['Pods', '/api/v1/namespaces/default/pods', 'pod']] as const) {
       const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
       for (let i = 0; i < settings.runs + 1; i++) {
         for (const [which, k] of [['on', on], ['off', off]] as const) {
-          const result = await wrk(`${k.base}${path}`, { seconds: settings.seconds, connections: 32, headers: [k.auth, 'Content-Type: application/json'], script: join(SCRIPTS, script), cpu: settings.loadCpu});
+          const result = await wrk(`${k.base}${path}`, { seconds: settings.seconds, connections: 32, headers: [k.auth, 'Content-Type: application/json'], script: join(SCRIPTS, 'create.lua'), env: { OBJECT: object }, cpu: settings.loadCpu });
           // The first round warms both up.
           if (i > 0) rps[which].push(result.rps);
         }

@@ -451,14 +451,36 @@ export function handleDeleteCollection(state: StoreState, request: ApiRequest, i
   };
   if (outstanding === 0) return finish();
   const dryRun = isDryRun(request);
+  // Like kube's, a deletecollection that admission refuses for one object fails with that refusal (the others may be gone).
+  let refusal: Status | undefined;
+  const settle = (): void => {
+    if (--outstanding > 0) return;
+    if (refusal) reply(request, refusal);
+    else finish();
+  };
   for (const entry of targets) {
-    deleteEntry(state, entry, options, dryRun, (result) => {
+    const remove = (): void => deleteEntry(state, entry, options, dryRun, (result) => {
       if (!isStatus(result)) deleted.push(result);
       else if (result.status === 'Success') deleted.push(parseObject(entry));
-      if (--outstanding === 0) finish();
-    }, () => {
-      // Changed by another process meanwhile: like kube's deletecollection, leave it to the next one.
-      if (--outstanding === 0) finish();
-    });
+      settle();
+    }, settle); // Changed by another process meanwhile: like kube's deletecollection, leave it to the next one.
+    if (!request.objectAdmission) {
+      remove();
+      continue;
+    }
+    // Each object is admitted as its own DELETE.
+    const old = parseObject(entry);
+    const attributes = () => writeAttributes(state, request, { ...info, name: entry.name }, 'DELETE', entry.name, dryRun);
+    const refused = (status: Status): void => {
+      refusal ??= status;
+      settle();
+    };
+    admitObject(state, request, 'mutating', attributes, undefined, () => old, () => {
+      admitObject(state, request, 'validating', attributes, undefined, () => old, () => {
+        // Changed or gone while admission looked: left to the next deletecollection, as above.
+        if (latest(state, entry.key)?.revision !== entry.revision) return settle();
+        remove();
+      }, refused);
+    }, refused);
   }
 }
