@@ -38,7 +38,18 @@ export function compileExpression(env: CelEnvironment, expression: string, sizes
   const checked = parsed.check();
   if (!checked.valid) return { error: compileErrorText(expression, checked.error) };
   const references = new Set<string>();
-  collectIdentifiers(parsed.ast, references, new Set());
+  const presenceTests: PresenceTest[] = [];
+  collectIdentifiers(parsed.ast, references, presenceTests, new Set());
+  // The library checks has()'s operand loosely; cel-go refuses a field its type does not declare.
+  for (const test of presenceTests) {
+    if (!env.hasVariable(test.root)) continue;
+    const selected = env.check(expression.slice(test.start, test.end));
+    if (!selected.valid) {
+      const error = selected.error as { code?: string; name?: string; message: string; range?: { start: number; end: number } };
+      const range = error.range ? { start: error.range.start + test.start, end: error.range.end + test.start } : undefined;
+      return { error: compileErrorText(expression, { code: error.code, name: error.name, message: error.message, range }) };
+    }
+  }
   const program: Program = {
     expression,
     type: checked.type ?? 'dyn',
@@ -55,16 +66,25 @@ export function compileExpression(env: CelEnvironment, expression: string, sizes
   return { program };
 }
 
-function collectIdentifiers(node: unknown, into: Set<string>, seen: Set<unknown>): void {
+interface PresenceTest { root: string; start: number; end: number }
+interface Node { op?: string; args?: unknown; start?: number; end?: number; meta?: { alternate?: unknown; macro?: Record<string, unknown> } }
+
+function collectIdentifiers(node: unknown, into: Set<string>, presenceTests: PresenceTest[], seen: Set<unknown>): void {
   if (node === null || typeof node !== 'object' || seen.has(node)) return;
   seen.add(node);
-  const n = node as { op?: string; args?: unknown; meta?: { alternate?: unknown; macro?: Record<string, unknown> } };
+  const n = node as Node;
   if (n.op === 'id' && typeof n.args === 'string') into.add(n.args);
+  if (n.op === 'call' && Array.isArray(n.args) && n.args[0] === 'has') {
+    const operand = (n.args[1] as Node[] | undefined)?.[0];
+    let root = operand;
+    while (root && (root.op === '.' || root.op === '.?')) root = (root.args as Node[])[0];
+    if (operand && root?.op === 'id' && operand.start !== undefined && operand.end !== undefined) presenceTests.push({ root: root.args as string, start: operand.start, end: operand.end });
+  }
   if (n.op !== undefined) {
-    collectIdentifiers(n.args, into, seen);
-    collectIdentifiers(n.meta?.alternate, into, seen);
-    if (n.meta?.macro) for (const v of Object.values(n.meta.macro)) collectIdentifiers(v, into, seen);
+    collectIdentifiers(n.args, into, presenceTests, seen);
+    collectIdentifiers(n.meta?.alternate, into, presenceTests, seen);
+    if (n.meta?.macro) for (const v of Object.values(n.meta.macro)) collectIdentifiers(v, into, presenceTests, seen);
     return;
   }
-  for (const v of Array.isArray(node) ? node : Object.values(node)) collectIdentifiers(v, into, seen);
+  for (const v of Array.isArray(node) ? node : Object.values(node)) collectIdentifiers(v, into, presenceTests, seen);
 }
