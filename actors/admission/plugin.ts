@@ -50,6 +50,11 @@ export interface PluginContext {
   config: unknown;
   clock: Clock;
   logger: Log;
+  /**
+   * Starts watching a store the plugin learned it needs after it started (a policy's paramKind):
+   * the plugin adds the resource to its `watches` first, and gets a SYNC, then changes.
+   */
+  watch(resource: WatchedResource): void;
 }
 
 /** One line of the registry (./plugins.ts): kube's name, whether kube enables it by default, and its factory. */

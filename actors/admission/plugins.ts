@@ -9,6 +9,7 @@ import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
 import { LIMIT_RANGER } from './limit-ranger.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
 import { RESOURCE_QUOTA } from './resource-quota.js';
+import { VALIDATING_ADMISSION_POLICY } from './validating-admission-policy.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -31,7 +32,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // DefaultIngressClass
   // MutatingAdmissionPolicy
   // MutatingAdmissionWebhook
-  // ValidatingAdmissionPolicy
+  VALIDATING_ADMISSION_POLICY,
   // ValidatingAdmissionWebhook
   RESOURCE_QUOTA,
 ];
