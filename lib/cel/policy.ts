@@ -79,7 +79,23 @@ export interface PolicyVariableResult { name: string; program?: Program; error?:
 export class PolicyCompiler {
   readonly variables: PolicyVariableResult[] = [];
   private readonly env: CelEnvironment;
-  private readonly variablesCtor: new (thunks: Map<string, () => unknown>) => Map<string, unknown>;
+  /** One class for `variables` in every environment of this policy: values made by one are read by all. */
+  private readonly variablesCtor = class Variables extends Map<string, unknown> {
+    constructor(private readonly thunks: Map<string, () => unknown>) {
+      super();
+    }
+    override get(name: string): unknown {
+      if (super.has(name)) return super.get(name);
+      const thunk = this.thunks.get(name);
+      if (thunk === undefined) return undefined;
+      const value = thunk();
+      super.set(name, value);
+      return value;
+    }
+    override has(name: string): boolean {
+      return this.thunks.has(name);
+    }
+  };
   private readonly sizes = new Map<string, SizedType>();
 
   constructor(private readonly options: PolicyOptions) {
@@ -96,36 +112,16 @@ export class PolicyCompiler {
       }
     }
     this.env = this.environment(fields);
-    this.variablesCtor = this.lastVariablesCtor as typeof this.variablesCtor;
   }
-
-  private lastVariablesCtor: unknown;
 
   private environment(variableFields: Record<string, string>): CelEnvironment {
     const env = kubeEnvironment();
-    class Variables extends Map<string, unknown> {
-      constructor(private readonly thunks: Map<string, () => unknown>) {
-        super();
-      }
-      override get(name: string): unknown {
-        if (super.has(name)) return super.get(name);
-        const thunk = this.thunks.get(name);
-        if (thunk === undefined) return undefined;
-        const value = thunk();
-        super.set(name, value);
-        return value;
-      }
-      override has(name: string): boolean {
-        return this.thunks.has(name);
-      }
-    }
-    this.lastVariablesCtor = Variables;
     env
       .registerVariable('object', 'dyn')
       .registerVariable('oldObject', 'dyn')
       .registerVariable({ name: 'request', schema: REQUEST_SCHEMA } as never)
       .registerVariable('namespaceObject', 'dyn')
-      .registerType('kubernetes.variables', { ctor: Variables, fields: variableFields } as never)
+      .registerType('kubernetes.variables', { ctor: this.variablesCtor, fields: variableFields } as never)
       .registerVariable('variables', 'kubernetes.variables');
     if (this.options.hasParams) env.registerVariable('params', 'dyn');
     if (this.options.hasAuthorizer ?? true) env.registerVariable('authorizer', 'kubernetes.authorization.Authorizer');

@@ -70,7 +70,11 @@ export function matches(m: MatchResources, input: MatchInput, emptyRulesMatchAll
     const labels = isNamespace ? labelsOf(input.object ?? input.oldObject) : labelsOf(input.namespace);
     if (!selectorMatches(m.namespaceSelector, labels)) return false;
   }
-  if (m.objectSelector && !selectorMatches(m.objectSelector, labelsOf(input.object)) && !selectorMatches(m.objectSelector, labelsOf(input.oldObject))) return false;
+  if (m.objectSelector) {
+    // Either the new or the old object may match; an absent one (a create's old object) does not.
+    const candidates = [input.object, input.oldObject].filter((o): o is KubeObject => o !== undefined);
+    if (!candidates.some((o) => selectorMatches(m.objectSelector, labelsOf(o)))) return false;
+  }
   const equivalent = (m.matchPolicy ?? 'Equivalent') === 'Equivalent';
   if ((m.excludeResourceRules ?? []).some((r) => ruleMatches(r, a, equivalent))) return false;
   const rules = m.resourceRules ?? [];
