@@ -16,7 +16,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import { forbidden, type Status, type StatusReason } from '../../protocol/kube/status.js';
+import { forbidden, invalid, type Status, type StatusReason } from '../../protocol/kube/status.js';
 import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
 import type { CelAuthorize, PolicyInput, PolicyRequest } from '../../lib/cel/policy.js';
 import { builtinKinds } from '../../scheme/kinds/index.js';
@@ -24,10 +24,10 @@ import { buildRbacIndex, type RbacIndex } from '../authz/rbac.js';
 import { decide } from '../authz/decide.js';
 import { labelSelectorFromMetav1, matchesLabels } from '../store/label-selector.js';
 import { ALLOW, type PluginRegistration, type PluginVerdict, type WatchedResource } from './plugin.js';
-import { compilePolicy, type CompiledPolicy } from './validating-admission-policy/compile.js';
-import { evaluateInvocation } from './validating-admission-policy/evaluate.js';
+import type { BindingSpec, CompiledPolicy, PolicySpec } from '../../lib/cel/validating-admission-policy.js';
 import { matches, mayMatch, type MatchInput } from './validating-admission-policy/matching.js';
-import type { BindingSpec, PolicySpec } from './validating-admission-policy/types.js';
+
+type Runtime = typeof import('./validating-admission-policy/runtime.js');
 
 const GROUP = 'admissionregistration.k8s.io';
 const POLICIES: WatchedResource = { group: GROUP, plural: 'validatingadmissionpolicies' };
@@ -93,6 +93,19 @@ function requestOf(a: AdmissionAttributes, object: KubeObject | undefined, oldOb
   };
 }
 
+const isPolicyWrite = (a: AdmissionAttributes): boolean =>
+  a.resource.group === GROUP && a.resource.resource === POLICIES.plural && a.subresource === '' && (a.operation === 'CREATE' || a.operation === 'UPDATE');
+
+/** kube's strategy check that every expression of a policy compiles: 422 with the causes at their fields. */
+function checkPolicy(runtime: Runtime, object: KubeObject): PluginVerdict {
+  const causes = runtime.policyExpressionErrors(runtime.compilePolicy(object)).map((e) => ({
+    reason: 'FieldValueInvalid',
+    field: e.field,
+    message: `Invalid value: ${JSON.stringify(e.expression)}: ${e.message}`,
+  }));
+  return causes.length === 0 ? ALLOW : { allowed: false, status: invalid('ValidatingAdmissionPolicy', GROUP, object.metadata.name ?? '', causes) };
+}
+
 export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
   name: 'ValidatingAdmissionPolicy',
   defaultOn: true,
@@ -102,9 +115,21 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
     const view = (r: WatchedResource): View => views.get(resourceKey(r)) as View;
     const compiled = new Map<string, CompiledPolicy>();
     let rbacIndex: RbacIndex | undefined;
-    /** Admissions waiting for a param store's first snapshot (kube waits up to a second for its informer). */
+    /** Admissions waiting for a param store's first snapshot (kube waits up to a second for its informer), or for CEL. */
     const waiting: (() => void)[] = [];
     const UNSYNCED = 'unsynced' as const;
+    let runtime: Runtime | undefined;
+    let loading = false;
+    /** CEL is loaded once the first policy is seen, and not before: a server without policies never pays for it. */
+    const loadRuntime = (): void => {
+      if (runtime || loading) return;
+      loading = true;
+      void import('./validating-admission-policy/runtime.js').then((m) => {
+        runtime = m;
+        for (const policy of view(POLICIES).objects.values()) compiledPolicy(policy);
+        for (const wake of waiting.splice(0)) wake();
+      });
+    };
 
     const need = (r: WatchedResource): View => {
       let v = views.get(resourceKey(r));
@@ -117,11 +142,12 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
       return v;
     };
 
-    const compiledPolicy = (policy: KubeObject): CompiledPolicy => {
+    const compiledPolicy = (policy: KubeObject): CompiledPolicy | undefined => {
+      if (!runtime) return undefined;
       const name = policy.metadata.name ?? '';
       let c = compiled.get(name);
       if (!c || c.resourceVersion !== (policy.metadata.resourceVersion ?? '')) {
-        c = compilePolicy(policy);
+        c = runtime.compilePolicy(policy);
         compiled.set(name, c);
         if (c.usesAuthorizer) for (const plural of RBAC_RESOURCES) need({ group: RBAC, plural });
         if (c.spec.paramKind) need(paramResource(c.spec.paramKind).resource);
@@ -184,10 +210,12 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
         if (resource.group === RBAC) rbacIndex = undefined;
         if (resource === POLICIES || resourceKey(resource) === resourceKey(POLICIES)) {
           for (const name of compiled.keys()) if (!v?.objects.has(`/${name}`)) compiled.delete(name);
+          if ((v?.objects.size ?? 0) > 0) loadRuntime();
           for (const policy of v?.objects.values() ?? []) compiledPolicy(policy);
         }
       },
       wantsObject(a) {
+        if (isPolicyWrite(a)) return true;
         const policies = view(POLICIES).objects;
         if (policies.size === 0) return false;
         for (const p of policies.values()) if (mayMatch((p.spec as PolicySpec | undefined)?.matchConstraints, a)) return true;
@@ -207,7 +235,10 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
           timer = clock.setTimeout(() => {
             const i = waiting.indexOf(wake);
             if (i >= 0) waiting.splice(i, 1);
-            resolve(admit(a, object, oldObject, true) as PluginVerdict);
+            // Past the second an unsynced param store is a configuration error; CEL still loading is waited for.
+            const late = admit(a, object, oldObject, true);
+            if (late === UNSYNCED) waiting.push(wake);
+            else resolve(late);
           }, 1000);
           waiting.push(wake);
         });
@@ -215,8 +246,14 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
     };
 
     function admit(a: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined, waited: boolean): PluginVerdict | typeof UNSYNCED {
+      if (isPolicyWrite(a)) {
+        if (!runtime) return (loadRuntime(), UNSYNCED);
+        return object ? checkPolicy(runtime, object) : ALLOW;
+      }
       const policies = [...view(POLICIES).objects.values()];
       if (policies.length === 0) return ALLOW;
+      if (!runtime) return (loadRuntime(), UNSYNCED);
+      const cel = runtime;
       const bindings = [...view(BINDINGS).objects.values()].sort((x, y) => (x.metadata.name ?? '').localeCompare(y.metadata.name ?? ''));
       const namespace = a.namespace ? view(NAMESPACES).objects.get(`/${a.namespace}`) : undefined;
       const matchInput: MatchInput = { attributes: a, object, oldObject, namespace };
@@ -228,7 +265,7 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
       for (const policyObject of policies.sort((x, y) => (x.metadata.name ?? '').localeCompare(y.metadata.name ?? ''))) {
         const spec = (policyObject.spec ?? {}) as PolicySpec;
         if (!spec.matchConstraints || !matches(spec.matchConstraints, matchInput, false)) continue;
-        const policy = compiledPolicy(policyObject);
+        const policy = compiledPolicy(policyObject) as CompiledPolicy;
         const configError = (message: string, binding: string) => {
           if (policy.failurePolicy === 'Fail') denied.push({ policy: policy.name, binding, message: `failed to configure binding: ${message}`, reason: 'Invalid' });
         };
@@ -247,7 +284,7 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
           request ??= requestOf(a, object, oldObject);
           for (const param of collected.params) {
             const input: PolicyInput = { object, oldObject, request, params: param, namespaceObject: a.resource.resource === 'namespaces' && a.resource.group === '' ? undefined : namespace, authorize };
-            const result = evaluateInvocation(policy, input);
+            const result = cel.evaluateInvocation(policy, input);
             if (!result.matched) continue;
             for (const d of result.decisions) {
               if (d.action !== 'deny') continue;

@@ -207,6 +207,23 @@ describe('ValidatingAdmissionPolicy', () => {
     assert.equal(ignored.status, 201, ignored.body);
   });
 
+  it('a policy whose expressions do not compile is refused, and so is a binding asking for both Deny and Warn', async () => {
+    const refused = await create(POLICY_PATH, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'broken' },
+      spec: { matchConstraints: { resourceRules: deploymentRules }, validations: [{ expression: 'object.spec.replicas >' }, { expression: 'params.x == 1' }] },
+    });
+    assert.equal(refused.status, 422, refused.body);
+    const causes = refused.json().details.causes as { field: string; message: string }[];
+    assert.deepEqual(causes.map((c) => c.field), ['spec.validations[0].expression', 'spec.validations[1].expression']);
+    assert.equal(causes[1]?.message, `Invalid value: "params.x == 1": compilation failed: ERROR: <input>:1:1: undeclared reference to 'params' (in container '')\n | params.x == 1\n | ^`);
+    assert.match(refused.json().message, /^ValidatingAdmissionPolicy\.admissionregistration\.k8s\.io "broken" is invalid: spec\.validations\[0\]\.expression: Invalid value: "object\.spec\.replicas >": compilation failed: ERROR: <input>:1:/);
+    const both = await create(BINDING_PATH, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'both' }, spec: { policyName: 'x', validationActions: ['Deny', 'Warn'] } });
+    assert.equal(both.status, 422, both.body);
+    assert.match(both.json().message, /spec\.validationActions: Invalid value: \[\]string\{"Deny", "Warn"\}: must not contain both Deny and Warn/);
+  });
+
   it('authorizer checks the requesting user\'s rights', async () => {
     assert.equal(
       (await create(POLICY_PATH, {

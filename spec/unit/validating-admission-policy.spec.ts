@@ -17,12 +17,20 @@ const obj = (kind: string, name: string, { metadata, ...rest }: Record<string, u
 
 function plugin(objects: { policies: KubeObject[]; bindings: KubeObject[]; namespaces?: KubeObject[]; configmaps?: KubeObject[] }): { plugin: AdmissionPlugin; watched: WatchedResource[] } {
   const watched: WatchedResource[] = [];
-  const p = VALIDATING_ADMISSION_POLICY.create({ config: undefined, clock: systemClock, logger: undefined as never, watch: (r) => watched.push(r) });
-  p.observe?.({ group: '', plural: 'configmaps' }, { type: 'SYNC', objects: objects.configmaps ?? [] });
+  // As the admission actor does: a store the plugin starts watching sends its snapshot.
+  const stores: Record<string, KubeObject[]> = { configmaps: objects.configmaps ?? [], roles: [], clusterroles: [], rolebindings: [], clusterrolebindings: [] };
+  const p: AdmissionPlugin = VALIDATING_ADMISSION_POLICY.create({
+    config: undefined,
+    clock: systemClock,
+    logger: undefined as never,
+    watch: (r) => {
+      watched.push(r);
+      queueMicrotask(() => p.observe?.(r, { type: 'SYNC', objects: stores[r.plural] ?? [] }));
+    },
+  });
   p.observe?.({ group: '', plural: 'namespaces' }, { type: 'SYNC', objects: objects.namespaces ?? [] });
   p.observe?.({ group: GROUP, plural: 'validatingadmissionpolicybindings' }, { type: 'SYNC', objects: objects.bindings });
   p.observe?.({ group: GROUP, plural: 'validatingadmissionpolicies' }, { type: 'SYNC', objects: objects.policies });
-  p.observe?.({ group: '', plural: 'configmaps' }, { type: 'SYNC', objects: objects.configmaps ?? [] });
   return { plugin: p, watched };
 }
 
@@ -70,9 +78,12 @@ describe('ValidatingAdmissionPolicy: matching', () => {
       policies: [policy('all', { matchConstraints: { resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['*'], resources: ['*'] }] }, validations: [{ expression: 'false' }] })],
       bindings: [binding('all', { policyName: 'all', validationActions: ['Deny'] })],
     });
-    const a = attributes({ resource: { group: GROUP, version: 'v1', resource: 'validatingadmissionpolicies' }, namespace: '' });
-    assert.equal(p.wantsObject!(a), false);
-    assert.deepEqual(await verdictOf(p, obj('ValidatingAdmissionPolicy', 'x'), a), { allowed: true });
+    for (const resource of ['validatingadmissionpolicybindings', 'validatingwebhookconfigurations']) {
+      const a = attributes({ resource: { group: GROUP, version: 'v1', resource }, namespace: '' });
+      assert.equal(p.wantsObject!(a), false, resource);
+    }
+    const policyWrite = attributes({ resource: { group: GROUP, version: 'v1', resource: 'validatingadmissionpolicies' }, namespace: '' });
+    assert.deepEqual(await verdictOf(p, policy('fine', { validations: [{ expression: 'true' }] }), policyWrite), { allowed: true }, 'a policy write is only checked to compile');
   });
 
   it('excludeResourceRules, objectSelector and namespaceSelector narrow a policy', async () => {
@@ -127,8 +138,8 @@ describe('ValidatingAdmissionPolicy: decisions', () => {
       bindings: [binding('b', { policyName: 'p', validationActions: ['Warn'], paramRef: { selector: { matchLabels: { kind: 'limit' } }, parameterNotFoundAction: 'Allow' } })],
       configmaps: [limit('one', '1'), limit('two', '2')],
     });
-    assert.deepEqual(watched, [{ group: '', plural: 'configmaps' }], 'the paramKind\'s store is watched');
     const v = await verdictOf(p, obj('ConfigMap', 'c', { data: { a: '1', b: '2' } }, 'default'));
+    assert.deepEqual(watched, [{ group: '', plural: 'configmaps' }], 'the paramKind\'s store is watched');
     assert.deepEqual(v.warnings, ["Validation failed for ValidatingAdmissionPolicy 'p' with binding 'b': at most 1"]);
 
     const none = plugin({ policies: [policy('p', spec)], bindings: [binding('b', { policyName: 'p', validationActions: ['Deny'], paramRef: { name: 'missing', parameterNotFoundAction: 'Allow' } })] });

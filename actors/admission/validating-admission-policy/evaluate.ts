@@ -5,7 +5,7 @@
 import { CelEvalError } from '../../../lib/cel/compile.js';
 import { PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET } from '../../../lib/cel/cost.js';
 import type { PolicyInput } from '../../../lib/cel/policy.js';
-import type { CompiledPolicy, Compiled } from './compile.js';
+import type { CompiledPolicy, Compiled } from '../../../lib/cel/validating-admission-policy.js';
 
 /** kube's celconfig.MaxEvaluatedMessageExpressionSizeBytes. */
 const MAX_MESSAGE_BYTES = 5 * 1024;

@@ -7,7 +7,7 @@
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
 import { labelSelectorFromMetav1, matchesLabels } from '../../store/label-selector.js';
-import type { MatchResources, RuleWithOperations } from './types.js';
+import type { MatchResources, RuleWithOperations } from '../../../lib/cel/validating-admission-policy.js';
 
 const EXEMPT = new Set(['validatingadmissionpolicies', 'validatingadmissionpolicybindings', 'mutatingadmissionpolicies', 'mutatingadmissionpolicybindings', 'validatingwebhookconfigurations', 'mutatingwebhookconfigurations']);
 

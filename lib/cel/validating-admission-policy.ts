@@ -1,11 +1,65 @@
-// A ValidatingAdmissionPolicy compiled once per resourceVersion: its
-// variables, matchConditions, validations (with messageExpression) and
-// auditAnnotations, each a program or kube's compile error.
+// admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy and its binding,
+// the fields CEL and the admission plugin read; and a policy compiled once per
+// resourceVersion: its variables, matchConditions, validations (with
+// messageExpression) and auditAnnotations, each a program or kube's compile
+// error (which the policy's kind description also reports on a write).
 
-import type { KubeObject } from '../../../protocol/kube/meta.js';
-import { PolicyCompiler } from '../../../lib/cel/policy.js';
-import type { Program } from '../../../lib/cel/compile.js';
-import type { PolicySpec } from './types.js';
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import { PolicyCompiler } from './policy.js';
+import type { Program } from './compile.js';
+
+/** metav1.LabelSelector. */
+export interface LabelSelectorSpec {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+export interface RuleWithOperations {
+  operations?: string[];
+  apiGroups?: string[];
+  apiVersions?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  scope?: 'Cluster' | 'Namespaced' | '*';
+}
+
+export interface MatchResources {
+  namespaceSelector?: LabelSelectorSpec;
+  objectSelector?: LabelSelectorSpec;
+  resourceRules?: RuleWithOperations[];
+  excludeResourceRules?: RuleWithOperations[];
+  matchPolicy?: 'Exact' | 'Equivalent';
+}
+
+export interface Validation { expression: string; message?: string; reason?: string; messageExpression?: string }
+export interface AuditAnnotation { key: string; valueExpression: string }
+export interface MatchCondition { name: string; expression: string }
+export interface Variable { name: string; expression: string }
+
+export interface PolicySpec {
+  paramKind?: { apiVersion?: string; kind?: string };
+  matchConstraints?: MatchResources;
+  validations?: Validation[];
+  failurePolicy?: 'Fail' | 'Ignore';
+  auditAnnotations?: AuditAnnotation[];
+  matchConditions?: MatchCondition[];
+  variables?: Variable[];
+}
+
+export interface ParamRef {
+  name?: string;
+  namespace?: string;
+  selector?: LabelSelectorSpec;
+  parameterNotFoundAction?: 'Allow' | 'Deny';
+}
+
+export interface BindingSpec {
+  policyName?: string;
+  paramRef?: ParamRef;
+  matchResources?: MatchResources;
+  validationActions?: ('Deny' | 'Warn' | 'Audit')[];
+}
+
 
 export type Compiled = { program: Program } | { error: string };
 
