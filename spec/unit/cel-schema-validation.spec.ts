@@ -69,6 +69,20 @@ describe('CEL rules: types declared from the schema', () => {
     ]);
   });
 
+  it('objects inside lists and maps are typed too, and compare by value', () => {
+    const schema = specSchema(
+      { ports: { type: 'array', maxItems: 8, items: { type: 'object', properties: { name: { type: 'string', maxLength: 15 }, port: { type: 'integer' } } } } },
+      [{ rule: 'self.ports.all(p, p.port > 0)' }, { rule: 'self.ports == oldSelf.ports', message: 'ports are immutable' }],
+    );
+    const ports = [{ name: 'http', port: 80 }];
+    assert.deepEqual(causesOf(schema, { spec: { ports } }, { spec: { ports: [{ name: 'http', port: 80 }] } }), []);
+    assert.deepEqual(causesOf(schema, { spec: { ports: [{ name: 'http', port: 0 }] } }, { spec: { ports } }), [
+      'spec: Invalid value: "object": failed rule: self.ports.all(p, p.port > 0)',
+      'spec: Invalid value: "object": ports are immutable',
+    ]);
+    assert.match(compileErrors(specSchema({ ports: { type: 'array', items: { type: 'object', properties: { port: { type: 'integer' } } } } }, [{ rule: 'self.ports.all(p, p.nme == "")' }]))[0] ?? '', /undefined field 'nme'/);
+  });
+
   it('escapes property names as kube does: dashes, dots, slashes and CEL keywords', () => {
     const schema = specSchema({ 'max-size': { type: 'integer' }, namespace: { type: 'string' } }, [{ rule: 'self.max__dash__size > 1 && self.__namespace__ != ""' }]);
     assert.deepEqual(causesOf(schema, { spec: { 'max-size': 5, namespace: 'x' } }), []);
