@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl, type Kubectl } from '../support/kubectl.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { call, credentialsOf, type Credentials } from '../support/http.js';
+import { call, credentialsOf, type Credentials, type Response } from '../support/http.js';
+import { settle } from '../../harness/client.js';
 
 const POLICY_PATH = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
 const BINDING_PATH = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
@@ -26,19 +27,6 @@ const deployment = (name: string, replicas: number, labels: Record<string, strin
   },
 });
 
-/** Polls until `check` passes: a new policy reaches admission through a watch. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
 describe('ValidatingAdmissionPolicy', () => {
   let server: TestServer;
   let k: Kubectl;
@@ -47,6 +35,9 @@ describe('ValidatingAdmissionPolicy', () => {
   let admissionApi: k8s.AdmissionregistrationV1Api;
 
   const create = (path: string, body: unknown) => call(creds, 'POST', path, { body: JSON.stringify(body) });
+  /** Waits until a new policy or binding has reached admission: a dry run (admitted, never stored) answers as `done` says. */
+  const inForce = (path: string, body: unknown, done: (r: Response) => boolean, what: string) =>
+    settle(async () => done(await create(`${path}?dryRun=All`, body)), what);
 
   before(async () => {
     server = await startTestServer();
@@ -99,12 +90,11 @@ describe('ValidatingAdmissionPolicy', () => {
   });
 
   it('refuses an object the policy rejects, with its messageExpression, as kube words it (422 Invalid)', async () => {
-    const refused = await eventually(async () => {
-      const r = await create('/apis/apps/v1/namespaces/vap-test/deployments', deployment('too-big', 5));
-      assert.notEqual(r.status, 201, 'the policy is not in force yet');
-      assert.equal(r.status, 422, r.body);
-      return r.json();
-    });
+    const path = '/apis/apps/v1/namespaces/vap-test/deployments';
+    await inForce(path, deployment('too-big', 5), (r) => r.status !== 201, 'the policy and its binding to be in force');
+    const r = await create(path, deployment('too-big', 5));
+    assert.equal(r.status, 422, r.body);
+    const refused = r.json();
     const message = "ValidatingAdmissionPolicy 'replica-limit.example.com' with binding 'replica-limit-deny' denied request: replicas 5 exceed the limit of 3";
     assert.equal(refused.reason, 'Invalid');
     assert.equal(refused.message, `deployments.apps "too-big" is forbidden: ${message}`);
@@ -156,12 +146,9 @@ describe('ValidatingAdmissionPolicy', () => {
       },
     });
     assert.equal(binding.status, 201, binding.body);
-    const warned = await eventually(async () => {
-      const r = await create('/apis/apps/v1/namespaces/vap-warn/deployments', deployment(`warned-${Date.now() % 100000}`, 2));
-      assert.equal(r.status, 201, r.body);
-      assert.ok(r.headers.warning, 'a Warning header');
-      return r;
-    });
+    await inForce('/apis/apps/v1/namespaces/vap-warn/deployments', deployment('warned', 2), (r) => r.headers.warning !== undefined, 'the Warn binding to be in force');
+    const warned = await create('/apis/apps/v1/namespaces/vap-warn/deployments', deployment('warned', 2));
+    assert.equal(warned.status, 201, warned.body);
     assert.match(String(warned.headers.warning), /299 - "Validation failed for ValidatingAdmissionPolicy 'replica-limit.example.com' with binding 'replica-limit-warn': replicas 2 exceed the limit of 1"/);
     const out = await k.run(['create', '-n', 'vap-warn', '-f', '-'], { input: JSON.stringify(deployment('kubectl-warned', 3)) });
     assert.equal(out.code, 0, out.stderr);
@@ -196,12 +183,10 @@ describe('ValidatingAdmissionPolicy', () => {
       assert.equal((await create(BINDING_PATH, bind(name))).status, 201);
     }
     const cm = (name: string, policyName: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { policy: policyName } }, data: { a: 'b' } });
-    let attempt = 0;
-    const failing = await eventually(async () => {
-      const r = await create('/api/v1/namespaces/default/configmaps', cm(`fails-${attempt++}`, 'failing'));
-      assert.equal(r.status, 422, r.body);
-      return r.json();
-    });
+    await inForce('/api/v1/namespaces/default/configmaps', cm('fails', 'failing'), (r) => r.status === 422, 'the failing policy to be in force');
+    const r = await create('/api/v1/namespaces/default/configmaps', cm('fails', 'failing'));
+    assert.equal(r.status, 422, r.body);
+    const failing = r.json();
     assert.equal(failing.details.causes[0].message, "ValidatingAdmissionPolicy 'failing' with binding 'failing' denied request: expression 'object.data.missing == \"x\"' resulted in error: no such key: missing");
     const ignored = await create('/api/v1/namespaces/default/configmaps', cm('ignored', 'ignoring'));
     assert.equal(ignored.status, 201, ignored.body);
@@ -242,12 +227,11 @@ describe('ValidatingAdmissionPolicy', () => {
     const cm = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { guarded: 'yes' } } });
     await k.ok(['create', 'role', 'cm-writer', '--verb=create', '--resource=configmaps', '-n', 'default']);
     await k.ok(['create', 'rolebinding', 'cm-writer', '--role=cm-writer', '--user=jane', '-n', 'default']);
-    let attempt = 0;
-    const asJane = await eventually(async () => {
-      const r = await call(creds, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm(`by-jane-${attempt++}`), headers: { 'impersonate-user': 'jane' } });
-      assert.equal(r.status, 422, r.body);
-      return r.json();
-    });
+    const asJaneOnce = (dryRun: string) => call(creds, 'POST', `/api/v1/namespaces/default/configmaps${dryRun}`, { body: cm('by-jane'), headers: { 'impersonate-user': 'jane' } });
+    await settle(async () => (await asJaneOnce('?dryRun=All')).status === 422, 'the authorizer policy to be in force');
+    const byJane = await asJaneOnce('');
+    assert.equal(byJane.status, 422, byJane.body);
+    const asJane = byJane.json();
     assert.match(asJane.message, /denied request: only users who can read secrets may create this$/);
     const asAdmin = await create('/api/v1/namespaces/default/configmaps', JSON.parse(cm('by-admin')));
     assert.equal(asAdmin.status, 201, asAdmin.body);
