@@ -13,7 +13,8 @@
 // Owns: the plugins, each with the view of the stores it watches.
 // Receives: `admit` from authz; `admission.review` from stores;
 //   `admission.observed` (a watched store's snapshot or change, through the
-//   subscriber it was given); `actor.stop`.
+//   subscriber it was given); `admission.watch` (a plugin's new watch);
+//   `actor.stop`.
 // Sends: `request` to the server named in `admit`; rejections to the client;
 //   `admission.reviewed` to a review's replyTo; `store.subscribe` and
 //   `store.unsubscribe` to watched stores.
@@ -56,11 +57,17 @@ interface Observed {
   message: StoreSnapshot | StoreChanged;
 }
 
+/** A plugin starts watching a store it learned it needs (a policy's paramKind). */
+interface Watch {
+  type: 'admission.watch';
+  resource: WatchedResource;
+}
+
 interface AdmissionContext {
   plugins: readonly AdmissionPlugin[];
   input: AdmissionInput;
   port: ObjectAdmission;
-  subscriptions: { store: StoreHandle; subscriber: Subscriber }[];
+  subscriptions: { key: string; store: StoreHandle; subscriber: Subscriber }[];
   counters: ActorCounters;
 }
 
@@ -181,25 +188,24 @@ function observe(context: AdmissionContext, { resource, message }: Observed): vo
 }
 
 function subscribe(context: AdmissionContext, self: AnyActorRef): void {
-  const seen = new Set<string>();
-  for (const plugin of context.plugins) {
-    for (const resource of plugin.watches ?? []) {
-      const key = `${resource.plural}.${resource.group}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const store = context.input.store(resource.plural, resource.group);
-      if (!store) continue;
-      const subscriber: Subscriber = { send: (message) => self.send({ type: 'admission.observed', resource, message }) };
-      context.subscriptions.push({ store, subscriber });
-      store.send({ type: 'store.subscribe', subscriber });
-    }
-  }
+  for (const plugin of context.plugins) for (const resource of plugin.watches ?? []) subscribeTo(context, self, resource);
+}
+
+/** Subscribes to one resource's store, once however many plugins watch it. */
+function subscribeTo(context: AdmissionContext, self: AnyActorRef, resource: WatchedResource): void {
+  const key = `${resource.plural}.${resource.group}`;
+  if (context.subscriptions.some((s) => s.key === key)) return;
+  const store = context.input.store(resource.plural, resource.group);
+  if (!store) return;
+  const subscriber: Subscriber = { send: (message) => self.send({ type: 'admission.observed', resource, message }) };
+  context.subscriptions.push({ key, store, subscriber });
+  store.send({ type: 'store.subscribe', subscriber });
 }
 
 export const admissionMachine = setup({
   types: {
     context: {} as AdmissionContext,
-    events: {} as AdmitRequest | AdmissionReview | Observed | ActorStop,
+    events: {} as AdmitRequest | AdmissionReview | Observed | Watch | ActorStop,
     input: {} as AdmissionInput,
   },
   actions: {
@@ -216,6 +222,7 @@ export const admissionMachine = setup({
       review(context, event as AdmissionReview);
     },
     observe: ({ context, event }) => observe(context, event as Observed),
+    watch: ({ context, event, self }) => subscribeTo(context, self, (event as Watch).resource),
   },
 }).createMachine({
   id: 'admission',
@@ -226,6 +233,7 @@ export const admissionMachine = setup({
       resourceFor: input.resourceFor ?? (() => undefined),
       clock: input.clock,
       logger: input.logger.getSubLogger({ name: p.name }),
+      watch: (resource) => self.send({ type: 'admission.watch', resource }),
     })),
     input,
     port: { send: (message: AdmissionReview) => self.send(message) },
@@ -240,6 +248,7 @@ export const admissionMachine = setup({
         admit: { actions: 'admit' },
         'admission.review': { actions: 'review' },
         'admission.observed': { actions: 'observe' },
+        'admission.watch': { actions: 'watch' },
         'actor.stop': { target: 'Stopped', actions: 'unsubscribe' },
       },
     },

@@ -59,6 +59,11 @@ export interface PluginContext {
   resourceFor(group: string, version: string, kind: string): string | undefined;
   clock: Clock;
   logger: Log;
+  /**
+   * Starts watching a store the plugin learned it needs after it started (a policy's paramKind):
+   * the plugin adds the resource to its `watches` first, and gets a SYNC, then changes.
+   */
+  watch(resource: WatchedResource): void;
 }
 
 /** What an authorization question names (kube's authorizer.AttributesRecord, resource requests). */

@@ -22,6 +22,7 @@ import { DEFAULT_STORAGE_CLASS } from './default-storage-class.js';
 import { DEFAULT_TOLERATION_SECONDS } from './default-toleration-seconds.js';
 import { ALWAYS_PULL_IMAGES } from './always-pull-images.js';
 import { TAINT_NODES_BY_CONDITION } from './taint-nodes-by-condition.js';
+import { VALIDATING_ADMISSION_POLICY } from './validating-admission-policy.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -44,7 +45,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   DEFAULT_INGRESS_CLASS,
   // MutatingAdmissionPolicy
   // MutatingAdmissionWebhook
-  // ValidatingAdmissionPolicy
+  VALIDATING_ADMISSION_POLICY,
   // ValidatingAdmissionWebhook
   RESOURCE_QUOTA,
 ];

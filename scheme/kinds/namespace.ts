@@ -28,6 +28,8 @@ export const namespace: KindDescription = {
     object.status = { ...(object.status as object | undefined), phase: 'Terminating' };
   },
   defaults(object) {
+    // kube's namespace strategy labels every namespace with its name (selectors match on it).
+    if (object.metadata.name) object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': object.metadata.name };
     // The namespace controller's finalizer: deletion waits until the namespace is emptied.
     const spec = (object.spec ??= {}) as Record<string, unknown>;
     spec.finalizers ??= ['kubernetes'];

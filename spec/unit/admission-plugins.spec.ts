@@ -32,7 +32,7 @@ function attributes(operation: AdmissionAttributes['operation'], group: string, 
 function plugin(name: string, context: Partial<PluginContext> = {}): AdmissionPlugin {
   const registration = PLUGINS.find((p) => p.name === name);
   assert.ok(registration, `${name} is registered`);
-  return registration.create({ config: undefined, authorize: () => Promise.resolve(false), resourceFor: () => undefined, clock: new SimulatedClock(), logger: silentLog(), ...context });
+  return registration.create({ config: undefined, authorize: () => Promise.resolve(false), resourceFor: () => undefined, clock: new SimulatedClock(), logger: silentLog(), watch: () => undefined, ...context });
 }
 
 const object = (kind: string, name: string, rest: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name }, ...rest });
