@@ -2,9 +2,13 @@
 // the order apiextensions → kube → aggregator (each delegating to the one
 // before), so a request is offered to the aggregator first, then to the kube
 // server, then to apiextensions, and finally gets 404.
+// The kube server's scheme is built once; custom resources are looked up only
+// once it has delegated, so a built-in request never pays for them.
 
 import type { ApiRequest, RequestHandler, Route, Router } from '../../protocol/messages/request.js';
 import type { Scheme } from '../../scheme/scheme.js';
+import type { CustomResourceRegistry } from '../../scheme/custom/registry.js';
+import { noneConversion } from '../apiextensions/conversion.js';
 
 /** A server in the chain: the route it serves a request by, or undefined to delegate. */
 export type DelegatingServer = (request: ApiRequest) => Route | undefined;
@@ -43,9 +47,23 @@ export function aggregatorServer(aggregator: RequestHandler, serves: (path: stri
   return (request) => (!request.info.isResourceRequest && serves(request.info.path) ? { target: aggregator, admit: false } : undefined);
 }
 
-/** The apiextensions server: custom resources. None are registered yet, so it always delegates. */
-export function apiExtensionsServer(): DelegatingServer {
-  return () => undefined;
+/**
+ * The apiextensions server: custom resources, served while their CRD is (scheme/custom/registry.ts).
+ * Every version goes to the one store of the resource; a version other than the storage version
+ * through conversion (actors/apiextensions/conversion.ts).
+ */
+export function apiExtensionsServer(registry: CustomResourceRegistry, store: (plural: string, group: string) => RequestHandler | undefined): DelegatingServer {
+  return (request) => {
+    const info = request.info;
+    if (!info.isResourceRequest) return undefined;
+    const found = registry.lookup(info.apiGroup, info.apiVersion, info.resource);
+    if (!found) return undefined;
+    const target = store(found.resource.plural, found.resource.group);
+    if (!target) return undefined;
+    const storage = found.resource.storage.version;
+    const handler = info.apiVersion === storage ? target : noneConversion(target, `${info.apiGroup}/${info.apiVersion}`, `${info.apiGroup}/${storage}`, storage);
+    return { target: handler, admit: MUTATING.has(info.verb) };
+  };
 }
 
 export function chainRouter(servers: readonly DelegatingServer[]): Router {

@@ -18,11 +18,13 @@ import { serviceAccount } from './service-account.js';
 import { service } from './service.js';
 import { endpoints } from './endpoints.js';
 import { event } from './event.js';
+import { customResourceDefinition } from './custom-resource-definition.js';
 import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
 
 const described: readonly KindDescription[] = [
   configMap,
+  customResourceDefinition,
   endpoints,
   event,
   namespace,
