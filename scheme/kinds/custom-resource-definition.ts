@@ -33,6 +33,8 @@ export const customResourceDefinition: KindDescription = {
   verbs: ALL_VERBS,
   definition: 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition',
   servedBy: 'store',
+  // Where kube's apiextensions server keeps them: under the group, as for every resource it serves.
+  storagePrefix: 'apiextensions.k8s.io/customresourcedefinitions',
   subresources: [{ name: 'status', kind: 'CustomResourceDefinition', verbs: ['get', 'patch', 'update'] }],
   tracksGeneration: true,
   defaults: (object) => {
