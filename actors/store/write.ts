@@ -393,7 +393,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
   const options = deleteOptionsOf(state, request);
   if (isStatus(options)) return reply(request, options);
-  const parsed = parseListOptions(request.query, false);
+  const parsed = parseListOptions(request.query, false, state.kind.selectableFields);
   if (!parsed.ok) return reply(request, parsed.status);
   const targets = [...state.cache.range(info.namespace)].filter((e) => matches(parsed.options, e));
   const deleted: KubeObject[] = [];

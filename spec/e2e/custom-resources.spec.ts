@@ -91,6 +91,22 @@ describe('custom resources', () => {
     });
   }
 
+  it('selects custom resources by the CRD\'s selectableFields, and refuses a field it does not name', async () => {
+    const group = 'select.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+    let created = await call(suite.creds, 'POST', path, json(cronTab(group, 'plain')));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', path, json(cronTab(group, 'plain')));
+    assert.equal(created.status, 201, created.body);
+    assert.equal((await call(suite.creds, 'POST', path, json(cronTab(group, 'fancy', { image: 'alpine' })))).status, 201);
+    const names = async (selector: string): Promise<string[]> => (await call(suite.creds, 'GET', `${path}?fieldSelector=${encodeURIComponent(selector)}`)).json().items.map((i: { metadata: { name: string } }) => i.metadata.name);
+    assert.deepEqual(await names('spec.image=alpine'), ['fancy']);
+    assert.deepEqual(await names('spec.image!=alpine'), ['plain']);
+    const refused = await call(suite.creds, 'GET', `${path}?fieldSelector=spec.schedule%3Dx`);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json().message, 'field label not supported: spec.schedule');
+  });
+
   it('validates a CRD as kube does: one storage version, a structural schema, its name', async () => {
     const crd = cronTabCrd('bad.example.com') as { metadata: { name: string }; spec: { versions: { storage: boolean; schema: unknown }[] } };
     crd.metadata.name = 'wrong.bad.example.com';
