@@ -101,14 +101,15 @@ export class SchemaTypes {
     switch (s.type) {
       case 'array': {
         if (!s.items) return undefined;
-        const elem = this.declare(s.items, `${name}.@items`, s.items['x-kubernetes-embedded-resource'] === true);
+        // No '@' in a type name: cel-js parses operator overloads (the == registered below) with [\w.<>]+.
+        const elem = this.declare(s.items, `${name}.__items`, s.items['x-kubernetes-embedded-resource'] === true);
         if (!elem) return undefined;
         return { kind: 'list', celType: `list<${elem.celType}>`, elem, maxElements: s.maxItems ?? unboundedItems(elem.minSerializedSize), minSerializedSize: 2 };
       }
       case 'object': {
         const additional = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
         if (additional) {
-          const elem = this.declare(additional, `${name}.@values`, additional['x-kubernetes-embedded-resource'] === true);
+          const elem = this.declare(additional, `${name}.__values`, additional['x-kubernetes-embedded-resource'] === true);
           if (!elem) return undefined;
           return { kind: 'map', celType: `map<string, ${elem.celType}>`, elem, isMap: true, maxElements: s.maxProperties ?? unboundedItems(elem.minSerializedSize + 4), minSerializedSize: 2 };
         }

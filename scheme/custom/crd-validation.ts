@@ -1,10 +1,12 @@
 // kube's validation of a CustomResourceDefinition (apiextensions' ValidateCustomResourceDefinition
-// and the structural-schema checks), with its field paths and wording; and its v1 defaults.
+// and the structural-schema checks, then its x-kubernetes-validations compiled by lib/cel), with
+// its field paths and wording; and its v1 defaults.
 
 import type { StatusCause } from '../../protocol/kube/status.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validate.js';
 import type { CrdNames, CrdVersion, CustomResourceDefinition, JSONSchemaProps } from './crd.js';
 import { isEstablished } from './crd.js';
+import { compileSchemaValidations, type JSONSchemaProps as CelSchema } from '../../lib/cel/validation.js';
 
 const required = (field: string, detail = ''): StatusCause => ({ reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' });
 const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({
@@ -98,6 +100,18 @@ function schemaCauses(schema: JSONSchemaProps, path: string, level: 'root' | 'pr
   for (const key of ['allOf', 'anyOf', 'oneOf'] as const) (schema[key] ?? []).forEach((s, i) => isObject(s) && schemaCauses(s, `${path}.${key}[${i}]`, 'other', causes));
 }
 
+/**
+ * The rules' compile errors. A schema the CEL library cannot declare types for (it throws) is
+ * refused with the library's reason rather than stored with rules that could never run.
+ */
+function celCauses(schema: JSONSchemaProps, path: string): StatusCause[] {
+  try {
+    return compileSchemaValidations(schema as CelSchema, { path }).errors;
+  } catch (e) {
+    return [{ reason: 'FieldValueInvalid', field: `${path}.x-kubernetes-validations`, message: `Invalid value: "": compilation failed: ${e instanceof Error ? e.message : String(e)}` }];
+  }
+}
+
 const SIMPLE_PATH = /^(\.[A-Za-z0-9_-]+)+$/;
 const COLUMN_TYPES = ['integer', 'number', 'string', 'boolean', 'date'];
 
@@ -105,7 +119,12 @@ function versionCauses(version: CrdVersion, path: string, causes: StatusCause[])
   for (const message of isDNS1035Label(version.name ?? '')) causes.push(invalidValue(`${path}.name`, version.name ?? '', message));
   const schema = version.schema?.openAPIV3Schema;
   if (!isObject(schema)) causes.push(required(`${path}.schema.openAPIV3Schema`, 'schemas are required'));
-  else schemaCauses(schema, `${path}.schema.openAPIV3Schema`, 'root', causes);
+  else {
+    const before = causes.length;
+    schemaCauses(schema, `${path}.schema.openAPIV3Schema`, 'root', causes);
+    // x-kubernetes-validations compile (with kube's static cost limits) only on a structural schema.
+    if (causes.length === before) causes.push(...celCauses(schema, `${path}.schema.openAPIV3Schema`));
+  }
   const scale = version.subresources?.scale;
   if (scale) {
     const sub = `${path}.subresources.scale`;

@@ -14,6 +14,7 @@ import type { CrdVersion, CustomResourceDefinition, JSONSchemaProps } from './cr
 import { definitionName, storageVersionOf } from './crd.js';
 import { applyDefaults, prune, validateValue } from './structural.js';
 import { valueAt } from './jsonpath.js';
+import { compileSchemaValidations, runSchemaValidations, type JSONSchemaProps as CelSchema } from '../../lib/cel/validation.js';
 
 const OBJECT_META = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const LIST_META = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
@@ -77,6 +78,8 @@ function describeVersion(crd: CustomResourceDefinition, version: CrdVersion): Ki
   const { group, names, scope } = crd.spec;
   const schema = version.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const body = bodySchema(schema);
+  // Its CEL rules, compiled once per description (the CRD's own validation refused any that do not compile).
+  const rules = compileSchemaValidations(schema as CelSchema).compiled;
   const selectable = Object.fromEntries((version.selectableFields ?? []).map((f) => [f.jsonPath.slice(1), (o: KubeObject) => {
     const v = valueAt(f.jsonPath, o);
     return v === undefined || v === null ? undefined : String(v);
@@ -102,9 +105,11 @@ function describeVersion(crd: CustomResourceDefinition, version: CrdVersion): Ki
       applyDefaults(object, body);
       return { causes: [], unknownFields };
     },
-    validate: (object): StatusCause[] => {
+    validate: (object, old): StatusCause[] => {
       const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = object;
-      return validateValue(rest, { ...body, type: 'object' }, '');
+      const causes = validateValue(rest, { ...body, type: 'object' }, '');
+      // kube runs the rules only on an object the schema accepts.
+      return causes.length > 0 || !rules.root ? causes : runSchemaValidations(rules, object, old).causes;
     },
     ...(Object.keys(selectable).length > 0 ? { selectableFields: selectable } : {}),
   };

@@ -64,6 +64,17 @@ describe('custom resources', () => {
         assert.match(bad.stderr, /spec.schedule: Invalid value: "now": spec.schedule in body should match/);
       });
 
+      it('refuses an object an x-kubernetes-validations rule rejects (CEL), transition rules included', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        const bad = await k.run(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'eager', { schedule: '* * * * *' })) });
+        assert.notEqual(bad.code, 0);
+        assert.match(bad.stderr, /The CronTab "eager" is invalid: spec.schedule: Invalid value: "string": every minute is too often/);
+        await k.ok(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'pinned', { image: 'alpine' })) });
+        const changed = await k.run(['patch', `crontabs.${group}`, 'pinned', '--type', 'merge', '-p', '{"spec":{"image":"nginx"}}']);
+        assert.notEqual(changed.code, 0);
+        assert.match(changed.stderr, /spec.image: Invalid value: "string": image cannot change once set/);
+      });
+
       it('serves two versions: v1beta1 reads the v1 objects with its own apiVersion (conversion None)', async () => {
         const k = kubectl(version, suite.server.kubeconfigPath);
         await k.ok(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'both')) });

@@ -31,8 +31,8 @@ export function cronTabCrd(group: string, extra: { plural?: string; kind?: strin
                   type: 'object',
                   required: ['schedule'],
                   properties: {
-                    schedule: { type: 'string', pattern: '^(\\S+\\s+){4}\\S+$' },
-                    image: { type: 'string', default: 'busybox' },
+                    schedule: { type: 'string', pattern: '^(\\S+\\s+){4}\\S+$', 'x-kubernetes-validations': [{ rule: "self != '* * * * *'", message: 'every minute is too often' }] },
+                    image: { type: 'string', default: 'busybox', 'x-kubernetes-validations': [{ rule: "self == oldSelf || oldSelf == 'busybox'", message: 'image cannot change once set' }] },
                     replicas: { type: 'integer', minimum: 0, maximum: 10, default: 1 },
                     suspend: { type: 'boolean' },
                     concurrencyPolicy: { type: 'string', enum: ['Allow', 'Forbid', 'Replace'], default: 'Allow' },
