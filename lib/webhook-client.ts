@@ -44,6 +44,8 @@ export interface WebhookCall {
   timeoutMs: number;
   /** The request's own end (its client went away, its deadline passed): the call stops with `context canceled`. */
   signal?: AbortSignal;
+  /** Finds a Service's endpoint for this call (the caller's view of the cluster); else the client's. */
+  resolveService?: ServiceResolver;
 }
 
 export interface WebhookAnswer {
@@ -257,9 +259,10 @@ export class WebhookClient {
 
     let { host, port } = target;
     if (target.service) {
-      if (!this.options.resolveService) return Promise.reject(fail(`Post "${printed}": no service resolver`));
+      const resolve = call.resolveService ?? this.options.resolveService;
+      if (!resolve) return Promise.reject(fail(`Post "${printed}": no service resolver`));
       try {
-        ({ host, port } = this.options.resolveService(target.service.namespace, target.service.name, target.service.port ?? 443));
+        ({ host, port } = resolve(target.service.namespace, target.service.name, target.service.port ?? 443));
       } catch (e) {
         return Promise.reject(fail(`Post "${printed}": ${(e as Error).message}`));
       }

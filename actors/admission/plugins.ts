@@ -7,6 +7,8 @@
 import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
+import { MUTATING_ADMISSION_WEBHOOK } from './webhook/mutating.js';
+import { VALIDATING_ADMISSION_WEBHOOK } from './webhook/validating.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -28,9 +30,9 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // CertificateSubjectRestriction
   // DefaultIngressClass
   // MutatingAdmissionPolicy
-  // MutatingAdmissionWebhook
+  MUTATING_ADMISSION_WEBHOOK,
   // ValidatingAdmissionPolicy
-  // ValidatingAdmissionWebhook
+  VALIDATING_ADMISSION_WEBHOOK,
   // ResourceQuota
 ];
 
