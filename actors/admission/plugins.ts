@@ -6,19 +6,22 @@
 
 import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
+import { LIMIT_RANGER } from './limit-ranger.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
+import { PRIORITY } from './priority.js';
+import { RESOURCE_QUOTA } from './resource-quota.js';
 import { MUTATING_ADMISSION_WEBHOOK } from './webhook/mutating.js';
 import { VALIDATING_ADMISSION_WEBHOOK } from './webhook/validating.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
-  // LimitRanger
+  LIMIT_RANGER,
   SERVICE_ACCOUNT,
   // NodeRestriction (with the Node authorizer)
   // TaintNodesByCondition
   // AlwaysPullImages
   // PodSecurity
-  // Priority
+  PRIORITY,
   // DefaultTolerationSeconds
   // DefaultStorageClass
   // StorageObjectInUseProtection
@@ -33,7 +36,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   MUTATING_ADMISSION_WEBHOOK,
   // ValidatingAdmissionPolicy
   VALIDATING_ADMISSION_WEBHOOK,
-  // ResourceQuota
+  RESOURCE_QUOTA,
 ];
 
 export const PLUGIN_NAMES: readonly string[] = PLUGINS.map((p) => p.name);

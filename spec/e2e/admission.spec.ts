@@ -90,6 +90,143 @@ describe('admission plugins', () => {
       assert.equal((await call(creds, 'GET', '/api/v1/namespaces/default/pods/dry')).status, 404);
     });
   });
+
+  describe('ResourceQuota', () => {
+    const quota = (name: string, hard: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name }, spec: { hard, ...extra },
+    });
+    /** The controller has counted the namespace: status.used covers every hard key. */
+    const counted = (namespace: string, name: string): Promise<k8s.V1ResourceQuota> => eventually(async () => {
+      const q = await core.readNamespacedResourceQuota({ namespace, name });
+      assert.deepEqual(Object.keys(q.status?.used ?? {}).sort(), Object.keys(q.spec?.hard ?? {}).sort());
+      return q;
+    });
+
+    it('counts usage into status.used and refuses the pod over the quota with kube\'s 403', async () => {
+      await k.ok(['create', 'ns', 'quota-pods']);
+      await core.createNamespacedResourceQuota({ namespace: 'quota-pods', body: quota('pods', { pods: '1' }) as k8s.V1ResourceQuota });
+      const before = await counted('quota-pods', 'pods');
+      assert.deepEqual(JSON.parse(JSON.stringify(before.status)), { hard: { pods: '1' }, used: { pods: '0' } });
+      await core.createNamespacedPod({ namespace: 'quota-pods', body: pod('first') as k8s.V1Pod });
+      const refused = await call(creds, 'POST', '/api/v1/namespaces/quota-pods/pods', { body: JSON.stringify(pod('second')) });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.json().reason, 'Forbidden');
+      assert.equal(refused.json().message, 'pods "second" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1');
+      await eventually(async () => assert.equal((await core.readNamespacedResourceQuota({ namespace: 'quota-pods', name: 'pods' })).status?.used?.pods, '1'));
+      // Freed when the pod goes.
+      await core.deleteNamespacedPod({ namespace: 'quota-pods', name: 'first', gracePeriodSeconds: 0 });
+      await eventually(async () => assert.equal((await core.readNamespacedResourceQuota({ namespace: 'quota-pods', name: 'pods' })).status?.used?.pods, '0'));
+      await core.createNamespacedPod({ namespace: 'quota-pods', body: pod('third') as k8s.V1Pod });
+    });
+
+    it('refuses with kubectl the object counted past count/<resource>, charging at once', async () => {
+      await k.ok(['create', 'ns', 'quota-count']);
+      await k.ok(['create', 'quota', 'objects', '-n', 'quota-count', '--hard=count/configmaps=3,secrets=1']);
+      await counted('quota-count', 'objects');
+      // kube-root-ca.crt is the namespace's first ConfigMap: two more fit, sent back to back.
+      const made = await Promise.all(['one', 'two'].map((n) => call(creds, 'POST', '/api/v1/namespaces/quota-count/configmaps', { body: JSON.stringify({ metadata: { name: n } }) })));
+      assert.deepEqual(made.map((r) => r.status), [201, 201]);
+      const over = await k.run(['create', 'configmap', 'three', '-n', 'quota-count']);
+      assert.notEqual(over.code, 0);
+      assert.match(over.stderr, /configmaps "three" is forbidden: exceeded quota: objects, requested: count\/configmaps=1, used: count\/configmaps=3, limited: count\/configmaps=3/);
+    });
+
+    it('needs every container to state what a compute quota limits', async () => {
+      await k.ok(['create', 'ns', 'quota-cpu']);
+      await core.createNamespacedResourceQuota({ namespace: 'quota-cpu', body: quota('compute', { 'requests.cpu': '1', 'limits.memory': '1Gi' }) as k8s.V1ResourceQuota });
+      await counted('quota-cpu', 'compute');
+      const bare = await call(creds, 'POST', '/api/v1/namespaces/quota-cpu/pods', { body: JSON.stringify(pod('bare')) });
+      assert.equal(bare.status, 403);
+      assert.equal(bare.json().message, 'pods "bare" is forbidden: failed quota: compute: must specify limits.memory for: app; requests.cpu for: app');
+      const sized = (name: string, cpu: string): Record<string, unknown> => pod(name, { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu }, limits: { memory: '512Mi' } } }] });
+      assert.equal((await call(creds, 'POST', '/api/v1/namespaces/quota-cpu/pods', { body: JSON.stringify(sized('small', '600m')) })).status, 201);
+      const big = await call(creds, 'POST', '/api/v1/namespaces/quota-cpu/pods', { body: JSON.stringify(sized('big', '500m')) });
+      assert.equal(big.status, 403);
+      assert.equal(big.json().message, 'pods "big" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=600m, limited: requests.cpu=1');
+      const q = await eventually(async () => {
+        const read = await core.readNamespacedResourceQuota({ namespace: 'quota-cpu', name: 'compute' });
+        assert.equal(read.status?.used?.['requests.cpu'], '600m');
+        return read;
+      });
+      assert.deepEqual(JSON.parse(JSON.stringify(q.status?.used)), { 'limits.memory': '512Mi', 'requests.cpu': '600m' });
+    });
+
+    it('does not charge a dry run', async () => {
+      await k.ok(['create', 'ns', 'quota-dry']);
+      await core.createNamespacedResourceQuota({ namespace: 'quota-dry', body: quota('one', { 'count/secrets': '1' }) as k8s.V1ResourceQuota });
+      await counted('quota-dry', 'one');
+      for (let i = 0; i < 3; i++) {
+        const dry = await call(creds, 'POST', '/api/v1/namespaces/quota-dry/secrets?dryRun=All', { body: JSON.stringify({ metadata: { name: `s${i}` } }) });
+        assert.equal(dry.status, 201);
+      }
+      assert.equal((await call(creds, 'POST', '/api/v1/namespaces/quota-dry/secrets', { body: JSON.stringify({ metadata: { name: 'real' } }) })).status, 201);
+    });
+  });
+
+  describe('LimitRanger', () => {
+    it('fills in the LimitRange defaults a pod leaves out, and says so in an annotation', async () => {
+      await k.ok(['create', 'ns', 'limits']);
+      const range = await call(creds, 'POST', '/api/v1/namespaces/limits/limitranges', {
+        body: JSON.stringify({
+          metadata: { name: 'defaults' },
+          spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '256Mi' }, defaultRequest: { cpu: '100m' }, max: { cpu: '1' } }] },
+        }),
+      });
+      assert.equal(range.status, 201);
+      const created = await core.createNamespacedPod({ namespace: 'limits', body: pod('defaulted', { containers: [{ name: 'app', image: 'nginx', resources: { requests: { memory: '64Mi' } } }] }) as k8s.V1Pod });
+      assert.deepEqual(JSON.parse(JSON.stringify(created.spec?.containers[0]?.resources)), {
+        limits: { cpu: '500m', memory: '256Mi' },
+        requests: { cpu: '100m', memory: '64Mi' },
+      });
+      assert.equal(created.metadata?.annotations?.['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: cpu request for container app; cpu, memory limit for container app');
+    });
+
+    it('refuses a container over the maximum, in kube\'s words', async () => {
+      const refused = await call(creds, 'POST', '/api/v1/namespaces/limits/pods', {
+        body: JSON.stringify(pod('greedy', { containers: [{ name: 'app', image: 'nginx', resources: { limits: { cpu: '2' } } }] })),
+      });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.json().message, 'pods "greedy" is forbidden: maximum cpu usage per Container is 1, but limit is 2');
+      const two = await call(creds, 'POST', '/api/v1/namespaces/limits/pods', {
+        body: JSON.stringify(pod('two', { containers: ['a', 'b'].map((name) => ({ name, image: 'nginx', resources: { limits: { cpu: '1500m' } } })) })),
+      });
+      assert.equal(two.json().message, 'pods "two" is forbidden: [maximum cpu usage per Container is 1, but limit is 1500m, maximum cpu usage per Container is 1, but limit is 1500m]');
+    });
+  });
+
+  describe('Priority', () => {
+    it('starts with kube\'s two system PriorityClasses, which may not be deleted', async () => {
+      assert.equal(await k.ok(['get', 'priorityclass', 'system-node-critical', '-o', 'jsonpath={.value}']), '2000001000');
+      assert.equal(await k.ok(['get', 'priorityclass', 'system-cluster-critical', '-o', 'jsonpath={.value}']), '2000000000');
+      const refused = await k.run(['delete', 'priorityclass', 'system-cluster-critical']);
+      assert.match(refused.stderr, /priorityclasses.scheduling.k8s.io "system-cluster-critical" is forbidden: this is a system priority class and cannot be deleted/);
+    });
+
+    it('resolves priorityClassName to spec.priority, and refuses a class that does not exist', async () => {
+      const critical = await core.createNamespacedPod({ namespace: 'kube-system', body: pod('critical', { priorityClassName: 'system-cluster-critical' }) as k8s.V1Pod });
+      assert.equal(critical.spec?.priority, 2000000000);
+      assert.equal(critical.spec?.preemptionPolicy, 'PreemptLowerPriority');
+      const plain = await core.createNamespacedPod({ namespace: 'default', body: pod('no-class') as k8s.V1Pod });
+      assert.equal(plain.spec?.priority, 0);
+      const missing = await call(creds, 'POST', '/api/v1/namespaces/default/pods', { body: JSON.stringify(pod('classless', { priorityClassName: 'nope' })) });
+      assert.equal(missing.status, 403);
+      assert.equal(missing.json().message, 'pods "classless" is forbidden: no PriorityClass with name nope was found');
+      const stated = await call(creds, 'POST', '/api/v1/namespaces/kube-system/pods', { body: JSON.stringify(pod('stated', { priorityClassName: 'system-cluster-critical', priority: 7 })) });
+      assert.equal(stated.json().message, 'pods "stated" is forbidden: the integer value of priority (7) must not be provided in pod spec; priority admission controller computed 2000000000 from the given PriorityClass name');
+    });
+
+    it('applies the one globalDefault class to pods that name none', async () => {
+      const klass = (name: string, value: number): string => JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, globalDefault: true });
+      assert.equal((await call(creds, 'POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { body: klass('everyday', 1000) })).status, 201);
+      const second = await call(creds, 'POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { body: klass('another', 10) });
+      assert.equal(second.status, 403);
+      assert.equal(second.json().message, 'priorityclasses.scheduling.k8s.io "another" is forbidden: PriorityClass everyday is already marked as default. Only one default can exist');
+      const created = await core.createNamespacedPod({ namespace: 'default', body: pod('defaulted-priority') as k8s.V1Pod });
+      assert.equal(created.spec?.priorityClassName, 'everyday');
+      assert.equal(created.spec?.priority, 1000);
+      await k.ok(['delete', 'priorityclass', 'everyday']);
+    });
+  });
 });
 
 export { eventually, pod };
