@@ -7,16 +7,17 @@
 // AdmissionReview versions; on update, what the old object already had is
 // tolerated as kube tolerates it.
 //
-// matchConditions (CEL) are refused until the CEL library is wired in: a
-// webhook the server cannot evaluate is not accepted and left unapplied.
+// matchConditions are compiled with lib/cel's admission environment: a
+// condition that does not compile, or is not a bool, is refused.
 
 import type { KindDescription } from '../kind-description.js';
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { StatusCause } from '../../protocol/kube/status.js';
 import { generatedResources } from '../generated/resources.js';
 import { describeGenerated } from './generic.js';
-import { isDNS1035Label, isDNS1123Subdomain } from '../validate.js';
-import { duplicate, forbidden, invalid, isObj, notSupported, objects, required, type Obj } from './workloads/field-errors.js';
+import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from '../validate.js';
+import { PolicyCompiler } from '../../lib/cel/policy.js';
+import { duplicate, invalid, isObj, notSupported, objects, required, type Obj } from './workloads/field-errors.js';
 import { validateLabelSelector } from './workloads/selector.js';
 
 const FAILURE_POLICIES = ['Fail', 'Ignore'];
@@ -171,6 +172,34 @@ function validateReviewVersions(versions: string[], at: string, requireRecognize
   return causes;
 }
 
+const MAX_CONDITIONS = 64;
+let compiler: PolicyCompiler | undefined;
+/** Webhook matchConditions see object, oldObject, request and authorizer; no params. */
+const matchConditionCompiler = (): PolicyCompiler => (compiler ??= new PolicyCompiler({ hasParams: false, hasAuthorizer: true }));
+
+/** kube's validateMatchConditions, at `at` (webhooks[i].matchConditions). */
+export function validateMatchConditions(raw: unknown, at: string): StatusCause[] {
+  const conditions = Array.isArray(raw) ? raw.filter(isObj) : [];
+  const causes: StatusCause[] = [];
+  if (conditions.length > MAX_CONDITIONS) causes.push({ reason: 'FieldValueTooMany', field: at, message: `Too many: ${conditions.length}: must have at most ${MAX_CONDITIONS} items` });
+  const names = new Set<string>();
+  conditions.forEach((c, i) => {
+    const here = `${at}[${i}]`;
+    const name = typeof c.name === 'string' ? c.name : '';
+    if (name === '') causes.push({ reason: 'FieldValueRequired', field: `${here}.name`, message: 'Required value' });
+    else {
+      for (const m of isQualifiedName(name)) causes.push({ reason: 'FieldValueInvalid', field: `${here}.name`, message: `Invalid value: ${JSON.stringify(name)}: ${m}` });
+      if (names.has(name)) causes.push({ reason: 'FieldValueDuplicate', field: `${here}.name`, message: `Duplicate value: ${JSON.stringify(name)}` });
+      names.add(name);
+    }
+    const expression = typeof c.expression === 'string' ? c.expression : '';
+    if (expression === '') return void causes.push({ reason: 'FieldValueRequired', field: `${here}.expression`, message: 'Required value' });
+    const compiled = matchConditionCompiler().compile(expression, 'bool');
+    if ('error' in compiled) causes.push({ reason: 'FieldValueInvalid', field: `${here}.expression`, message: `Invalid value: ${JSON.stringify(expression)}: ${compiled.error}` });
+  });
+  return causes;
+}
+
 function validateHook(hook: Obj, at: string, mutating: boolean, options: Options): StatusCause[] {
   const causes = validateHookName(hook.name, `${at}.name`);
   objects(hook.rules).forEach((rule, i) => causes.push(...validateRule(rule, `${at}.rules[${i}]`)));
@@ -194,9 +223,7 @@ function validateHook(hook: Obj, at: string, mutating: boolean, options: Options
   if (typeof cc.caBundle === 'string' && cc.caBundle !== '' && !Buffer.from(cc.caBundle, 'base64').toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
     causes.push(invalid(`${at}.clientConfig.caBundle`, cc.caBundle, 'unable to load root certificates: unable to parse bytes as PEM block'));
   }
-  if (!options.ignoreMatchConditions && objects(hook.matchConditions).length > 0) {
-    causes.push(forbidden(`${at}.matchConditions`, 'matchConditions are not supported by this server yet (CEL is not wired into webhook admission)'));
-  }
+  if (!options.ignoreMatchConditions) causes.push(...validateMatchConditions(hook.matchConditions, `${at}.matchConditions`));
   causes.push(...validateReviewVersions(strings(hook.admissionReviewVersions), `${at}.admissionReviewVersions`, options.requireRecognizedVersion));
   return causes;
 }

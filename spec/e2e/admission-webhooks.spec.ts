@@ -260,6 +260,28 @@ describe('admission webhooks', () => {
     assert.equal(firstCalls, 2);
   });
 
+  it('calls a webhook only where its matchConditions (CEL) hold, and refuses conditions that do not compile', async () => {
+    const selector = await namespace('wh-cel');
+    routes.set('/refuse-all', (body) => admissionAnswer(body, { allowed: false, status: { message: 'refused by name' } }));
+    const conditions = [
+      { name: 'named-deny', expression: "object.metadata.name.startsWith('deny-')" },
+      { name: 'by-admin', expression: "request.userInfo.username == 'kubeactor-admin'" },
+    ];
+    await admissionApi.createValidatingWebhookConfiguration({ body: { metadata: { name: 'wh-cel' }, webhooks: [hook('cel.wh-cel.example.com', '/refuse-all', selector, { matchConditions: conditions })] } });
+    await eventually(async () => {
+      const refused = await call(creds, 'POST', '/api/v1/namespaces/wh-cel/configmaps', { body: configMap('deny-me') });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.json().message, 'admission webhook "cel.wh-cel.example.com" denied the request: refused by name');
+    });
+    assert.equal((await call(creds, 'POST', '/api/v1/namespaces/wh-cel/configmaps', { body: configMap('allow-me') })).status, 201);
+
+    const bad = await call(creds, 'POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+      body: JSON.stringify({ metadata: { name: 'bad-cel' }, webhooks: [hook('bad.wh-cel.example.com', '/x', selector, { matchConditions: [{ name: 'not-bool', expression: "'text'" }] })] }),
+    });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.json().details.causes, [{ reason: 'FieldValueInvalid', field: 'webhooks[0].matchConditions[0].expression', message: 'Invalid value: "\'text\'": cel expression must evaluate to a bool' }]);
+  });
+
   it('reaches a webhook through a Service and its Endpoints, checking its certificate for <service>.<namespace>.svc', async () => {
     const selector = await namespace('wh-service');
     const serviceHook = await startTestWebhook(ca, { dns: ['hooks.wh-service.svc'], ips: [] });

@@ -3,15 +3,17 @@
 // namespaceSelector, objectSelector, then the rules (operations, groups,
 // versions, resources with subresources and wildcards, scope); with
 // matchPolicy Equivalent, a rule that names another version of the same
-// resource matches too, and the webhook is sent the request as that version.
+// resource matches too, and the webhook is sent the request as that version;
+// last, the matchConditions (./match-conditions.ts).
 // The webhook configurations (and admission policies) themselves are never
 // sent to webhooks, so a broken webhook cannot lock itself in.
 
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { AdmissionAttributes, GroupVersionKind, GroupVersionResource } from '../../../protocol/messages/admission.js';
-import { notFound, type Status } from '../../../protocol/kube/status.js';
+import { forbidden, notFound, type Status } from '../../../protocol/kube/status.js';
 import { isEmptySelector, selectorMatches } from '../../../scheme/kinds/workloads/selector.js';
 import type { Hook, Rule } from './source.js';
+import { evaluateMatchConditions } from './match-conditions.js';
 
 /** The resource and kind a webhook is called with (the request's, or an equivalent's). */
 export interface Invocation {
@@ -112,5 +114,11 @@ export function shouldCall(
   }
   const invocation = rulesInvocation(hook, attributes, equivalents);
   if (!invocation) return undefined;
-  return namespaceError ?? invocation;
+  if (namespaceError) return namespaceError;
+  if (hook.matchConditions.length > 0) {
+    const matched = evaluateMatchConditions(hook.matchConditions, hook.failurePolicy, attributes, invocation, object, oldObject);
+    if (typeof matched === 'string') return forbidden({ group: attributes.resource.group, resource: attributes.resource.resource }, attributes.name, matched);
+    if (!matched) return undefined;
+  }
+  return invocation;
 }

@@ -9,6 +9,7 @@ import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { WatchedResource } from '../plugin.js';
 import type { EndpointsView } from '../../../lib/service-endpoints.js';
 import type { WebhookClientConfig } from '../../../lib/webhook-client.js';
+import { compileMatchConditions, type MatchCondition } from './match-conditions.js';
 import { defaultWebhook } from '../../../scheme/kinds/webhook-configuration.js';
 
 type Obj = Record<string, unknown>;
@@ -39,8 +40,7 @@ export interface Hook {
   timeoutMs: number;
   admissionReviewVersions: string[];
   reinvocationPolicy: 'IfNeeded' | 'Never';
-  /** Unsupported (configuration validation refuses them): a hook that has some fails its calls closed. */
-  hasMatchConditions: boolean;
+  matchConditions: MatchCondition[];
 }
 
 function clientConfigOf(raw: unknown): WebhookClientConfig {
@@ -82,7 +82,7 @@ export function compileHooks(configurations: Iterable<KubeObject>, mutating: boo
         timeoutMs: (typeof w.timeoutSeconds === 'number' ? w.timeoutSeconds : 10) * 1000,
         admissionReviewVersions: strings(w.admissionReviewVersions),
         reinvocationPolicy: w.reinvocationPolicy === 'IfNeeded' ? 'IfNeeded' : 'Never',
-        hasMatchConditions: Array.isArray(w.matchConditions) && w.matchConditions.length > 0,
+        matchConditions: compileMatchConditions(w.matchConditions),
       });
     });
   }
