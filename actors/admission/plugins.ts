@@ -8,7 +8,10 @@ import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
 import { LIMIT_RANGER } from './limit-ranger.js';
 import { SERVICE_ACCOUNT } from './service-account.js';
+import { PRIORITY } from './priority.js';
 import { RESOURCE_QUOTA } from './resource-quota.js';
+import { MUTATING_ADMISSION_WEBHOOK } from './webhook/mutating.js';
+import { VALIDATING_ADMISSION_WEBHOOK } from './webhook/validating.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -18,7 +21,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // TaintNodesByCondition
   // AlwaysPullImages
   // PodSecurity
-  // Priority
+  PRIORITY,
   // DefaultTolerationSeconds
   // DefaultStorageClass
   // StorageObjectInUseProtection
@@ -30,9 +33,9 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // CertificateSubjectRestriction
   // DefaultIngressClass
   // MutatingAdmissionPolicy
-  // MutatingAdmissionWebhook
+  MUTATING_ADMISSION_WEBHOOK,
   // ValidatingAdmissionPolicy
-  // ValidatingAdmissionWebhook
+  VALIDATING_ADMISSION_WEBHOOK,
   RESOURCE_QUOTA,
 ];
 

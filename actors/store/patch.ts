@@ -29,7 +29,7 @@ function patchDoesNotApply(error: unknown): Status {
 }
 
 /** json-patch's wording for an operation that failed (fast-json-patch's own messages carry the document). */
-function operationError(error: unknown): string {
+export function operationError(error: unknown): string {
   const e = error as { name?: unknown; operation?: unknown };
   const operation = (e.operation !== null && typeof e.operation === 'object' ? e.operation : {}) as Record<string, unknown>;
   const op = typeof operation.op === 'string' ? operation.op : '';

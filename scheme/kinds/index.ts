@@ -20,6 +20,7 @@ import { endpoints } from './endpoints.js';
 import { event } from './event.js';
 import { customResourceDefinition } from './custom-resource-definition.js';
 import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './webhook-configuration.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
 
 const described: readonly KindDescription[] = [
@@ -39,6 +40,8 @@ const described: readonly KindDescription[] = [
   clusterRole,
   roleBinding,
   role,
+  mutatingWebhookConfiguration,
+  validatingWebhookConfiguration,
 ];
 
 const gvrKey = (k: { group: string; version: string; plural: string }): string => `${k.group}/${k.version}/${k.plural}`;

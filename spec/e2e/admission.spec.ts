@@ -193,6 +193,40 @@ describe('admission plugins', () => {
       assert.equal(two.json().message, 'pods "two" is forbidden: [maximum cpu usage per Container is 1, but limit is 1500m, maximum cpu usage per Container is 1, but limit is 1500m]');
     });
   });
+
+  describe('Priority', () => {
+    it('starts with kube\'s two system PriorityClasses, which may not be deleted', async () => {
+      assert.equal(await k.ok(['get', 'priorityclass', 'system-node-critical', '-o', 'jsonpath={.value}']), '2000001000');
+      assert.equal(await k.ok(['get', 'priorityclass', 'system-cluster-critical', '-o', 'jsonpath={.value}']), '2000000000');
+      const refused = await k.run(['delete', 'priorityclass', 'system-cluster-critical']);
+      assert.match(refused.stderr, /priorityclasses.scheduling.k8s.io "system-cluster-critical" is forbidden: this is a system priority class and cannot be deleted/);
+    });
+
+    it('resolves priorityClassName to spec.priority, and refuses a class that does not exist', async () => {
+      const critical = await core.createNamespacedPod({ namespace: 'kube-system', body: pod('critical', { priorityClassName: 'system-cluster-critical' }) as k8s.V1Pod });
+      assert.equal(critical.spec?.priority, 2000000000);
+      assert.equal(critical.spec?.preemptionPolicy, 'PreemptLowerPriority');
+      const plain = await core.createNamespacedPod({ namespace: 'default', body: pod('no-class') as k8s.V1Pod });
+      assert.equal(plain.spec?.priority, 0);
+      const missing = await call(creds, 'POST', '/api/v1/namespaces/default/pods', { body: JSON.stringify(pod('classless', { priorityClassName: 'nope' })) });
+      assert.equal(missing.status, 403);
+      assert.equal(missing.json().message, 'pods "classless" is forbidden: no PriorityClass with name nope was found');
+      const stated = await call(creds, 'POST', '/api/v1/namespaces/kube-system/pods', { body: JSON.stringify(pod('stated', { priorityClassName: 'system-cluster-critical', priority: 7 })) });
+      assert.equal(stated.json().message, 'pods "stated" is forbidden: the integer value of priority (7) must not be provided in pod spec; priority admission controller computed 2000000000 from the given PriorityClass name');
+    });
+
+    it('applies the one globalDefault class to pods that name none', async () => {
+      const klass = (name: string, value: number): string => JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, globalDefault: true });
+      assert.equal((await call(creds, 'POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { body: klass('everyday', 1000) })).status, 201);
+      const second = await call(creds, 'POST', '/apis/scheduling.k8s.io/v1/priorityclasses', { body: klass('another', 10) });
+      assert.equal(second.status, 403);
+      assert.equal(second.json().message, 'priorityclasses.scheduling.k8s.io "another" is forbidden: PriorityClass everyday is already marked as default. Only one default can exist');
+      const created = await core.createNamespacedPod({ namespace: 'default', body: pod('defaulted-priority') as k8s.V1Pod });
+      assert.equal(created.spec?.priorityClassName, 'everyday');
+      assert.equal(created.spec?.priority, 1000);
+      await k.ok(['delete', 'priorityclass', 'everyday']);
+    });
+  });
 });
 
 export { eventually, pod };
