@@ -8,7 +8,8 @@
 import type { ApiRequest, RequestHandler, Route, Router } from '../../protocol/messages/request.js';
 import type { Scheme } from '../../scheme/scheme.js';
 import type { CustomResourceRegistry } from '../../scheme/custom/registry.js';
-import { noneConversion } from '../apiextensions/conversion.js';
+import { convertingHandler, noneConverter, webhookConverter } from '../apiextensions/conversion.js';
+import type { WebhookClient } from '../../lib/webhook-client.js';
 
 /** A server in the chain: the route it serves a request by, or undefined to delegate. */
 export type DelegatingServer = (request: ApiRequest) => Route | undefined;
@@ -52,7 +53,7 @@ export function aggregatorServer(aggregator: RequestHandler, serves: (path: stri
  * Every version goes to the one store of the resource; a version other than the storage version
  * through conversion (actors/apiextensions/conversion.ts).
  */
-export function apiExtensionsServer(registry: CustomResourceRegistry, store: (plural: string, group: string) => RequestHandler | undefined): DelegatingServer {
+export function apiExtensionsServer(registry: CustomResourceRegistry, store: (plural: string, group: string) => RequestHandler | undefined, webhooks: WebhookClient): DelegatingServer {
   return (request) => {
     const info = request.info;
     if (!info.isResourceRequest) return undefined;
@@ -61,7 +62,10 @@ export function apiExtensionsServer(registry: CustomResourceRegistry, store: (pl
     const target = store(found.resource.plural, found.resource.group);
     if (!target) return undefined;
     const storage = found.resource.storage.version;
-    const handler = info.apiVersion === storage ? target : noneConversion(target, `${info.apiGroup}/${info.apiVersion}`, `${info.apiGroup}/${storage}`, storage);
+    if (info.apiVersion === storage) return { target, admit: MUTATING.has(info.verb) };
+    const webhook = found.resource.conversionWebhook;
+    const convert = webhook ? webhookConverter(webhooks, found.resource.name, found.kind.kind, webhook) : noneConverter;
+    const handler = convertingHandler(target, `${info.apiGroup}/${info.apiVersion}`, `${info.apiGroup}/${storage}`, storage, convert);
     return { target: handler, admit: MUTATING.has(info.verb) };
   };
 }

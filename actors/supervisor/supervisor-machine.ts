@@ -66,6 +66,7 @@ import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { apiExtensions, serveCustomResource, serveStoredCustomResources, storeKey, unserveCustomResource, type ApiExtensions } from './custom-resources.js';
+import { webhookClientFor } from '../admission/webhook/shared.js';
 import { crdControllerMachine, terminateCrdController, type CrdControllerInput } from '../crd-controller/crd-controller.js';
 import type { CustomResourceMessage, ServeCustomResource, UnserveCustomResource } from '../../protocol/messages/custom-resources.js';
 import type { ServedCustomResource } from '../../scheme/custom/custom-resource-kind.js';
@@ -259,7 +260,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       supervisor: self,
       ...(eviction ? { eviction } : {}),
     }),
-    apiExtensionsServer(api.registry, store),
+    apiExtensionsServer(api.registry, store, webhookClientFor(clock)),
   ]);
   const rbac = 'rbac.authorization.k8s.io';
   late.authz = start('authz', authzMachine, {

@@ -32,6 +32,8 @@ export interface ServedCustomResource {
   definitions: Record<string, SchemaNode>;
   /** spec, to tell a change that needs the store restarted from a status update. */
   fingerprint: string;
+  /** Where the conversion webhook is (strategy Webhook), caBundle decoded to PEM; absent for strategy None. */
+  conversionWebhook?: { url?: string; service?: { namespace: string; name: string; path?: string; port?: number }; caBundle?: string };
 }
 
 /** kube's default columns for a CRD that names none: NAME and AGE. */
@@ -149,5 +151,11 @@ export function servedCustomResource(crd: CustomResourceDefinition): ServedCusto
     Object.assign(definitions, definitionsOf(crd, version, kind));
   }
   Object.assign(definitions, definitionsOf(crd, storageVersion, storage));
-  return { name: crd.metadata.name ?? '', group: crd.spec.group, plural: crd.spec.names.plural, storage, kinds, definitions, fingerprint: JSON.stringify(crd.spec) };
+  const served: ServedCustomResource = { name: crd.metadata.name ?? '', group: crd.spec.group, plural: crd.spec.names.plural, storage, kinds, definitions, fingerprint: JSON.stringify(crd.spec) };
+  const webhook = crd.spec.conversion?.strategy === 'Webhook' ? crd.spec.conversion.webhook?.clientConfig : undefined;
+  if (webhook) {
+    // The API carries caBundle as base64 of PEM.
+    served.conversionWebhook = { ...webhook, ...(webhook.caBundle ? { caBundle: Buffer.from(webhook.caBundle, 'base64').toString('utf8') } : {}) };
+  }
+  return served;
 }
