@@ -4,11 +4,14 @@
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
 //   BuildingServerChain       storage, stores, compactor, pod terminator, admission, eviction,
-//                             aggregator, authz, audit, authn
+//                             aggregator, authz, audit, authn, crd-controller
+//                             (custom resources' stores start and stop later, as the CRD
+//                             controller sends customresource.serve / unserve)
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
 //   Listening                 the listener binds --bind-address:--secure-port
-//   RunningPostStartHooks     poststarthook/* (system namespaces, kubernetes Service, RBAC)
+//   RunningPostStartHooks     poststarthook/* (system namespaces, kubernetes Service, RBAC),
+//                             then every established CRD in storage is served
 //   Ready                     HasBeenReady, MuxAndDiscoveryComplete; the built-in controllers
 //                             --controllers enables start now, as kube-controller-manager
 //                             starts once the server is healthy

@@ -6,7 +6,7 @@ import type { StatusCause } from '../../protocol/kube/status.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validate.js';
 import type { CrdNames, CrdVersion, CustomResourceDefinition, JSONSchemaProps } from './crd.js';
 import { isEstablished } from './crd.js';
-import { compileSchemaValidations, type JSONSchemaProps as CelSchema } from '../../lib/cel/validation.js';
+import { compileSchemaValidations } from '../../lib/cel/validation.js';
 
 const required = (field: string, detail = ''): StatusCause => ({ reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' });
 const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({
@@ -106,7 +106,7 @@ function schemaCauses(schema: JSONSchemaProps, path: string, level: 'root' | 'pr
  */
 function celCauses(schema: JSONSchemaProps, path: string): StatusCause[] {
   try {
-    return compileSchemaValidations(schema as CelSchema, { path }).errors;
+    return compileSchemaValidations(schema, { path }).errors;
   } catch (e) {
     return [{ reason: 'FieldValueInvalid', field: `${path}.x-kubernetes-validations`, message: `Invalid value: "": compilation failed: ${e instanceof Error ? e.message : String(e)}` }];
   }

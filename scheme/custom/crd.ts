@@ -3,57 +3,38 @@
 // questions asked of a CRD (its storage version, a condition, its key).
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { JSONSchemaProps as CelSchemaProps } from '../../lib/cel/validation.js';
 
-/** An OpenAPI v3 schema as a CRD carries it (JSONSchemaProps), with kube's extensions. */
-export interface JSONSchemaProps {
+/**
+ * An OpenAPI v3 schema as a CRD carries it (JSONSchemaProps): lib/cel's view of it, which names what
+ * the CEL rules need, and the validation keywords the structural checks read besides.
+ */
+export interface JSONSchemaProps extends CelSchemaProps {
   type?: string;
   format?: string;
-  title?: string;
-  description?: string;
   default?: unknown;
-  nullable?: boolean;
-  enum?: unknown[];
   maximum?: number;
   minimum?: number;
   exclusiveMaximum?: boolean;
   exclusiveMinimum?: boolean;
   multipleOf?: number;
-  maxLength?: number;
   minLength?: number;
   pattern?: string;
-  maxItems?: number;
   minItems?: number;
   uniqueItems?: boolean;
-  maxProperties?: number;
   minProperties?: number;
-  required?: string[];
   properties?: Record<string, JSONSchemaProps>;
   additionalProperties?: JSONSchemaProps | boolean;
-  items?: JSONSchemaProps | JSONSchemaProps[];
+  items?: JSONSchemaProps;
   allOf?: JSONSchemaProps[];
   anyOf?: JSONSchemaProps[];
   oneOf?: JSONSchemaProps[];
   not?: JSONSchemaProps;
   $ref?: string;
   id?: string;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-embedded-resource'?: boolean;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
-  'x-kubernetes-list-map-keys'?: string[];
-  'x-kubernetes-map-type'?: 'atomic' | 'granular';
-  'x-kubernetes-validations'?: ValidationRule[];
-  [other: string]: unknown;
 }
 
-export interface ValidationRule {
-  rule: string;
-  message?: string;
-  messageExpression?: string;
-  reason?: string;
-  fieldPath?: string;
-  optionalOldSelf?: boolean;
-}
+export type { ValidationRule } from '../../lib/cel/validation.js';
 
 export interface CrdNames {
   plural: string;

@@ -14,7 +14,7 @@ import type { CrdVersion, CustomResourceDefinition, JSONSchemaProps } from './cr
 import { definitionName, storageVersionOf } from './crd.js';
 import { applyDefaults, prune, validateValue } from './structural.js';
 import { valueAt } from './jsonpath.js';
-import { compileSchemaValidations, runSchemaValidations, type JSONSchemaProps as CelSchema } from '../../lib/cel/validation.js';
+import { compileSchemaValidations, runSchemaValidations } from '../../lib/cel/validation.js';
 
 const OBJECT_META = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const LIST_META = '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
@@ -81,7 +81,7 @@ function describeVersion(crd: CustomResourceDefinition, version: CrdVersion): Ki
   const schema = version.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const body = bodySchema(schema);
   // Its CEL rules, compiled once per description (the CRD's own validation refused any that do not compile).
-  const rules = compileSchemaValidations(schema as CelSchema).compiled;
+  const rules = compileSchemaValidations(schema).compiled;
   const selectable = Object.fromEntries((version.selectableFields ?? []).map((f) => [f.jsonPath.slice(1), (o: KubeObject) => {
     const v = valueAt(f.jsonPath, o);
     return v === undefined || v === null ? undefined : String(v);

@@ -118,6 +118,20 @@ describe('custom resources', () => {
     assert.equal(refused.json().message, 'field label not supported: spec.schedule');
   });
 
+  it('merges server-side applies by the schema\'s list-map keys, two managers each owning their container', async () => {
+    const group = 'ssa.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs/x`;
+    const apply = (manager: string, body: unknown) => call(suite.creds, 'PATCH', `${path}?fieldManager=${manager}`, { body: JSON.stringify(body), headers: { 'content-type': 'application/apply-patch+yaml' } });
+    let first = await apply('one', cronTab(group, 'x', { jobTemplate: { containers: [{ name: 'a', image: 'a:1' }] } }));
+    for (let i = 0; i < 100 && first.status === 404; i++) first = await apply('one', cronTab(group, 'x', { jobTemplate: { containers: [{ name: 'a', image: 'a:1' }] } }));
+    assert.equal(first.status, 201, first.body);
+    const second = await apply('two', { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: 'x' }, spec: { jobTemplate: { containers: [{ name: 'b', image: 'b:1' }] } } });
+    assert.equal(second.status, 200, second.body);
+    assert.deepEqual(second.json().spec.jobTemplate.containers, [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }]);
+    assert.deepEqual(second.json().metadata.managedFields.map((m: { manager: string }) => m.manager), ['one', 'two']);
+  });
+
   it('validates a CRD as kube does: one storage version, a structural schema, its name', async () => {
     const crd = cronTabCrd('bad.example.com') as { metadata: { name: string }; spec: { versions: { storage: boolean; schema: unknown }[] } };
     crd.metadata.name = 'wrong.bad.example.com';
