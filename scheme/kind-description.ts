@@ -5,6 +5,7 @@
 import type { KubeObject, UserInfo } from '../protocol/kube/meta.js';
 import type { StatusCause } from '../protocol/kube/status.js';
 import type { Verb } from '../protocol/messages/request.js';
+import type { SchemaValidation } from './validate.js';
 
 export type ColumnType = 'string' | 'integer' | 'number' | 'boolean' | 'date';
 
@@ -31,6 +32,8 @@ export interface SubresourceDescription {
   group?: string;
   version?: string;
   verbs: readonly string[];
+  /** A custom resource's /scale: where its replicas and selector are (a CRD's subresources.scale); spec.replicas and status.replicas when absent. */
+  scalePaths?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
 }
 
 /** What a kind's allocate hook hands out from, and what the other stored objects already hold. */
@@ -100,6 +103,14 @@ export interface KindDescription {
   /** Kind-specific validation beyond what the schema says. */
   /** `subresource` is what the write came through ('' for the main resource; 'binding' for a Binding), as kube validates each with its own rules. */
   validate?(object: KubeObject, old: KubeObject | undefined, subresource: string): StatusCause[];
+  /**
+   * A custom resource: its body is decoded with its CRD's structural schema (pruned, defaulted; the
+   * pruned fields listed for fieldValidation) instead of the generated definitions, and it takes no
+   * strategic merge patch. Mutates its argument.
+   */
+  decode?(object: Record<string, unknown>): SchemaValidation;
+  /** Fields a field selector may name besides metadata.name and metadata.namespace (a CRD's selectableFields), with how to read each. */
+  selectableFields?: Readonly<Record<string, (object: KubeObject) => string | undefined>>;
 }
 
 export function pendingFinalizersOf(kind: KindDescription, object: KubeObject): string[] {

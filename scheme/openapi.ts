@@ -6,6 +6,7 @@
 // apply's patch type (strategic merge when the PATCH requestBody lists
 // application/strategic-merge-patch+json, then the schemas' patch metadata).
 
+import { CUSTOM_RESOURCE_PATCH_TYPES } from './custom/crd.js';
 import { createHash } from 'node:crypto';
 import type { KindDescription } from './kind-description.js';
 import { REF_PREFIX, type Definitions, type SchemaNode } from './schema.js';
@@ -180,7 +181,7 @@ function kindPaths(kind: KindDescription, definitions: Definitions): Record<stri
   if (can('get')) item.get = operation(kind, 'get', `read${gv}${scope}${kind.kind}`, [], responses(['200'], object));
   if (can('update')) item.put = operation(kind, 'put', `replace${gv}${scope}${kind.kind}`, WRITE_PARAMS, responses(['200', '201'], object), bodyOf(object));
   if (can('patch')) {
-    const content = Object.fromEntries(PATCH_CONTENT_TYPES.map((t) => [t, { schema: v3Ref(`${META}.Patch`) }]));
+    const content = Object.fromEntries((kind.decode ? CUSTOM_RESOURCE_PATCH_TYPES : PATCH_CONTENT_TYPES).map((t) => [t, { schema: v3Ref(`${META}.Patch`) }]));
     item.patch = operation(kind, 'patch', `patch${gv}${scope}${kind.kind}`, PATCH_PARAMS, responses(['200', '201'], object), { content, required: true });
   }
   if (can('delete')) item.delete = operation(kind, 'delete', `delete${gv}${scope}${kind.kind}`, DELETE_PARAMS, responses(['200', '202'], status), deleteBody);

@@ -23,6 +23,8 @@ import { DEFAULT_TOLERATION_SECONDS } from './default-toleration-seconds.js';
 import { ALWAYS_PULL_IMAGES } from './always-pull-images.js';
 import { TAINT_NODES_BY_CONDITION } from './taint-nodes-by-condition.js';
 import { VALIDATING_ADMISSION_POLICY } from './validating-admission-policy.js';
+import { MUTATING_ADMISSION_WEBHOOK } from './webhook/mutating.js';
+import { VALIDATING_ADMISSION_WEBHOOK } from './webhook/validating.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -44,9 +46,9 @@ export const PLUGINS: readonly PluginRegistration[] = [
   CERTIFICATE_SUBJECT_RESTRICTION,
   DEFAULT_INGRESS_CLASS,
   // MutatingAdmissionPolicy
-  // MutatingAdmissionWebhook
+  MUTATING_ADMISSION_WEBHOOK,
   VALIDATING_ADMISSION_POLICY,
-  // ValidatingAdmissionWebhook
+  VALIDATING_ADMISSION_WEBHOOK,
   RESOURCE_QUOTA,
 ];
 

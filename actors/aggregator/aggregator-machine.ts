@@ -3,11 +3,13 @@
 // /version, from documents encoded once per scheme.
 //
 // Owns: the encoded documents.
-// Receives: `request` for the paths the server chain routes to it.
+// Receives: `request` for the paths the server chain routes to it;
+//   `aggregator.documents` from the supervisor when the served custom resources
+//   change (new documents, so new ETags).
 // Sends: replies to the client.
 // States: Serving → Stopped. (APIService proxying will add its own.)
 
-import { setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import type { HandleRequest } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { statusResponse } from '../../protocol/messages/http.js';
@@ -16,6 +18,12 @@ import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { Documents, Document } from './documents.js';
 import { aggregatedVersionOf } from './discovery.js';
+
+/** Sent by the supervisor when the set of served kinds changed (a CRD served or gone). */
+export interface AggregatorDocuments {
+  type: 'aggregator.documents';
+  documents: Documents;
+}
 
 export interface AggregatorInput {
   documents: Documents;
@@ -46,7 +54,7 @@ function documentFor(documents: Documents, path: string, accept: string | undefi
 export const aggregatorMachine = setup({
   types: {
     context: {} as AggregatorContext,
-    events: {} as HandleRequest | ActorStop,
+    events: {} as HandleRequest | AggregatorDocuments | ActorStop,
     input: {} as AggregatorInput,
   },
   actions: {
@@ -74,6 +82,7 @@ export const aggregatorMachine = setup({
     Serving: {
       on: {
         request: { actions: 'serve' },
+        'aggregator.documents': { actions: assign({ documents: ({ event }) => event.documents }) },
         'actor.stop': 'Stopped',
       },
     },

@@ -2,10 +2,14 @@
 // per-kind field label check): `a=b`, `a==b`, `a!=b`, comma-joined; values
 // escape `\`, `,` and `=` with a backslash. No whitespace is trimmed, as in kube.
 
+import type { KubeObject } from '../../protocol/kube/meta.js';
+
 export interface FieldRequirement {
   field: string;
   operator: '=' | '==' | '!=';
   value: string;
+  /** How to read a field of the object beyond metadata.name and namespace (a CRD's selectableFields). */
+  read?: (object: KubeObject) => string | undefined;
 }
 
 /** Every requirement must match; the empty selector matches everything. */

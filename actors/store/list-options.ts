@@ -3,7 +3,8 @@
 import { queryFlag } from '../../protocol/kube/query.js';
 import { invalid, badRequest, type Status, type StatusCause } from '../../protocol/kube/status.js';
 import { parseLabelSelector, type LabelSelector } from './label-selector.js';
-import { parseFieldSelector, type FieldSelector } from './field-selector.js';
+import { DEFAULT_SELECTABLE_FIELDS, parseFieldSelector, type FieldSelector } from './field-selector.js';
+import type { KindDescription } from '../../scheme/kind-description.js';
 
 export interface ListOptions {
   labels: LabelSelector | undefined;
@@ -47,7 +48,8 @@ function watchOptionCauses(query: Record<string, string>, rvm: string | undefine
   return causes;
 }
 
-export function parseListOptions(query: Record<string, string>, watch: boolean): { ok: true; options: ListOptions } | { ok: false; status: Status } {
+/** `selectable`: the fields beyond metadata.name and namespace a field selector may name, with how to read each (KindDescription.selectableFields). */
+export function parseListOptions(query: Record<string, string>, watch: boolean, selectable?: KindDescription['selectableFields']): { ok: true; options: ListOptions } | { ok: false; status: Status } {
   let labels: LabelSelector | undefined;
   if (query.labelSelector) {
     const parsed = parseLabelSelector(query.labelSelector);
@@ -56,9 +58,10 @@ export function parseListOptions(query: Record<string, string>, watch: boolean):
   }
   let fields: FieldSelector | undefined;
   if (query.fieldSelector) {
-    const parsed = parseFieldSelector(query.fieldSelector);
+    const parsed = parseFieldSelector(query.fieldSelector, selectable ? { fields: [...DEFAULT_SELECTABLE_FIELDS, ...Object.keys(selectable)] } : {});
     if ('error' in parsed) return { ok: false, status: badRequest(parsed.error) };
     fields = parsed;
+    for (const requirement of fields) if (selectable?.[requirement.field]) requirement.read = selectable[requirement.field];
   }
   const rvm = query.resourceVersionMatch;
   const sendInitialEvents = query.sendInitialEvents === undefined ? undefined : queryFlag(query, 'sendInitialEvents');

@@ -8,6 +8,7 @@ import { badRequest, failure, type Status } from '../../protocol/kube/status.js'
 import { resolveNode } from '../../scheme/schema.js';
 import type { StoreState } from './store-state.js';
 import { decodeBody } from '../../lib/decode-body.js';
+import { CUSTOM_RESOURCE_PATCH_TYPES } from '../../scheme/custom/crd.js';
 import { applyJsonMergePatch, applyStrategicMergePatch } from './strategic-merge-patch.js';
 
 export const MAX_JSON_PATCH_OPERATIONS = 10_000;
@@ -28,7 +29,7 @@ function patchDoesNotApply(error: unknown): Status {
 }
 
 /** json-patch's wording for an operation that failed (fast-json-patch's own messages carry the document). */
-function operationError(error: unknown): string {
+export function operationError(error: unknown): string {
   const e = error as { name?: unknown; operation?: unknown };
   const operation = (e.operation !== null && typeof e.operation === 'object' ? e.operation : {}) as Record<string, unknown>;
   const op = typeof operation.op === 'string' ? operation.op : '';
@@ -87,6 +88,8 @@ export function applyPatch(state: StoreState, request: ApiRequest, current: Kube
       case 'merge':
         return applyJsonMergePatch(current, patch);
       case 'strategic': {
+        // Custom resources have no patch strategies: kube's handler offers them no strategic merge patch.
+        if (state.kind.decode) return failure('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${CUSTOM_RESOURCE_PATCH_TYPES.join(', ')}`);
         const schema = resolveNode(state.definitions, { $ref: `#/definitions/${state.kind.definition}` });
         return applyStrategicMergePatch(current, patch, schema, state.definitions);
       }

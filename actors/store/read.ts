@@ -10,17 +10,24 @@ import { CompactedError, type LatestRow } from './revision-log.js';
 import type { Entry } from './resource-cache.js';
 import { decodeContinue, encodeContinue, parseListOptions, type ListOptions } from './list-options.js';
 import { matchesLabels } from './label-selector.js';
-import { matchesFields } from './field-selector.js';
+import { matchesFields, type FieldSelector } from './field-selector.js';
 import { respondEntry, listBytes } from './respond.js';
 import { partialObjectMetadata, table } from './table.js';
 
-export function fieldsOfEntry(entry: Entry): Record<string, string> {
-  return { 'metadata.name': entry.name, 'metadata.namespace': entry.namespace };
+export function fieldsOfEntry(entry: Entry, selector?: FieldSelector): Record<string, string> {
+  const fields: Record<string, string> = { 'metadata.name': entry.name, 'metadata.namespace': entry.namespace };
+  // Only a selector on a custom resource's selectable fields reads the object itself.
+  const reading = selector?.filter((r) => r.read);
+  if (reading && reading.length > 0) {
+    const object = parseObject(entry);
+    for (const r of reading) fields[r.field] = r.read!(object) ?? '';
+  }
+  return fields;
 }
 
 export function matches(options: Pick<ListOptions, 'labels' | 'fields'>, entry: Entry): boolean {
   if (options.labels && !matchesLabels(options.labels, entry.labels)) return false;
-  if (options.fields && !matchesFields(options.fields, fieldsOfEntry(entry))) return false;
+  if (options.fields && !matchesFields(options.fields, fieldsOfEntry(entry, options.fields))) return false;
   return true;
 }
 
@@ -130,7 +137,7 @@ function snapshotSource(state: StoreState, rows: Iterable<LatestRow>, namespace:
 }
 
 export function handleList(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
-  const parsed = parseListOptions(request.query, false);
+  const parsed = parseListOptions(request.query, false, state.kind.selectableFields);
   if (!parsed.ok) {
     request.replyTo.send(statusResponse(request.id, parsed.status));
     return;

@@ -7,7 +7,8 @@
 //   `log.changed` (etcd's change feed: changes by any process), `stream.cancelled`
 //   (a watcher's client went away), `store.subscribe`, `actor.stop`.
 // Sends: replies to each request's replyTo; `stream.*` to watchers' replyTo;
-//   `store.snapshot` / `store.changed` to subscribers.
+//   `store.snapshot` / `store.changed` to subscribers. `store.describe` (a custom resource's
+//   CRD changed) replaces the kind it serves.
 //
 // States: Loading (until the log has handed over every object; requests wait;
 // SQLite loads at once) → Serving → Stopping (waits for writes already appended
@@ -16,7 +17,7 @@
 import { setup } from 'xstate';
 import type { HandleRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
-import type { StoreSubscribe, StoreUnsubscribe } from '../../protocol/messages/store.js';
+import type { StoreDescribe, StoreSubscribe, StoreUnsubscribe } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import { methodNotAllowed, serviceUnavailable } from '../../protocol/kube/status.js';
@@ -59,7 +60,7 @@ interface LogChanged {
   feed: Feed;
 }
 
-export type StoreEvent = HandleRequest | LogAnswered | LogChanged | StreamCancelled | StoreSubscribe | StoreUnsubscribe | ActorStop;
+export type StoreEvent = HandleRequest | LogAnswered | LogChanged | StreamCancelled | StoreSubscribe | StoreUnsubscribe | StoreDescribe | ActorStop;
 
 interface StoreContext {
   store: StoreState;
@@ -131,6 +132,11 @@ export const storeMachine = setup({
         if (waiting.type === 'store.subscribe' && waiting.subscriber === subscriber) context.waiting.splice(i, 1);
       }
     },
+    describe: ({ context, event }) => {
+      const { kind, definitions } = event as StoreDescribe;
+      context.store.kind = kind;
+      context.store.definitions = definitions;
+    },
     refuse: ({ event }) => {
       const { request } = event as HandleRequest;
       request.replyTo.send(statusResponse(request.id, serviceUnavailable('the storage is shutting down')));
@@ -195,6 +201,7 @@ export const storeMachine = setup({
     'log.changed': { actions: 'applyFeed' },
     'stream.cancelled': { actions: 'forgetWatch' },
     'store.unsubscribe': { actions: 'unsubscribe' },
+    'store.describe': { actions: 'describe' },
   },
   states: {
     Loading: {

@@ -41,9 +41,10 @@ export interface AfterFeed {
 }
 
 export interface StoreState {
-  readonly kind: KindDescription;
+  /** Changes only for a custom resource whose CRD changed (store.describe). */
+  kind: KindDescription;
   readonly resource: GroupResource;
-  readonly definitions: Definitions;
+  definitions: Definitions;
   readonly log: RevisionLog;
   /** `/registry/<plural>/`: every key of this resource starts with it. */
   readonly prefix: string;

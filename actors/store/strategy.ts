@@ -101,7 +101,9 @@ export function validate(kind: KindDescription, definitions: Definitions, object
   if (old && old.metadata.uid !== object.metadata.uid) {
     causes.push({ reason: 'FieldValueInvalid', field: 'metadata.uid', message: 'field is immutable' });
   }
-  const schema = decoded ? completeValidation(object, decoded) : validateObject(object, kind.definition, definitions);
+  // A custom resource assembled by the server (a /status write) is pruned and defaulted as a body would be.
+  const walked = decoded ?? kind.decode?.(object as unknown as Record<string, unknown>);
+  const schema = walked ? completeValidation(object, walked) : validateObject(object, kind.definition, definitions);
   const kindCauses = kind.validate?.(object, old, subresource) ?? [];
   causes.push(...(kindCauses.length > 0 ? mergeCauses(schema.causes, kindCauses) : schema.causes));
   const result: ValidationResult = { causes, unknownFields: schema.unknownFields };

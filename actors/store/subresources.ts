@@ -17,6 +17,7 @@ import { admitBody, reply, writeUpdate, type Answer } from './write.js';
 import { applyPatch } from './patch.js';
 import type { WritePart } from './strategy.js';
 import { selectorString } from '../../scheme/columns.js';
+import { setValueAt, valueAt } from '../../scheme/custom/jsonpath.js';
 import { mergeEphemeralContainers, mergeResources, servePodSubresource } from './pod-subresources.js';
 
 const isStatus = (value: unknown): value is Status => isPlainObject(value) && value.kind === 'Status' && typeof value.code === 'number';
@@ -75,18 +76,25 @@ const approval: Writable = {
   },
 };
 
+/** Where a kind keeps what its Scale shows: spec.replicas and status.replicas, or a CRD's own paths. */
+const BUILT_IN_SCALE = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: undefined };
+
 /** autoscaling/v1 Scale of a replicated kind. */
 export function scaleOf(state: StoreState, object: KubeObject, sub: SubresourceDescription): KubeObject {
-  const spec = (object.spec ?? {}) as { replicas?: number; selector?: unknown };
   const meta = object.metadata;
+  const paths = sub.scalePaths;
+  const replicas = valueAt(paths?.specReplicasPath ?? BUILT_IN_SCALE.specReplicasPath, object);
+  const current = valueAt(paths?.statusReplicasPath ?? BUILT_IN_SCALE.statusReplicasPath, object);
+  // A custom resource's selector is already a string at its labelSelectorPath; a built-in kind's is spec.selector.
+  const selector = paths ? (paths.labelSelectorPath ? valueAt(paths.labelSelectorPath, object) : undefined) : selectorString((object.spec as { selector?: unknown } | undefined)?.selector);
   return {
     kind: sub.kind,
     apiVersion: `${sub.group ?? state.kind.group}/${sub.version ?? state.kind.version}`.replace(/^\//, ''),
     metadata: {
       name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion, creationTimestamp: meta.creationTimestamp,
     },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: (object.status as { replicas?: number } | undefined)?.replicas ?? 0, selector: selectorString(spec.selector) },
+    spec: { replicas: typeof replicas === 'number' ? replicas : 0 },
+    status: { replicas: typeof current === 'number' ? current : 0, ...(paths && typeof selector !== 'string' ? {} : { selector: typeof selector === 'string' ? selector : '' }) },
   };
 }
 
@@ -101,7 +109,7 @@ function scale(sub: SubresourceDescription): Writable {
         return invalid(sub.kind, sub.group ?? '', old.metadata.name ?? '', [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${shown}: must be greater than or equal to 0` }]);
       }
       const object = withPrecondition(clone(old), body);
-      object.spec = { ...(old.spec as object | undefined), replicas };
+      setValueAt(sub.scalePaths?.specReplicasPath ?? BUILT_IN_SCALE.specReplicasPath, object as unknown as Record<string, unknown>, replicas);
       return object;
     },
     answer: (state, request) => ({

@@ -119,7 +119,7 @@ export function handleWatch(state: StoreState, request: ApiRequest, info: Resour
   const query = info.name
     ? { ...request.query, fieldSelector: [`metadata.name=${info.name}`, request.query.fieldSelector].filter(Boolean).join(',') }
     : request.query;
-  const parsed = parseListOptions(query, true);
+  const parsed = parseListOptions(query, true, state.kind.selectableFields);
   if (!parsed.ok) {
     request.replyTo.send(statusResponse(request.id, parsed.status));
     return;

@@ -73,7 +73,7 @@ export function admitBody(state: StoreState, info: ResourceRequestInfo, body: un
   body.apiVersion = expectedVersion;
   // Decode before anything reads the object: nulls become zero values and a wrong JSON type is a 400,
   // so no strategy, selector or watch below ever meets a shape the schema does not allow.
-  const decoded = decodeObject(body, kind.definition, state.definitions);
+  const decoded = kind.decode ? kind.decode(body) : decodeObject(body, kind.definition, state.definitions);
   if (decoded.decodeError) return badRequest(`${kind.kind} in version "${kind.version}" cannot be handled as a ${kind.kind}: ${decoded.decodeError}`);
   if (body.metadata === undefined) body.metadata = {};
   if (!isPlainObject(body.metadata)) return badRequest('metadata must be an object');
@@ -440,7 +440,7 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
   const options = deleteOptionsOf(state, request);
   if (isStatus(options)) return reply(request, options);
-  const parsed = parseListOptions(request.query, false);
+  const parsed = parseListOptions(request.query, false, state.kind.selectableFields);
   if (!parsed.ok) return reply(request, parsed.status);
   const targets = [...state.cache.range(info.namespace)].filter((e) => matches(parsed.options, e));
   const deleted: KubeObject[] = [];

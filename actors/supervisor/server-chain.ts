@@ -2,9 +2,14 @@
 // the order apiextensions → kube → aggregator (each delegating to the one
 // before), so a request is offered to the aggregator first, then to the kube
 // server, then to apiextensions, and finally gets 404.
+// The kube server's scheme is built once; custom resources are looked up only
+// once it has delegated, so a built-in request never pays for them.
 
 import type { ApiRequest, RequestHandler, Route, Router } from '../../protocol/messages/request.js';
 import type { Scheme } from '../../scheme/scheme.js';
+import type { CustomResourceRegistry } from '../../scheme/custom/registry.js';
+import { convertingHandler, noneConverter, webhookConverter } from '../apiextensions/conversion.js';
+import type { WebhookClient } from '../../lib/webhook-client.js';
 
 /** A server in the chain: the route it serves a request by, or undefined to delegate. */
 export type DelegatingServer = (request: ApiRequest) => Route | undefined;
@@ -43,9 +48,26 @@ export function aggregatorServer(aggregator: RequestHandler, serves: (path: stri
   return (request) => (!request.info.isResourceRequest && serves(request.info.path) ? { target: aggregator, admit: false } : undefined);
 }
 
-/** The apiextensions server: custom resources. None are registered yet, so it always delegates. */
-export function apiExtensionsServer(): DelegatingServer {
-  return () => undefined;
+/**
+ * The apiextensions server: custom resources, served while their CRD is (scheme/custom/registry.ts).
+ * Every version goes to the one store of the resource; a version other than the storage version
+ * through conversion (actors/apiextensions/conversion.ts).
+ */
+export function apiExtensionsServer(registry: CustomResourceRegistry, store: (plural: string, group: string) => RequestHandler | undefined, webhooks: WebhookClient): DelegatingServer {
+  return (request) => {
+    const info = request.info;
+    if (!info.isResourceRequest) return undefined;
+    const found = registry.lookup(info.apiGroup, info.apiVersion, info.resource);
+    if (!found) return undefined;
+    const target = store(found.resource.plural, found.resource.group);
+    if (!target) return undefined;
+    const storage = found.resource.storage.version;
+    if (info.apiVersion === storage) return { target, admit: MUTATING.has(info.verb) };
+    const webhook = found.resource.conversionWebhook;
+    const convert = webhook ? webhookConverter(webhooks, found.resource.name, found.kind.kind, webhook) : noneConverter;
+    const handler = convertingHandler(target, `${info.apiGroup}/${info.apiVersion}`, `${info.apiGroup}/${storage}`, storage, convert);
+    return { target: handler, admit: MUTATING.has(info.verb) };
+  };
 }
 
 export function chainRouter(servers: readonly DelegatingServer[]): Router {

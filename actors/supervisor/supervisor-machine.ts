@@ -4,11 +4,14 @@
 //   RegisteringResources      the scheme: every kind described in scheme/kinds
 //   CompletingOptions         Complete() + Validate(); credentials in --data-dir
 //   BuildingServerChain       storage, stores, compactor, pod terminator, admission, eviction,
-//                             aggregator, authz, audit, authn
+//                             aggregator, authz, audit, authn, crd-controller
+//                             (custom resources' stores start and stop later, as the CRD
+//                             controller sends customresource.serve / unserve)
 //                             (apiextensions → kube → aggregator, by delegation)
 //   InstallingHealthChecks    PrepareRun(): healthz, livez, readyz
 //   Listening                 the listener binds --bind-address:--secure-port
-//   RunningPostStartHooks     poststarthook/* (system namespaces, kubernetes Service, RBAC)
+//   RunningPostStartHooks     poststarthook/* (system namespaces, kubernetes Service, RBAC),
+//                             then every established CRD in storage is served
 //   Ready                     HasBeenReady, MuxAndDiscoveryComplete; the built-in controllers
 //                             --controllers enables start now, as kube-controller-manager
 //                             starts once the server is healthy
@@ -68,7 +71,13 @@ import { authnMachine } from '../authn/authn-machine.js';
 import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
-import { buildDocuments } from '../aggregator/documents.js';
+import { apiExtensions, serveCustomResource, serveStoredCustomResources, storeKey, unserveCustomResource, type ApiExtensions } from './custom-resources.js';
+import { webhookClientFor } from '../admission/webhook/shared.js';
+import { crdControllerMachine, terminateCrdController, type CrdControllerInput } from '../crd-controller/crd-controller.js';
+import type { CustomResourceMessage, ServeCustomResource, UnserveCustomResource } from '../../protocol/messages/custom-resources.js';
+import type { ServedCustomResource } from '../../scheme/custom/custom-resource-kind.js';
+import { CRD_GROUP, CRD_RESOURCE } from '../../scheme/custom/crd.js';
+import type { Definitions } from '../../scheme/schema.js';
 import { ServerMetrics } from '../../lib/metrics.js';
 import { registerCollectors, renderSlis } from './metrics.js';
 import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
@@ -118,7 +127,7 @@ export interface KillChild {
 
 type ChildEvent = ListenerListening | ListenerFailed | ListenerDrained | ChildCrashed;
 
-export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild | ActorTransitioned | StreamCancelled;
+export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild | ActorTransitioned | StreamCancelled | CustomResourceMessage;
 
 const CRASH_PREFIX = 'xstate.error.actor.';
 
@@ -145,6 +154,8 @@ interface Runtime {
   journal: TransitionJournal;
   /** /metrics: the listener counts requests into it; the rest is read from the actors at scrape time. Absent when turned off. */
   metrics: ServerMetrics | undefined;
+  /** The custom resources served now, and what serving one takes (custom-resources.ts). */
+  apiextensions: ApiExtensions | undefined;
 }
 
 interface SupervisorContext {
@@ -163,7 +174,6 @@ interface SupervisorContext {
 const endpointIpOf = (options: CompletedOptions): string =>
   options.raw.bindAddress === '0.0.0.0' || options.raw.bindAddress === '' ? '127.0.0.1' : options.raw.bindAddress;
 
-const storeKey = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural);
 
 type Spawn = (machine: never, options: never) => AnyActorRef;
 
@@ -246,10 +256,11 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     logger: logger.getSubLogger({ name: 'admission' }),
   }, terminateAdmission as Terminate);
   const eviction = pods ? start('eviction', evictionMachine, { pods, budgets: store('poddisruptionbudgets', 'policy'), logger: logger.getSubLogger({ name: 'eviction' }) }) : undefined;
-  const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
-  const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
+  const api = apiExtensions(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`, () => aggregator);
+  runtime.apiextensions = api;
+  const aggregator = start('aggregator', aggregatorMachine, { documents: api.documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
   const router = chainRouter([
-    aggregatorServer(aggregator, (path) => servesPath(documents, path)),
+    aggregatorServer(aggregator, (path) => servesPath(api.documents, path)),
     kubeServer(scheme!, {
       store,
       authn: { send: (m) => late.authn!.send(m) },
@@ -257,7 +268,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       supervisor: self,
       ...(eviction ? { eviction } : {}),
     }),
-    apiExtensionsServer(),
+    apiExtensionsServer(api.registry, store, webhookClientFor(clock)),
   ]);
   const rbac = 'rbac.authorization.k8s.io';
   late.authz = start('authz', authzMachine, {
@@ -283,6 +294,43 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     legacyTokens: secrets && serviceAccounts ? { tokens: new ServiceAccountTokens(files!.serviceAccountKey), secrets, serviceAccounts } : undefined,
     logger: logger.getSubLogger({ name: 'authn' }),
   });
+  // apiextensions-apiserver's controllers run inside the server, from its start.
+  const crdInput: CrdControllerInput = {
+    ...controllerInput(context, 'crd-controller', new ClusterClient(runtime.chain, LOOPBACK_CONTROLLER_USER)),
+    scheme: api.scheme,
+    supervisor: self,
+  };
+  const crdController = new ChildSlot('crd-controller', crdControllerMachine, crdInput, CONTROLLER_RESTART_POLICY, undefined, terminateCrdController as Terminate);
+  crdController.up(spawnIncarnation(crdController, spawn, self, clock), false);
+  runtime.children.push(crdController);
+}
+
+/** The user kube's apiextensions controllers act as (its loopback client's). */
+const LOOPBACK_CONTROLLER_USER = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
+
+/** What a controller is given (ControllerInput), for one named `name` acting as `client`'s user. */
+function controllerInput(context: SupervisorContext, name: string, client: ClusterClient): ControllerInput {
+  const { runtime, files, scheme, clock, logger } = context;
+  return {
+    name,
+    scheme: runtime.apiextensions?.scheme ?? scheme!,
+    store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
+    client,
+    caPem: readFileSync(files!.caFile, 'utf8'),
+    serviceAccountKey: files!.serviceAccountKey,
+    clock,
+    logger: logger.getSubLogger({ name: name === 'crd-controller' ? name : `controller/${name}` }),
+  };
+}
+
+/** A custom resource's store: like a built-in kind's, over `/registry/<group>/<plural>/`. */
+function startCustomResourceStore(context: SupervisorContext, self: AnyActorRef, spawn: Spawn, id: string, kind: KindDescription, definitions: Definitions): ChildSlot {
+  const { runtime, options, clock, logger } = context;
+  const input = { kind, definitions, log: runtime.log!, etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) };
+  const slot = new ChildSlot(id, storeMachine, input, PERMANENT, undefined, terminateStore as Terminate);
+  slot.up(spawnIncarnation(slot, spawn, self, clock), false);
+  runtime.children.push(slot);
+  return slot;
 }
 
 /**
@@ -291,21 +339,11 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
  * server is ready, so its first requests find the bootstrap policy in place.
  */
 function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
-  const { runtime, options, files, scheme, clock, logger } = context;
+  const { runtime, options, clock } = context;
   if (options!.controllers.length === 0) return;
-  const caPem = readFileSync(files!.caFile, 'utf8');
   for (const controller of options!.controllers) {
     const id = `controller/${controller.name}`;
-    const input: ControllerInput = {
-      name: controller.name,
-      scheme: scheme!,
-      store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
-      client: new ClusterClient(runtime.chain!, controller.user),
-      caPem,
-      serviceAccountKey: files!.serviceAccountKey,
-      clock,
-      logger: logger.getSubLogger({ name: id }),
-    };
+    const input = controllerInput(context, controller.name, new ClusterClient(runtime.chain!, controller.user));
     const slot = new ChildSlot(id, controller.machine, input, CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
     slot.up(spawnIncarnation(slot, spawn, self, clock), false);
     runtime.children.push(slot);
@@ -450,7 +488,7 @@ export const supervisorMachine = setup({
       }
       return { options: result.options, files, log: await openLog(result.options, files, input.scheme, input.logger) };
     }),
-    runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log }>(async ({ input }) => {
+    runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log; serve(resource: ServedCustomResource): void }>(async ({ input }) => {
       const { runtime, options, logger } = input;
       // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
       if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
@@ -460,6 +498,7 @@ export const supervisorMachine = setup({
         runtime.hooksDone.add(hook.name);
         logger.debug(`poststarthook/${hook.name} done`);
       }
+      await serveStoredCustomResources(store(CRD_RESOURCE, CRD_GROUP), input.serve);
     }),
   },
   actions: {
@@ -510,6 +549,17 @@ export const supervisorMachine = setup({
       }
       return {};
     }),
+    serveCustomResource: assign(({ context, event, self, spawn }) => {
+      const { runtime } = context;
+      if (!runtime.apiextensions || !runtime.log) return {};
+      serveCustomResource(runtime.apiextensions, runtime.stores, (event as ServeCustomResource).resource, (id, kind, definitions) =>
+        startCustomResourceStore(context, self, spawn as never, id, kind, definitions));
+      return {};
+    }),
+    unserveCustomResource: ({ context, event }) => {
+      const { runtime } = context;
+      if (runtime.apiextensions) unserveCustomResource(runtime.apiextensions, runtime.stores, runtime.children, (event as UnserveCustomResource).name, context.clock, context.logger);
+    },
     preShutdownHooksDone: ({ context }) => {
       context.runtime.preShutdownHooksDone = true;
     },
@@ -546,7 +596,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, chain: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(),
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(), apiextensions: undefined,
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -561,6 +611,8 @@ export const supervisorMachine = setup({
     'supervision.kill': { actions: 'killChild' },
     'inspect.transition': { actions: ({ context, event }) => context.runtime.journal.record(event.transition) },
     'stream.cancelled': { actions: ({ context, event }) => context.runtime.journal.forget(event.id) },
+    'customresource.serve': { actions: 'serveCustomResource' },
+    'customresource.unserve': { actions: 'unserveCustomResource' },
   },
   states: {
     RegisteringResources: {
@@ -671,7 +723,10 @@ export const supervisorMachine = setup({
       entry: { type: 'enterPhase', params: { phase: 'RunningPostStartHooks' } },
       invoke: {
         src: 'runPostStartHooks',
-        input: ({ context }) => ({ runtime: context.runtime, options: context.options!, logger: context.logger }),
+        input: ({ context, self }) => ({
+          runtime: context.runtime, options: context.options!, logger: context.logger,
+          serve: (resource: ServedCustomResource) => self.send({ type: 'customresource.serve', resource }),
+        }),
         onDone: 'Ready',
         onError: {
           target: 'HTTPServerStoppedListening',
@@ -752,6 +807,8 @@ export const supervisorMachine = setup({
       on: {
         // Children are already being stopped; a crash now changes nothing but the record.
         'xstate.error.actor.*': { actions: 'recordCrash' },
+        'customresource.serve': {},
+        'customresource.unserve': {},
         'shutdown.signal': { actions: ({ context }) => context.logger.warn('[graceful-termination] already stopping') },
       },
     },

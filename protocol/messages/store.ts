@@ -5,8 +5,12 @@
 //   store answers with one store.snapshot, then a store.changed for every
 //   committed write.
 // store.unsubscribe — sent by a subscriber that goes away; the store forgets it.
+// store.describe — sent by the supervisor to a custom resource's store when its CRD
+//   changed: the kind (schema, columns, subresources) to serve from now on.
 
 import type { KubeObject } from '../kube/meta.js';
+import type { KindDescription } from '../../scheme/kind-description.js';
+import type { Definitions } from '../../scheme/schema.js';
 
 export interface StoreChange {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -38,4 +42,10 @@ export interface StoreChanged {
   type: 'store.changed';
   resource: string;
   changes: StoreChange[];
+}
+
+export interface StoreDescribe {
+  type: 'store.describe';
+  kind: KindDescription;
+  definitions: Definitions;
 }

@@ -18,12 +18,15 @@ import { serviceAccount } from './service-account.js';
 import { service } from './service.js';
 import { endpoints } from './endpoints.js';
 import { event } from './event.js';
+import { customResourceDefinition } from './custom-resource-definition.js';
 import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
 import { validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './admission-policy.js';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './webhook-configuration.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
 
 const described: readonly KindDescription[] = [
   configMap,
+  customResourceDefinition,
   endpoints,
   event,
   namespace,
@@ -40,6 +43,8 @@ const described: readonly KindDescription[] = [
   role,
   validatingAdmissionPolicy,
   validatingAdmissionPolicyBinding,
+  mutatingWebhookConfiguration,
+  validatingWebhookConfiguration,
 ];
 
 const gvrKey = (k: { group: string; version: string; plural: string }): string => `${k.group}/${k.version}/${k.plural}`;

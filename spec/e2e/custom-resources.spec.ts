@@ -1,0 +1,183 @@
+// CustomResourceDefinitions end to end, with the real kubectl binaries: a CRD
+// is created and becomes Established, its custom resources are served with
+// kube's pruning, defaults, validation messages, printer columns, explain,
+// patches, /scale and two versions; deleting the CRD deletes them. And the
+// apiextensions server's own rules: kube's validation of a CRD, names refused
+// on a clash, discovery and /debug/actors following CRDs as they come and go.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { suiteServer } from '../support/server.js';
+import { call } from '../support/http.js';
+import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
+import { clusterCrd, cronTab, cronTabCrd } from '../support/crds.js';
+
+const json = (value: unknown): { body: string; headers: Record<string, string> } => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
+const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+describe('custom resources', () => {
+  const suite = suiteServer();
+
+  for (const version of KUBECTL_VERSIONS) {
+    const group = `stable.v${version.replace('.', '')}.example.com`;
+    describe(`with kubectl ${version}`, () => {
+      it('creates a CRD, waits for Established, and serves its custom resources with printer columns, explain, patch, scale and delete', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        await k.ok(['create', '-f', '-'], { input: JSON.stringify(cronTabCrd(group)) });
+        await k.ok(['wait', '--for', 'condition=established', '--timeout=10s', `crd/crontabs.${group}`]);
+        // Pruning (Warn: kubectl prints kube's warning) and defaults are visible in what comes back.
+        const created = await k.run(['create', '--validate=warn', '-f', '-', '-o', 'json'], { input: JSON.stringify(cronTab(group, 'nightly', { unknownField: 'x', replicas: 2 })) });
+        assert.equal(created.code, 0, created.stderr);
+        assert.match(created.stderr, /unknown field "spec.unknownField"/);
+        const object = JSON.parse(created.stdout);
+        assert.equal(object.spec.unknownField, undefined);
+        assert.equal(object.spec.image, 'busybox');
+        assert.equal(object.spec.concurrencyPolicy, 'Allow');
+        const strict = await k.run(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'strict', { unknownField: 'x' })) });
+        assert.notEqual(strict.code, 0);
+        assert.match(strict.stderr, /strict decoding error: unknown field "spec.unknownField"/);
+        const table = await k.ok(['get', `crontabs.${group}`]);
+        assert.match(table, /^NAME\s+SCHEDULE\s+REPLICAS\s+LAST/);
+        assert.match(table, /nightly\s+\*\/5 \* \* \* \*\s+2\s/);
+        const explained = await k.ok(['explain', `crontabs.${group}.spec`]);
+        assert.match(explained, /schedule\s+<string> -required-/);
+        assert.match(explained, /replicas\s+<integer>/);
+        await k.ok(['patch', `crontabs.${group}`, 'nightly', '--type', 'merge', '-p', '{"spec":{"suspend":true}}']);
+        await k.ok(['patch', `crontabs.${group}`, 'nightly', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/image","value":"alpine"}]']);
+        const strategic = await k.run(['patch', `crontabs.${group}`, 'nightly', '-p', '{"spec":{"suspend":false}}']);
+        assert.notEqual(strategic.code, 0);
+        assert.match(strategic.stderr, /the body of the request was in an unknown format - accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/);
+        await k.ok(['scale', `crontabs.${group}`, 'nightly', '--replicas=5']);
+        const after = JSON.parse(await k.ok(['get', `crontabs.${group}`, 'nightly', '-o', 'json']));
+        assert.deepEqual([after.spec.suspend, after.spec.image, after.spec.replicas, after.metadata.generation], [true, 'alpine', 5, 4]);
+        await k.ok(['delete', `crontabs.${group}`, 'nightly']);
+        assert.match((await k.run(['get', `crontabs.${group}`, 'nightly'])).stderr, /NotFound/);
+      });
+
+      it('refuses an object against the schema with 422 and kube\'s messages', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        const bad = await k.run(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'bad', { replicas: 20, schedule: 'now', concurrencyPolicy: 'Sometimes' })) });
+        assert.notEqual(bad.code, 0);
+        assert.match(bad.stderr, /The CronTab "bad" is invalid: /);
+        assert.match(bad.stderr, /spec.replicas: Invalid value: 20: spec.replicas in body should be less than or equal to 10/);
+        assert.match(bad.stderr, /spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"/);
+        assert.match(bad.stderr, /spec.schedule: Invalid value: "now": spec.schedule in body should match/);
+      });
+
+      it('refuses an object an x-kubernetes-validations rule rejects (CEL), transition rules included', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        const bad = await k.run(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'eager', { schedule: '* * * * *' })) });
+        assert.notEqual(bad.code, 0);
+        assert.match(bad.stderr, /The CronTab "eager" is invalid: spec.schedule: Invalid value: "string": every minute is too often/);
+        await k.ok(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'pinned', { image: 'alpine' })) });
+        const changed = await k.run(['patch', `crontabs.${group}`, 'pinned', '--type', 'merge', '-p', '{"spec":{"image":"nginx"}}']);
+        assert.notEqual(changed.code, 0);
+        assert.match(changed.stderr, /spec.image: Invalid value: "string": image cannot change once set/);
+      });
+
+      it('serves two versions: v1beta1 reads the v1 objects with its own apiVersion (conversion None)', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        await k.ok(['create', '-f', '-'], { input: JSON.stringify(cronTab(group, 'both')) });
+        const old = JSON.parse(await k.ok(['get', `crontabs.v1beta1.${group}`, 'both', '-o', 'json']));
+        assert.equal(old.apiVersion, `${group}/v1beta1`);
+        assert.equal(old.spec.schedule, '*/5 * * * *');
+        const list = JSON.parse(await k.ok(['get', `crontabs.v1beta1.${group}`, '-o', 'json']));
+        assert.ok(list.items.every((i: { apiVersion: string }) => i.apiVersion === `${group}/v1beta1`));
+      });
+
+      it('deleting the CRD deletes its custom resources, and a cluster-scoped CRD works the same', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        await k.ok(['create', '-f', '-'], { input: JSON.stringify(clusterCrd(group)) });
+        await k.ok(['wait', '--for', 'condition=established', '--timeout=10s', `crd/widgets.${group}`]);
+        await k.ok(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1' } }) });
+        assert.equal(JSON.parse(await k.ok(['get', `widgets.${group}`, 'w1', '-o', 'json'])).size, 3);
+        await k.ok(['delete', 'crd', `widgets.${group}`, `crontabs.${group}`]);
+        const gone = await call(suite.creds, 'GET', `/apis/${group}/v1/namespaces/default/crontabs/both`);
+        assert.equal(gone.status, 404);
+        // Created again, the CRD starts empty: its objects went with it.
+        await k.ok(['create', '-f', '-'], { input: JSON.stringify(cronTabCrd(group)) });
+        await k.ok(['wait', '--for', 'condition=established', '--timeout=10s', `crd/crontabs.${group}`]);
+        assert.deepEqual(JSON.parse((await call(suite.creds, 'GET', `/apis/${group}/v1/crontabs`)).body).items, []);
+      });
+    });
+  }
+
+  it('selects custom resources by the CRD\'s selectableFields, and refuses a field it does not name', async () => {
+    const group = 'select.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+    let created = await call(suite.creds, 'POST', path, json(cronTab(group, 'plain')));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', path, json(cronTab(group, 'plain')));
+    assert.equal(created.status, 201, created.body);
+    assert.equal((await call(suite.creds, 'POST', path, json(cronTab(group, 'fancy', { image: 'alpine' })))).status, 201);
+    const names = async (selector: string): Promise<string[]> => (await call(suite.creds, 'GET', `${path}?fieldSelector=${encodeURIComponent(selector)}`)).json().items.map((i: { metadata: { name: string } }) => i.metadata.name);
+    assert.deepEqual(await names('spec.image=alpine'), ['fancy']);
+    assert.deepEqual(await names('spec.image!=alpine'), ['plain']);
+    const refused = await call(suite.creds, 'GET', `${path}?fieldSelector=spec.schedule%3Dx`);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json().message, 'field label not supported: spec.schedule');
+  });
+
+  it('merges server-side applies by the schema\'s list-map keys, two managers each owning their container', async () => {
+    const group = 'ssa.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs/x`;
+    const apply = (manager: string, body: unknown) => call(suite.creds, 'PATCH', `${path}?fieldManager=${manager}`, { body: JSON.stringify(body), headers: { 'content-type': 'application/apply-patch+yaml' } });
+    let first = await apply('one', cronTab(group, 'x', { jobTemplate: { containers: [{ name: 'a', image: 'a:1' }] } }));
+    for (let i = 0; i < 100 && first.status === 404; i++) first = await apply('one', cronTab(group, 'x', { jobTemplate: { containers: [{ name: 'a', image: 'a:1' }] } }));
+    assert.equal(first.status, 201, first.body);
+    const second = await apply('two', { apiVersion: `${group}/v1`, kind: 'CronTab', metadata: { name: 'x' }, spec: { jobTemplate: { containers: [{ name: 'b', image: 'b:1' }] } } });
+    assert.equal(second.status, 200, second.body);
+    assert.deepEqual(second.json().spec.jobTemplate.containers, [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }]);
+    assert.deepEqual(second.json().metadata.managedFields.map((m: { manager: string }) => m.manager), ['one', 'two']);
+  });
+
+  it('validates a CRD as kube does: one storage version, a structural schema, its name', async () => {
+    const crd = cronTabCrd('bad.example.com') as { metadata: { name: string }; spec: { versions: { storage: boolean; schema: unknown }[] } };
+    crd.metadata.name = 'wrong.bad.example.com';
+    crd.spec.versions[1]!.storage = true;
+    crd.spec.versions[0]!.schema = { openAPIV3Schema: { type: 'object', properties: { spec: { properties: { a: { type: 'string' } } } } } };
+    const reply = await call(suite.creds, 'POST', CRDS, json(crd));
+    assert.equal(reply.status, 422, reply.body);
+    const causes = reply.json().details.causes.map((c: { field: string; message: string }) => `${c.field}: ${c.message}`);
+    assert.ok(causes.includes('metadata.name: Invalid value: "wrong.bad.example.com": must be spec.names.plural+"."+spec.group'), causes.join('\n'));
+    assert.ok(causes.some((c: string) => c.startsWith('spec.versions: Invalid value: ') && c.endsWith('must have exactly one version marked as storage version')), causes.join('\n'));
+    assert.ok(causes.includes('spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields'), causes.join('\n'));
+  });
+
+  it('refuses a name another CRD of the group holds: NamesAccepted False with kube\'s reason (the last clash checked: listKind), never Established', async () => {
+    const group = 'clash.example.com';
+    assert.equal((await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)))).status, 201);
+    const second = cronTabCrd(group, { plural: 'others', kind: 'CronTab' });
+    assert.equal((await call(suite.creds, 'POST', CRDS, json(second))).status, 201);
+    let status: { conditions?: { type: string; status: string; reason: string; message: string }[] } = {};
+    for (let i = 0; i < 50 && !status.conditions; i++) {
+      await new Promise((r) => setImmediate(r));
+      status = (await call(suite.creds, 'GET', `${CRDS}/others.${group}`)).json().status ?? {};
+    }
+    const accepted = status.conditions?.find((c) => c.type === 'NamesAccepted');
+    assert.deepEqual(accepted && [accepted.status, accepted.reason, accepted.message], ['False', 'ListKindConflict', '"CronTabList" is already in use']);
+    assert.equal(status.conditions?.find((c) => c.type === 'Established')?.status, 'False');
+    assert.equal((await call(suite.creds, 'GET', `/apis/${group}/v1/others`)).status, 404);
+  });
+
+  it('adds the resource to discovery with a new ETag, and its store to /debug/actors, for as long as the CRD is served', async () => {
+    const group = 'discovery.example.com';
+    const accept = { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' };
+    const before = await call(suite.creds, 'GET', '/apis', { headers: accept });
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    let discovery = before;
+    for (let i = 0; i < 50 && discovery.headers.etag === before.headers.etag; i++) discovery = await call(suite.creds, 'GET', '/apis', { headers: accept });
+    assert.notEqual(discovery.headers.etag, before.headers.etag);
+    const entry = discovery.json().items.find((g: { metadata: { name: string } }) => g.metadata.name === group);
+    assert.deepEqual(entry.versions.map((v: { version: string }) => v.version), ['v1', 'v1beta1']);
+    assert.equal((await call(suite.creds, 'GET', `/apis/${group}/v1`)).json().resources[0].name, 'crontabs');
+    const actors = (): Promise<string[]> => call(suite.creds, 'GET', '/debug/actors').then((r) => r.json().actors.map((a: { id: string }) => a.id));
+    assert.ok((await actors()).includes(`store/crontabs.${group}`));
+    assert.ok((await actors()).includes('crd-controller'));
+    assert.equal((await call(suite.creds, 'DELETE', `${CRDS}/crontabs.${group}`)).status, 200);
+    for (let i = 0; i < 100 && (await actors()).includes(`store/crontabs.${group}`); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!(await actors()).includes(`store/crontabs.${group}`));
+    assert.equal((await call(suite.creds, 'GET', `/apis/${group}/v1`)).status, 404);
+  });
+});
