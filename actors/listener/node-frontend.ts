@@ -193,7 +193,8 @@ export class NodeFrontend extends HttpFrontend<Res> {
 }
 
 function headersOf(headers: Record<string, string>): Record<string, string> {
+  // kube's WithCacheControl: no-cache unless the handler says otherwise (the issuer's documents do).
   const out: Record<string, string> = { 'cache-control': 'no-cache, private' };
-  for (const name in headers) if (name !== 'cache-control') out[name] = headers[name]!;
+  for (const name in headers) out[name] = headers[name]!;
   return out;
 }

@@ -136,6 +136,7 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
 }
 
 function writeHeaders(res: Uws.HttpResponse, headers: Record<string, string>): void {
-  res.writeHeader('cache-control', 'no-cache, private');
+  // kube's WithCacheControl: no-cache unless the handler says otherwise (the issuer's documents do).
+  res.writeHeader('cache-control', headers['cache-control'] ?? 'no-cache, private');
   for (const name in headers) if (name !== 'cache-control') res.writeHeader(name, headers[name]!);
 }

@@ -14,6 +14,7 @@ import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
 import type { ControllerDescriptor } from '../controllers/controller.js';
 import { TRANSPORT_CHOICES } from '../listener/transport.js';
+import { DEFAULT_ISSUER } from '../authn/service-account-keys.js';
 
 export interface ServerRunOptions {
   securePort: number;
@@ -22,6 +23,14 @@ export interface ServerRunOptions {
   tokenAuthFile: string | undefined;
   clientCaFile: string | undefined;
   anonymousAuth: boolean;
+  /** --service-account-issuer (repeatable: the first signs, all are accepted). */
+  serviceAccountIssuer: string[];
+  serviceAccountKeyFile: string[];
+  serviceAccountSigningKeyFile: string | undefined;
+  serviceAccountMaxTokenExpiration: string;
+  serviceAccountJwksUri: string | undefined;
+  /** --api-audiences; empty means the issuers. */
+  apiAudiences: string[];
   transport: string;
   authorizationMode: string[];
   enableAdmissionPlugins: string[];
@@ -61,6 +70,12 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   tokenAuthFile: undefined,
   clientCaFile: undefined,
   anonymousAuth: true,
+  serviceAccountIssuer: [DEFAULT_ISSUER],
+  serviceAccountKeyFile: [],
+  serviceAccountSigningKeyFile: undefined,
+  serviceAccountMaxTokenExpiration: '0s',
+  serviceAccountJwksUri: undefined,
+  apiAudiences: [],
   transport: 'auto',
   authorizationMode: ['RBAC'],
   enableAdmissionPlugins: ['NamespaceLifecycle'],
@@ -109,6 +124,8 @@ export interface CompletedOptions {
   audit: { policy: Policy; logPath: string; mode: AuditLogMode } | undefined;
   /** The built-in controllers --controllers enables, in start order. */
   controllers: ControllerDescriptor[];
+  /** --service-account-max-token-expiration in seconds; 0 is no limit. */
+  serviceAccountMaxExpirationSeconds: number;
 }
 
 export interface EtcdTls {
@@ -228,6 +245,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     shutdownDelayMs: ['--shutdown-delay-duration', raw.shutdownDelayDuration],
     shutdownWatchTerminationGraceMs: ['--shutdown-watch-termination-grace-period', raw.shutdownWatchTerminationGracePeriod],
     compactionIntervalMs: ['--etcd-compaction-interval', raw.etcdCompactionInterval],
+    serviceAccountMaxExpirationMs: ['--service-account-max-token-expiration', raw.serviceAccountMaxTokenExpiration],
   } as const;
   const parsed: Record<string, number> = {};
   for (const [key, [flag, text]] of Object.entries(durations)) {
@@ -235,6 +253,12 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     if (ms === undefined) errors.push(`${flag} ${JSON.stringify(text)} is not a valid duration (for example 30s, 1m30s)`);
     else parsed[key] = ms;
   }
+  if (raw.serviceAccountIssuer.length === 0) errors.push('--service-account-issuer: at least one issuer is required');
+  for (const issuer of raw.serviceAccountIssuer) {
+    // kube: a URL needs the https scheme; anything else may not contain a colon.
+    if (issuer.includes(':') && !/^https:\/\/[^\s]+$/.test(issuer)) errors.push(`--service-account-issuer ${JSON.stringify(issuer)} contained a ':' but was not a valid URL`);
+  }
+  if ((parsed.serviceAccountMaxExpirationMs ?? 0) > 0 && parsed.serviceAccountMaxExpirationMs! < 3_600_000) errors.push('--service-account-max-token-expiration should be at least 1 hour');
   const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
   if ('error' in served) errors.push(served.error);
   if (!(TRANSPORT_CHOICES as readonly string[]).includes(raw.transport)) {
@@ -259,6 +283,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       etcdTls,
       audit,
       controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
+      serviceAccountMaxExpirationSeconds: Math.floor(parsed.serviceAccountMaxExpirationMs! / 1000),
     },
   };
 }

@@ -9,7 +9,7 @@ import type { CompletedOptions } from './options.js';
 import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
-import { ensureServiceAccountKey, type ServiceAccountKey } from '../authn/service-account-tokens.js';
+import { ensureServiceAccountKey, KeyFileError, verifyingKeys, type ServiceAccountKey, type VerifyingKey } from '../authn/service-account-keys.js';
 
 export interface RuntimeFiles {
   dataDir: string;
@@ -21,8 +21,10 @@ export interface RuntimeFiles {
   tokens: Map<string, UserInfo>;
   /** --client-ca-file's PEM and its authenticator; read after the data directory's CA exists, so the flag may name it. */
   clientCa: { pem: string; authenticator: ClientCertificateAuthenticator } | undefined;
-  /** Signs and verifies legacy service account tokens (sa.key). */
+  /** Signs service account tokens (--service-account-signing-key-file, or sa.key). */
   serviceAccountKey: ServiceAccountKey;
+  /** Verifies them: the signing key's public half and --service-account-key-file's keys. */
+  serviceAccountVerifyingKeys: VerifyingKey[];
 }
 
 /** A flag's file that cannot serve: one line, and the server does not start. */
@@ -43,6 +45,16 @@ function clientCaOf(path: string | undefined): RuntimeFiles['clientCa'] {
   }
 }
 
+function serviceAccountKeysOf(options: CompletedOptions, dataDir: string): Pick<RuntimeFiles, 'serviceAccountKey' | 'serviceAccountVerifyingKeys'> {
+  try {
+    const serviceAccountKey = ensureServiceAccountKey(dataDir, options.raw.serviceAccountSigningKeyFile);
+    return { serviceAccountKey, serviceAccountVerifyingKeys: verifyingKeys(serviceAccountKey, options.raw.serviceAccountKeyFile) };
+  } catch (e) {
+    if (e instanceof KeyFileError) throw new RuntimeFileError(e.message);
+    throw e;
+  }
+}
+
 export async function prepareRuntimeFiles(options: CompletedOptions): Promise<RuntimeFiles> {
   const dataDir = resolve(options.raw.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -59,6 +71,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     kubeconfigPath: credentials.adminKubeconfigPath,
     tokens,
     clientCa,
-    serviceAccountKey: ensureServiceAccountKey(dataDir),
+    ...serviceAccountKeysOf(options, dataDir),
   };
 }

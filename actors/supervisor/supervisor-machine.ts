@@ -62,7 +62,7 @@ import { podTerminatorMachine, terminatePodTerminator } from '../pod-terminator/
 import { authzMachine } from '../authz/authz-machine.js';
 import { evictionMachine } from '../eviction/eviction-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
-import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
+import { authenticatorsOf } from './authenticators.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
@@ -260,12 +260,9 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
   runtime.chain = audit ?? late.authz;
-  const secrets = store('secrets', '');
-  const serviceAccounts = store('serviceaccounts', '');
   late.authn = start('authn', authnMachine, {
     tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
-    ...(serviceAccounts ? { serviceAccountStore: serviceAccounts } : {}),
-    legacyTokens: secrets && serviceAccounts ? { tokens: new ServiceAccountTokens(files!.serviceAccountKey), secrets, serviceAccounts } : undefined,
+    ...authenticatorsOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, () => `https://${options!.raw.bindAddress}:${runtime.port}`),
     logger: logger.getSubLogger({ name: 'authn' }),
   });
 }

@@ -1,0 +1,41 @@
+// The authenticators the authn actor runs, from the options, in kube's order
+// (pkg/kubeapiserver/authenticator): request header, x509 (authn adds it),
+// then the bearer token's: token file (authn's static tokens), service
+// account tokens, bootstrap tokens, OIDC / JWT, webhook; then anonymous.
+
+import type { RequestHandler } from '../../protocol/messages/request.js';
+import type { Clock } from '../../lib/clock.js';
+import type { AuthnInput, Observer } from '../authn/authn-machine.js';
+import type { TokenAuthenticator } from '../authn/authenticator.js';
+import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
+import type { ServiceAccountIssuer } from '../authn/service-account-keys.js';
+import type { CompletedOptions } from './options.js';
+import type { RuntimeFiles } from './runtime-files.js';
+
+type StoreLookup = (plural: string, group: string) => (RequestHandler & Observer['store']) | undefined;
+
+export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles, store: StoreLookup, clock: Clock, ownAddress: () => string): Pick<AuthnInput, 'tokenAuthenticators' | 'requestAuthenticators' | 'observers' | 'serviceAccounts'> {
+  const { raw } = options;
+  const tokenAuthenticators: TokenAuthenticator[] = [];
+  const observers: Observer[] = [];
+  const issuer: ServiceAccountIssuer = {
+    issuers: raw.serviceAccountIssuer,
+    apiAudiences: raw.apiAudiences.length > 0 ? raw.apiAudiences : raw.serviceAccountIssuer,
+    signing: files.serviceAccountKey,
+    keys: files.serviceAccountVerifyingKeys,
+    maxExpirationSeconds: options.serviceAccountMaxExpirationSeconds,
+    jwksUri: () => raw.serviceAccountJwksUri ?? `${ownAddress()}/openid/v1/jwks`,
+  };
+  const serviceAccounts = new ServiceAccountTokens(issuer, clock);
+  tokenAuthenticators.push(serviceAccounts);
+  for (const resource of serviceAccounts.resources) {
+    const handler = store(resource, '');
+    if (handler) observers.push({ resource, store: handler, observe: (namespace, name, object) => serviceAccounts.observe(resource, namespace, name, object) });
+  }
+  return {
+    tokenAuthenticators,
+    requestAuthenticators: [],
+    observers,
+    serviceAccounts: { issuer, stores: (plural) => store(plural, '') },
+  };
+}
