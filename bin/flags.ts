@@ -3,6 +3,7 @@
 // value is one clear line and exit status 2.
 
 import { DEFAULT_OPTIONS, type ServerRunOptions } from '../actors/supervisor/options.js';
+import { PLUGIN_NAMES } from '../actors/admission/plugins.js';
 
 type Kind = 'int' | 'string' | 'bool' | 'list' | 'duration';
 
@@ -28,8 +29,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'transport', key: 'transport', kind: 'string', help: 'The HTTPS transport: auto (uWebSockets.js where its native binary loads, node:http2 when --client-ca-file is given), uws or node (HTTP/2 and HTTP/1.1)' },
   { flag: 'anonymous-auth', key: 'anonymousAuth', kind: 'bool', help: 'Enables anonymous requests to the secure port of the API server' },
   { flag: 'authorization-mode', key: 'authorizationMode', kind: 'list', help: 'Ordered list of plug-ins to do authorization on secure port. Comma-delimited list of: AlwaysAllow,AlwaysDeny,RBAC' },
-  { flag: 'enable-admission-plugins', key: 'enableAdmissionPlugins', kind: 'list', help: 'admission plugins that should be enabled. Comma-delimited list of: NamespaceLifecycle' },
-  { flag: 'disable-admission-plugins', key: 'disableAdmissionPlugins', kind: 'list', help: 'admission plugins that should be disabled although they are in the default enabled plugins list' },
+  { flag: 'enable-admission-plugins', key: 'enableAdmissionPlugins', kind: 'list', help: `admission plugins that should be enabled in addition to default enabled ones. Comma-delimited list of admission plugins: ${PLUGIN_NAMES.join(', ')}. The order of plugins in this flag does not matter.` },
+  { flag: 'disable-admission-plugins', key: 'disableAdmissionPlugins', kind: 'list', help: `admission plugins that should be disabled although they are in the default enabled plugins list. Comma-delimited list of admission plugins: ${PLUGIN_NAMES.join(', ')}. The order of plugins in this flag does not matter.` },
+  { flag: 'admission-control-config-file', key: 'admissionControlConfigFile', kind: 'string', help: 'File with admission control configuration.' },
   { flag: 'storage-backend', key: 'storageBackend', kind: 'string', help: "The storage backend for persistence. Options: 'sqlite' (default, embedded), 'etcd3'" },
   { flag: 'etcd-servers', key: 'etcdServers', kind: 'list', help: 'List of etcd servers to connect with (scheme://ip:port), comma separated' },
   { flag: 'etcd-compaction-interval', key: 'etcdCompactionInterval', kind: 'duration', help: 'The interval of compaction requests. If 0, the compaction request from apiserver is disabled' },

@@ -7,6 +7,7 @@ import { FLAGS, FlagError, optionsFromFlags } from './flags.js';
 import { startServer, StartupError } from '../harness/start-server.js';
 import { createRootLog, levelOf, LOG_FORMATS, type LogFormat } from '../lib/log.js';
 import { defaultKubeconfigPath } from '../lib/kubeconfig.js';
+import { isAdmissionOptionError } from '../actors/admission/plugins.js';
 
 const EXIT_USAGE = 2;
 
@@ -46,7 +47,8 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
     server = await startServer({ ...options, logger, metrics: process.env.KUBEACTOR_METRICS !== 'off' });
   } catch (e) {
     if (e instanceof StartupError) {
-      if (e.outcome.optionErrors.length > 0) fail(e.outcome.optionErrors.join('; '), EXIT_USAGE);
+      // kube-apiserver exits 1 on its admission options' errors; kubeactor's other option errors are usage (2).
+      if (e.outcome.optionErrors.length > 0) fail(e.outcome.optionErrors.join('; '), e.outcome.optionErrors.every(isAdmissionOptionError) ? 1 : EXIT_USAGE);
       fail(e.message, 1);
     }
     throw e;

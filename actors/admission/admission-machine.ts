@@ -1,83 +1,225 @@
-// The admission actor: kube's admission chain for writes (mutating, then
-// validating plugins). Today: NamespaceLifecycle.
+// The admission actor: kube's admission chain for writes. It runs the enabled
+// plugins (./plugins.ts, kube's order) in two places:
+//   on `admit`, before the store: each plugin's attribute-only check
+//     (admitRequest; NamespaceLifecycle). If some plugin wants the write's
+//     object (wantsObject), the request goes on with `objectAdmission` set, and
+//     the store will ask again with the object; otherwise it goes on untouched
+//     and no hop is added.
+//   on `admission.review`, from the store, once it has computed the object:
+//     the mutating phase (every plugin's mutate, in order), or later the
+//     validating phase (every plugin's validate). A phase answers by the
+//     request's deadline, whatever its plugins do.
 //
-// Owns: the phase of every namespace, kept current from the namespaces store
-//   it subscribes to; the list of enabled plugins.
-// Receives: `admit` from authz (a write, and the server that will serve it);
-//   `store.snapshot` / `store.changed` from the namespaces store.
-// Sends: an admitted request, as `request`, to the server named in `admit`;
-//   rejections to the client.
+// Owns: the plugins, each with the view of the stores it watches.
+// Receives: `admit` from authz; `admission.review` from stores;
+//   `admission.observed` (a watched store's snapshot or change, through the
+//   subscriber it was given); `actor.stop`.
+// Sends: `request` to the server named in `admit`; rejections to the client;
+//   `admission.reviewed` to a review's replyTo; `store.subscribe` and
+//   `store.unsubscribe` to watched stores.
+// States: Serving → Stopped.
 
-import { setup } from 'xstate';
-import type { AdmitRequest } from '../../protocol/messages/request.js';
-import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
+import { setup, type AnyActorRef } from 'xstate';
+import type { AdmitRequest, ApiRequest } from '../../protocol/messages/request.js';
+import type { StoreChanged, StoreSnapshot, StoreSubscribe, StoreUnsubscribe, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
-import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { AdmissionAttributes, AdmissionOperation, AdmissionReview, AdmissionReviewed, GroupVersionKind, ObjectAdmission } from '../../protocol/messages/admission.js';
 import { statusResponse } from '../../protocol/messages/http.js';
+import { internalError, timeout, type Status } from '../../protocol/kube/status.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
-import { namespaceLifecycle, type NamespacePhase } from './namespace-lifecycle.js';
+import type { AdmissionPlugin, PluginRegistration, PluginVerdict, WatchedResource } from './plugin.js';
 
-export const ADMISSION_PLUGINS = ['NamespaceLifecycle'] as const;
-export type AdmissionPlugin = (typeof ADMISSION_PLUGINS)[number];
+export type StoreHandle = { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
 export interface AdmissionInput {
-  plugins: readonly AdmissionPlugin[];
-  namespaces: { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
+  /** The enabled plugins, in kube's order (enabledPlugins in ./plugins.ts). */
+  plugins: readonly PluginRegistration[];
+  /** Each plugin's configuration from --admission-control-config-file, by name. */
+  configs?: ReadonlyMap<string, unknown>;
+  /** The store serving a resource, if this server has it. */
+  store(plural: string, group: string): StoreHandle | undefined;
+  /** The kind a resource is served as at a version. */
+  kindOf(group: string, version: string, resource: string): GroupVersionKind | undefined;
+  clock: Clock;
   logger: Log;
+}
+
+interface Observed {
+  type: 'admission.observed';
+  resource: WatchedResource;
+  message: StoreSnapshot | StoreChanged;
 }
 
 interface AdmissionContext {
   plugins: readonly AdmissionPlugin[];
-  namespaces: Map<string, NamespacePhase>;
-  namespaceStore: AdmissionInput['namespaces'];
+  input: AdmissionInput;
+  port: ObjectAdmission;
+  subscriptions: { store: StoreHandle; subscriber: Subscriber }[];
   counters: ActorCounters;
-  logger: Log;
 }
 
-function phaseOf(o: KubeObject): NamespacePhase {
-  return (o.status as { phase?: string } | undefined)?.phase === 'Terminating' || o.metadata.deletionTimestamp ? 'Terminating' : 'Active';
+const OPERATIONS: Record<string, AdmissionOperation> = { create: 'CREATE', update: 'UPDATE', patch: 'UPDATE', delete: 'DELETE', deletecollection: 'DELETE' };
+const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
+
+/** The attributes a write has before the store computes its object (the name of a create may still be unknown). */
+export function requestAttributes(request: ApiRequest, kindOf: AdmissionInput['kindOf']): AdmissionAttributes | undefined {
+  const info = request.info;
+  if (!info.isResourceRequest) return undefined;
+  const operation = CONNECT_SUBRESOURCES.has(info.subresource) ? 'CONNECT' : OPERATIONS[info.verb];
+  if (!operation) return undefined;
+  const kind = kindOf(info.apiGroup, info.apiVersion, info.resource) ?? { group: info.apiGroup, version: info.apiVersion, kind: '' };
+  return {
+    operation,
+    resource: { group: info.apiGroup, version: info.apiVersion, resource: info.resource },
+    subresource: info.subresource,
+    kind,
+    namespace: info.namespace,
+    name: info.name,
+    userInfo: request.user ?? { username: '', groups: [] },
+    dryRun: request.query.dryRun === 'All',
+  };
+}
+
+const wants = (plugin: AdmissionPlugin, attributes: AdmissionAttributes): boolean => plugin.wantsObject?.(attributes) ?? true;
+
+function refuse(request: ApiRequest, status: Status, warnings: readonly string[]): void {
+  const headers = warnings.length > 0 ? { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } : undefined;
+  request.replyTo.send(statusResponse(request.id, status, headers));
+}
+
+function admit(context: AdmissionContext, { request, next }: AdmitRequest): void {
+  const attributes = requestAttributes(request, context.input.kindOf);
+  if (attributes) {
+    const warnings: string[] = [];
+    let object = false;
+    for (const plugin of context.plugins) {
+      if (plugin.admitRequest) {
+        const verdict = plugin.admitRequest(request, attributes);
+        if (verdict.warnings) warnings.push(...verdict.warnings);
+        if (!verdict.allowed) return refuse(request, verdict.status, warnings);
+      }
+      if (!object && (plugin.mutate || plugin.validate) && wants(plugin, attributes)) object = true;
+    }
+    if (object) request.objectAdmission = context.port;
+  }
+  next.send({ type: 'request', request });
+}
+
+/** A request deadline far away (loopback requests have none) sets no timer. */
+const DEADLINE_HORIZON_MS = 24 * 60 * 60 * 1000;
+
+/** Runs one phase's plugins in order; synchronous plugins answer in this turn, a promise pauses the walk. */
+function review(context: AdmissionContext, message: AdmissionReview): void {
+  const { clock, logger } = context.input;
+  const mutating = message.phase === 'mutating';
+  const plugins = context.plugins.filter((p) => (mutating ? p.mutate : p.validate) && wants(p, message.attributes));
+  const warnings: string[] = [];
+  const auditAnnotations: Record<string, string> = {};
+  let answered = false;
+  let timer: unknown;
+  const answer = (reply: AdmissionReviewed): void => {
+    if (answered) return;
+    answered = true;
+    if (timer !== undefined) clock.clearTimeout(timer);
+    message.replyTo.send(reply);
+  };
+  const fail = (status: Status): void => answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: false, status, warnings });
+  /** Takes one verdict; false when it ends the phase. */
+  const take = (verdict: PluginVerdict): boolean => {
+    if (verdict.warnings) warnings.push(...verdict.warnings);
+    if (!verdict.allowed) {
+      fail(verdict.status);
+      return false;
+    }
+    if (verdict.auditAnnotations) Object.assign(auditAnnotations, verdict.auditAnnotations);
+    return true;
+  };
+  const crashed = (plugin: AdmissionPlugin, e: unknown): void => {
+    logger.error(`admission plugin ${plugin.name} failed`, e);
+    fail(internalError(e instanceof Error ? e.message : String(e)));
+  };
+  let next = 0;
+  const walk = (): void => {
+    while (next < plugins.length) {
+      const plugin = plugins[next++]!;
+      let verdict: PluginVerdict | Promise<PluginVerdict>;
+      try {
+        verdict = mutating
+          ? plugin.mutate!(message.attributes, message.object, message.oldObject)
+          : plugin.validate!(message.attributes, message.object, message.oldObject);
+      } catch (e) {
+        return crashed(plugin, e);
+      }
+      if (verdict instanceof Promise) {
+        const deadline = message.deadline;
+        if (timer === undefined && deadline !== undefined && deadline - clock.now() < DEADLINE_HORIZON_MS) {
+          timer = clock.setTimeout(() => fail(timeout('request did not complete within requested timeout - context deadline exceeded')), Math.max(0, deadline - clock.now()));
+        }
+        verdict.then((v) => !answered && take(v) && walk(), (e: unknown) => !answered && crashed(plugin, e));
+        return;
+      }
+      if (!take(verdict)) return;
+    }
+    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations });
+  };
+  walk();
+}
+
+function observe(context: AdmissionContext, { resource, message }: Observed): void {
+  for (const plugin of context.plugins) {
+    if (!plugin.observe || !plugin.watches?.some((w) => w.group === resource.group && w.plural === resource.plural)) continue;
+    if (message.type === 'store.snapshot') plugin.observe(resource, { type: 'SYNC', objects: message.objects });
+    else for (const change of message.changes) plugin.observe(resource, { type: change.type, object: change.object });
+  }
+}
+
+function subscribe(context: AdmissionContext, self: AnyActorRef): void {
+  const seen = new Set<string>();
+  for (const plugin of context.plugins) {
+    for (const resource of plugin.watches ?? []) {
+      const key = `${resource.plural}.${resource.group}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const store = context.input.store(resource.plural, resource.group);
+      if (!store) continue;
+      const subscriber: Subscriber = { send: (message) => self.send({ type: 'admission.observed', resource, message }) };
+      context.subscriptions.push({ store, subscriber });
+      store.send({ type: 'store.subscribe', subscriber });
+    }
+  }
 }
 
 export const admissionMachine = setup({
   types: {
     context: {} as AdmissionContext,
-    events: {} as AdmitRequest | StoreSnapshot | StoreChanged | ActorStop,
+    events: {} as AdmitRequest | AdmissionReview | Observed | ActorStop,
     input: {} as AdmissionInput,
   },
   actions: {
-    subscribe: ({ context, self }) => {
-      if (context.plugins.includes('NamespaceLifecycle')) context.namespaceStore.send({ type: 'store.subscribe', subscriber: self });
+    subscribe: ({ context, self }) => subscribe(context, self),
+    unsubscribe: ({ context }) => {
+      for (const { store, subscriber } of context.subscriptions.splice(0)) store.send({ type: 'store.unsubscribe', subscriber });
     },
     admit: ({ context, event }) => {
-      const { request, next } = event as AdmitRequest;
-      serveSafely(request, context.counters, context.logger, () => {
-        if (context.plugins.includes('NamespaceLifecycle')) {
-          const rejection = namespaceLifecycle(request, context.namespaces);
-          if (rejection) return request.replyTo.send(statusResponse(request.id, rejection));
-        }
-        next.send({ type: 'request', request });
-      });
+      const message = event as AdmitRequest;
+      serveSafely(message.request, context.counters, context.input.logger, () => admit(context, message));
     },
-    applySnapshot: ({ context, event }) => {
-      context.namespaces.clear();
-      for (const o of (event as StoreSnapshot).objects) context.namespaces.set(o.metadata.name ?? '', phaseOf(o));
+    review: ({ context, event }) => {
+      context.counters.handled++;
+      review(context, event as AdmissionReview);
     },
-    applyChanges: ({ context, event }) => {
-      for (const { type, object } of (event as StoreChanged).changes) {
-        if (type === 'DELETED') context.namespaces.delete(object.metadata.name ?? '');
-        else context.namespaces.set(object.metadata.name ?? '', phaseOf(object));
-      }
-    },
+    observe: ({ context, event }) => observe(context, event as Observed),
   },
 }).createMachine({
   id: 'admission',
-  context: ({ input }) => ({
-    plugins: input.plugins,
-    namespaces: new Map(),
-    namespaceStore: input.namespaces,
+  context: ({ input, self }) => ({
+    plugins: input.plugins.map((p) => p.create({ config: input.configs?.get(p.name), clock: input.clock, logger: input.logger.getSubLogger({ name: p.name }) })),
+    input,
+    port: { send: (message: AdmissionReview) => self.send(message) },
+    subscriptions: [],
     counters: { handled: 0, errors: 0 },
-    logger: input.logger,
   }),
   entry: 'subscribe',
   initial: 'Serving',
@@ -85,11 +227,16 @@ export const admissionMachine = setup({
     Serving: {
       on: {
         admit: { actions: 'admit' },
-        'store.snapshot': { actions: 'applySnapshot' },
-        'store.changed': { actions: 'applyChanges' },
-        'actor.stop': 'Stopped',
+        'admission.review': { actions: 'review' },
+        'admission.observed': { actions: 'observe' },
+        'actor.stop': { target: 'Stopped', actions: 'unsubscribe' },
       },
     },
     Stopped: { type: 'final' },
   },
 });
+
+/** On a crash: the stores stop sending to this incarnation. */
+export function terminateAdmission(context: AdmissionContext): void {
+  for (const { store, subscriber } of context.subscriptions.splice(0)) store.send({ type: 'store.unsubscribe', subscriber });
+}

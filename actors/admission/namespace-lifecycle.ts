@@ -1,9 +1,13 @@
-// kube's NamespaceLifecycle admission plugin, as a pure decision over the
-// namespaces admission has seen.
+// kube's NamespaceLifecycle admission plugin: no new content in a missing or
+// terminating namespace, and the system namespaces may not be deleted. An
+// attribute-only check (admitRequest), over the namespaces it watches; it never
+// needs a write's object, so it adds no hop.
 
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import { failure, notFound, type Status } from '../../protocol/kube/status.js';
+import type { KubeObject } from '../../protocol/kube/meta.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
+import { ALLOW, type PluginRegistration } from './plugin.js';
 
 /** The name a create is for: kube's admission sees the decoded object, so its messages name it. */
 function nameOf(request: ApiRequest): string {
@@ -39,3 +43,32 @@ export function namespaceLifecycle(request: ApiRequest, namespaces: ReadonlyMap<
   }
   return undefined;
 }
+
+function phaseOf(o: KubeObject): NamespacePhase {
+  return (o.status as { phase?: string } | undefined)?.phase === 'Terminating' || o.metadata.deletionTimestamp ? 'Terminating' : 'Active';
+}
+
+export const NAMESPACE_LIFECYCLE: PluginRegistration = {
+  name: 'NamespaceLifecycle',
+  defaultOn: true,
+  create() {
+    const namespaces = new Map<string, NamespacePhase>();
+    return {
+      name: 'NamespaceLifecycle',
+      watches: [{ group: '', plural: 'namespaces' }],
+      observe(_resource, change) {
+        if (change.type === 'SYNC') {
+          namespaces.clear();
+          for (const o of change.objects ?? []) namespaces.set(o.metadata.name ?? '', phaseOf(o));
+        } else if (change.object) {
+          if (change.type === 'DELETED') namespaces.delete(change.object.metadata.name ?? '');
+          else namespaces.set(change.object.metadata.name ?? '', phaseOf(change.object));
+        }
+      },
+      admitRequest(request) {
+        const status = namespaceLifecycle(request, namespaces);
+        return status ? { allowed: false, status } : ALLOW;
+      },
+    };
+  },
+};

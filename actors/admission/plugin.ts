@@ -12,6 +12,8 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { Status } from '../../protocol/kube/status.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Log } from '../../lib/log.js';
 
 /** A store a plugin keeps a view of, by group and plural ('' for core). */
 export interface WatchedResource { group: string; plural: string }
@@ -37,4 +39,22 @@ export interface AdmissionPlugin {
   mutate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
   /** Validating phase: must not change the object. */
   validate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
+}
+
+/** What a plugin's factory is given when the admission actor starts (and again when it restarts). */
+export interface PluginContext {
+  /**
+   * The plugin's entry of --admission-control-config-file (AdmissionConfiguration): its inline
+   * `configuration`, or the file its `path` names, parsed (YAML or JSON). Undefined when absent.
+   */
+  config: unknown;
+  clock: Clock;
+  logger: Log;
+}
+
+/** One line of the registry (./plugins.ts): kube's name, whether kube enables it by default, and its factory. */
+export interface PluginRegistration {
+  name: string;
+  defaultOn: boolean;
+  create(context: PluginContext): AdmissionPlugin;
 }

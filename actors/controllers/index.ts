@@ -9,6 +9,7 @@ import { rootCaCertPublisher } from './root-ca-cert-publisher/root-ca-cert-publi
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { clusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation.js';
 import { serviceAccountTokenController } from './serviceaccount-token/serviceaccount-token-controller.js';
+import { resourceQuotaController } from './resourcequota/resourcequota-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -17,6 +18,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   garbageCollector,
   clusterRoleAggregation,
   serviceAccountTokenController,
+  resourceQuotaController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

@@ -28,6 +28,7 @@ const CONTROLLER_ROLES: Record<string, Rule[]> = {
     rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*']),
     rule(['update'], [''], ['namespaces', 'namespaces/finalize', 'namespaces/status']),
   ],
+  'resourcequota-controller': [rule(['list', 'watch'], ['*'], ['*']), rule(['update'], [''], ['resourcequotas/status']), ...EVENTS],
   'root-ca-cert-publisher': [rule(['create', 'update'], [''], ['configmaps']), ...EVENTS],
   'service-account-controller': [rule(['create'], [''], ['serviceaccounts']), ...EVENTS],
 };

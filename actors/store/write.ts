@@ -26,6 +26,7 @@ import { applyConfiguration, trackUpdate, writeOptionsError } from './field-mana
 import { validateManagedFields } from '../../scheme/merge/managed-fields.js';
 import { escalationReason, grantRulesOf } from '../authz/escalation.js';
 import { deletionFinalizers, propagationOf, type PropagationOptions } from './propagation.js';
+import { admitObject, warningHeader, writeAttributes } from './admission-review.js';
 
 export const reply = (request: ApiRequest, status: Status): void => request.replyTo.send(statusResponse(request.id, status));
 
@@ -135,8 +136,7 @@ function allocate(state: StoreState, object: KubeObject, old: KubeObject | undef
 }
 
 function warningHeaders(warnings: string[]): Record<string, string> | undefined {
-  if (warnings.length === 0) return undefined;
-  return { warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+  return warnings.length === 0 ? undefined : warningHeader(warnings);
 }
 
 function isStatus(value: unknown): value is Status {
@@ -175,7 +175,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
   writeCreate(state, request, info, admitted, false);
 }
 
-/** The tail of CREATE (and of an apply that creates): name, strategy, managed fields, validation, commit. */
+/** The tail of CREATE (and of an apply that creates): name, strategy, managed fields, admission, validation, commit. */
 function writeCreate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, admitted: Admitted, applied: boolean): void {
   const object = admitted.object;
   const meta = object.metadata;
@@ -192,18 +192,32 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
   prepareForCreate(state.kind, object, new Date(state.clock.now()));
   if (!applied) trackUpdate(state, request, undefined, object);
   if (request.user) state.kind.fromRequester?.(object, request.user);
-  const key = keyOf(info.namespace, meta.name);
-  if (state.kind.allocate && !latest(state, key)) {
-    const refused = allocate(state, object, undefined, key);
-    if (refused) return reply(request, refused);
-  }
-  const checked = check(state, request, object, undefined, admitted.decoded);
-  if (isStatus(checked)) return reply(request, checked);
-  if (latest(state, key)) return reply(request, alreadyExists(state.resource, meta.name));
-  const headers = warningHeaders(checked.warnings);
-  if (isDryRun(request)) return respondObject(state, request, 201, object, headers);
-  commitChange(state, key, 'ADDED', object, acknowledge(state, request, 201, 0, headers));
+  const name = meta.name;
+  const key = keyOf(info.namespace, name);
+  const dryRun = isDryRun(request);
+  const attributes = () => writeAttributes(state, request, info, 'CREATE', name, dryRun);
+  admitObject(state, request, 'mutating', attributes, object, noObject, (mutation) => {
+    const mutated = mutation.object ?? object;
+    // What mutating admission set is defaulted like the rest (kube defaults a webhook's patch on decode).
+    if (request.objectAdmission) state.kind.defaults?.(mutated);
+    if (state.kind.allocate && !latest(state, key)) {
+      const refused = allocate(state, mutated, undefined, key);
+      if (refused) return reply(request, refused);
+    }
+    const checked = check(state, request, mutated, undefined, request.objectAdmission ? undefined : admitted.decoded);
+    if (isStatus(checked)) return reply(request, checked);
+    if (latest(state, key)) return reply(request, alreadyExists(state.resource, name));
+    admitObject(state, request, 'validating', attributes, mutated, noObject, (validation) => {
+      // Another create of the same name may have got in while admission looked.
+      if (request.objectAdmission && latest(state, key)) return reply(request, alreadyExists(state.resource, name));
+      const headers = warningHeaders([...mutation.warnings, ...checked.warnings, ...validation.warnings]);
+      if (dryRun) return respondObject(state, request, 201, mutated, headers);
+      commitChange(state, key, 'ADDED', mutated, acknowledge(state, request, 201, 0, headers));
+    });
+  });
 }
+
+const noObject = (): undefined => undefined;
 
 /** An object's encoding without its resourceVersion, to tell a no-op write. */
 function sansVersion(object: KubeObject): string {
@@ -232,26 +246,37 @@ export function writeUpdate(
     return reply(request, conflict(state.resource, info.name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid ?? ''}`));
   }
   prepareForUpdate(state.kind, object, old, part);
-  if (state.kind.allocate) {
-    const refused = allocate(state, object, old, keyOf(info.namespace, info.name));
-    if (refused) return reply(request, refused);
-  }
   if (!applied) trackUpdate(state, request, old, object);
-  const checked = check(state, request, object, old, decoded);
-  if (isStatus(checked)) return reply(request, checked);
-  const headers = warningHeaders(checked.warnings);
-  if (isDryRun(request)) return answer ? answer.object(object, headers) : respondObject(state, request, 200, object, headers);
-  const key = keyOf(info.namespace, info.name);
-  // An update that empties the finalizers of an object being deleted completes the delete.
-  if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, old).length > 0 && pendingFinalizersOf(state.kind, object).length === 0) {
-    commitChange(state, key, 'DELETED', object, acknowledge(state, request, 200, current.revision, headers, answer));
-    return;
-  }
-  if (sansVersion(object) === sansVersion(old)) {
-    // kube does not write a no-op update: the resourceVersion stays the same.
-    return answer ? answer.entry(current, headers) : respondEntry(state, request, 200, current, headers);
-  }
-  commitChange(state, key, 'MODIFIED', object, acknowledge(state, request, 200, current.revision, headers, answer));
+  const dryRun = isDryRun(request);
+  const attributes = () => writeAttributes(state, request, info, info.verb === 'create' ? 'CREATE' : 'UPDATE', info.name, dryRun);
+  admitObject(state, request, 'mutating', attributes, object, () => old, (mutation) => {
+    const mutated = mutation.object ?? object;
+    // What mutating admission changed goes through the strategy again (defaults, generation).
+    if (request.objectAdmission) prepareForUpdate(state.kind, mutated, old, part);
+    if (state.kind.allocate) {
+      const refused = allocate(state, mutated, old, keyOf(info.namespace, info.name));
+      if (refused) return reply(request, refused);
+    }
+    const checked = check(state, request, mutated, old, request.objectAdmission ? undefined : decoded);
+    if (isStatus(checked)) return reply(request, checked);
+    admitObject(state, request, 'validating', attributes, mutated, () => old, (validation) => {
+      const key = keyOf(info.namespace, info.name);
+      // The object changed while admission looked: run the request again on the newer one (GuaranteedUpdate).
+      if (request.objectAdmission && latest(state, key)?.revision !== current.revision) return state.retry(request);
+      const headers = warningHeaders([...mutation.warnings, ...checked.warnings, ...validation.warnings]);
+      if (dryRun) return answer ? answer.object(mutated, headers) : respondObject(state, request, 200, mutated, headers);
+      // An update that empties the finalizers of an object being deleted completes the delete.
+      if (old.metadata.deletionTimestamp && pendingFinalizersOf(state.kind, old).length > 0 && pendingFinalizersOf(state.kind, mutated).length === 0) {
+        commitChange(state, key, 'DELETED', mutated, acknowledge(state, request, 200, current.revision, headers, answer));
+        return;
+      }
+      if (sansVersion(mutated) === sansVersion(old)) {
+        // kube does not write a no-op update: the resourceVersion stays the same.
+        return answer ? answer.entry(current, headers) : respondEntry(state, request, 200, current, headers);
+      }
+      commitChange(state, key, 'MODIFIED', mutated, acknowledge(state, request, 200, current.revision, headers, answer));
+    });
+  });
 }
 
 export function handleUpdate(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
@@ -384,10 +409,21 @@ export function handleDelete(state: StoreState, request: ApiRequest, info: Resou
   if (pre.resourceVersion && pre.resourceVersion !== String(current.revision)) {
     return reply(request, conflict(state.resource, info.name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.revision}`));
   }
-  deleteEntry(state, current, options, isDryRun(request) || (options.dryRun ?? []).includes('All'), (result) => {
-    if (isStatus(result)) reply(request, result.status === 'Success' ? { ...result, code: 200 } : result);
-    else respondObject(state, request, 200, result);
+  const dryRun = isDryRun(request) || (options.dryRun ?? []).includes('All');
+  const remove = (headers?: Record<string, string>): void => deleteEntry(state, current, options, dryRun, (result) => {
+    if (isStatus(result)) request.replyTo.send(statusResponse(request.id, result.status === 'Success' ? { ...result, code: 200 } : result, headers));
+    else respondObject(state, request, 200, result, headers);
   }, runAgain(state, request));
+  if (!request.objectAdmission) return remove();
+  // kube admits a delete with the object as it is (oldObject), in both phases.
+  const old = parseObject(current);
+  const attributes = () => writeAttributes(state, request, info, 'DELETE', info.name, dryRun);
+  admitObject(state, request, 'mutating', attributes, undefined, () => old, (mutation) => {
+    admitObject(state, request, 'validating', attributes, undefined, () => old, (validation) => {
+      if (latest(state, current.key)?.revision !== current.revision) return state.retry(request);
+      remove(warningHeaders([...mutation.warnings, ...validation.warnings]));
+    });
+  });
 }
 
 export function handleDeleteCollection(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {

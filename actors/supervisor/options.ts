@@ -10,7 +10,9 @@ import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
 import { selectKinds } from '../../scheme/runtime-config.js';
 import { allKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
-import { ADMISSION_PLUGINS, type AdmissionPlugin } from '../admission/admission-machine.js';
+import { admissionFlagErrors, enabledPlugins } from '../admission/plugins.js';
+import type { PluginRegistration } from '../admission/plugin.js';
+import { readAdmissionConfiguration } from '../admission/configuration.js';
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
 import type { ControllerDescriptor } from '../controllers/controller.js';
 import { TRANSPORT_CHOICES } from '../listener/transport.js';
@@ -35,6 +37,8 @@ export interface ServerRunOptions {
   authorizationMode: string[];
   enableAdmissionPlugins: string[];
   disableAdmissionPlugins: string[];
+  /** AdmissionConfiguration (apiserver.config.k8s.io/v1): each plugin's configuration. */
+  admissionControlConfigFile: string | undefined;
   storageBackend: string;
   etcdServers: string[];
   etcdPrefix: string;
@@ -78,8 +82,10 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   apiAudiences: [],
   transport: 'auto',
   authorizationMode: ['RBAC'],
-  enableAdmissionPlugins: ['NamespaceLifecycle'],
+  // kube's default-enabled plugins run unless disabled (see actors/admission/plugins.ts).
+  enableAdmissionPlugins: [],
   disableAdmissionPlugins: [],
+  admissionControlConfigFile: undefined,
   storageBackend: 'sqlite',
   etcdServers: [],
   etcdPrefix: '/registry',
@@ -110,7 +116,10 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
 export interface CompletedOptions {
   raw: ServerRunOptions;
   authorizationModes: AuthorizationMode[];
-  admissionPlugins: AdmissionPlugin[];
+  /** The enabled admission plugins, in kube's order. */
+  admissionPlugins: PluginRegistration[];
+  /** Each plugin's configuration from --admission-control-config-file. */
+  admissionConfigs: Map<string, unknown>;
   requestTimeoutMs: number;
   shutdownDelayMs: number;
   shutdownWatchTerminationGraceMs: number;
@@ -216,12 +225,16 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     }
   }
   if (modes.length === 0 && raw.authorizationMode.length === 0) errors.push('--authorization-mode must name at least one mode');
-  for (const plugin of [...raw.enableAdmissionPlugins, ...raw.disableAdmissionPlugins]) {
-    if (!(ADMISSION_PLUGINS as readonly string[]).includes(plugin)) {
-      errors.push(`admission plugin ${JSON.stringify(plugin)} is unknown; supported plugins: ${ADMISSION_PLUGINS.join(', ')}`);
+  errors.push(...admissionFlagErrors(raw.enableAdmissionPlugins, raw.disableAdmissionPlugins));
+  const plugins = enabledPlugins(raw.enableAdmissionPlugins, raw.disableAdmissionPlugins);
+  let admissionConfigs = new Map<string, unknown>();
+  if (raw.admissionControlConfigFile) {
+    try {
+      admissionConfigs = readAdmissionConfiguration(raw.admissionControlConfigFile);
+    } catch (e) {
+      errors.push(`failed to read plugin config: ${(e as Error).message}`);
     }
   }
-  const plugins = ADMISSION_PLUGINS.filter((p) => raw.enableAdmissionPlugins.includes(p) && !raw.disableAdmissionPlugins.includes(p));
   if (raw.storageBackend !== 'sqlite' && raw.storageBackend !== 'etcd3') {
     errors.push(`--storage-backend ${JSON.stringify(raw.storageBackend)} is not supported; use sqlite or etcd3`);
   } else if (raw.storageBackend === 'etcd3') {
@@ -275,6 +288,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       raw,
       authorizationModes: modes,
       admissionPlugins: plugins,
+      admissionConfigs,
       requestTimeoutMs: parsed.requestTimeoutMs!,
       shutdownDelayMs: parsed.shutdownDelayMs!,
       shutdownWatchTerminationGraceMs: parsed.shutdownWatchTerminationGraceMs!,

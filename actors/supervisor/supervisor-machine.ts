@@ -54,7 +54,7 @@ import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
 import type { RevisionLog } from '../store/revision-log.js';
-import { admissionMachine } from '../admission/admission-machine.js';
+import { admissionMachine, terminateAdmission } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
 import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/controller.js';
 import { ClusterClient } from '../../lib/loopback.js';
@@ -227,7 +227,17 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
   const pods = store('pods', '');
   if (pods) start('pod-terminator', podTerminatorMachine, { pods, clock, logger: logger.getSubLogger({ name: 'pod-terminator' }) }, terminatePodTerminator as Terminate);
-  const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
+  const admission = start('admission', admissionMachine, {
+    plugins: options!.admissionPlugins,
+    configs: options!.admissionConfigs,
+    store,
+    kindOf: (group: string, version: string, plural: string) => {
+      const kind = scheme!.byResource(group, version, plural);
+      return kind && { group: kind.group, version: kind.version, kind: kind.kind };
+    },
+    clock,
+    logger: logger.getSubLogger({ name: 'admission' }),
+  }, terminateAdmission as Terminate);
   const eviction = pods ? start('eviction', evictionMachine, { pods, budgets: store('poddisruptionbudgets', 'policy'), logger: logger.getSubLogger({ name: 'eviction' }) }) : undefined;
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });

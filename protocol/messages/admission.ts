@@ -46,6 +46,8 @@ export interface AdmissionReview {
   /** The object to be written (absent on DELETE). The mutating phase may replace it. */
   object?: KubeObject;
   oldObject?: KubeObject;
+  /** The request's deadline (ms since the epoch, the listener's clock): admission answers by then, whatever its plugins do. */
+  deadline?: number;
   replyTo: { send(message: AdmissionReviewed): void };
 }
 

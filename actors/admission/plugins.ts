@@ -1,0 +1,63 @@
+// Every admission plugin kubeactor knows, in kube-apiserver's order
+// (AllOrderedPlugins): the admission actor runs the enabled ones in this
+// order, every mutating phase first, then every validating phase.
+// Adding a plugin: a file beside this one exporting its registration, and a
+// line here at kube's position. `defaultOn` is kube's default-enabled set.
+
+import type { PluginRegistration } from './plugin.js';
+import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
+import { LIMIT_RANGER } from './limit-ranger.js';
+import { SERVICE_ACCOUNT } from './service-account.js';
+import { RESOURCE_QUOTA } from './resource-quota.js';
+
+export const PLUGINS: readonly PluginRegistration[] = [
+  NAMESPACE_LIFECYCLE,
+  LIMIT_RANGER,
+  SERVICE_ACCOUNT,
+  // NodeRestriction (with the Node authorizer)
+  // TaintNodesByCondition
+  // AlwaysPullImages
+  // PodSecurity
+  // Priority
+  // DefaultTolerationSeconds
+  // DefaultStorageClass
+  // StorageObjectInUseProtection
+  // OwnerReferencesPermissionEnforcement
+  // PersistentVolumeClaimResize
+  // RuntimeClass
+  // CertificateApproval
+  // CertificateSigning
+  // CertificateSubjectRestriction
+  // DefaultIngressClass
+  // MutatingAdmissionPolicy
+  // MutatingAdmissionWebhook
+  // ValidatingAdmissionPolicy
+  // ValidatingAdmissionWebhook
+  RESOURCE_QUOTA,
+];
+
+export const PLUGIN_NAMES: readonly string[] = PLUGINS.map((p) => p.name);
+
+/**
+ * kube's enabledPluginNames: the default-on plugins and --enable-admission-plugins, less
+ * --disable-admission-plugins (an explicit enable wins), in registry order.
+ */
+export function enabledPlugins(enable: readonly string[], disable: readonly string[], plugins: readonly PluginRegistration[] = PLUGINS): PluginRegistration[] {
+  return plugins.filter((p) => enable.includes(p.name) || (p.defaultOn && !disable.includes(p.name)));
+}
+
+/** kube's AdmissionOptions.Validate, one line per problem. */
+export function admissionFlagErrors(enable: readonly string[], disable: readonly string[], plugins: readonly PluginRegistration[] = PLUGINS): string[] {
+  const known = new Set(plugins.map((p) => p.name));
+  const errors = [
+    ...enable.filter((n) => !known.has(n)).map((n) => `enable-admission-plugins plugin ${JSON.stringify(n)} is unknown`),
+    ...disable.filter((n) => !known.has(n)).map((n) => `disable-admission-plugins plugin ${JSON.stringify(n)} is unknown`),
+  ];
+  const overlap = [...new Set(enable.filter((n) => disable.includes(n)))].sort();
+  if (overlap.length > 0) errors.push(`[${overlap.join(' ')}] in enable-admission-plugins and disable-admission-plugins overlapped`);
+  return errors;
+}
+
+/** Whether an option error is one of admission's (kube-apiserver exits 1 on them). */
+export const isAdmissionOptionError = (error: string): boolean =>
+  /^(enable|disable)-admission-plugins plugin |in enable-admission-plugins and disable-admission-plugins overlapped$|^failed to read plugin config: /.test(error);
