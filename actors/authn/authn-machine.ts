@@ -62,6 +62,8 @@ export interface AuthnInput {
   serviceAccounts?: { issuer: ServiceAccountIssuer; stores: StoreOf } | undefined;
   clock: Clock;
   anonymousAuth: boolean;
+  /** The structured config's anonymous conditions: anonymous requests only for these paths. */
+  anonymousPaths?: readonly string[] | undefined;
   /** With --client-ca-file. */
   x509?: ClientCertificateAuthenticator | undefined;
   next: { send(message: AuthorizeRequest): void };
@@ -83,8 +85,12 @@ function authenticated(user: UserInfo): UserInfo {
   return user.groups.includes('system:authenticated') ? user : { ...user, groups: [...user.groups, 'system:authenticated'] };
 }
 
+function anonymousAllowed(input: AuthnInput, path: string): boolean {
+  return input.anonymousAuth && (input.anonymousPaths === undefined || input.anonymousPaths.includes(path));
+}
+
 /** The chain, as kube's union: request authenticators, the bearer token, anonymous. */
-function authenticate(context: AuthnContext, request: Pick<ApiRequest, 'headers' | 'clientCertificate'>): MaybePromise<UserInfo | undefined> {
+function authenticate(context: AuthnContext, request: Pick<ApiRequest, 'headers' | 'clientCertificate' | 'info'>): MaybePromise<UserInfo | undefined> {
   // A credential the server cannot vouch for is an error, not an absence: unless a
   // token names a user, the request is refused, not served as anonymous (kube's FailOnError).
   let refused = false;
@@ -95,7 +101,7 @@ function authenticate(context: AuthnContext, request: Pick<ApiRequest, 'headers'
     else if (answer) return authenticated(answer.user);
   }
   const token = bearerTokenOf(request.headers.authorization);
-  if (token === undefined) return context.input.anonymousAuth && !refused ? ANONYMOUS : undefined;
+  if (token === undefined) return anonymousAllowed(context.input, request.info.path) && !refused ? ANONYMOUS : undefined;
   const known = firstToKnow(context.tokenAuthenticators, token, context.apiAudiences);
   if (isPromise(known)) return known.then((k) => (k ? authenticated(k.user) : undefined));
   return known ? authenticated(known.user) : undefined;

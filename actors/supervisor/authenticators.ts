@@ -5,6 +5,8 @@
 
 import type { RequestHandler } from '../../protocol/messages/request.js';
 import type { Clock } from '../../lib/clock.js';
+import type { Log } from '../../lib/log.js';
+import { JwtAuthenticator } from '../authn/jwt.js';
 import type { AuthnInput, Observer } from '../authn/authn-machine.js';
 import type { TokenAuthenticator } from '../authn/authenticator.js';
 import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
@@ -14,7 +16,7 @@ import type { RuntimeFiles } from './runtime-files.js';
 
 type StoreLookup = (plural: string, group: string) => (RequestHandler & Observer['store']) | undefined;
 
-export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles, store: StoreLookup, clock: Clock, ownAddress: () => string): Pick<AuthnInput, 'tokenAuthenticators' | 'requestAuthenticators' | 'observers' | 'serviceAccounts'> {
+export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles, store: StoreLookup, clock: Clock, ownAddress: () => string, logger: Log): Pick<AuthnInput, 'tokenAuthenticators' | 'requestAuthenticators' | 'observers' | 'serviceAccounts' | 'anonymousAuth' | 'anonymousPaths'> {
   const { raw } = options;
   const tokenAuthenticators: TokenAuthenticator[] = [];
   const observers: Observer[] = [];
@@ -32,7 +34,12 @@ export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles,
     const handler = store(resource, '');
     if (handler) observers.push({ resource, store: handler, observe: (namespace, name, object) => serviceAccounts.observe(resource, namespace, name, object) });
   }
+  // No bootstrap tokens yet; then OIDC / JWT, one authenticator per issuer.
+  files.authentication.jwt.forEach((config, i) => tokenAuthenticators.push(new JwtAuthenticator(config, `jwt[${i}]`, clock, logger)));
+  const anonymous = files.authentication.anonymous;
   return {
+    anonymousAuth: anonymous ? anonymous.enabled : raw.anonymousAuth,
+    anonymousPaths: anonymous?.paths,
     tokenAuthenticators,
     requestAuthenticators: [],
     observers,

@@ -33,6 +33,16 @@ export interface ServerRunOptions {
   serviceAccountJwksUri: string | undefined;
   /** --api-audiences; empty means the issuers. */
   apiAudiences: string[];
+  authenticationConfig: string | undefined;
+  oidcIssuerUrl: string | undefined;
+  oidcClientId: string | undefined;
+  oidcCaFile: string | undefined;
+  oidcUsernameClaim: string;
+  oidcUsernamePrefix: string | undefined;
+  oidcGroupsClaim: string | undefined;
+  oidcGroupsPrefix: string | undefined;
+  oidcRequiredClaim: string[];
+  oidcSigningAlgs: string[];
   transport: string;
   authorizationMode: string[];
   enableAdmissionPlugins: string[];
@@ -80,6 +90,16 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   serviceAccountMaxTokenExpiration: '0s',
   serviceAccountJwksUri: undefined,
   apiAudiences: [],
+  authenticationConfig: undefined,
+  oidcIssuerUrl: undefined,
+  oidcClientId: undefined,
+  oidcCaFile: undefined,
+  oidcUsernameClaim: 'sub',
+  oidcUsernamePrefix: undefined,
+  oidcGroupsClaim: undefined,
+  oidcGroupsPrefix: undefined,
+  oidcRequiredClaim: [],
+  oidcSigningAlgs: ['RS256'],
   transport: 'auto',
   authorizationMode: ['RBAC'],
   // kube's default-enabled plugins run unless disabled (see actors/admission/plugins.ts).

@@ -9,6 +9,8 @@ import type { CompletedOptions } from './options.js';
 import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
+import { authenticationConfigOf, type AuthenticationConfig } from '../authn/authentication-config.js';
+import { JwtConfigError } from '../authn/jwt.js';
 import { ensureServiceAccountKey, KeyFileError, verifyingKeys, type ServiceAccountKey, type VerifyingKey } from '../authn/service-account-keys.js';
 
 export interface RuntimeFiles {
@@ -25,6 +27,8 @@ export interface RuntimeFiles {
   serviceAccountKey: ServiceAccountKey;
   /** Verifies them: the signing key's public half and --service-account-key-file's keys. */
   serviceAccountVerifyingKeys: VerifyingKey[];
+  /** --authentication-config, or the --oidc-* flags. */
+  authentication: AuthenticationConfig;
 }
 
 /** A flag's file that cannot serve: one line, and the server does not start. */
@@ -42,6 +46,15 @@ function clientCaOf(path: string | undefined): RuntimeFiles['clientCa'] {
     return { pem, authenticator: new ClientCertificateAuthenticator(pem) };
   } catch (e) {
     throw new RuntimeFileError(`--client-ca-file: ${path}: ${(e as Error).message}`);
+  }
+}
+
+function authenticationOf(options: CompletedOptions): AuthenticationConfig {
+  try {
+    return authenticationConfigOf(options.raw.authenticationConfig, options.raw);
+  } catch (e) {
+    if (e instanceof JwtConfigError) throw new RuntimeFileError(e.message);
+    throw e;
   }
 }
 
@@ -72,5 +85,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     tokens,
     clientCa,
     ...serviceAccountKeysOf(options, dataDir),
+    authentication: authenticationOf(options),
   };
 }

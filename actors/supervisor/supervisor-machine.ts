@@ -271,8 +271,8 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     : undefined;
   runtime.chain = audit ?? late.authz;
   late.authn = start('authn', authnMachine, {
-    tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
-    ...authenticatorsOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, () => `https://${options!.raw.bindAddress}:${runtime.port}`),
+    tokens: files!.tokens, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
+    ...authenticatorsOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, () => `https://${options!.raw.bindAddress}:${runtime.port}`, logger.getSubLogger({ name: 'authn' })),
     logger: logger.getSubLogger({ name: 'authn' }),
   });
 }

@@ -5,26 +5,11 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { call, credentialsOf, type Credentials } from '../support/http.js';
-
-export const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
-
-/** A kubeconfig that logs in with a bearer token only. */
-export function tokenKubeconfig(dir: string, name: string, server: TestServer, token: string): string {
-  const path = join(dir, `${name}.kubeconfig`);
-  writeFileSync(path, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: kubeactor', '  cluster:', `    certificate-authority: ${server.caFile}`, `    server: https://127.0.0.1:${server.port}`,
-    'users:', '- name: user', '  user:', `    token: ${token}`,
-    'contexts:', '- name: kubeactor', '  context: {cluster: kubeactor, user: user}', 'current-context: kubeactor', '',
-  ].join('\n'));
-  return path;
-}
+import { tokenKubeconfig, UNAUTHORIZED } from '../support/tokens.js';
 
 const whoamiAs = (creds: Credentials, token: string) =>
   call(creds, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { token, body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }) });
