@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditLevel } from '../../protocol/kube/audit.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
+import type { UserInfo } from '../../protocol/kube/meta.js';
 
 /** RFC 3339 with microseconds, as kube's audit timestamps are written. */
 export function microTime(ms: number): string {
@@ -18,6 +19,11 @@ function jsonOf(bytes: Uint8Array | string | undefined): unknown {
   }
 }
 
+/** audit's UserInfo: name, uid, groups and extra, never a credential. */
+export function auditUser(user: UserInfo): AuditEvent['user'] {
+  return { username: user.username, ...(user.uid ? { uid: user.uid } : {}), ...(user.groups.length > 0 ? { groups: user.groups } : {}), ...(user.extra ? { extra: user.extra } : {}) };
+}
+
 export function requestReceived(request: ApiRequest, level: AuditLevel, now: number): AuditEvent {
   const info = request.info;
   const query = new URLSearchParams(request.query).toString();
@@ -29,7 +35,7 @@ export function requestReceived(request: ApiRequest, level: AuditLevel, now: num
     stage: 'RequestReceived',
     requestURI: query ? `${info.path}?${query}` : info.path,
     verb: info.verb,
-    user: { username: request.user?.username ?? '', ...(request.user?.groups ? { groups: request.user.groups } : {}) },
+    user: auditUser(request.user ?? { username: '', groups: [] }),
     ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
     requestReceivedTimestamp: microTime(now),
     stageTimestamp: microTime(now),

@@ -8,7 +8,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 
-export type MaybePromise<T> = T | Promise<T>;
+import { isPromise, type MaybePromise } from '../../lib/maybe-promise.js';
+
+export { isPromise, type MaybePromise };
 
 export interface Authenticated {
   user: UserInfo;
@@ -21,7 +23,6 @@ export interface TokenAuthenticator {
   authenticateToken(token: string, audiences: readonly string[]): MaybePromise<Authenticated | undefined>;
 }
 
-export const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> => typeof (value as { then?: unknown } | undefined)?.then === 'function';
 
 /** kube's union token authenticator: each in order, the first to know the token wins. */
 export function firstToKnow(authenticators: readonly TokenAuthenticator[], token: string, audiences: readonly string[], from = 0): MaybePromise<Authenticated | undefined> {

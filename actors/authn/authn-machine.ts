@@ -18,14 +18,14 @@
 // States: Serving → Stopped.
 
 import { setup } from 'xstate';
-import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
+import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { ApiRequest, AuthenticateRequest, AuthorizeRequest, HandleRequest } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { jsonResponse, statusResponse, type HttpResponse } from '../../protocol/messages/http.js';
 import { resourceNotFound, unauthorized } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
 import { serveTokenRequest, type StoreOf } from './token-request.js';
-import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
+import type { Observer, StoreChanged, StoreSnapshot } from '../../protocol/messages/store.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
@@ -34,16 +34,8 @@ import type { ClientCertificateAuthenticator } from './x509.js';
 import { firstToKnow, isPromise, staticTokens, type Authenticated, type MaybePromise, type TokenAuthenticator } from './authenticator.js';
 import { jwks, openIdConfiguration, servesDiscovery, type ServiceAccountIssuer } from './service-account-keys.js';
 
-type Subscribable = { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
-
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
-/** An authenticator's index of one resource, kept current from its store. */
-export interface Observer {
-  resource: string;
-  store: Subscribable;
-  observe(namespace: string, name: string, object: KubeObject | undefined): void;
-}
 
 /** Looks at the request itself (a client certificate, a front proxy's headers). */
 export interface RequestAuthenticator {

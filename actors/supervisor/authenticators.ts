@@ -7,7 +7,10 @@ import type { RequestHandler } from '../../protocol/messages/request.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { JwtAuthenticator } from '../authn/jwt.js';
-import type { AuthnInput, Observer } from '../authn/authn-machine.js';
+import { WebhookTokenAuthenticator } from '../authn/webhook-token.js';
+import type { WebhookClient } from '../../lib/webhook-client.js';
+import type { AuthnInput } from '../authn/authn-machine.js';
+import type { Observer } from '../../protocol/messages/store.js';
 import type { TokenAuthenticator } from '../authn/authenticator.js';
 import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
 import type { ServiceAccountIssuer } from '../authn/service-account-keys.js';
@@ -16,7 +19,7 @@ import type { RuntimeFiles } from './runtime-files.js';
 
 type StoreLookup = (plural: string, group: string) => (RequestHandler & Observer['store']) | undefined;
 
-export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles, store: StoreLookup, clock: Clock, ownAddress: () => string, logger: Log): Pick<AuthnInput, 'tokenAuthenticators' | 'requestAuthenticators' | 'observers' | 'serviceAccounts' | 'anonymousAuth' | 'anonymousPaths'> {
+export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles, store: StoreLookup, clock: Clock, ownAddress: () => string, logger: Log, webhookClient: WebhookClient): Pick<AuthnInput, 'tokenAuthenticators' | 'requestAuthenticators' | 'observers' | 'serviceAccounts' | 'anonymousAuth' | 'anonymousPaths'> {
   const { raw } = options;
   const tokenAuthenticators: TokenAuthenticator[] = [];
   const observers: Observer[] = [];
@@ -36,6 +39,10 @@ export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles,
   }
   // No bootstrap tokens yet; then OIDC / JWT, one authenticator per issuer.
   files.authentication.jwt.forEach((config, i) => tokenAuthenticators.push(new JwtAuthenticator(config, `jwt[${i}]`, clock, logger)));
+  if (files.webhooks.token) {
+    const version = raw.authenticationTokenWebhookVersion as 'v1' | 'v1beta1';
+    tokenAuthenticators.push(new WebhookTokenAuthenticator(files.webhooks.token, { version, cacheTtlMs: options.webhookTtls.token }, webhookClient, clock, logger));
+  }
   const anonymous = files.authentication.anonymous;
   return {
     anonymousAuth: anonymous ? anonymous.enabled : raw.anonymousAuth,

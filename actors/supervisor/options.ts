@@ -43,6 +43,13 @@ export interface ServerRunOptions {
   oidcGroupsPrefix: string | undefined;
   oidcRequiredClaim: string[];
   oidcSigningAlgs: string[];
+  authenticationTokenWebhookConfigFile: string | undefined;
+  authenticationTokenWebhookCacheTtl: string;
+  authenticationTokenWebhookVersion: string;
+  authorizationWebhookConfigFile: string | undefined;
+  authorizationWebhookCacheAuthorizedTtl: string;
+  authorizationWebhookCacheUnauthorizedTtl: string;
+  authorizationWebhookVersion: string;
   transport: string;
   authorizationMode: string[];
   enableAdmissionPlugins: string[];
@@ -100,6 +107,13 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   oidcGroupsPrefix: undefined,
   oidcRequiredClaim: [],
   oidcSigningAlgs: ['RS256'],
+  authenticationTokenWebhookConfigFile: undefined,
+  authenticationTokenWebhookCacheTtl: '2m0s',
+  authenticationTokenWebhookVersion: 'v1beta1',
+  authorizationWebhookConfigFile: undefined,
+  authorizationWebhookCacheAuthorizedTtl: '5m0s',
+  authorizationWebhookCacheUnauthorizedTtl: '30s',
+  authorizationWebhookVersion: 'v1beta1',
   transport: 'auto',
   authorizationMode: ['RBAC'],
   // kube's default-enabled plugins run unless disabled (see actors/admission/plugins.ts).
@@ -155,6 +169,8 @@ export interface CompletedOptions {
   controllers: ControllerDescriptor[];
   /** --service-account-max-token-expiration in seconds; 0 is no limit. */
   serviceAccountMaxExpirationSeconds: number;
+  /** The webhooks' cache lifetimes. */
+  webhookTtls: { token: number; authorized: number; unauthorized: number };
 }
 
 export interface EtcdTls {
@@ -279,6 +295,9 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     shutdownWatchTerminationGraceMs: ['--shutdown-watch-termination-grace-period', raw.shutdownWatchTerminationGracePeriod],
     compactionIntervalMs: ['--etcd-compaction-interval', raw.etcdCompactionInterval],
     serviceAccountMaxExpirationMs: ['--service-account-max-token-expiration', raw.serviceAccountMaxTokenExpiration],
+    tokenWebhookCacheTtlMs: ['--authentication-token-webhook-cache-ttl', raw.authenticationTokenWebhookCacheTtl],
+    authorizedTtlMs: ['--authorization-webhook-cache-authorized-ttl', raw.authorizationWebhookCacheAuthorizedTtl],
+    unauthorizedTtlMs: ['--authorization-webhook-cache-unauthorized-ttl', raw.authorizationWebhookCacheUnauthorizedTtl],
   } as const;
   const parsed: Record<string, number> = {};
   for (const [key, [flag, text]] of Object.entries(durations)) {
@@ -286,6 +305,11 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     if (ms === undefined) errors.push(`${flag} ${JSON.stringify(text)} is not a valid duration (for example 30s, 1m30s)`);
     else parsed[key] = ms;
   }
+  for (const [flag, version] of [['--authentication-token-webhook-version', raw.authenticationTokenWebhookVersion], ['--authorization-webhook-version', raw.authorizationWebhookVersion]]) {
+    if (version !== 'v1' && version !== 'v1beta1') errors.push(`${flag} ${JSON.stringify(version)} is invalid; supported versions: v1, v1beta1`);
+  }
+  if (modes.includes('Webhook') && !raw.authorizationWebhookConfigFile) errors.push("authorization-mode Webhook's authorization config file not passed");
+  if (!modes.includes('Webhook') && raw.authorizationWebhookConfigFile) errors.push('cannot specify --authorization-webhook-config-file without mode Webhook');
   if (raw.serviceAccountIssuer.length === 0) errors.push('--service-account-issuer: at least one issuer is required');
   for (const issuer of raw.serviceAccountIssuer) {
     // kube: a URL needs the https scheme; anything else may not contain a colon.
@@ -318,6 +342,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       audit,
       controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
       serviceAccountMaxExpirationSeconds: Math.floor(parsed.serviceAccountMaxExpirationMs! / 1000),
+      webhookTtls: { token: parsed.tokenWebhookCacheTtlMs!, authorized: parsed.authorizedTtlMs!, unauthorized: parsed.unauthorizedTtlMs! },
     },
   };
 }

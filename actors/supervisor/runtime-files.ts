@@ -11,6 +11,8 @@ import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
 import { authenticationConfigOf, type AuthenticationConfig } from '../authn/authentication-config.js';
 import { JwtConfigError } from '../authn/jwt.js';
+import { readWebhookKubeconfig, WebhookConfigError } from '../../lib/webhook-kubeconfig.js';
+import type { WebhookClientConfig } from '../../lib/webhook-client.js';
 import { ensureServiceAccountKey, KeyFileError, verifyingKeys, type ServiceAccountKey, type VerifyingKey } from '../authn/service-account-keys.js';
 
 export interface RuntimeFiles {
@@ -29,6 +31,8 @@ export interface RuntimeFiles {
   serviceAccountVerifyingKeys: VerifyingKey[];
   /** --authentication-config, or the --oidc-* flags. */
   authentication: AuthenticationConfig;
+  /** Where the token and authorization webhooks are (their kubeconfig files). */
+  webhooks: { token: WebhookClientConfig | undefined; authorization: WebhookClientConfig | undefined };
 }
 
 /** A flag's file that cannot serve: one line, and the server does not start. */
@@ -54,6 +58,19 @@ function authenticationOf(options: CompletedOptions): AuthenticationConfig {
     return authenticationConfigOf(options.raw.authenticationConfig, options.raw);
   } catch (e) {
     if (e instanceof JwtConfigError) throw new RuntimeFileError(e.message);
+    throw e;
+  }
+}
+
+function webhooksOf(options: CompletedOptions): RuntimeFiles['webhooks'] {
+  const { authenticationTokenWebhookConfigFile: token, authorizationWebhookConfigFile: authorization } = options.raw;
+  try {
+    return {
+      token: token ? readWebhookKubeconfig('--authentication-token-webhook-config-file', token) : undefined,
+      authorization: authorization ? readWebhookKubeconfig('--authorization-webhook-config-file', authorization) : undefined,
+    };
+  } catch (e) {
+    if (e instanceof WebhookConfigError) throw new RuntimeFileError(e.message);
     throw e;
   }
 }
@@ -86,5 +103,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     clientCa,
     ...serviceAccountKeysOf(options, dataDir),
     authentication: authenticationOf(options),
+    webhooks: webhooksOf(options),
   };
 }

@@ -63,6 +63,8 @@ import { authzMachine } from '../authz/authz-machine.js';
 import { evictionMachine } from '../eviction/eviction-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { authenticatorsOf } from './authenticators.js';
+import { authorizersOf } from './authorizers.js';
+import { WebhookClient } from '../../lib/webhook-client.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
@@ -255,8 +257,10 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     apiExtensionsServer(),
   ]);
   const rbac = 'rbac.authorization.k8s.io';
+  // One pool of webhook connections for the token and authorization webhooks.
+  const webhookClient = new WebhookClient({ clock });
   late.authz = start('authz', authzMachine, {
-    modes: options!.authorizationModes,
+    ...authorizersOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, logger.getSubLogger({ name: 'authz' }), webhookClient),
     router,
     admission,
     rbacStores: {
@@ -272,7 +276,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   runtime.chain = audit ?? late.authz;
   late.authn = start('authn', authnMachine, {
     tokens: files!.tokens, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
-    ...authenticatorsOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, () => `https://${options!.raw.bindAddress}:${runtime.port}`, logger.getSubLogger({ name: 'authn' })),
+    ...authenticatorsOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, () => `https://${options!.raw.bindAddress}:${runtime.port}`, logger.getSubLogger({ name: 'authn' }), webhookClient),
     logger: logger.getSubLogger({ name: 'authn' }),
   });
 }

@@ -39,3 +39,10 @@ export interface StoreChanged {
   resource: string;
   changes: StoreChange[];
 }
+
+/** An actor's index of one resource, kept current from its store: the actor subscribes, then calls observe for each object it learns of. */
+export interface Observer {
+  resource: string;
+  store: { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
+  observe(namespace: string, name: string, object: KubeObject | undefined): void;
+}
