@@ -48,7 +48,7 @@ export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles,
     anonymousAuth: anonymous ? anonymous.enabled : raw.anonymousAuth,
     anonymousPaths: anonymous?.paths,
     tokenAuthenticators,
-    requestAuthenticators: [],
+    requestAuthenticators: files.requestHeader ? [files.requestHeader] : [],
     observers,
     serviceAccounts: { issuer, stores: (plural) => store(plural, '') },
   };

@@ -43,6 +43,12 @@ export interface ServerRunOptions {
   oidcGroupsPrefix: string | undefined;
   oidcRequiredClaim: string[];
   oidcSigningAlgs: string[];
+  requestheaderClientCaFile: string | undefined;
+  requestheaderAllowedNames: string[];
+  requestheaderUsernameHeaders: string[];
+  requestheaderGroupHeaders: string[];
+  requestheaderUidHeaders: string[];
+  requestheaderExtraHeadersPrefix: string[];
   authenticationTokenWebhookConfigFile: string | undefined;
   authenticationTokenWebhookCacheTtl: string;
   authenticationTokenWebhookVersion: string;
@@ -107,6 +113,12 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   oidcGroupsPrefix: undefined,
   oidcRequiredClaim: [],
   oidcSigningAlgs: ['RS256'],
+  requestheaderClientCaFile: undefined,
+  requestheaderAllowedNames: [],
+  requestheaderUsernameHeaders: [],
+  requestheaderGroupHeaders: [],
+  requestheaderUidHeaders: [],
+  requestheaderExtraHeadersPrefix: [],
   authenticationTokenWebhookConfigFile: undefined,
   authenticationTokenWebhookCacheTtl: '2m0s',
   authenticationTokenWebhookVersion: 'v1beta1',
@@ -322,6 +334,8 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     errors.push(`--transport ${JSON.stringify(raw.transport)} is invalid; supported transports: ${TRANSPORT_CHOICES.join(', ')}`);
   } else if (raw.transport === 'uws' && raw.clientCaFile) {
     errors.push('--client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
+  } else if (raw.transport === 'uws' && raw.requestheaderClientCaFile) {
+    errors.push('--requestheader-client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
   }
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);

@@ -9,6 +9,7 @@ import type { CompletedOptions } from './options.js';
 import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
+import { RequestHeaderAuthenticator } from '../authn/request-header.js';
 import { authenticationConfigOf, type AuthenticationConfig } from '../authn/authentication-config.js';
 import { JwtConfigError } from '../authn/jwt.js';
 import { readWebhookKubeconfig, WebhookConfigError } from '../../lib/webhook-kubeconfig.js';
@@ -31,6 +32,8 @@ export interface RuntimeFiles {
   serviceAccountVerifyingKeys: VerifyingKey[];
   /** --authentication-config, or the --oidc-* flags. */
   authentication: AuthenticationConfig;
+  /** The front proxy's authenticator (--requestheader-client-ca-file and its headers). */
+  requestHeader: RequestHeaderAuthenticator | undefined;
   /** Where the token and authorization webhooks are (their kubeconfig files). */
   webhooks: { token: WebhookClientConfig | undefined; authorization: WebhookClientConfig | undefined };
 }
@@ -38,14 +41,17 @@ export interface RuntimeFiles {
 /** A flag's file that cannot serve: one line, and the server does not start. */
 export class RuntimeFileError extends Error {}
 
+function readPem(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new RuntimeFileError(`${flag}: reading ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
 function clientCaOf(path: string | undefined): RuntimeFiles['clientCa'] {
   if (!path) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new RuntimeFileError(`--client-ca-file: reading ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  const pem = readPem('--client-ca-file', path);
   try {
     return { pem, authenticator: new ClientCertificateAuthenticator(pem) };
   } catch (e) {
@@ -59,6 +65,20 @@ function authenticationOf(options: CompletedOptions): AuthenticationConfig {
   } catch (e) {
     if (e instanceof JwtConfigError) throw new RuntimeFileError(e.message);
     throw e;
+  }
+}
+
+function requestHeaderOf(options: CompletedOptions): RequestHeaderAuthenticator | undefined {
+  const raw = options.raw;
+  if (!raw.requestheaderClientCaFile) return undefined;
+  const caPem = readPem('--requestheader-client-ca-file', raw.requestheaderClientCaFile);
+  try {
+    return new RequestHeaderAuthenticator({
+      caPem, allowedNames: raw.requestheaderAllowedNames, usernameHeaders: raw.requestheaderUsernameHeaders, groupHeaders: raw.requestheaderGroupHeaders,
+      uidHeaders: raw.requestheaderUidHeaders, extraHeaderPrefixes: raw.requestheaderExtraHeadersPrefix,
+    });
+  } catch (e) {
+    throw new RuntimeFileError(`--requestheader-client-ca-file: ${raw.requestheaderClientCaFile}: ${(e as Error).message}`);
   }
 }
 
@@ -104,5 +124,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     ...serviceAccountKeysOf(options, dataDir),
     authentication: authenticationOf(options),
     webhooks: webhooksOf(options),
+    requestHeader: requestHeaderOf(options),
   };
 }

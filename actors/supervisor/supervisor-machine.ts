@@ -626,7 +626,9 @@ export const supervisorMachine = setup({
               maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
               requestTimeoutMs: options!.requestTimeoutMs,
               maxStreamBacklogBytes: 16 * 1024 * 1024,
-              clientCaPem: files!.clientCa?.pem,
+              // The handshake asks for a certificate any of the client CAs signed: x509 users' and the front proxy's.
+              clientCaPem: files!.clientCa || files!.requestHeader ? [files!.clientCa?.pem, files!.requestHeader?.caPem].filter(Boolean).join('\n') : undefined,
+              keptHeaders: files!.requestHeader?.keptHeaders(),
             },
             transport: options!.raw.transport as TransportChoice,
             clock,
