@@ -7,6 +7,7 @@ import type { RequestHandler } from '../../protocol/messages/request.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { JwtAuthenticator } from '../authn/jwt.js';
+import { BootstrapTokens } from '../authn/bootstrap-tokens.js';
 import { WebhookTokenAuthenticator } from '../authn/webhook-token.js';
 import type { WebhookClient } from '../../lib/webhook-client.js';
 import type { AuthnInput } from '../authn/authn-machine.js';
@@ -37,7 +38,13 @@ export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles,
     const handler = store(resource, '');
     if (handler) observers.push({ resource, store: handler, observe: (namespace, name, object) => serviceAccounts.observe(resource, namespace, name, object) });
   }
-  // No bootstrap tokens yet; then OIDC / JWT, one authenticator per issuer.
+  if (raw.enableBootstrapTokenAuth) {
+    const bootstrap = new BootstrapTokens(clock);
+    tokenAuthenticators.push(bootstrap);
+    const secrets = store('secrets', '');
+    if (secrets) observers.push({ resource: 'secrets', store: secrets, observe: (namespace, name, object) => bootstrap.observe(namespace, name, object) });
+  }
+  // Then OIDC / JWT, one authenticator per issuer.
   files.authentication.jwt.forEach((config, i) => tokenAuthenticators.push(new JwtAuthenticator(config, `jwt[${i}]`, clock, logger)));
   if (files.webhooks.token) {
     const version = raw.authenticationTokenWebhookVersion as 'v1' | 'v1beta1';

@@ -43,6 +43,7 @@ export interface ServerRunOptions {
   oidcGroupsPrefix: string | undefined;
   oidcRequiredClaim: string[];
   oidcSigningAlgs: string[];
+  enableBootstrapTokenAuth: boolean;
   requestheaderClientCaFile: string | undefined;
   requestheaderAllowedNames: string[];
   requestheaderUsernameHeaders: string[];
@@ -113,6 +114,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   oidcGroupsPrefix: undefined,
   oidcRequiredClaim: [],
   oidcSigningAlgs: ['RS256'],
+  enableBootstrapTokenAuth: false,
   requestheaderClientCaFile: undefined,
   requestheaderAllowedNames: [],
   requestheaderUsernameHeaders: [],
