@@ -14,6 +14,9 @@ import type { WebhookClient, WebhookClientConfig } from '../../lib/webhook-clien
 import { WebhookCallError } from '../../lib/webhook-client.js';
 import { isResourceAttributes, type Attributes } from './rbac.js';
 import type { ModeAuthorizer, Verdict } from './decide.js';
+import type { Program } from '../../lib/cel/compile.js';
+import { dynToCel } from '../../lib/cel/schema-types.js';
+import { RUNTIME_CEL_COST_BUDGET } from '../../lib/cel/cost.js';
 
 const TIMEOUT_MS = 30_000;
 const CACHE_LIMIT = 8192;
@@ -22,6 +25,11 @@ export interface WebhookAuthorizerOptions {
   version: 'v1' | 'v1beta1';
   authorizedTtlMs: number;
   unauthorizedTtlMs: number;
+  /** --authorization-config's: the webhook's name, its timeout, what a failure means, and when to ask at all. */
+  name?: string;
+  timeoutMs?: number;
+  failurePolicy?: 'NoOpinion' | 'Deny';
+  matchConditions?: readonly Program[];
 }
 
 /** The SubjectAccessReview spec kube sends for a question (v1beta1 names the groups `group`). */
@@ -43,17 +51,34 @@ export class WebhookAuthorizer implements ModeAuthorizer {
 
   authorize(user: UserInfo, attributes: Attributes): Verdict | Promise<Verdict> {
     const spec = specOf(user, attributes, this.options.version);
+    // kube's match conditions: CEL over the SubjectAccessReview's spec; any false skips the webhook.
+    for (const condition of this.options.matchConditions ?? []) {
+      let matched: unknown;
+      try {
+        matched = condition.run({ request: dynToCel(specOf(user, attributes, 'v1')) }, RUNTIME_CEL_COST_BUDGET).value;
+      } catch (e) {
+        return this.failed(`match condition ${condition.expression}: ${(e as Error).message}`);
+      }
+      if (matched !== true) return { decision: 'NoOpinion', reason: '' };
+    }
     const key = JSON.stringify(spec);
     const cached = this.cache.get(key);
     if (cached && cached.until > this.clock.now()) return cached.verdict;
     const body = JSON.stringify({ apiVersion: `authorization.k8s.io/${this.options.version}`, kind: 'SubjectAccessReview', metadata: { creationTimestamp: null }, spec, status: { allowed: false } });
-    return this.client.post({ name: 'authorization-webhook', config: this.config, body, timeoutMs: TIMEOUT_MS }).then((answer) => {
+    return this.client.post({ name: this.options.name ?? 'authorization-webhook', config: this.config, body, timeoutMs: this.options.timeoutMs ?? TIMEOUT_MS }).then((answer) => {
       const status = (answer.body as { status?: { allowed?: unknown; denied?: unknown; reason?: unknown } } | undefined)?.status ?? {};
       const reason = typeof status.reason === 'string' ? status.reason : '';
       const verdict: Verdict = status.allowed === true ? { decision: 'Allow', reason } : status.denied === true ? { decision: 'Deny', reason } : { decision: 'NoOpinion', reason };
       if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, { verdict, until: this.clock.now() + (verdict.decision === 'Allow' ? this.options.authorizedTtlMs : this.options.unauthorizedTtlMs) });
       return verdict;
-    }, (e: unknown) => ({ decision: 'NoOpinion', reason: '', error: e instanceof WebhookCallError ? e.message : String(e) }));
+    }, (e: unknown) => this.failed(e instanceof WebhookCallError ? e.message : String(e)));
+  }
+
+  /** The legacy flags' webhook has no opinion and an error (kube's 500); a configured one follows its failurePolicy. */
+  private failed(error: string): Verdict {
+    if (this.options.failurePolicy === 'Deny') return { decision: 'Deny', reason: error };
+    if (this.options.failurePolicy === 'NoOpinion') return { decision: 'NoOpinion', reason: '' };
+    return { decision: 'NoOpinion', reason: '', error };
   }
 }

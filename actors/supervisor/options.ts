@@ -53,6 +53,8 @@ export interface ServerRunOptions {
   authenticationTokenWebhookConfigFile: string | undefined;
   authenticationTokenWebhookCacheTtl: string;
   authenticationTokenWebhookVersion: string;
+  authorizationPolicyFile: string | undefined;
+  authorizationConfig: string | undefined;
   authorizationWebhookConfigFile: string | undefined;
   authorizationWebhookCacheAuthorizedTtl: string;
   authorizationWebhookCacheUnauthorizedTtl: string;
@@ -124,6 +126,8 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   authenticationTokenWebhookConfigFile: undefined,
   authenticationTokenWebhookCacheTtl: '2m0s',
   authenticationTokenWebhookVersion: 'v1beta1',
+  authorizationPolicyFile: undefined,
+  authorizationConfig: undefined,
   authorizationWebhookConfigFile: undefined,
   authorizationWebhookCacheAuthorizedTtl: '5m0s',
   authorizationWebhookCacheUnauthorizedTtl: '30s',
@@ -322,7 +326,9 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   for (const [flag, version] of [['--authentication-token-webhook-version', raw.authenticationTokenWebhookVersion], ['--authorization-webhook-version', raw.authorizationWebhookVersion]]) {
     if (version !== 'v1' && version !== 'v1beta1') errors.push(`${flag} ${JSON.stringify(version)} is invalid; supported versions: v1, v1beta1`);
   }
-  if (modes.includes('Webhook') && !raw.authorizationWebhookConfigFile) errors.push("authorization-mode Webhook's authorization config file not passed");
+  if (modes.includes('ABAC') && !raw.authorizationPolicyFile && !raw.authorizationConfig) errors.push("authorization-mode ABAC's authorization policy file not passed");
+  if (!modes.includes('ABAC') && raw.authorizationPolicyFile) errors.push('cannot specify --authorization-policy-file without mode ABAC');
+  if (modes.includes('Webhook') && !raw.authorizationWebhookConfigFile && !raw.authorizationConfig) errors.push("authorization-mode Webhook's authorization config file not passed");
   if (!modes.includes('Webhook') && raw.authorizationWebhookConfigFile) errors.push('cannot specify --authorization-webhook-config-file without mode Webhook');
   if (raw.serviceAccountIssuer.length === 0) errors.push('--service-account-issuer: at least one issuer is required');
   for (const issuer of raw.serviceAccountIssuer) {

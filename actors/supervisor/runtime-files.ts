@@ -10,6 +10,8 @@ import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
 import { RequestHeaderAuthenticator } from '../authn/request-header.js';
+import { AbacAuthorizer, AbacPolicyError } from '../authz/abac.js';
+import { AuthorizationConfigError, readAuthorizationConfig, type ConfiguredAuthorizer } from '../authz/authorization-config.js';
 import { authenticationConfigOf, type AuthenticationConfig } from '../authn/authentication-config.js';
 import { JwtConfigError } from '../authn/jwt.js';
 import { readWebhookKubeconfig, WebhookConfigError } from '../../lib/webhook-kubeconfig.js';
@@ -34,6 +36,10 @@ export interface RuntimeFiles {
   authentication: AuthenticationConfig;
   /** The front proxy's authenticator (--requestheader-client-ca-file and its headers). */
   requestHeader: RequestHeaderAuthenticator | undefined;
+  /** --authorization-policy-file's ABAC authorizer. */
+  abac: AbacAuthorizer | undefined;
+  /** --authorization-config's chain, which replaces --authorization-mode's. */
+  authorizationChain: ConfiguredAuthorizer[] | undefined;
   /** Where the token and authorization webhooks are (their kubeconfig files). */
   webhooks: { token: WebhookClientConfig | undefined; authorization: WebhookClientConfig | undefined };
 }
@@ -64,6 +70,19 @@ function authenticationOf(options: CompletedOptions): AuthenticationConfig {
     return authenticationConfigOf(options.raw.authenticationConfig, options.raw);
   } catch (e) {
     if (e instanceof JwtConfigError) throw new RuntimeFileError(e.message);
+    throw e;
+  }
+}
+
+function authorizationOf(options: CompletedOptions): Pick<RuntimeFiles, 'abac' | 'authorizationChain'> {
+  const raw = options.raw;
+  try {
+    return {
+      abac: raw.authorizationPolicyFile ? AbacAuthorizer.fromFile(raw.authorizationPolicyFile) : undefined,
+      authorizationChain: raw.authorizationConfig ? readAuthorizationConfig(raw.authorizationConfig) : undefined,
+    };
+  } catch (e) {
+    if (e instanceof AbacPolicyError || e instanceof AuthorizationConfigError) throw new RuntimeFileError(e.message);
     throw e;
   }
 }
@@ -125,5 +144,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     authentication: authenticationOf(options),
     webhooks: webhooksOf(options),
     requestHeader: requestHeaderOf(options),
+    ...authorizationOf(options),
   };
 }
