@@ -24,6 +24,16 @@ export function auditUser(user: UserInfo): AuditEvent['user'] {
   return { username: user.username, ...(user.uid ? { uid: user.uid } : {}), ...(user.groups.length > 0 ? { groups: user.groups } : {}), ...(user.extra ? { extra: user.extra } : {}) };
 }
 
+/** Below RequestResponse, a TokenReview's token stays out of the audit log. */
+function withoutCredentials(info: ApiRequest['info'], body: unknown): unknown {
+  if (!info.isResourceRequest || info.resource !== 'tokenreviews' || typeof body !== 'object' || body === null) return body;
+  const review = body as { spec?: Record<string, unknown> };
+  if (!review.spec || typeof review.spec !== 'object' || !('token' in review.spec)) return body;
+  const spec = { ...review.spec };
+  delete spec.token;
+  return { ...review, spec };
+}
+
 export function requestReceived(request: ApiRequest, level: AuditLevel, now: number): AuditEvent {
   const info = request.info;
   const query = new URLSearchParams(request.query).toString();
@@ -52,7 +62,7 @@ export function requestReceived(request: ApiRequest, level: AuditLevel, now: num
   }
   if (level === 'Request' || level === 'RequestResponse') {
     const body = request.bodyEncoding === 'json' ? jsonOf(request.body) : undefined;
-    if (body !== undefined) event.requestObject = body;
+    if (body !== undefined) event.requestObject = level === 'Request' ? withoutCredentials(info, body) : body;
   }
   return event;
 }

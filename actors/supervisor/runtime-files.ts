@@ -44,8 +44,18 @@ export interface RuntimeFiles {
   webhooks: { token: WebhookClientConfig | undefined; authorization: WebhookClientConfig | undefined };
 }
 
-/** A flag's file that cannot serve: one line, and the server does not start. */
-export class RuntimeFileError extends Error {}
+/** The messages of every RuntimeFileError raised in this process: bin/ exits 1 on them, as kube-apiserver does. */
+const fileErrors = new Set<string>();
+
+/** A flag's file that cannot serve (unreadable, malformed): one line, and the server does not start. */
+export class RuntimeFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    fileErrors.add(message);
+  }
+}
+
+export const isRuntimeFileError = (message: string): boolean => fileErrors.has(message);
 
 function readPem(flag: string, path: string): string {
   try {
