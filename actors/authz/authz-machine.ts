@@ -1,12 +1,17 @@
 // The authz actor: kube's impersonation and authorization filters, and the
 // access reviews that ask the same question on a client's behalf.
 //
-// Owns: the authorization modes (--authorization-mode, tried in order) and
-//   an RBAC index, kept current from the four RBAC stores it subscribes to.
+// Owns: the authorizer chain (decide.ts: kube's union, tried in order; RBAC,
+//   AlwaysAllow and AlwaysDeny its own, ABAC, Node and Webhook handed in as
+//   built, from --authorization-mode or --authorization-config), an RBAC index
+//   kept current from the four RBAC stores, and the indexes of the chain's
+//   authorizers (the Node authorizer's pods) kept from theirs.
 // Receives: `authorize` from authn (user set); `request` for the
 //   SelfSubjectAccessReview, SelfSubjectRulesReview and SubjectAccessReview
 //   creates the server chain routes to it; `store.snapshot` and
 //   `store.changed` from the RBAC stores.
+// A request is handled synchronously unless an authorizer answers later (a
+// webhook); then it goes on when that answer comes.
 // Sends: an allowed request to its route (admission first for writes), a
 //   Role or ClusterRole write by a user who may not `escalate` it carrying the
 //   user's rights (grantLimit) for the store to check the final rules against;
