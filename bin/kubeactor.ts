@@ -8,6 +8,7 @@ import { startServer, StartupError } from '../harness/start-server.js';
 import { createRootLog, levelOf, LOG_FORMATS, type LogFormat } from '../lib/log.js';
 import { defaultKubeconfigPath } from '../lib/kubeconfig.js';
 import { isAdmissionOptionError } from '../actors/admission/plugins.js';
+import { isRuntimeFileError } from '../actors/supervisor/runtime-files.js';
 
 const EXIT_USAGE = 2;
 
@@ -47,8 +48,8 @@ async function serve(parsed: Record<string, unknown>): Promise<void> {
     server = await startServer({ ...options, logger, metrics: process.env.KUBEACTOR_METRICS !== 'off' });
   } catch (e) {
     if (e instanceof StartupError) {
-      // kube-apiserver exits 1 on its admission options' errors; kubeactor's other option errors are usage (2).
-      if (e.outcome.optionErrors.length > 0) fail(e.outcome.optionErrors.join('; '), e.outcome.optionErrors.every(isAdmissionOptionError) ? 1 : EXIT_USAGE);
+      // kube-apiserver exits 1 on its admission options' errors and on a flag's file it cannot use; kubeactor's other option errors are usage (2).
+      if (e.outcome.optionErrors.length > 0) fail(e.outcome.optionErrors.join('; '), e.outcome.optionErrors.every((m) => isAdmissionOptionError(m) || isRuntimeFileError(m)) ? 1 : EXIT_USAGE);
       fail(e.message, 1);
     }
     throw e;

@@ -21,7 +21,8 @@ import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
 import type { CelAuthorize, PolicyInput, PolicyRequest } from '../../lib/cel/policy.js';
 import { builtinKinds } from '../../scheme/kinds/index.js';
 import { buildRbacIndex, type RbacIndex } from '../authz/rbac.js';
-import { decide } from '../authz/decide.js';
+import { authorize as rbacAuthorize } from '../authz/rbac.js';
+import { isPrivileged } from '../authz/attributes.js';
 import { labelSelectorFromMetav1, matchesLabels } from '../store/label-selector.js';
 import { ALLOW, type PluginRegistration, type PluginVerdict, type WatchedResource } from './plugin.js';
 import type { BindingSpec, CompiledPolicy, PolicySpec } from '../../lib/cel/validating-admission-policy.js';
@@ -167,7 +168,8 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
         attributes.path !== undefined
           ? { verb: attributes.verb, path: attributes.path }
           : { verb: attributes.verb, apiGroup: attributes.apiGroup ?? '', resource: attributes.resource ?? '', subresource: attributes.subresource ?? '', namespace: attributes.namespace ?? '', name: attributes.name ?? '' };
-      return decide(['RBAC'], () => index, user, attrs);
+      // As kube's chain: system:masters first, then RBAC.
+      return isPrivileged(user) ? { allowed: true, reason: '' } : rbacAuthorize(index, user, attrs);
     };
 
     /** kube's CollectParams: the params of one binding, or the configuration error. */

@@ -13,13 +13,13 @@
 
 import { setup } from 'xstate';
 import type { AuditEvent, Policy } from '../../protocol/kube/audit.js';
-import type { AuthorizeRequest, ReplyTo } from '../../protocol/messages/request.js';
+import type { ApiRequest, AuthorizeRequest, ReplyTo } from '../../protocol/messages/request.js';
 import type { HttpReply, StreamCancelled } from '../../protocol/messages/http.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { decide } from './policy.js';
-import { atStage, requestReceived } from './event.js';
+import { atStage, auditUser, requestReceived } from './event.js';
 import { AuditLogBackend, type AuditLogMode } from './log-backend.js';
 
 export interface AuditFlush {
@@ -40,6 +40,8 @@ interface Pending {
   replyTo: ReplyTo;
   owner: { send(message: StreamCancelled): void } | undefined;
   skip: ReadonlySet<string>;
+  /** The request as handed on, which authz marks with the impersonated user. */
+  forwarded?: ApiRequest;
 }
 
 interface AuditContext {
@@ -58,6 +60,9 @@ interface AuditContext {
 export type AuditMessage = AuthorizeRequest | HttpReply | StreamCancelled | AuditFlush | ActorStop;
 
 function emit(context: AuditContext, pending: Pending, event: AuditEvent): void {
+  // Impersonation happens after audit, in authz: a later stage records both identities, as kube's does.
+  const impersonated = pending.forwarded?.impersonatedUser;
+  if (impersonated && !event.impersonatedUser) event = { ...event, impersonatedUser: auditUser(impersonated) };
   pending.event = event;
   if (!pending.skip.has(event.stage)) context.backend.process(event);
 }
@@ -76,7 +81,8 @@ function receive(context: AuditContext, self: ReplyTo & { send(message: StreamCa
   context.pending.set(request.id, pending);
   context.lastReplyTo = request.replyTo;
   emit(context, pending, pending.event);
-  context.next.send({ type: 'authorize', request: { ...request, replyTo: self } });
+  pending.forwarded = { ...request, replyTo: self };
+  context.next.send({ type: 'authorize', request: pending.forwarded });
 }
 
 function relay(context: AuditContext, self: { send(message: StreamCancelled): void }, reply: HttpReply): void {

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditLevel } from '../../protocol/kube/audit.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
+import type { UserInfo } from '../../protocol/kube/meta.js';
 
 /** RFC 3339 with microseconds, as kube's audit timestamps are written. */
 export function microTime(ms: number): string {
@@ -18,6 +19,21 @@ function jsonOf(bytes: Uint8Array | string | undefined): unknown {
   }
 }
 
+/** audit's UserInfo: name, uid, groups and extra, never a credential. */
+export function auditUser(user: UserInfo): AuditEvent['user'] {
+  return { username: user.username, ...(user.uid ? { uid: user.uid } : {}), ...(user.groups.length > 0 ? { groups: user.groups } : {}), ...(user.extra ? { extra: user.extra } : {}) };
+}
+
+/** Below RequestResponse, a TokenReview's token stays out of the audit log. */
+function withoutCredentials(info: ApiRequest['info'], body: unknown): unknown {
+  if (!info.isResourceRequest || info.resource !== 'tokenreviews' || typeof body !== 'object' || body === null) return body;
+  const review = body as { spec?: Record<string, unknown> };
+  if (!review.spec || typeof review.spec !== 'object' || !('token' in review.spec)) return body;
+  const spec = { ...review.spec };
+  delete spec.token;
+  return { ...review, spec };
+}
+
 export function requestReceived(request: ApiRequest, level: AuditLevel, now: number): AuditEvent {
   const info = request.info;
   const query = new URLSearchParams(request.query).toString();
@@ -29,7 +45,7 @@ export function requestReceived(request: ApiRequest, level: AuditLevel, now: num
     stage: 'RequestReceived',
     requestURI: query ? `${info.path}?${query}` : info.path,
     verb: info.verb,
-    user: { username: request.user?.username ?? '', ...(request.user?.groups ? { groups: request.user.groups } : {}) },
+    user: auditUser(request.user ?? { username: '', groups: [] }),
     ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
     requestReceivedTimestamp: microTime(now),
     stageTimestamp: microTime(now),
@@ -46,7 +62,7 @@ export function requestReceived(request: ApiRequest, level: AuditLevel, now: num
   }
   if (level === 'Request' || level === 'RequestResponse') {
     const body = request.bodyEncoding === 'json' ? jsonOf(request.body) : undefined;
-    if (body !== undefined) event.requestObject = body;
+    if (body !== undefined) event.requestObject = level === 'Request' ? withoutCredentials(info, body) : body;
   }
   return event;
 }

@@ -1,93 +1,149 @@
 // The authn actor: kube's authentication filter.
 //
-// Owns: the client CA (--client-ca-file, x509.ts), the bearer tokens it
-//   accepts (the generated admin token and --token-auth-file) and whether
-//   anonymous requests are allowed. They are tried in kube's order: x509,
-//   then the bearer token, then anonymous.
-// Owns too: the service-account tokens it issued (serviceaccounts/token), until they expire,
-//   and its index of the legacy ones held by Secrets (service-account-tokens.ts).
+// Owns: the authenticators, one file each, tried in kube's order: the request
+//   authenticators (x509.ts for --client-ca-file), then the bearer token's
+//   (authenticator.ts's static tokens: the admin token and --token-auth-file;
+//   service-account-tokens.ts; and those the supervisor lists after them),
+//   then anonymous (--anonymous-auth). Owns too the service account issuer
+//   (service-account-keys.ts): it answers serviceaccounts/token
+//   (token-request.ts) and the issuer's discovery documents.
 // Receives: `authenticate` from the listener; `request` for the
-//   SelfSubjectReview, TokenReview and serviceaccounts/token creates the server chain routes to it;
-//   `store.snapshot` and `store.changed` from the secrets and serviceaccounts stores.
-// Sends: the request, with `user` set, to authz; 401 replies to the client.
+//   SelfSubjectReview, TokenReview, serviceaccounts/token creates and the
+//   discovery paths the server chain routes to it; `store.snapshot` and
+//   `store.changed` from the stores its authenticators index.
+// Sends: the request, with `user` set, to the next stage (audit or authz);
+//   401 replies to the client. An authenticator that must ask elsewhere (a
+//   JWKS, a webhook) answers later; every other request goes on synchronously.
+//
+// States: Serving → Stopped.
 
 import { setup } from 'xstate';
 import type { UserInfo } from '../../protocol/kube/meta.js';
-import type { ApiRequest, AuthenticateRequest, AuthorizeRequest, HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
+import type { ApiRequest, AuthenticateRequest, AuthorizeRequest, HandleRequest } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
-import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
+import { jsonResponse, statusResponse, type HttpResponse } from '../../protocol/messages/http.js';
 import { resourceNotFound, unauthorized } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
-import { IssuedTokens, serveTokenRequest } from './token-request.js';
-import type { ServiceAccountTokens } from './service-account-tokens.js';
-import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
+import { serveTokenRequest, type StoreOf } from './token-request.js';
+import type { Observer, StoreChanged, StoreSnapshot } from '../../protocol/messages/store.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import type { ClientCertificateAuthenticator } from './x509.js';
-
-type Subscribable = { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
+import { firstToKnow, isPromise, staticTokens, type Authenticated, type MaybePromise, type TokenAuthenticator } from './authenticator.js';
+import { jwks, openIdConfiguration, servesDiscovery, type ServiceAccountIssuer } from './service-account-keys.js';
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
+
+/** Looks at the request itself (a client certificate, a front proxy's headers). */
+export interface RequestAuthenticator {
+  authenticateRequest(request: Pick<ApiRequest, 'headers' | 'clientCertificate'>, now: number): { user: UserInfo } | 'refused' | undefined;
+}
+
 export interface AuthnInput {
   tokens: ReadonlyMap<string, UserInfo>;
-  /** The serviceaccounts store, asked whether an account exists before its token is issued. */
-  serviceAccountStore?: RequestHandler;
-  /** Legacy service account tokens, learnt from these stores. */
-  legacyTokens?: { tokens: ServiceAccountTokens; secrets: Subscribable; serviceAccounts: Subscribable } | undefined;
+  /** Token authenticators after the static tokens, in kube's order (service accounts, bootstrap, OIDC, webhook). */
+  tokenAuthenticators?: readonly TokenAuthenticator[];
+  /** Request authenticators before x509 (the front proxy's request header). */
+  requestAuthenticators?: readonly RequestAuthenticator[];
+  /** What the authenticators index, from which stores. */
+  observers?: readonly Observer[];
+  /** The service account issuer, and the stores TokenRequest reads. */
+  serviceAccounts?: { issuer: ServiceAccountIssuer; stores: StoreOf } | undefined;
   clock: Clock;
   anonymousAuth: boolean;
+  /** The structured config's anonymous conditions: anonymous requests only for these paths. */
+  anonymousPaths?: readonly string[] | undefined;
   /** With --client-ca-file. */
   x509?: ClientCertificateAuthenticator | undefined;
-  /** For a client certificate's validity period. */
-  now?: () => number;
   next: { send(message: AuthorizeRequest): void };
   logger: Log;
 }
 
-interface AuthnContext extends Omit<AuthnInput, 'logger'> {
+interface AuthnContext {
+  input: AuthnInput;
+  /** Static tokens first, then the others. */
+  tokenAuthenticators: readonly TokenAuthenticator[];
+  requestAuthenticators: readonly RequestAuthenticator[];
+  apiAudiences: readonly string[];
   logger: Log;
-  issued: IssuedTokens;
   counters: ActorCounters;
 }
 
-export function authenticate(
-  input: Pick<AuthnInput, 'tokens' | 'anonymousAuth' | 'x509' | 'now' | 'legacyTokens'> & { issued?: IssuedTokens },
-  authorization: string | undefined,
-  clientCertificate?: ApiRequest['clientCertificate'],
-): UserInfo | undefined {
-  // A certificate the CA does not vouch for is an error, not an absence: unless a
+/** kube adds system:authenticated to every authenticated user but anonymous. */
+function authenticated(user: UserInfo): UserInfo {
+  return user.groups.includes('system:authenticated') ? user : { ...user, groups: [...user.groups, 'system:authenticated'] };
+}
+
+function anonymousAllowed(input: AuthnInput, path: string): boolean {
+  return input.anonymousAuth && (input.anonymousPaths === undefined || input.anonymousPaths.includes(path));
+}
+
+/** The chain, as kube's union: request authenticators, the bearer token, anonymous. */
+function authenticate(context: AuthnContext, request: Pick<ApiRequest, 'headers' | 'clientCertificate' | 'info'>): MaybePromise<UserInfo | undefined> {
+  // A credential the server cannot vouch for is an error, not an absence: unless a
   // token names a user, the request is refused, not served as anonymous (kube's FailOnError).
-  let certificateRefused = false;
-  if (clientCertificate && input.x509) {
-    const user = input.x509.userOf(clientCertificate, input.now ? input.now() : Date.now());
-    if (user) return user;
-    certificateRefused = true;
+  let refused = false;
+  const now = context.input.clock.now();
+  for (const authenticator of context.requestAuthenticators) {
+    const answer = authenticator.authenticateRequest(request, now);
+    if (answer === 'refused') refused = true;
+    else if (answer) return authenticated(answer.user);
   }
-  const token = bearerTokenOf(authorization);
-  if (token === undefined) return input.anonymousAuth && !certificateRefused ? ANONYMOUS : undefined;
-  const user = input.tokens.get(token) ?? input.issued?.userOf(token) ?? input.legacyTokens?.tokens.authenticate(token);
-  // kube adds system:authenticated to every authenticated user.
-  if (user && !user.groups.includes('system:authenticated')) return { ...user, groups: [...user.groups, 'system:authenticated'] };
-  return user;
+  const token = bearerTokenOf(request.headers.authorization);
+  if (token === undefined) return anonymousAllowed(context.input, request.info.path) && !refused ? ANONYMOUS : undefined;
+  const known = firstToKnow(context.tokenAuthenticators, token, context.apiAudiences);
+  if (isPromise(known)) return known.then((k) => (k ? authenticated(k.user) : undefined));
+  return known ? authenticated(known.user) : undefined;
 }
 
 function selfSubjectReview(user: UserInfo, apiVersion: string): object {
   return { kind: 'SelfSubjectReview', apiVersion, metadata: { creationTimestamp: null }, status: { userInfo: user } };
 }
 
-/** TokenReview: would this server accept spec.token, and as whom? An unknown token is an answer, not an error. */
-function tokenReview(context: AuthnContext, request: HandleRequest['request'], apiVersion: string): ReturnType<typeof jsonResponse> {
+/** TokenReview: would this server accept spec.token for spec.audiences, and as whom? An unknown token is an answer, not an error. */
+function tokenReview(context: AuthnContext, request: HandleRequest['request'], apiVersion: string): MaybePromise<HttpResponse> {
   const decoded = decodeBody(request);
   if (!decoded.ok) return statusResponse(request.id, decoded.status);
   const body = decoded.value;
   const spec = isPlainObject(body) && isPlainObject(body.spec) ? body.spec : {};
   const token = typeof spec.token === 'string' ? spec.token : '';
-  const user = token ? authenticate({ tokens: context.tokens, issued: context.issued, legacyTokens: context.legacyTokens, anonymousAuth: false }, `Bearer ${token}`) : undefined;
-  const status = user ? { authenticated: true, user } : { user: {}, error: 'invalid bearer token' };
-  return jsonResponse(request.id, 201, { kind: 'TokenReview', apiVersion, metadata: { creationTimestamp: null }, spec, status });
+  const asked = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences.map(String) : context.apiAudiences;
+  const answer = (known: Authenticated | undefined): HttpResponse => {
+    const status = known
+      ? { authenticated: true, user: authenticated(known.user), audiences: known.audiences ?? [...asked] }
+      : { user: {}, error: 'invalid bearer token' };
+    return jsonResponse(request.id, 201, { kind: 'TokenReview', apiVersion, metadata: { creationTimestamp: null }, spec, status });
+  };
+  const known = token ? firstToKnow(context.tokenAuthenticators, token, asked) : undefined;
+  return isPromise(known) ? known.then(answer) : answer(known);
+}
+
+/** GET /.well-known/openid-configuration and /openid/v1/jwks, as kube serves them. */
+function discovery(context: AuthnContext, request: ApiRequest): HttpResponse {
+  const issuer = context.input.serviceAccounts?.issuer;
+  if (!issuer || !servesDiscovery(issuer)) return statusResponse(request.id, resourceNotFound());
+  const cache = { 'cache-control': 'public, max-age=3600' };
+  if (request.info.path.startsWith('/openid/')) return jsonResponse(request.id, 200, jwks(issuer), { ...cache, 'content-type': 'application/jwk-set+json' });
+  return jsonResponse(request.id, 200, openIdConfiguration(issuer), cache);
+}
+
+export const DISCOVERY_PATHS = /^\/(\.well-known\/openid-configuration|openid\/v1\/jwks)\/?$/;
+
+function serve(context: AuthnContext, request: ApiRequest): MaybePromise<HttpResponse> | undefined {
+  const info = request.info;
+  if (!info.isResourceRequest) return discovery(context, request);
+  const apiVersion = `${info.apiGroup}/${info.apiVersion}`;
+  if (info.resource === 'tokenreviews') return tokenReview(context, request, apiVersion);
+  if (info.resource === 'serviceaccounts' && info.subresource === 'token') {
+    const accounts = context.input.serviceAccounts;
+    if (!accounts) return statusResponse(request.id, resourceNotFound());
+    serveTokenRequest(request, accounts.stores, accounts.issuer, context.input.clock, (reply) => request.replyTo.send(reply));
+    return undefined;
+  }
+  return jsonResponse(request.id, 201, selfSubjectReview(request.user!, apiVersion));
 }
 
 export const authnMachine = setup({
@@ -98,50 +154,54 @@ export const authnMachine = setup({
   },
   actions: {
     subscribe: ({ context, self }) => {
-      context.legacyTokens?.secrets.send({ type: 'store.subscribe', subscriber: self });
-      context.legacyTokens?.serviceAccounts.send({ type: 'store.subscribe', subscriber: self });
+      const stores = new Set((context.input.observers ?? []).map((o) => o.store));
+      for (const store of stores) store.send({ type: 'store.subscribe', subscriber: self });
     },
     learn: ({ context, event }) => {
-      const tokens = context.legacyTokens?.tokens;
-      if (!tokens) return;
       const message = event as StoreSnapshot | StoreChanged;
+      const observers = (context.input.observers ?? []).filter((o) => o.resource === message.resource);
       const changes = message.type === 'store.snapshot' ? message.objects.map((object) => ({ type: 'ADDED', object })) : message.changes;
       for (const { type, object } of changes) {
         const { namespace = '', name = '' } = object.metadata;
-        const current = type === 'DELETED' ? undefined : object;
-        if (message.resource === 'secrets') tokens.secret(namespace, name, current);
-        else if (message.resource === 'serviceaccounts') tokens.account(namespace, name, current);
+        for (const observer of observers) observer.observe(namespace, name, type === 'DELETED' ? undefined : object);
       }
     },
     review: ({ context, event }) => {
       const { request } = event as HandleRequest;
       serveSafely(request, context.counters, context.logger, () => {
-        const info = request.info;
-        const apiVersion = info.isResourceRequest ? `${info.apiGroup}/${info.apiVersion}` : 'authentication.k8s.io/v1';
-        if (info.isResourceRequest && info.resource === 'tokenreviews') return request.replyTo.send(tokenReview(context, request, apiVersion));
-        if (info.isResourceRequest && info.resource === 'serviceaccounts' && info.subresource === 'token') {
-          if (!context.serviceAccountStore) return request.replyTo.send(statusResponse(request.id, resourceNotFound()));
-          return serveTokenRequest(request, context.serviceAccountStore, context.issued, (reply) => request.replyTo.send(reply));
-        }
-        request.replyTo.send(jsonResponse(request.id, 201, selfSubjectReview(request.user!, apiVersion)));
+        const reply = serve(context, request);
+        if (isPromise(reply)) void reply.then((r) => request.replyTo.send(r));
+        else if (reply) request.replyTo.send(reply);
       });
     },
     authenticate: ({ context, event }) => {
       const { request } = event as AuthenticateRequest;
       serveSafely(request, context.counters, context.logger, () => {
-        const user = authenticate(context, request.headers.authorization, request.clientCertificate);
-        if (!user) {
-          request.replyTo.send(statusResponse(request.id, unauthorized()));
-          return;
-        }
-        request.user = user;
-        context.next.send({ type: 'authorize', request });
+        const proceed = (user: UserInfo | undefined): void => {
+          if (!user) return request.replyTo.send(statusResponse(request.id, unauthorized()));
+          request.user = user;
+          context.input.next.send({ type: 'authorize', request });
+        };
+        const user = authenticate(context, request);
+        if (isPromise(user)) void user.then(proceed, () => proceed(undefined));
+        else proceed(user);
       });
     },
   },
 }).createMachine({
   id: 'authn',
-  context: ({ input }) => ({ ...input, issued: new IssuedTokens(input.clock), counters: { handled: 0, errors: 0 } }),
+  context: ({ input }) => {
+    const requestAuthenticators: RequestAuthenticator[] = [...(input.requestAuthenticators ?? [])];
+    if (input.x509) requestAuthenticators.push(input.x509);
+    return {
+      input,
+      tokenAuthenticators: [staticTokens(input.tokens), ...(input.tokenAuthenticators ?? [])],
+      requestAuthenticators,
+      apiAudiences: input.serviceAccounts?.issuer.apiAudiences ?? [],
+      logger: input.logger,
+      counters: { handled: 0, errors: 0 },
+    };
+  },
   entry: 'subscribe',
   initial: 'Serving',
   states: {

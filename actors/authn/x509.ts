@@ -54,6 +54,13 @@ export class ClientCertificateAuthenticator {
     this.roots = parseCaBundle(caPem);
   }
 
+  /** authn's request authenticator: no certificate is no answer; one the CA does not vouch for is refused. */
+  authenticateRequest(request: { clientCertificate?: Uint8Array | undefined }, now: number): { user: UserInfo } | 'refused' | undefined {
+    if (!request.clientCertificate) return undefined;
+    const user = this.userOf(request.clientCertificate, now);
+    return user ? { user } : 'refused';
+  }
+
   /** The user a client certificate (DER) names, or undefined when it is not one this CA vouches for now. */
   userOf(der: Uint8Array, now: number): UserInfo | undefined {
     let verified = this.verified.get(der);

@@ -56,6 +56,11 @@ const CLUSTER_ROLES: readonly ClusterRoleSpec[] = [
     rules: [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])],
   },
   {
+    // The service account issuer's discovery documents, for relying parties.
+    name: 'system:service-account-issuer-discovery',
+    rules: [urls(['get'], ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'])],
+  },
+  {
     // Scrapers: kube's system:monitoring group reads metrics and every health check.
     name: 'system:monitoring',
     rules: [urls(['get'], ['/healthz', '/healthz/*', '/livez', '/livez/*', '/metrics', '/metrics/slis', '/readyz', '/readyz/*'])],
@@ -140,6 +145,7 @@ const CLUSTER_ROLE_BINDINGS: readonly { name: string; groups: readonly string[] 
   { name: 'system:basic-user', groups: ['system:authenticated'] },
   { name: 'system:discovery', groups: ['system:authenticated'] },
   { name: 'system:monitoring', groups: ['system:monitoring'] },
+  { name: 'system:service-account-issuer-discovery', groups: ['system:serviceaccounts'] },
   { name: 'system:public-info-viewer', groups: ['system:authenticated', 'system:unauthenticated'] },
 ];
 

@@ -1,28 +1,56 @@
-// kube's union authorizer: system:masters is always allowed; otherwise each
-// --authorization-mode is asked in order, and the first to allow wins.
+// kube's union authorizer: system:masters is always allowed (kube's
+// privileged-group authorizer, first); otherwise each authorizer of the chain
+// (--authorization-mode, or --authorization-config's list) is asked in order.
+// The first to allow or deny decides; "no opinion" falls through to the next;
+// when none has an opinion the request is denied. An authorizer that must ask
+// elsewhere (a webhook) answers with a promise; only then is the decision
+// asynchronous.
 
 import type { UserInfo } from '../../protocol/kube/meta.js';
-import { authorize as rbacAuthorize, type Attributes, type Decision, type RbacIndex } from './rbac.js';
+import type { Attributes, Decision } from './rbac.js';
 import { isPrivileged } from './attributes.js';
+import { isPromise, type MaybePromise } from '../../lib/maybe-promise.js';
 
-export type AuthorizationMode = 'AlwaysAllow' | 'AlwaysDeny' | 'RBAC';
-export const AUTHORIZATION_MODES: readonly AuthorizationMode[] = ['AlwaysAllow', 'AlwaysDeny', 'RBAC'];
+export type AuthorizationMode = 'AlwaysAllow' | 'AlwaysDeny' | 'ABAC' | 'RBAC' | 'Node' | 'Webhook';
+export const AUTHORIZATION_MODES: readonly AuthorizationMode[] = ['AlwaysAllow', 'AlwaysDeny', 'ABAC', 'RBAC', 'Node', 'Webhook'];
+
+/** One authorizer's answer: kube's Decision and its reason. */
+export interface Verdict {
+  decision: 'Allow' | 'Deny' | 'NoOpinion';
+  reason: string;
+  /** The authorizer could not decide (a webhook failed): no opinion, and kube's 500 unless another allows. */
+  error?: string;
+}
+
+export interface ModeAuthorizer {
+  authorize(user: UserInfo, attributes: Attributes): MaybePromise<Verdict>;
+}
+
+export const NO_OPINION: Verdict = { decision: 'NoOpinion', reason: '' };
+
+export const alwaysAllow: ModeAuthorizer = { authorize: () => ({ decision: 'Allow', reason: '' }) };
+/** kube's AlwaysDeny has no opinion, so a later mode may still allow. */
+export const alwaysDeny: ModeAuthorizer = { authorize: () => ({ decision: 'NoOpinion', reason: 'Everything is forbidden.' }) };
 
 /**
- * Allowed, or denied with the reasons RBAC gives (a missing role, say); the
- * 403 itself is worded by forbiddenStatus in rbac.ts.
+ * Allowed, or denied with the reasons the authorizers gave (a missing role,
+ * say); the 403 itself is worded by forbiddenStatus in rbac.ts.
  */
-export function decide(modes: readonly AuthorizationMode[], index: () => RbacIndex, user: UserInfo, attributes: Attributes): Decision {
-  if (isPrivileged(user)) return { allowed: true, reason: '' };
-  const reasons: string[] = [];
-  for (const mode of modes) {
-    if (mode === 'AlwaysAllow') return { allowed: true, reason: '' };
-    if (mode === 'AlwaysDeny') break;
-    if (mode === 'RBAC') {
-      const decision = rbacAuthorize(index(), user, attributes);
-      if (decision.allowed) return decision;
-      if (decision.reason) reasons.push(decision.reason);
-    }
+export function decide(authorizers: readonly ModeAuthorizer[], user: UserInfo, attributes: Attributes, from = 0, reasons: string[] = [], errors: string[] = []): MaybePromise<Decision> {
+  if (from === 0 && isPrivileged(user)) return { allowed: true, reason: '' };
+  for (let i = from; i < authorizers.length; i++) {
+    const verdict = authorizers[i]!.authorize(user, attributes);
+    if (isPromise(verdict)) return verdict.then((v) => conclude(v, reasons, errors) ?? decide(authorizers, user, attributes, i + 1, reasons, errors));
+    const decided = conclude(verdict, reasons, errors);
+    if (decided) return decided;
   }
-  return { allowed: false, reason: reasons.join(', ') };
+  return { allowed: false, reason: reasons.join(', '), ...(errors.length > 0 ? { error: errors.join(', ') } : {}) };
+}
+
+function conclude(verdict: Verdict, reasons: string[], errors: string[]): Decision | undefined {
+  if (verdict.decision === 'Allow') return { allowed: true, reason: verdict.reason };
+  if (verdict.error) errors.push(verdict.error);
+  if (verdict.reason) reasons.push(verdict.reason);
+  if (verdict.decision === 'Deny') return { allowed: false, reason: reasons.join(', ') };
+  return undefined;
 }

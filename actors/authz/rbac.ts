@@ -81,6 +81,8 @@ export interface Decision {
   allowed: boolean;
   /** On allow, which binding allowed; on deny, any role-resolution errors (kube's `RBAC: ...`), else ''. */
   reason: string;
+  /** Why the chain could not decide (a failed webhook): kube answers 500 rather than 403. */
+  error?: string;
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';

@@ -7,7 +7,9 @@ import type { ApiRequest } from '../../protocol/messages/request.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import { badRequest } from '../../protocol/kube/status.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
-import { rulesFor, type Attributes, type RbacIndex } from './rbac.js';
+import { rulesFor, type Attributes, type Decision, type RbacIndex } from './rbac.js';
+import { isPromise, type MaybePromise } from '../../lib/maybe-promise.js';
+import type { AuthorizationMode } from './decide.js';
 import { decodeAs } from '../../scheme/validate.js';
 import { definitions } from '../../scheme/definitions.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview } from '../../scheme/kinds/reviews.js';
@@ -18,7 +20,7 @@ const REVIEW_KINDS: Readonly<Record<string, { kind: string; definition: string }
   localsubjectaccessreviews: { kind: 'LocalSubjectAccessReview', definition: 'io.k8s.api.authorization.v1.LocalSubjectAccessReview' },
 };
 
-type Authorizer = (user: UserInfo, attributes: Attributes) => { allowed: boolean; reason: string };
+type Authorizer = (user: UserInfo, attributes: Attributes) => MaybePromise<Decision>;
 
 interface ReviewSpec {
   resourceAttributes?: { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string; name?: string };
@@ -27,6 +29,7 @@ interface ReviewSpec {
   user?: string;
   groups?: string[];
   uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 function attributesOfSpec(spec: ReviewSpec): Attributes | undefined {
@@ -39,7 +42,7 @@ function attributesOfSpec(spec: ReviewSpec): Attributes | undefined {
   return undefined;
 }
 
-export function serveReview(request: ApiRequest, authorizer: Authorizer, index: () => RbacIndex): void {
+export async function serveReview(request: ApiRequest, authorizer: Authorizer, index: () => RbacIndex, modes: readonly AuthorizationMode[]): Promise<void> {
   const info = request.info;
   if (!info.isResourceRequest) return;
   const decoded = decodeBody(request);
@@ -58,8 +61,9 @@ export function serveReview(request: ApiRequest, authorizer: Authorizer, index: 
     request.replyTo.send(jsonResponse(request.id, 201, { ...body, metadata: { ...(isPlainObject(body.metadata) ? body.metadata : {}), creationTimestamp: null }, status }));
 
   if (info.resource === 'selfsubjectrulesreviews') {
-    const rules = rulesFor(index(), self, spec.namespace ?? '');
-    return answer({ ...rules, incomplete: false });
+    // Only RBAC can list what it allows; with any other mode that might allow, the list is incomplete, as kube says.
+    const rules = modes.includes('RBAC') ? rulesFor(index(), self, spec.namespace ?? '') : { resourceRules: [], nonResourceRules: [] };
+    return answer({ ...rules, incomplete: modes.some((m) => m !== 'RBAC' && m !== 'AlwaysDeny') });
   }
   const attributes = attributesOfSpec(spec);
   if (!attributes) {
@@ -74,7 +78,8 @@ export function serveReview(request: ApiRequest, authorizer: Authorizer, index: 
     if ('resource' in attributes) attributes.namespace = info.namespace;
   }
   const aboutOthers = info.resource === 'subjectaccessreviews' || info.resource === 'localsubjectaccessreviews';
-  const subject: UserInfo = aboutOthers ? { username: spec.user ?? '', groups: spec.groups ?? [] } : self;
-  const decision = authorizer(subject, attributes);
+  const subject: UserInfo = aboutOthers ? { username: spec.user ?? '', groups: spec.groups ?? [], ...(spec.uid ? { uid: spec.uid } : {}), ...(spec.extra ? { extra: spec.extra } : {}) } : self;
+  const decided = authorizer(subject, attributes);
+  const decision = isPromise(decided) ? await decided : decided;
   answer(decision.allowed ? { allowed: true, reason: decision.reason || undefined } : { allowed: false, reason: '' });
 }

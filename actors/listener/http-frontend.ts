@@ -31,6 +31,8 @@ export interface FrontendOptions {
   maxStreamBacklogBytes: number;
   /** PEM of --client-ca-file: the TLS handshake asks for a client certificate signed by one of these. */
   clientCaPem?: string | undefined;
+  /** Headers kept beyond KEPT_HEADERS: the front proxy's (--requestheader-*-headers), by name and prefix, lower case. */
+  keptHeaders?: { names: ReadonlySet<string>; prefixes: readonly string[] } | undefined;
 }
 
 /** What the frontend does with a new request, decided by the listener's state. */
@@ -85,6 +87,13 @@ export const KEPT_HEADERS = new Set([
   'authorization', 'accept', 'content-type', 'content-length', 'if-none-match', 'user-agent',
   'impersonate-user', 'impersonate-group', 'impersonate-uid',
 ]);
+
+/** Whether a request header reaches the actors: KEPT_HEADERS, impersonation's extras, and the front proxy's. */
+export function keepsHeader(options: FrontendOptions, name: string): boolean {
+  if (KEPT_HEADERS.has(name) || name.startsWith('impersonate-extra-')) return true;
+  const extra = options.keptHeaders;
+  return extra !== undefined && (extra.names.has(name) || extra.prefixes.some((p) => name.startsWith(p)));
+}
 
 /** The methods kube serves; any other valid method is answered 405. */
 const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

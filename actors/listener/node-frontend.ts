@@ -16,7 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import type { HttpResponse } from '../../protocol/messages/http.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import { internalError } from '../../protocol/kube/status.js';
-import { HttpFrontend, KEPT_HEADERS, pathOfTarget, type FrontendWiring, type OpenRequest } from './http-frontend.js';
+import { HttpFrontend, keepsHeader, pathOfTarget, type FrontendWiring, type OpenRequest } from './http-frontend.js';
 
 type Res = Http2ServerResponse;
 type Open = OpenRequest<Res>;
@@ -109,7 +109,7 @@ export class NodeFrontend extends HttpFrontend<Res> {
     const headers: Record<string, string> = {};
     const raw = req.headers;
     for (const name in raw) {
-      if (!KEPT_HEADERS.has(name)) continue;
+      if (!keepsHeader(this.options, name)) continue;
       const value = raw[name];
       headers[name] = Array.isArray(value) ? value.join(',') : value!;
     }
@@ -193,7 +193,8 @@ export class NodeFrontend extends HttpFrontend<Res> {
 }
 
 function headersOf(headers: Record<string, string>): Record<string, string> {
+  // kube's WithCacheControl: no-cache unless the handler says otherwise (the issuer's documents do).
   const out: Record<string, string> = { 'cache-control': 'no-cache, private' };
-  for (const name in headers) if (name !== 'cache-control') out[name] = headers[name]!;
+  for (const name in headers) out[name] = headers[name]!;
   return out;
 }

@@ -10,7 +10,7 @@ import type { ApiRequest } from '../../protocol/messages/request.js';
 import { internalError } from '../../protocol/kube/status.js';
 import type { Uws } from './uws.js';
 import { statusLine } from './http-status.js';
-import { HttpFrontend, KEPT_HEADERS, pathOfTarget, type FrontendWiring, type OpenRequest } from './http-frontend.js';
+import { HttpFrontend, keepsHeader, pathOfTarget, type FrontendWiring, type OpenRequest } from './http-frontend.js';
 
 type Open = OpenRequest<Uws.HttpResponse>;
 
@@ -56,7 +56,7 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     const rawQuery = req.getQuery() ?? '';
     const headers: Record<string, string> = {};
     req.forEach((name, value) => {
-      if (KEPT_HEADERS.has(name)) headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+      if (keepsHeader(this.options, name)) headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
     });
     const admitted = this.admit(res, method, path, rawQuery, headers, this.abortHandler);
     if (admitted) this.readBody(admitted.open, admitted.request);
@@ -136,6 +136,7 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
 }
 
 function writeHeaders(res: Uws.HttpResponse, headers: Record<string, string>): void {
-  res.writeHeader('cache-control', 'no-cache, private');
+  // kube's WithCacheControl: no-cache unless the handler says otherwise (the issuer's documents do).
+  res.writeHeader('cache-control', headers['cache-control'] ?? 'no-cache, private');
   for (const name in headers) if (name !== 'cache-control') res.writeHeader(name, headers[name]!);
 }

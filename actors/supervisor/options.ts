@@ -16,6 +16,7 @@ import { readAdmissionConfiguration } from '../admission/configuration.js';
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
 import type { ControllerDescriptor } from '../controllers/controller.js';
 import { TRANSPORT_CHOICES } from '../listener/transport.js';
+import { DEFAULT_ISSUER } from '../authn/service-account-keys.js';
 
 export interface ServerRunOptions {
   securePort: number;
@@ -24,6 +25,40 @@ export interface ServerRunOptions {
   tokenAuthFile: string | undefined;
   clientCaFile: string | undefined;
   anonymousAuth: boolean;
+  /** --service-account-issuer (repeatable: the first signs, all are accepted). */
+  serviceAccountIssuer: string[];
+  serviceAccountKeyFile: string[];
+  serviceAccountSigningKeyFile: string | undefined;
+  serviceAccountMaxTokenExpiration: string;
+  serviceAccountJwksUri: string | undefined;
+  /** --api-audiences; empty means the issuers. */
+  apiAudiences: string[];
+  authenticationConfig: string | undefined;
+  oidcIssuerUrl: string | undefined;
+  oidcClientId: string | undefined;
+  oidcCaFile: string | undefined;
+  oidcUsernameClaim: string;
+  oidcUsernamePrefix: string | undefined;
+  oidcGroupsClaim: string | undefined;
+  oidcGroupsPrefix: string | undefined;
+  oidcRequiredClaim: string[];
+  oidcSigningAlgs: string[];
+  enableBootstrapTokenAuth: boolean;
+  requestheaderClientCaFile: string | undefined;
+  requestheaderAllowedNames: string[];
+  requestheaderUsernameHeaders: string[];
+  requestheaderGroupHeaders: string[];
+  requestheaderUidHeaders: string[];
+  requestheaderExtraHeadersPrefix: string[];
+  authenticationTokenWebhookConfigFile: string | undefined;
+  authenticationTokenWebhookCacheTtl: string;
+  authenticationTokenWebhookVersion: string;
+  authorizationPolicyFile: string | undefined;
+  authorizationConfig: string | undefined;
+  authorizationWebhookConfigFile: string | undefined;
+  authorizationWebhookCacheAuthorizedTtl: string;
+  authorizationWebhookCacheUnauthorizedTtl: string;
+  authorizationWebhookVersion: string;
   transport: string;
   authorizationMode: string[];
   enableAdmissionPlugins: string[];
@@ -65,6 +100,38 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   tokenAuthFile: undefined,
   clientCaFile: undefined,
   anonymousAuth: true,
+  serviceAccountIssuer: [DEFAULT_ISSUER],
+  serviceAccountKeyFile: [],
+  serviceAccountSigningKeyFile: undefined,
+  serviceAccountMaxTokenExpiration: '0s',
+  serviceAccountJwksUri: undefined,
+  apiAudiences: [],
+  authenticationConfig: undefined,
+  oidcIssuerUrl: undefined,
+  oidcClientId: undefined,
+  oidcCaFile: undefined,
+  oidcUsernameClaim: 'sub',
+  oidcUsernamePrefix: undefined,
+  oidcGroupsClaim: undefined,
+  oidcGroupsPrefix: undefined,
+  oidcRequiredClaim: [],
+  oidcSigningAlgs: ['RS256'],
+  enableBootstrapTokenAuth: false,
+  requestheaderClientCaFile: undefined,
+  requestheaderAllowedNames: [],
+  requestheaderUsernameHeaders: [],
+  requestheaderGroupHeaders: [],
+  requestheaderUidHeaders: [],
+  requestheaderExtraHeadersPrefix: [],
+  authenticationTokenWebhookConfigFile: undefined,
+  authenticationTokenWebhookCacheTtl: '2m0s',
+  authenticationTokenWebhookVersion: 'v1beta1',
+  authorizationPolicyFile: undefined,
+  authorizationConfig: undefined,
+  authorizationWebhookConfigFile: undefined,
+  authorizationWebhookCacheAuthorizedTtl: '5m0s',
+  authorizationWebhookCacheUnauthorizedTtl: '30s',
+  authorizationWebhookVersion: 'v1beta1',
   transport: 'auto',
   authorizationMode: ['RBAC'],
   // kube's default-enabled plugins run unless disabled (see actors/admission/plugins.ts).
@@ -118,6 +185,10 @@ export interface CompletedOptions {
   audit: { policy: Policy; logPath: string; mode: AuditLogMode } | undefined;
   /** The built-in controllers --controllers enables, in start order. */
   controllers: ControllerDescriptor[];
+  /** --service-account-max-token-expiration in seconds; 0 is no limit. */
+  serviceAccountMaxExpirationSeconds: number;
+  /** The webhooks' cache lifetimes. */
+  webhookTtls: { token: number; authorized: number; unauthorized: number };
 }
 
 export interface EtcdTls {
@@ -241,6 +312,10 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     shutdownDelayMs: ['--shutdown-delay-duration', raw.shutdownDelayDuration],
     shutdownWatchTerminationGraceMs: ['--shutdown-watch-termination-grace-period', raw.shutdownWatchTerminationGracePeriod],
     compactionIntervalMs: ['--etcd-compaction-interval', raw.etcdCompactionInterval],
+    serviceAccountMaxExpirationMs: ['--service-account-max-token-expiration', raw.serviceAccountMaxTokenExpiration],
+    tokenWebhookCacheTtlMs: ['--authentication-token-webhook-cache-ttl', raw.authenticationTokenWebhookCacheTtl],
+    authorizedTtlMs: ['--authorization-webhook-cache-authorized-ttl', raw.authorizationWebhookCacheAuthorizedTtl],
+    unauthorizedTtlMs: ['--authorization-webhook-cache-unauthorized-ttl', raw.authorizationWebhookCacheUnauthorizedTtl],
   } as const;
   const parsed: Record<string, number> = {};
   for (const [key, [flag, text]] of Object.entries(durations)) {
@@ -248,12 +323,27 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     if (ms === undefined) errors.push(`${flag} ${JSON.stringify(text)} is not a valid duration (for example 30s, 1m30s)`);
     else parsed[key] = ms;
   }
+  for (const [flag, version] of [['--authentication-token-webhook-version', raw.authenticationTokenWebhookVersion], ['--authorization-webhook-version', raw.authorizationWebhookVersion]]) {
+    if (version !== 'v1' && version !== 'v1beta1') errors.push(`${flag} ${JSON.stringify(version)} is invalid; supported versions: v1, v1beta1`);
+  }
+  if (modes.includes('ABAC') && !raw.authorizationPolicyFile && !raw.authorizationConfig) errors.push("authorization-mode ABAC's authorization policy file not passed");
+  if (!modes.includes('ABAC') && raw.authorizationPolicyFile) errors.push('cannot specify --authorization-policy-file without mode ABAC');
+  if (modes.includes('Webhook') && !raw.authorizationWebhookConfigFile && !raw.authorizationConfig) errors.push("authorization-mode Webhook's authorization config file not passed");
+  if (!modes.includes('Webhook') && raw.authorizationWebhookConfigFile) errors.push('cannot specify --authorization-webhook-config-file without mode Webhook');
+  if (raw.serviceAccountIssuer.length === 0) errors.push('--service-account-issuer: at least one issuer is required');
+  for (const issuer of raw.serviceAccountIssuer) {
+    // kube: a URL needs the https scheme; anything else may not contain a colon.
+    if (issuer.includes(':') && !/^https:\/\/[^\s]+$/.test(issuer)) errors.push(`--service-account-issuer ${JSON.stringify(issuer)} contained a ':' but was not a valid URL`);
+  }
+  if ((parsed.serviceAccountMaxExpirationMs ?? 0) > 0 && parsed.serviceAccountMaxExpirationMs! < 3_600_000) errors.push('--service-account-max-token-expiration should be at least 1 hour');
   const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
   if ('error' in served) errors.push(served.error);
   if (!(TRANSPORT_CHOICES as readonly string[]).includes(raw.transport)) {
     errors.push(`--transport ${JSON.stringify(raw.transport)} is invalid; supported transports: ${TRANSPORT_CHOICES.join(', ')}`);
   } else if (raw.transport === 'uws' && raw.clientCaFile) {
     errors.push('--client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
+  } else if (raw.transport === 'uws' && raw.requestheaderClientCaFile) {
+    errors.push('--requestheader-client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
   }
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
@@ -273,6 +363,8 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       etcdTls,
       audit,
       controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
+      serviceAccountMaxExpirationSeconds: Math.floor(parsed.serviceAccountMaxExpirationMs! / 1000),
+      webhookTtls: { token: parsed.tokenWebhookCacheTtlMs!, authorized: parsed.authorizedTtlMs!, unauthorized: parsed.unauthorizedTtlMs! },
     },
   };
 }

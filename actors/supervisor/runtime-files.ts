@@ -9,7 +9,14 @@ import type { CompletedOptions } from './options.js';
 import { ensureCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
-import { ensureServiceAccountKey, type ServiceAccountKey } from '../authn/service-account-tokens.js';
+import { RequestHeaderAuthenticator } from '../authn/request-header.js';
+import { AbacAuthorizer, AbacPolicyError } from '../authz/abac.js';
+import { AuthorizationConfigError, readAuthorizationConfig, type ConfiguredAuthorizer } from '../authz/authorization-config.js';
+import { authenticationConfigOf, type AuthenticationConfig } from '../authn/authentication-config.js';
+import { JwtConfigError } from '../authn/jwt.js';
+import { readWebhookKubeconfig, WebhookConfigError } from '../../lib/webhook-kubeconfig.js';
+import type { WebhookClientConfig } from '../../lib/webhook-client.js';
+import { ensureServiceAccountKey, KeyFileError, verifyingKeys, type ServiceAccountKey, type VerifyingKey } from '../authn/service-account-keys.js';
 
 export interface RuntimeFiles {
   dataDir: string;
@@ -21,25 +28,109 @@ export interface RuntimeFiles {
   tokens: Map<string, UserInfo>;
   /** --client-ca-file's PEM and its authenticator; read after the data directory's CA exists, so the flag may name it. */
   clientCa: { pem: string; authenticator: ClientCertificateAuthenticator } | undefined;
-  /** Signs and verifies legacy service account tokens (sa.key). */
+  /** Signs service account tokens (--service-account-signing-key-file, or sa.key). */
   serviceAccountKey: ServiceAccountKey;
+  /** Verifies them: the signing key's public half and --service-account-key-file's keys. */
+  serviceAccountVerifyingKeys: VerifyingKey[];
+  /** --authentication-config, or the --oidc-* flags. */
+  authentication: AuthenticationConfig;
+  /** The front proxy's authenticator (--requestheader-client-ca-file and its headers). */
+  requestHeader: RequestHeaderAuthenticator | undefined;
+  /** --authorization-policy-file's ABAC authorizer. */
+  abac: AbacAuthorizer | undefined;
+  /** --authorization-config's chain, which replaces --authorization-mode's. */
+  authorizationChain: ConfiguredAuthorizer[] | undefined;
+  /** Where the token and authorization webhooks are (their kubeconfig files). */
+  webhooks: { token: WebhookClientConfig | undefined; authorization: WebhookClientConfig | undefined };
 }
 
-/** A flag's file that cannot serve: one line, and the server does not start. */
-export class RuntimeFileError extends Error {}
+/** The messages of every RuntimeFileError raised in this process: bin/ exits 1 on them, as kube-apiserver does. */
+const fileErrors = new Set<string>();
+
+/** A flag's file that cannot serve (unreadable, malformed): one line, and the server does not start. */
+export class RuntimeFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    fileErrors.add(message);
+  }
+}
+
+export const isRuntimeFileError = (message: string): boolean => fileErrors.has(message);
+
+function readPem(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new RuntimeFileError(`${flag}: reading ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
 
 function clientCaOf(path: string | undefined): RuntimeFiles['clientCa'] {
   if (!path) return undefined;
-  let pem: string;
-  try {
-    pem = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new RuntimeFileError(`--client-ca-file: reading ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  const pem = readPem('--client-ca-file', path);
   try {
     return { pem, authenticator: new ClientCertificateAuthenticator(pem) };
   } catch (e) {
     throw new RuntimeFileError(`--client-ca-file: ${path}: ${(e as Error).message}`);
+  }
+}
+
+function authenticationOf(options: CompletedOptions): AuthenticationConfig {
+  try {
+    return authenticationConfigOf(options.raw.authenticationConfig, options.raw);
+  } catch (e) {
+    if (e instanceof JwtConfigError) throw new RuntimeFileError(e.message);
+    throw e;
+  }
+}
+
+function authorizationOf(options: CompletedOptions): Pick<RuntimeFiles, 'abac' | 'authorizationChain'> {
+  const raw = options.raw;
+  try {
+    return {
+      abac: raw.authorizationPolicyFile ? AbacAuthorizer.fromFile(raw.authorizationPolicyFile) : undefined,
+      authorizationChain: raw.authorizationConfig ? readAuthorizationConfig(raw.authorizationConfig) : undefined,
+    };
+  } catch (e) {
+    if (e instanceof AbacPolicyError || e instanceof AuthorizationConfigError) throw new RuntimeFileError(e.message);
+    throw e;
+  }
+}
+
+function requestHeaderOf(options: CompletedOptions): RequestHeaderAuthenticator | undefined {
+  const raw = options.raw;
+  if (!raw.requestheaderClientCaFile) return undefined;
+  const caPem = readPem('--requestheader-client-ca-file', raw.requestheaderClientCaFile);
+  try {
+    return new RequestHeaderAuthenticator({
+      caPem, allowedNames: raw.requestheaderAllowedNames, usernameHeaders: raw.requestheaderUsernameHeaders, groupHeaders: raw.requestheaderGroupHeaders,
+      uidHeaders: raw.requestheaderUidHeaders, extraHeaderPrefixes: raw.requestheaderExtraHeadersPrefix,
+    });
+  } catch (e) {
+    throw new RuntimeFileError(`--requestheader-client-ca-file: ${raw.requestheaderClientCaFile}: ${(e as Error).message}`);
+  }
+}
+
+function webhooksOf(options: CompletedOptions): RuntimeFiles['webhooks'] {
+  const { authenticationTokenWebhookConfigFile: token, authorizationWebhookConfigFile: authorization } = options.raw;
+  try {
+    return {
+      token: token ? readWebhookKubeconfig('--authentication-token-webhook-config-file', token) : undefined,
+      authorization: authorization ? readWebhookKubeconfig('--authorization-webhook-config-file', authorization) : undefined,
+    };
+  } catch (e) {
+    if (e instanceof WebhookConfigError) throw new RuntimeFileError(e.message);
+    throw e;
+  }
+}
+
+function serviceAccountKeysOf(options: CompletedOptions, dataDir: string): Pick<RuntimeFiles, 'serviceAccountKey' | 'serviceAccountVerifyingKeys'> {
+  try {
+    const serviceAccountKey = ensureServiceAccountKey(dataDir, options.raw.serviceAccountSigningKeyFile);
+    return { serviceAccountKey, serviceAccountVerifyingKeys: verifyingKeys(serviceAccountKey, options.raw.serviceAccountKeyFile) };
+  } catch (e) {
+    if (e instanceof KeyFileError) throw new RuntimeFileError(e.message);
+    throw e;
   }
 }
 
@@ -59,6 +150,10 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     kubeconfigPath: credentials.adminKubeconfigPath,
     tokens,
     clientCa,
-    serviceAccountKey: ensureServiceAccountKey(dataDir),
+    ...serviceAccountKeysOf(options, dataDir),
+    authentication: authenticationOf(options),
+    webhooks: webhooksOf(options),
+    requestHeader: requestHeaderOf(options),
+    ...authorizationOf(options),
   };
 }

@@ -10,6 +10,7 @@ import type { Scheme } from '../../scheme/scheme.js';
 import type { CustomResourceRegistry } from '../../scheme/custom/registry.js';
 import { convertingHandler, noneConverter, webhookConverter } from '../apiextensions/conversion.js';
 import type { WebhookClient } from '../../lib/webhook-client.js';
+import { DISCOVERY_PATHS } from '../authn/authn-machine.js';
 
 /** A server in the chain: the route it serves a request by, or undefined to delegate. */
 export type DelegatingServer = (request: ApiRequest) => Route | undefined;
@@ -28,6 +29,8 @@ export function kubeServer(scheme: Scheme, handlers: {
   return (request) => {
     const info = request.info;
     if (!info.isResourceRequest) {
+      // The service account issuer's OIDC discovery documents belong to authn, which owns the issuer.
+      if (DISCOVERY_PATHS.test(info.path)) return { target: handlers.authn, admit: false };
       if (/^\/(healthz|livez|readyz)(\/|$)/.test(info.path) || /^\/(debug\/actors(\/ui)?|debug\/pprof\/(profile|heap)|metrics(\/slis)?)$/.test(info.path)) return { target: handlers.supervisor, admit: false };
       return undefined;
     }

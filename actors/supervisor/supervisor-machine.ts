@@ -68,7 +68,9 @@ import { podTerminatorMachine, terminatePodTerminator } from '../pod-terminator/
 import { authzMachine } from '../authz/authz-machine.js';
 import { evictionMachine } from '../eviction/eviction-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
-import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
+import { authenticatorsOf } from './authenticators.js';
+import { authorizersOf } from './authorizers.js';
+import { WebhookClient } from '../../lib/webhook-client.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { apiExtensions, serveCustomResource, serveStoredCustomResources, storeKey, unserveCustomResource, type ApiExtensions } from './custom-resources.js';
@@ -271,8 +273,10 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     apiExtensionsServer(api.registry, store, webhookClientFor(clock)),
   ]);
   const rbac = 'rbac.authorization.k8s.io';
+  // One pool of webhook connections for the token and authorization webhooks.
+  const webhookClient = new WebhookClient({ clock });
   late.authz = start('authz', authzMachine, {
-    modes: options!.authorizationModes,
+    ...authorizersOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, logger.getSubLogger({ name: 'authz' }), webhookClient),
     router,
     admission,
     rbacStores: {
@@ -286,12 +290,9 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
   runtime.chain = audit ?? late.authz;
-  const secrets = store('secrets', '');
-  const serviceAccounts = store('serviceaccounts', '');
   late.authn = start('authn', authnMachine, {
-    tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
-    ...(serviceAccounts ? { serviceAccountStore: serviceAccounts } : {}),
-    legacyTokens: secrets && serviceAccounts ? { tokens: new ServiceAccountTokens(files!.serviceAccountKey), secrets, serviceAccounts } : undefined,
+    tokens: files!.tokens, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
+    ...authenticatorsOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, () => `https://${options!.raw.bindAddress}:${runtime.port}`, logger.getSubLogger({ name: 'authn' }), webhookClient),
     logger: logger.getSubLogger({ name: 'authn' }),
   });
   // apiextensions-apiserver's controllers run inside the server, from its start.
@@ -682,7 +683,9 @@ export const supervisorMachine = setup({
               maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
               requestTimeoutMs: options!.requestTimeoutMs,
               maxStreamBacklogBytes: 16 * 1024 * 1024,
-              clientCaPem: files!.clientCa?.pem,
+              // The handshake asks for a certificate any of the client CAs signed: x509 users' and the front proxy's.
+              clientCaPem: files!.clientCa || files!.requestHeader ? [files!.clientCa?.pem, files!.requestHeader?.caPem].filter(Boolean).join('\n') : undefined,
+              keptHeaders: files!.requestHeader?.keptHeaders(),
             },
             transport: options!.raw.transport as TransportChoice,
             clock,

@@ -46,7 +46,8 @@ export interface AuditEvent {
   stage: AuditStage;
   requestURI: string;
   verb: string;
-  user: { username: string; uid?: string; groups?: string[] };
+  user: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+  impersonatedUser?: { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   userAgent?: string;
   objectRef?: ObjectReference;
   responseStatus?: { metadata: Record<string, never>; code: number; status?: string; reason?: string; message?: string };

@@ -70,8 +70,10 @@ export interface ApiRequest {
    * client sent it; not yet verified. The same bytes object for every request of a connection.
    */
   clientCertificate?: Uint8Array;
-  /** Set by authn. */
+  /** Set by authn; replaced by authz with the impersonated user when the request impersonates. */
   user?: UserInfo;
+  /** Set by authz when the request impersonates: who it acts as (audit records both). */
+  impersonatedUser?: UserInfo;
   /**
    * Set by authz on a write of a Role or ClusterRole by a user who may not `escalate` it: the
    * rights the user holds there. The store refuses a role whose final rules exceed them.

@@ -49,3 +49,10 @@ export interface StoreDescribe {
   kind: KindDescription;
   definitions: Definitions;
 }
+
+/** An actor's index of one resource, kept current from its store: the actor subscribes, then calls observe for each object it learns of. */
+export interface Observer {
+  resource: string;
+  store: { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
+  observe(namespace: string, name: string, object: KubeObject | undefined): void;
+}

@@ -1,16 +1,12 @@
 // The pure parts of the built-in controllers: kube-controller-manager's
 // --controllers rule, kube's workqueue, the API server's choice of GC
-// finalizer on DELETE, and the legacy service account token check.
+// finalizer on DELETE.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../../actors/controllers/index.js';
 import { WorkQueue } from '../../actors/controllers/workqueue.js';
 import { deletionFinalizers, propagationOf } from '../../actors/store/propagation.js';
-import { ensureServiceAccountKey, issueLegacyToken, ServiceAccountTokens } from '../../actors/authn/service-account-tokens.js';
 import { SimulatedClock } from '../../harness/simulated-clock.js';
 import { configMap } from '../../scheme/kinds/configmap.js';
 import { event } from '../../scheme/kinds/event.js';
@@ -99,35 +95,3 @@ describe('the API server\'s half of cascading deletion', () => {
   });
 });
 
-describe('legacy service account tokens', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sa-key-'));
-  const key = ensureServiceAccountKey(dir);
-  const secret = (token: string): KubeObject => ({ type: 'kubernetes.io/service-account-token', metadata: { name: 'bot-token', namespace: 'ns' }, data: { token: Buffer.from(token).toString('base64') } });
-
-  it('authenticate only while signed here, held by their Secret, and their account is there with the same uid', () => {
-    const tokens = new ServiceAccountTokens(key);
-    const token = issueLegacyToken(key, 'ns', 'bot-token', { name: 'bot', uid: 'u1' });
-    assert.equal(tokens.authenticate(token), undefined, 'no Secret holds it yet');
-    tokens.secret('ns', 'bot-token', secret(token));
-    assert.equal(tokens.authenticate(token), undefined, 'no account yet');
-    tokens.account('ns', 'bot', { metadata: { name: 'bot', namespace: 'ns', uid: 'u1' } });
-    assert.deepEqual(tokens.authenticate(token), { username: 'system:serviceaccount:ns:bot', uid: 'u1', groups: ['system:serviceaccounts', 'system:serviceaccounts:ns'] });
-    tokens.account('ns', 'bot', { metadata: { name: 'bot', namespace: 'ns', uid: 'u2' } });
-    assert.equal(tokens.authenticate(token), undefined, 'a new account of that name is not the same one');
-    tokens.account('ns', 'bot', { metadata: { name: 'bot', namespace: 'ns', uid: 'u1' } });
-    tokens.secret('ns', 'bot-token', undefined);
-    assert.equal(tokens.authenticate(token), undefined, 'its Secret is gone');
-  });
-
-  it('refuses a token signed with another key, even in a token Secret', () => {
-    const otherDir = mkdtempSync(join(tmpdir(), 'sa-key-'));
-    const other = ensureServiceAccountKey(otherDir);
-    const forged = issueLegacyToken(other, 'ns', 'bot-token', { name: 'bot', uid: 'u1' });
-    const tokens = new ServiceAccountTokens(key);
-    tokens.secret('ns', 'bot-token', secret(forged));
-    tokens.account('ns', 'bot', { metadata: { name: 'bot', namespace: 'ns', uid: 'u1' } });
-    assert.equal(tokens.authenticate(forged), undefined);
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(otherDir, { recursive: true, force: true });
-  });
-});
