@@ -30,6 +30,7 @@ export function kubeServer(scheme: Scheme, handlers: {
     if (!kind) return undefined;
     if (kind.servedBy === 'authn') return { target: handlers.authn, admit: false };
     if (kind.servedBy === 'authz') return { target: handlers.authz, admit: false };
+    if (kind.servedBy === 'supervisor') return { target: handlers.supervisor, admit: false };
     if (info.subresource === 'eviction' && kind.plural === 'pods' && kind.group === '' && handlers.eviction) return { target: handlers.eviction, admit: true };
     // A service account's token is issued by authn, which owns the tokens this server accepts.
     if (info.subresource === 'token' && kind.plural === 'serviceaccounts' && kind.group === '') return { target: handlers.authn, admit: false };

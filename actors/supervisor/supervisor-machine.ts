@@ -50,6 +50,7 @@ import { allKinds, builtinKinds, isGeneralAvailability } from '../../scheme/kind
 import { selectKinds } from '../../scheme/runtime-config.js';
 import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
+import { serveComponentStatuses, type Components } from './component-status.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
@@ -320,9 +321,18 @@ function healthChecks(context: SupervisorContext, shuttingDown: () => boolean): 
   };
 }
 
+/** What componentstatuses reports on: the storage servers and whether the controllers run here. */
+function componentsOf(context: SupervisorContext): Components {
+  const { raw, controllers } = context.options!;
+  const check = (): string | undefined => context.runtime.log?.check();
+  const servers = raw.storageBackend === 'etcd3' ? raw.etcdServers.length : 1;
+  return { storage: Array.from({ length: servers }, () => check), controllersRunning: controllers.length > 0 };
+}
+
 function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: HandleRequest): void {
   const { request } = event;
   serveSafely(request, context.counters, context.logger, () => {
+    if (request.info.isResourceRequest) return serveComponentStatuses(request, context.scheme!.byResource('', 'v1', 'componentstatuses')!, componentsOf(context));
     const path = request.info.path;
     if (path === '/debug/actors') {
       if (watchRequested(request.query)) return context.runtime.journal.watch(request, self, actorTree(context, self));
