@@ -51,6 +51,7 @@ import { selectKinds } from '../../scheme/runtime-config.js';
 import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { serveComponentStatuses, type Components } from './component-status.js';
+import { apfMachine, FLOWCONTROL_GROUP, terminateApf } from '../apf/apf-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
@@ -256,15 +257,28 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     },
     logger: logger.getSubLogger({ name: 'authz' }),
   });
+  // kube's priority and fairness filter runs after authentication and audit, before authorization.
+  const flowcontrol = FLOWCONTROL_GROUP;
+  const apf = options!.raw.enablePriorityAndFairness
+    ? start('apf', apfMachine, {
+      serverConcurrencyLimit: options!.raw.maxRequestsInflight + options!.raw.maxMutatingRequestsInflight,
+      queueWaitLimitMs: options!.requestTimeoutMs / 4,
+      next: late.authz,
+      stores: { flowschemas: store('flowschemas', flowcontrol), prioritylevelconfigurations: store('prioritylevelconfigurations', flowcontrol) },
+      clock,
+      logger: logger.getSubLogger({ name: 'apf' }),
+    }, terminateApf as Terminate)
+    : undefined;
+  const afterAuthentication = apf ?? late.authz;
   // kube's audit filter runs right after authentication: with a policy, authn hands requests to it.
   const audit = options!.audit
-    ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
+    ? start('audit', auditMachine, { ...options!.audit, next: afterAuthentication, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
-  runtime.chain = audit ?? late.authz;
+  runtime.chain = audit ?? afterAuthentication;
   const secrets = store('secrets', '');
   const serviceAccounts = store('serviceaccounts', '');
   late.authn = start('authn', authnMachine, {
-    tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
+    tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, clock, x509: files!.clientCa?.authenticator, next: audit ?? afterAuthentication,
     ...(serviceAccounts ? { serviceAccountStore: serviceAccounts } : {}),
     legacyTokens: secrets && serviceAccounts ? { tokens: new ServiceAccountTokens(files!.serviceAccountKey), secrets, serviceAccounts } : undefined,
     logger: logger.getSubLogger({ name: 'authn' }),
@@ -450,7 +464,7 @@ export const supervisorMachine = setup({
       // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
       if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
       const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
-      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) })) {
+      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) }, options.raw.enablePriorityAndFairness)) {
         await hook.run();
         runtime.hooksDone.add(hook.name);
         logger.debug(`poststarthook/${hook.name} done`);
@@ -603,7 +617,7 @@ export const supervisorMachine = setup({
       entry: [
         { type: 'enterPhase', params: { phase: 'InstallingHealthChecks' } },
         ({ context }) => {
-          context.runtime.hookNames = postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }).map((h) => h.name);
+          context.runtime.hookNames = postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }, context.raw.enablePriorityAndFairness).map((h) => h.name);
         },
       ],
       always: 'Listening',
@@ -621,8 +635,9 @@ export const supervisorMachine = setup({
               certFile: files!.certFile,
               keyFile: files!.keyFile,
               maxBodyBytes: options!.raw.maxRequestBodyBytes,
-              maxRequestsInFlight: options!.raw.maxRequestsInflight,
-              maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
+              // With priority and fairness, the flags size its seats instead (kube installs one filter or the other).
+              maxRequestsInFlight: options!.raw.enablePriorityAndFairness ? 0 : options!.raw.maxRequestsInflight,
+              maxMutatingRequestsInFlight: options!.raw.enablePriorityAndFairness ? 0 : options!.raw.maxMutatingRequestsInflight,
               requestTimeoutMs: options!.requestTimeoutMs,
               maxStreamBacklogBytes: 16 * 1024 * 1024,
               clientCaPem: files!.clientCa?.pem,

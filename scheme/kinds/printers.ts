@@ -263,7 +263,8 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
     columns: [
       nameColumn, col('PriorityLevel', (o) => str((spec(o).priorityLevelConfiguration as { name?: string } | undefined)?.name)),
       col('MatchingPrecedence', (o) => str(spec(o).matchingPrecedence)), col('DistinguisherMethod', (o) => str((spec(o).distinguisherMethod as { type?: string } | undefined)?.type, '<none>')),
-      ageColumn, col('MissingPL', () => '?'),
+      // kube's printFlowSchema: the Dangling condition's status, or ? before the configuration controller has written it.
+      ageColumn, col('MissingPL', (o) => str((list(status(o).conditions).find((c) => (c as { type?: string }).type === 'Dangling') as { status?: string } | undefined)?.status, '?')),
     ],
   },
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': {
