@@ -61,6 +61,7 @@ interface Pending {
 interface FinishedEvent {
   type: 'apf.finished';
   level: string;
+  schema: string;
 }
 interface SweepEvent {
   type: 'apf.sweep';
@@ -68,10 +69,12 @@ interface SweepEvent {
 
 export type ApfEvent = AuthorizeRequest | FinishedEvent | SweepEvent | StoreSnapshot | StoreChanged | ActorStop;
 
-/** What /metrics reports: counts since start, by flow schema and priority level. */
+/** What /metrics reports, keyed `<flow schema>\0<priority level>[\0<reason>]`: counts since start, and requests now. */
 export interface ApfCounts {
   dispatched: Map<string, number>;
   rejected: Map<string, number>;
+  executing: Map<string, number>;
+  waiting: Map<string, number>;
 }
 
 export interface ApfContext extends Omit<ApfInput, 'logger'> {
@@ -92,8 +95,9 @@ const REJECTED = 'Too many requests, please try again later.\n';
 const RETRY_AFTER_SECONDS = '1';
 const SWEEP_MS = 250;
 
-const key = (schema: string, level: string, reason = ''): string => `${schema}\0${level}\0${reason}`;
-const bump = (map: Map<string, number>, k: string): void => void map.set(k, (map.get(k) ?? 0) + 1);
+export const countKey = (schema: string, level: string, reason?: string): string => (reason === undefined ? `${schema}\0${level}` : `${schema}\0${level}\0${reason}`);
+const key = countKey;
+const bump = (map: Map<string, number>, k: string, by = 1): void => void map.set(k, (map.get(k) ?? 0) + by);
 
 function pfHeaders(schema: Schema, levelUid: string): Record<string, string> {
   return { 'x-kubernetes-pf-flowschema-uid': schema.uid, 'x-kubernetes-pf-prioritylevel-uid': levelUid };
@@ -175,17 +179,21 @@ function reconfigure(context: ApfContext): Pending[] {
   return orphans;
 }
 
-function reject(context: ApfContext, pending: Pending, levelName: string, levelUid: string, reason: string): void {
+function reject(context: ApfContext, pending: Pending, levelName: string, levelUid: string, reason: string, fromQueue = false): void {
   bump(context.counts.rejected, key(pending.schema.name, levelName, reason));
+  if (fromQueue) bump(context.counts.waiting, key(pending.schema.name, levelName), -1);
   const { request } = pending;
   request.replyTo.send(textResponse(request.id, 429, REJECTED, { 'retry-after': RETRY_AFTER_SECONDS, ...pfHeaders(pending.schema, levelUid) }));
 }
 
-function dispatch(context: ApfContext, self: { send(event: FinishedEvent): void }, pending: Pending, levelName: string, levelUid: string, limited: boolean): void {
-  bump(context.counts.dispatched, key(pending.schema.name, levelName));
+function dispatch(context: ApfContext, self: { send(event: FinishedEvent): void }, pending: Pending, levelName: string, levelUid: string, limited: boolean, fromQueue = false): void {
+  const k = key(pending.schema.name, levelName);
+  bump(context.counts.dispatched, k);
+  if (fromQueue) bump(context.counts.waiting, k, -1);
   const { request } = pending;
   // An exempt request holds no seat: nothing to free when it is answered.
-  const finished = limited ? () => self.send({ type: 'apf.finished', level: levelName }) : undefined;
+  if (limited) bump(context.counts.executing, k);
+  const finished = limited ? () => self.send({ type: 'apf.finished', level: levelName, schema: pending.schema.name }) : undefined;
   request.replyTo = replyThrough(request.replyTo, pfHeaders(pending.schema, levelUid), finished);
   context.next.send({ type: 'authorize', request });
 }
@@ -204,7 +212,10 @@ function admit(context: ApfContext, self: { send(event: FinishedEvent | SweepEve
   const level = context.levels.get(levelName)!;
   const offer = level.offer(pending, classified.flow, context.clock.now());
   if (offer === 'dispatched') return dispatch(context, self, pending, levelName, level.uid, true);
-  if (offer === 'queued') return scheduleSweep(context, self);
+  if (offer === 'queued') {
+    bump(context.counts.waiting, key(classified.schema.name, levelName));
+    return scheduleSweep(context, self);
+  }
   reject(context, pending, levelName, level.uid, offer);
 }
 
@@ -262,16 +273,18 @@ export const apfMachine = setup({
       serveSafely(request, context.counters, context.logger, () => admit(context, self, request));
     },
     finished: ({ context, event, self }) => {
-      const level = context.levels.get((event as FinishedEvent).level);
+      const { level: name, schema } = event as FinishedEvent;
+      bump(context.counts.executing, key(schema, name), -1);
+      const level = context.levels.get(name);
       if (!level) return;
-      for (const next of level.release()) dispatch(context, self, next, level.name, level.uid, true);
+      for (const next of level.release()) dispatch(context, self, next, level.name, level.uid, true, true);
     },
     sweep: ({ context, self }) => {
       context.sweep = undefined;
       const cutoff = context.clock.now() - context.queueWaitLimitMs;
       let waiting = false;
       for (const level of context.levels.values()) {
-        for (const expired of level.expire(cutoff)) reject(context, expired, level.name, level.uid, 'time-out');
+        for (const expired of level.expire(cutoff)) reject(context, expired, level.name, level.uid, 'time-out', true);
         waiting ||= level.waiting > 0;
       }
       if (waiting) scheduleSweep(context, self);
@@ -292,8 +305,11 @@ export const apfMachine = setup({
           else objects.set(change.object.metadata.name ?? '', change.object);
         }
       }
-      for (const orphan of reconfigure(context)) admit(context, self, orphan.request);
-      for (const level of context.levels.values()) for (const next of level.dispatchWaiting()) dispatch(context, self, next, level.name, level.uid, true);
+      for (const orphan of reconfigure(context)) {
+        bump(context.counts.waiting, key(orphan.schema.name, orphan.schema.spec.priorityLevelConfiguration.name), -1);
+        admit(context, self, orphan.request);
+      }
+      for (const level of context.levels.values()) for (const next of level.dispatchWaiting()) dispatch(context, self, next, level.name, level.uid, true, true);
       if (context.synced.size === CONFIG_RESOURCES.length) {
         keepMandatory(context, resource);
         reportDangling(context);
@@ -318,7 +334,7 @@ export const apfMachine = setup({
       schemas: [],
       levels: new Map(),
       exempt: new Map(),
-      counts: { dispatched: new Map(), rejected: new Map() },
+      counts: { dispatched: new Map(), rejected: new Map(), executing: new Map(), waiting: new Map() },
       sweep: undefined,
     };
     reconfigure(context);

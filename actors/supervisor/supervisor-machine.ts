@@ -657,6 +657,7 @@ export const supervisorMachine = setup({
           if (runtime.metrics) registerCollectors(runtime.metrics, {
             stores: runtime.stores,
             listener,
+            apf: runtime.children.find((c) => c.id === 'apf'),
             actors: () => actorTree(context, self),
             now: () => clock.now(),
           });

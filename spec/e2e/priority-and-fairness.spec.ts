@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { suiteServer, tempDir, startTestServer } from '../support/server.js';
 import { call } from '../support/http.js';
 import { kubectl } from '../support/kubectl.js';
+import { parsePrometheusText } from '../support/prometheus.js';
 
 const tokens = join(tempDir('apf-tokens'), 'tokens.csv');
 writeFileSync(tokens, 'flood-token,flooder,200,"devs"\ncalm-token,calm,201,"devs"\n');
@@ -108,6 +109,13 @@ describe('API Priority and Fairness', () => {
     }
     // Another user, in another level, was never held up by the flood.
     assert.equal((await call(creds, 'GET', '/api/v1/namespaces/default/configmaps', { token: 'calm-token' })).status, 403);
+
+    const scrape = parsePrometheusText((await call(creds, 'GET', '/metrics')).body);
+    assert.equal(scrape.value('apiserver_flowcontrol_rejected_requests_total', { flow_schema: 'flooders', priority_level: 'tiny', reason: 'queue-full' }), rejected.length);
+    assert.equal(scrape.value('apiserver_flowcontrol_dispatched_requests_total', { flow_schema: 'flooders', priority_level: 'tiny' }), answers.length - rejected.length + 1);
+    assert.equal(scrape.value('apiserver_flowcontrol_nominal_limit_seats', { priority_level: 'tiny' }), 1);
+    assert.equal(scrape.value('apiserver_flowcontrol_current_inqueue_requests', { flow_schema: 'flooders', priority_level: 'tiny' }), 0);
+    assert.ok((scrape.value('apiserver_flowcontrol_dispatched_requests_total', { flow_schema: 'exempt', priority_level: 'exempt' }) ?? 0) >= 10);
   });
 });
 
