@@ -36,6 +36,11 @@ import { classify, schemasInOrder, type Schema } from './classify.js';
 import { PriorityLevel, type Queuing } from './fair-queuing.js';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from './bootstrap.js';
 import { danglingCondition } from './status.js';
+import type { ApfConfiguration, ApfSubscribe } from '../../protocol/messages/flowcontrol.js';
+
+function configurationOf(context: ApfContext): ApfConfiguration {
+  return { type: 'apf.configuration', schemas: context.schemas, exempt: Object.fromEntries([...context.exempt].map(([name, { uid }]) => [name, uid])) };
+}
 
 export const FLOWCONTROL_GROUP = 'flowcontrol.apiserver.k8s.io';
 type ConfigResource = 'flowschemas' | 'prioritylevelconfigurations';
@@ -67,7 +72,7 @@ interface SweepEvent {
   type: 'apf.sweep';
 }
 
-export type ApfEvent = AuthorizeRequest | FinishedEvent | SweepEvent | StoreSnapshot | StoreChanged | ActorStop;
+export type ApfEvent = AuthorizeRequest | FinishedEvent | SweepEvent | StoreSnapshot | StoreChanged | ApfSubscribe | ActorStop;
 
 /** What /metrics reports, keyed `<flow schema>\0<priority level>[\0<reason>]`: counts since start, and requests now. */
 export interface ApfCounts {
@@ -88,6 +93,8 @@ export interface ApfContext extends Omit<ApfInput, 'logger'> {
   exempt: Map<string, { uid: string }>;
   counts: ApfCounts;
   sweep: unknown;
+  /** Told the configuration at every change (authn, which then sends exempt requests past this actor). */
+  subscribers: ApfSubscribe['subscriber'][];
 }
 
 /** kube's rejection: plain text, as http.Error writes it, with Retry-After. */
@@ -99,7 +106,7 @@ export const countKey = (schema: string, level: string, reason?: string): string
 const key = countKey;
 const bump = (map: Map<string, number>, k: string, by = 1): void => void map.set(k, (map.get(k) ?? 0) + by);
 
-function pfHeaders(schema: Schema, levelUid: string): Record<string, string> {
+export function pfHeaders(schema: Schema, levelUid: string): Record<string, string> {
   return { 'x-kubernetes-pf-flowschema-uid': schema.uid, 'x-kubernetes-pf-prioritylevel-uid': levelUid };
 }
 
@@ -109,7 +116,7 @@ function withHeaders(reply: HttpReply, headers: Record<string, string>): HttpRep
 }
 
 /** The reply address a dispatched request gets: adds kube's headers, and frees the seat at the first answer. */
-function replyThrough(original: ReplyTo, headers: Record<string, string>, finished: (() => void) | undefined): ReplyTo {
+export function replyThrough(original: ReplyTo, headers: Record<string, string>, finished: (() => void) | undefined): ReplyTo {
   let done = false;
   return {
     via: original.via ?? original,
@@ -310,10 +317,17 @@ export const apfMachine = setup({
         admit(context, self, orphan.request);
       }
       for (const level of context.levels.values()) for (const next of level.dispatchWaiting()) dispatch(context, self, next, level.name, level.uid, true, true);
+      const configuration = configurationOf(context);
+      for (const subscriber of context.subscribers) subscriber.send(configuration);
       if (context.synced.size === CONFIG_RESOURCES.length) {
         keepMandatory(context, resource);
         reportDangling(context);
       }
+    },
+    addSubscriber: ({ context, event }) => {
+      const { subscriber } = event as ApfSubscribe;
+      context.subscribers.push(subscriber);
+      subscriber.send(configurationOf(context));
     },
     stop: ({ context }) => {
       if (context.sweep !== undefined) context.clock.clearTimeout(context.sweep);
@@ -336,6 +350,7 @@ export const apfMachine = setup({
       exempt: new Map(),
       counts: { dispatched: new Map(), rejected: new Map(), executing: new Map(), waiting: new Map() },
       sweep: undefined,
+      subscribers: [],
     };
     reconfigure(context);
     return context;
@@ -350,6 +365,7 @@ export const apfMachine = setup({
         'apf.sweep': { actions: 'sweep' },
         'store.snapshot': { actions: 'learn' },
         'store.changed': { actions: 'learn' },
+        'apf.subscribe': { actions: 'addSubscriber' },
         'actor.stop': { target: 'Stopped', actions: 'stop' },
       },
     },

@@ -4,46 +4,9 @@
 
 import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
 import type { RequestInfo } from '../../protocol/messages/request.js';
+import type { FlowSchemaRef, FlowSchemaSpec, NonResourceRule, PolicyRules, ResourceRule, Subject } from '../../protocol/messages/flowcontrol.js';
 
-interface Subject {
-  kind: string;
-  user?: { name: string };
-  group?: { name: string };
-  serviceAccount?: { namespace: string; name: string };
-}
-
-interface ResourceRule {
-  verbs: string[];
-  apiGroups: string[];
-  resources: string[];
-  clusterScope?: boolean;
-  namespaces?: string[];
-}
-
-interface NonResourceRule {
-  verbs: string[];
-  nonResourceURLs: string[];
-}
-
-interface PolicyRules {
-  subjects: Subject[];
-  resourceRules?: ResourceRule[];
-  nonResourceRules?: NonResourceRule[];
-}
-
-export interface FlowSchemaSpec {
-  priorityLevelConfiguration: { name: string };
-  matchingPrecedence?: number;
-  distinguisherMethod?: { type: 'ByUser' | 'ByNamespace' };
-  rules?: PolicyRules[];
-}
-
-/** A FlowSchema as classification reads it. */
-export interface Schema {
-  name: string;
-  uid: string;
-  spec: FlowSchemaSpec;
-}
+export type Schema = FlowSchemaRef;
 
 export interface Classification {
   schema: Schema;

@@ -9,7 +9,9 @@
 // Receives: `authenticate` from the listener; `request` for the
 //   SelfSubjectReview, TokenReview and serviceaccounts/token creates the server chain routes to it;
 //   `store.snapshot` and `store.changed` from the secrets and serviceaccounts stores.
-// Sends: the request, with `user` set, to authz; 401 replies to the client.
+// Sends: the request, with `user` set, to the next filter (audit, apf or authz); a request of an
+//   exempt priority level straight to authz when apf has said which those are (`apf.configuration`);
+//   `apf.subscribe` to apf at start; 401 replies to the client.
 
 import { setup } from 'xstate';
 import type { UserInfo } from '../../protocol/kube/meta.js';
@@ -26,6 +28,9 @@ import { serveSafely } from '../../lib/serve-safely.js';
 import { bearerTokenOf } from './token-file.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import type { ClientCertificateAuthenticator } from './x509.js';
+import type { ApfConfiguration, ApfSubscribe } from '../../protocol/messages/flowcontrol.js';
+import { classify } from '../apf/classify.js';
+import { countKey, pfHeaders, replyThrough } from '../apf/apf-machine.js';
 
 type Subscribable = { send(message: { type: 'store.subscribe'; subscriber: Subscriber }): void };
 
@@ -44,6 +49,11 @@ export interface AuthnInput {
   /** For a client certificate's validity period. */
   now?: () => number;
   next: { send(message: AuthorizeRequest): void };
+  /**
+   * When `next` is the apf actor: it tells authn its configuration, and a request of an exempt
+   * priority level goes from here straight to `authorize` (authz), as kube's filter lets it through.
+   */
+  flowControl?: { apf: { send(message: ApfSubscribe): void }; authorize: { send(message: AuthorizeRequest): void } } | undefined;
   logger: Log;
 }
 
@@ -51,6 +61,23 @@ interface AuthnContext extends Omit<AuthnInput, 'logger'> {
   logger: Log;
   issued: IssuedTokens;
   counters: ActorCounters;
+  /** The apf actor's latest configuration, and the exempt requests sent past it (counted for /metrics as apf's own). */
+  apf: { configuration: ApfConfiguration | undefined; exemptDispatched: Map<string, number> };
+}
+
+/** An exempt request goes straight to authorization with kube's headers; true when it did. */
+function passExempt(context: AuthnContext, request: ApiRequest, user: UserInfo): boolean {
+  const configuration = context.apf.configuration;
+  if (!configuration || !context.flowControl) return false;
+  const classified = classify(configuration.schemas, user, request.info);
+  const level = classified?.schema.spec.priorityLevelConfiguration.name;
+  const levelUid = level === undefined ? undefined : configuration.exempt[level];
+  if (!classified || levelUid === undefined) return false;
+  const key = countKey(classified.schema.name, level!);
+  context.apf.exemptDispatched.set(key, (context.apf.exemptDispatched.get(key) ?? 0) + 1);
+  request.replyTo = replyThrough(request.replyTo, pfHeaders(classified.schema, levelUid), undefined);
+  context.flowControl.authorize.send({ type: 'authorize', request });
+  return true;
 }
 
 export function authenticate(
@@ -93,11 +120,12 @@ function tokenReview(context: AuthnContext, request: HandleRequest['request'], a
 export const authnMachine = setup({
   types: {
     context: {} as AuthnContext,
-    events: {} as AuthenticateRequest | HandleRequest | StoreSnapshot | StoreChanged | ActorStop,
+    events: {} as AuthenticateRequest | HandleRequest | StoreSnapshot | StoreChanged | ApfConfiguration | ActorStop,
     input: {} as AuthnInput,
   },
   actions: {
     subscribe: ({ context, self }) => {
+      context.flowControl?.apf.send({ type: 'apf.subscribe', subscriber: self });
       context.legacyTokens?.secrets.send({ type: 'store.subscribe', subscriber: self });
       context.legacyTokens?.serviceAccounts.send({ type: 'store.subscribe', subscriber: self });
     },
@@ -135,13 +163,13 @@ export const authnMachine = setup({
           return;
         }
         request.user = user;
-        context.next.send({ type: 'authorize', request });
+        if (!passExempt(context, request, user)) context.next.send({ type: 'authorize', request });
       });
     },
   },
 }).createMachine({
   id: 'authn',
-  context: ({ input }) => ({ ...input, issued: new IssuedTokens(input.clock), counters: { handled: 0, errors: 0 } }),
+  context: ({ input }) => ({ ...input, issued: new IssuedTokens(input.clock), counters: { handled: 0, errors: 0 }, apf: { configuration: undefined, exemptDispatched: new Map() } }),
   entry: 'subscribe',
   initial: 'Serving',
   states: {
@@ -151,6 +179,11 @@ export const authnMachine = setup({
         request: { actions: 'review' },
         'store.snapshot': { actions: 'learn' },
         'store.changed': { actions: 'learn' },
+        'apf.configuration': {
+          actions: ({ context, event }) => {
+            context.apf.configuration = event as ApfConfiguration;
+          },
+        },
         'actor.stop': 'Stopped',
       },
     },

@@ -19,8 +19,9 @@ export interface Sources {
   /** Store slots by `<plural>[.<group>]`, kube's resource label. */
   stores: ReadonlyMap<string, Slot>;
   listener: Slot;
-  /** The priority and fairness actor, when on. */
+  /** The priority and fairness actor, when on, and authn, which dispatches the exempt requests itself. */
   apf?: Slot | undefined;
+  authn?: Slot | undefined;
   actors(): ActorRecord[];
   now(): number;
 }
@@ -94,7 +95,12 @@ function registerFlowControl(metrics: ServerMetrics, sources: Sources): void {
       emit(reason === undefined ? { flow_schema, priority_level } : { flow_schema, priority_level, reason }, n);
     }
   };
-  metrics.counter('apiserver_flowcontrol_dispatched_requests_total', 'Number of requests executed by API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.dispatched));
+  const exemptByAuthn = (): Map<string, number> => (sources.authn?.ref?.getSnapshot() as { context?: { apf?: { exemptDispatched: Map<string, number> } } } | undefined)?.context?.apf?.exemptDispatched ?? new Map();
+  metrics.counter('apiserver_flowcontrol_dispatched_requests_total', 'Number of requests executed by API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => {
+    const all = new Map(c.counts.dispatched);
+    for (const [k, n] of exemptByAuthn()) all.set(k, (all.get(k) ?? 0) + n);
+    return all;
+  }));
   metrics.counter('apiserver_flowcontrol_rejected_requests_total', 'Number of requests rejected by API Priority and Fairness subsystem', ['flow_schema', 'priority_level', 'reason'], byFlow((c) => c.counts.rejected));
   metrics.gauge('apiserver_flowcontrol_current_executing_requests', 'Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.executing));
   metrics.gauge('apiserver_flowcontrol_current_inqueue_requests', 'Number of requests currently pending in queues of the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.waiting));

@@ -279,6 +279,8 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const serviceAccounts = store('serviceaccounts', '');
   late.authn = start('authn', authnMachine, {
     tokens: files!.tokens, anonymousAuth: options!.raw.anonymousAuth, clock, x509: files!.clientCa?.authenticator, next: audit ?? afterAuthentication,
+    // With no audit between them, exempt requests skip the hop through apf (kube's filter passes them at once).
+    flowControl: apf && !audit ? { apf, authorize: late.authz } : undefined,
     ...(serviceAccounts ? { serviceAccountStore: serviceAccounts } : {}),
     legacyTokens: secrets && serviceAccounts ? { tokens: new ServiceAccountTokens(files!.serviceAccountKey), secrets, serviceAccounts } : undefined,
     logger: logger.getSubLogger({ name: 'authn' }),
@@ -658,6 +660,7 @@ export const supervisorMachine = setup({
             stores: runtime.stores,
             listener,
             apf: runtime.children.find((c) => c.id === 'apf'),
+            authn,
             actors: () => actorTree(context, self),
             now: () => clock.now(),
           });
