@@ -142,16 +142,29 @@ interface LevelSpec {
   queuing: Queuing | undefined;
 }
 
+const MAX_QUEUES = 4096;
+const MAX_HAND_SIZE = 32;
+const MAX_QUEUE_LENGTH = 100_000;
+const MAX_SHARES = 1_000_000;
+
+/** An integer within [min, max], or `fallback` for anything that is not a number. */
+function whole(value: unknown, fallback: number, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return Math.min(Math.max(fallback, min), max);
+  return Math.min(Math.max(Math.trunc(value), min), max);
+}
+
 function levelSpecOf(o: KubeObject): LevelSpec {
   const spec = (o as unknown as { spec?: { type?: string; limited?: { nominalConcurrencyShares?: number; limitResponse?: { type?: string; queuing?: Partial<Queuing> } } } }).spec ?? {};
   const limited = spec.limited ?? {};
   const q = limited.limitResponse?.type === 'Queue' ? limited.limitResponse.queuing ?? {} : undefined;
+  // Values kube's validation would refuse are taken as its defaults (or the nearest sound value), never trusted.
+  const queues = whole(q?.queues, 64, 1, MAX_QUEUES);
   return {
     name: o.metadata.name ?? '',
     uid: o.metadata.uid ?? '',
     type: spec.type === 'Exempt' ? 'Exempt' : 'Limited',
-    shares: limited.nominalConcurrencyShares ?? 30,
-    queuing: q ? { queues: q.queues ?? 64, handSize: q.handSize ?? 8, queueLengthLimit: q.queueLengthLimit ?? 50 } : undefined,
+    shares: whole(limited.nominalConcurrencyShares, 30, 0, MAX_SHARES),
+    queuing: q ? { queues, handSize: whole(q.handSize, 8, 1, Math.min(queues, MAX_HAND_SIZE)), queueLengthLimit: whole(q.queueLengthLimit, 50, 1, MAX_QUEUE_LENGTH) } : undefined,
   };
 }
 

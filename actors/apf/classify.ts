@@ -37,31 +37,34 @@ const has = (list: readonly string[] | undefined, value: string): boolean => !!l
 function resourceRuleMatches(rule: ResourceRule, info: Extract<RequestInfo, { isResourceRequest: true }>): boolean {
   if (!has(rule.verbs, info.verb) || !has(rule.apiGroups, info.apiGroup)) return false;
   const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-  if (!rule.resources.includes('*') && !rule.resources.includes(resource)) return false;
+  if (!has(rule.resources, resource)) return false;
   return info.namespace === '' ? rule.clusterScope === true : has(rule.namespaces, info.namespace);
 }
 
 function nonResourceRuleMatches(rule: NonResourceRule, info: RequestInfo): boolean {
   if (!has(rule.verbs, info.verb)) return false;
-  return rule.nonResourceURLs.some((url) => url === '*' || url === info.path || (url.endsWith('/*') && info.path.startsWith(url.slice(0, -1))));
+  return (rule.nonResourceURLs ?? []).some((url) => url === '*' || url === info.path || (url.endsWith('/*') && info.path.startsWith(url.slice(0, -1))));
 }
 
 function rulesMatch(rules: PolicyRules, user: UserInfo, info: RequestInfo): boolean {
-  if (!rules.subjects.some((s) => subjectMatches(s, user))) return false;
+  if (!(rules.subjects ?? []).some((s) => subjectMatches(s, user))) return false;
   if (info.isResourceRequest) return (rules.resourceRules ?? []).some((r) => resourceRuleMatches(r, info));
   return (rules.nonResourceRules ?? []).some((r) => nonResourceRuleMatches(r, info));
 }
 
 /** FlowSchemas in kube's matching order. */
 export function schemasInOrder(objects: Iterable<KubeObject>): Schema[] {
-  const schemas = [...objects].map((o) => ({ name: o.metadata.name ?? '', uid: o.metadata.uid ?? '', spec: (o as unknown as { spec: FlowSchemaSpec }).spec }));
-  const precedence = (s: Schema): number => s.spec.matchingPrecedence ?? 1000;
+  // A FlowSchema with no level named classifies nothing (kube's validation would have refused it).
+  const schemas = [...objects]
+    .map((o) => ({ name: o.metadata.name ?? '', uid: o.metadata.uid ?? '', spec: (o as unknown as { spec?: FlowSchemaSpec }).spec }))
+    .filter((s): s is Schema => typeof s.spec?.priorityLevelConfiguration?.name === 'string');
+  const precedence = (s: Schema): number => (typeof s.spec.matchingPrecedence === 'number' ? s.spec.matchingPrecedence : 1000);
   return schemas.sort((a, b) => precedence(a) - precedence(b) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export function classify(schemas: readonly Schema[], user: UserInfo, info: RequestInfo): Classification | undefined {
   for (const schema of schemas) {
-    if (!(schema.spec.rules ?? []).some((rules) => rulesMatch(rules, user, info))) continue;
+    if (!(schema.spec.rules ?? []).some((rules) => rules !== null && typeof rules === 'object' && rulesMatch(rules, user, info))) continue;
     const method = schema.spec.distinguisherMethod?.type;
     const distinguisher = method === 'ByUser' ? user.username : method === 'ByNamespace' && info.isResourceRequest ? info.namespace : '';
     return { schema, flow: `${schema.name}\0${distinguisher}` };
