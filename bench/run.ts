@@ -7,6 +7,7 @@
 //   node dist/bench/run.js --apply-only            prints only the server-side apply rows
 //   node dist/bench/run.js --metrics-only          prints only GET with /metrics on and off
 //   node dist/bench/run.js --admission-only        prints only CREATE with kube's default admission chain on and off
+//   node dist/bench/run.js --apf-only              prints only GET with priority and fairness on and off
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -255,25 +256,26 @@ async function churn(): Promise<void> {
   rows.push({ scenario: `SQLite database + WAL after 1 h of simulated churn (20 × 2 KB ConfigMaps, 2,400 updates, ${mib(compacted.written)} written), compaction every 5 min`, ours: mib(compacted.bytes), baseline: `${mib(uncompacted.bytes)} (compaction off)`, ratio: ratio(compacted.bytes, uncompacted.bytes) });
 }
 
-/**
- * What /metrics costs a GET: one server counting every request, one with KUBEACTOR_METRICS=off,
- * measured run by run in alternation so that both see the same machine.
- */
+/** GET requests/s of two servers, measured run by run in alternation so that both see the same machine. */
+async function alternatingGets(on: Kubeactor, off: Kubeactor): Promise<{ on: number; off: number }> {
+  await getOne(on, { ...settings, runs: 1, seconds: 1 });
+  await getOne(off, { ...settings, runs: 1, seconds: 1 });
+  const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  for (let i = 0; i < settings.runs; i++) {
+    for (const [which, k] of [['on', on], ['off', off]] as const) {
+      const result = await wrk(`${k.base}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu });
+      rps[which].push(result.rps);
+    }
+  }
+  return { on: median(rps.on), off: median(rps.off) };
+}
+
+/** What /metrics costs a GET: one server counting every request, one with KUBEACTOR_METRICS=off. */
 async function metricsCost(): Promise<void> {
   const on = await startKubeactor(BIN, settings);
   const off = await startKubeactor(BIN, settings, undefined, [], { KUBEACTOR_METRICS: 'off' });
   try {
-    await getOne(on, { ...settings, runs: 1, seconds: 1 });
-    await getOne(off, { ...settings, runs: 1, seconds: 1 });
-    const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
-    for (let i = 0; i < settings.runs; i++) {
-      for (const [which, k] of [['on', on], ['off', off]] as const) {
-        const result = await wrk(`${k.base}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu });
-        rps[which].push(result.rps);
-      }
-    }
-    const withMetrics = median(rps.on);
-    const without = median(rps.off);
+    const { on: withMetrics, off: without } = await alternatingGets(on, off);
     rows.push({ scenario: 'GET one ConfigMap with /metrics counting every request, requests/s (goal ≥ 0.95×)', ours: fmt(withMetrics), baseline: `${fmt(without)} (KUBEACTOR_METRICS=off, runs alternating)`, ratio: ratio(withMetrics, without) });
   } finally {
     await stopKubeactor(on);
@@ -308,9 +310,25 @@ async function admissionCost(): Promise<void> {
   }
 }
 
+/**
+ * What priority and fairness costs a GET: one hop more (authn → apf → authz), a classification and
+ * the two response headers; the admin is system:masters, so the exempt level: no seat is taken.
+ */
+async function apfCost(): Promise<void> {
+  const on = await startKubeactor(BIN, settings);
+  const off = await startKubeactor(BIN, settings, undefined, ['--enable-priority-and-fairness=false']);
+  try {
+    const { on: withApf, off: without } = await alternatingGets(on, off);
+    rows.push({ scenario: 'GET one ConfigMap through API Priority and Fairness (exempt level), requests/s', ours: fmt(withApf), baseline: `${fmt(without)} (--enable-priority-and-fairness=false, runs alternating)`, ratio: ratio(withApf, without) });
+  } finally {
+    await stopKubeactor(on);
+    await stopKubeactor(off);
+  }
+}
+
 async function main(): Promise<void> {
   // One group of rows alone, printed, RESULTS.md left as it is.
-  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
+  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
   if (only) {
     await only();
     process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);
@@ -322,6 +340,7 @@ async function main(): Promise<void> {
   await httpScenarios();
   await step('GET with /metrics on and off', metricsCost);
   await step('admission chain on and off', admissionCost);
+  await step('GET with priority and fairness on and off', apfCost);
   await largeStateScenarios();
   await step('server-side apply', applyScenarios);
   await step('an hour of churn', churn);

@@ -78,6 +78,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'audit-log-path', key: 'auditLogPath', kind: 'string', help: "If set, all requests coming to the apiserver will be logged to this file. '-' means standard out" },
   { flag: 'controllers', key: 'controllers', kind: 'list', help: "The built-in controllers to run (kube-controller-manager's syntax): '*' enables all, 'foo' enables foo, '-foo' disables foo" },
   { flag: 'audit-log-mode', key: 'auditLogMode', kind: 'string', help: 'Strategy for sending audit events: blocking (each event written before the request goes on) or batch (buffered)' },
+  { flag: 'enable-priority-and-fairness', key: 'enablePriorityAndFairness', kind: 'bool', help: 'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness' },
   { flag: 'profiling', key: 'profiling', kind: 'bool', help: 'Enable profiling via web interface host:port/debug/pprof/' },
   { flag: 'shutdown-watch-termination-grace-period', key: 'shutdownWatchTerminationGracePeriod', kind: 'duration', help: 'The grace period open watches get to end once in-flight requests have drained' },
 ];

@@ -22,7 +22,7 @@ export interface ColumnSpec {
 /** Which actor serves a kind's requests. Most kinds are stored; reviews are answered by the actor that owns the decision. */
 export type NameFormat = 'dns1123-subdomain' | 'dns1123-label' | 'dns1035-label' | 'path-segment';
 
-export type ServedBy = 'store' | 'authz' | 'authn';
+export type ServedBy = 'store' | 'authz' | 'authn' | 'supervisor';
 
 /** A subresource as discovery lists it: `pods/status`, `deployments/scale` (answering autoscaling/v1 Scale). */
 export interface SubresourceDescription {

@@ -11,8 +11,9 @@
 //   SelfSubjectReview, TokenReview, serviceaccounts/token creates and the
 //   discovery paths the server chain routes to it; `store.snapshot` and
 //   `store.changed` from the stores its authenticators index.
-// Sends: the request, with `user` set, to the next stage (audit or authz);
-//   401 replies to the client. An authenticator that must ask elsewhere (a
+// Sends: the request, with `user` set, to the next stage (audit, apf or authz); a request of an
+//   exempt priority level straight to authz when apf has said which those are (`apf.configuration`);
+//   `apf.subscribe` to apf at start; 401 replies to the client. An authenticator that must ask elsewhere (a
 //   JWKS, a webhook) answers later; every other request goes on synchronously.
 //
 // States: Serving → Stopped.
@@ -33,6 +34,9 @@ import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import type { ClientCertificateAuthenticator } from './x509.js';
 import { firstToKnow, isPromise, staticTokens, type Authenticated, type MaybePromise, type TokenAuthenticator } from './authenticator.js';
 import { jwks, openIdConfiguration, servesDiscovery, type ServiceAccountIssuer } from './service-account-keys.js';
+import type { ApfConfiguration, ApfSubscribe } from '../../protocol/messages/flowcontrol.js';
+import { classify } from '../apf/classify.js';
+import { countKey, pfHeaders, replyThrough } from '../apf/apf-machine.js';
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -59,6 +63,11 @@ export interface AuthnInput {
   /** With --client-ca-file. */
   x509?: ClientCertificateAuthenticator | undefined;
   next: { send(message: AuthorizeRequest): void };
+  /**
+   * When `next` is the apf actor: it tells authn its configuration, and a request of an exempt
+   * priority level goes from here straight to `authorize` (authz), as kube's filter lets it through.
+   */
+  flowControl?: { apf: { send(message: ApfSubscribe): void }; authorize: { send(message: AuthorizeRequest): void } } | undefined;
   logger: Log;
 }
 
@@ -70,6 +79,23 @@ interface AuthnContext {
   apiAudiences: readonly string[];
   logger: Log;
   counters: ActorCounters;
+  /** The apf actor's latest configuration, and the exempt requests sent past it (counted for /metrics as apf's own). */
+  apf: { configuration: ApfConfiguration | undefined; exemptDispatched: Map<string, number> };
+}
+
+/** An exempt request goes straight to authorization with kube's headers; true when it did. */
+function passExempt(context: AuthnContext, request: ApiRequest, user: UserInfo): boolean {
+  const configuration = context.apf.configuration;
+  if (!configuration || !context.input.flowControl) return false;
+  const classified = classify(configuration.schemas, user, request.info);
+  const level = classified?.schema.spec.priorityLevelConfiguration.name;
+  const levelUid = level === undefined ? undefined : configuration.exempt[level];
+  if (!classified || levelUid === undefined) return false;
+  const key = countKey(classified.schema.name, level!);
+  context.apf.exemptDispatched.set(key, (context.apf.exemptDispatched.get(key) ?? 0) + 1);
+  request.replyTo = replyThrough(request.replyTo, pfHeaders(classified.schema, levelUid), undefined);
+  context.input.flowControl.authorize.send({ type: 'authorize', request });
+  return true;
 }
 
 /** kube adds system:authenticated to every authenticated user but anonymous. */
@@ -149,11 +175,12 @@ function serve(context: AuthnContext, request: ApiRequest): MaybePromise<HttpRes
 export const authnMachine = setup({
   types: {
     context: {} as AuthnContext,
-    events: {} as AuthenticateRequest | HandleRequest | StoreSnapshot | StoreChanged | ActorStop,
+    events: {} as AuthenticateRequest | HandleRequest | StoreSnapshot | StoreChanged | ApfConfiguration | ActorStop,
     input: {} as AuthnInput,
   },
   actions: {
     subscribe: ({ context, self }) => {
+      context.input.flowControl?.apf.send({ type: 'apf.subscribe', subscriber: self });
       const stores = new Set((context.input.observers ?? []).map((o) => o.store));
       for (const store of stores) store.send({ type: 'store.subscribe', subscriber: self });
     },
@@ -180,7 +207,7 @@ export const authnMachine = setup({
         const proceed = (user: UserInfo | undefined): void => {
           if (!user) return request.replyTo.send(statusResponse(request.id, unauthorized()));
           request.user = user;
-          context.input.next.send({ type: 'authorize', request });
+          if (!passExempt(context, request, user)) context.input.next.send({ type: 'authorize', request });
         };
         const user = authenticate(context, request);
         if (isPromise(user)) void user.then(proceed, () => proceed(undefined));
@@ -200,6 +227,7 @@ export const authnMachine = setup({
       apiAudiences: input.serviceAccounts?.issuer.apiAudiences ?? [],
       logger: input.logger,
       counters: { handled: 0, errors: 0 },
+      apf: { configuration: undefined, exemptDispatched: new Map() },
     };
   },
   entry: 'subscribe',
@@ -211,6 +239,11 @@ export const authnMachine = setup({
         request: { actions: 'review' },
         'store.snapshot': { actions: 'learn' },
         'store.changed': { actions: 'learn' },
+        'apf.configuration': {
+          actions: ({ context, event }) => {
+            context.apf.configuration = event as ApfConfiguration;
+          },
+        },
         'actor.stop': 'Stopped',
       },
     },

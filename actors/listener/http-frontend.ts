@@ -16,7 +16,9 @@ import {
 } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
 import { isLongRunning, isMutating, requestInfoOf } from './request-info.js';
-import { bodyKindOf, responseShapeOf } from './negotiate.js';
+import { bodyKindOf, negotiateResponse, type Negotiated } from './negotiate.js';
+import { encodeKubeProtobuf, encodeWatchFrame, PROTOBUF_MEDIA_TYPE, PROTOBUF_WATCH_MEDIA_TYPE } from '../../protocol/codec/protobuf-encode.js';
+import { hasProtobufPackage } from '../../protocol/codec/protobuf.js';
 
 export interface FrontendOptions {
   host: string;
@@ -80,6 +82,10 @@ export interface OpenRequest<Res> {
   auditId: string | undefined;
   uri: string;
   userAgent: string;
+  /** Accept chose protobuf: answers of built-in kinds are written in it (see asProtobuf). */
+  protobuf: Negotiated['protobuf'];
+  /** A watch written in kube's protobuf stream framing. */
+  protobufStream: boolean;
 }
 
 /** The request headers the handler chain reads; every other header is dropped at the door. */
@@ -102,6 +108,43 @@ const DEADLINE_SWEEP_MS = 1000;
 
 /** Paths served during shutdown even with send-retry-after, as kube exempts them. */
 const HEALTH_PATHS = /^\/(healthz|livez|readyz|metrics)(\/|$)/;
+
+const NOT_ACCEPTABLE = failure('NotAcceptable', 'only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io, application/vnd.kubernetes.protobuf');
+
+/**
+ * A JSON answer rewritten as kube's protobuf, when its kind has one. One that has none (a Table,
+ * an aggregated discovery document) stays JSON if Accept allowed JSON too, else is refused with 406.
+ */
+function asProtobuf(reply: HttpResponse, jsonAllowed: boolean): HttpResponse {
+  if (!(reply.headers['content-type'] ?? '').startsWith('application/json')) return reply;
+  let encoded: Uint8Array | undefined;
+  try {
+    const object = JSON.parse(typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength).toString('utf8')) as unknown;
+    if (object !== null && typeof object === 'object' && !Array.isArray(object)) encoded = encodeKubeProtobuf(object as Record<string, unknown>);
+  } catch {
+    encoded = undefined;
+  }
+  if (encoded) return { ...reply, headers: { ...reply.headers, 'content-type': PROTOBUF_MEDIA_TYPE }, body: encoded };
+  return jsonAllowed ? reply : statusResponse(reply.id, NOT_ACCEPTABLE);
+}
+
+/** A watch chunk (JSON lines, shared by every watcher it goes to) in kube's protobuf framing; transcoded once per chunk. */
+const WATCH_FRAMES = new WeakMap<Uint8Array, Uint8Array>();
+
+function watchFramesOf(chunk: Uint8Array): Uint8Array {
+  let frames = WATCH_FRAMES.get(chunk);
+  if (frames) return frames;
+  const parts: Uint8Array[] = [];
+  for (const line of Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8').split('\n')) {
+    if (!line) continue;
+    const event = JSON.parse(line) as { type: string; object: Record<string, unknown> };
+    const frame = encodeWatchFrame(event.type, event.object);
+    if (frame) parts.push(frame);
+  }
+  frames = Buffer.concat(parts);
+  WATCH_FRAMES.set(chunk, frames);
+  return frames;
+}
 
 /** The path of a request target: origin-form as is; absolute-form (`https://host/p`) loses its scheme and authority. */
 export function pathOfTarget(target: string): string {
@@ -234,6 +277,7 @@ export abstract class HttpFrontend<Res> {
       streaming: false, closeConnection: false, deadline: 0, owner: undefined, backlog: 0, counted: false,
       method, info, dryRun: query.dryRun ?? '', apply: method === 'PATCH' && (headers['content-type'] ?? '').startsWith('application/apply-patch'),
       startedAt: this.clock.now(), code: 0, auditId: undefined, uri: rawQuery ? `${path}?${rawQuery}` : path, userAgent: headers['user-agent'] ?? '',
+      protobuf: undefined, protobufStream: false,
     };
     this.open.set(open.id, open);
     onAbort(open);
@@ -261,13 +305,19 @@ export abstract class HttpFrontend<Res> {
       open.counted = true;
       open.deadline = this.clock.now() + this.options.requestTimeoutMs;
     }
-    const shape = responseShapeOf(headers.accept, query.includeObject);
-    if (!shape && info.isResourceRequest) {
-      this.reject(open, failure('NotAcceptable', 'only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io'));
+    const negotiated = negotiateResponse(headers.accept, query.includeObject);
+    // Kinds outside the built-in groups (custom resources) have no protobuf form: JSON, if Accept allows it.
+    if (negotiated?.protobuf && info.isResourceRequest && !hasProtobufPackage(info.apiGroup)) {
+      if (negotiated.protobuf.fallback) Object.assign(negotiated, { shape: negotiated.protobuf.fallback, protobuf: undefined });
+      else return void this.reject(open, NOT_ACCEPTABLE);
+    }
+    if (!negotiated && info.isResourceRequest) {
+      this.reject(open, NOT_ACCEPTABLE);
       return undefined;
     }
+    open.protobuf = negotiated?.protobuf;
     const request: ApiRequest = {
-      id: open.id, method, info, query, headers, shape: shape ?? { as: 'object' },
+      id: open.id, method, info, query, headers, shape: negotiated?.shape ?? { as: 'object' },
       deadline: open.deadline, replyTo: this.replyTo,
     };
     extend?.(request);
@@ -320,9 +370,11 @@ export abstract class HttpFrontend<Res> {
     this.respond(statusResponse(open.id, status));
   }
 
-  respond(reply: HttpResponse): void {
-    const open = this.open.get(reply.id);
+  respond(answer: HttpResponse): void {
+    const open = this.open.get(answer.id);
     if (!open) return;
+    // Documents outside the kinds (aggregated discovery, OpenAPI) fall back to JSON whatever Accept said.
+    const reply = open.protobuf && !open.aborted ? asProtobuf(answer, open.protobuf.fallback !== undefined || !open.info.isResourceRequest) : answer;
     open.code = reply.status;
     open.auditId = reply.headers['audit-id'];
     // As Go's server does once shutting down: no connection outlives its answer, and the client is told so.
@@ -340,6 +392,11 @@ export abstract class HttpFrontend<Res> {
     open.owner = message.owner;
     open.code = 200;
     open.auditId = message.headers['audit-id'];
+    if (open.protobuf && message.headers['content-type'] === 'application/json') {
+      open.protobufStream = true;
+      this.writeStreamHead(open, { ...message.headers, 'content-type': PROTOBUF_WATCH_MEDIA_TYPE });
+      return;
+    }
     this.writeStreamHead(open, message.headers);
   }
 
@@ -347,13 +404,15 @@ export abstract class HttpFrontend<Res> {
     for (const id of message.ids) {
       const open = this.open.get(id);
       if (!open || !open.streaming || open.aborted) continue;
-      if (this.writeChunk(open, message.chunk)) continue;
+      const chunk = open.protobufStream ? watchFramesOf(message.chunk) : message.chunk;
+      if (chunk.byteLength === 0) continue;
+      if (this.writeChunk(open, chunk)) continue;
       if (open.backlog === 0) {
         this.whenWritable(open, () => {
           open.backlog = 0;
         });
       }
-      open.backlog += message.chunk.byteLength;
+      open.backlog += chunk.byteLength;
       if (open.backlog > this.options.maxStreamBacklogBytes) {
         // kube's cacheWatcher: a watcher that cannot keep up is ended, so it never delays the others.
         open.owner?.send({ type: 'stream.cancelled', id, why: 'too-slow' });

@@ -99,8 +99,15 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     });
   }
 
+  /** Heads of protobuf watches, held until their first frame: no byte may precede a length-delimited frame. */
+  private readonly heldHeads = new WeakMap<Open, Record<string, string>>();
+
   protected writeStreamHead(open: Open, headers: Record<string, string>): void {
     const res = open.res;
+    if (open.protobufStream) {
+      this.heldHeads.set(open, headers);
+      return;
+    }
     res.cork(() => {
       res.writeStatus('200 OK');
       writeHeaders(res, headers);
@@ -113,8 +120,15 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
 
   protected writeChunk(open: Open, chunk: Uint8Array): boolean {
     let written = true;
+    const held = this.heldHeads.get(open);
     open.res.cork(() => {
+      if (held) {
+        this.heldHeads.delete(open);
+        open.res.writeStatus('200 OK');
+        writeHeaders(open.res, held);
+      }
       written = open.res.write(chunk);
+      if (open.protobufStream) return;
       // uWS sends a chunk's closing CRLF only with the next chunk. Readers that take a chunk whole
       // (urllib3, under the official Python client's watch) would hold each event until the next
       // one arrived: a one-byte newline chunk (whitespace to every watch decoder) closes it now.
@@ -131,7 +145,14 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
   }
 
   protected endStream(open: Open): void {
-    open.res.cork(() => open.res.end());
+    const held = this.heldHeads.get(open);
+    open.res.cork(() => {
+      if (held) {
+        open.res.writeStatus('200 OK');
+        writeHeaders(open.res, held);
+      }
+      open.res.end();
+    });
   }
 }
 

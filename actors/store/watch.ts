@@ -127,7 +127,7 @@ export function handleWatch(state: StoreState, request: ApiRequest, info: Resour
   const options = parsed.options;
   const watcher: Watcher = {
     id: request.id,
-    replyTo: request.replyTo,
+    replyTo: request.replyTo.via ?? request.replyTo,
     namespace: info.namespace,
     labels: options.labels,
     fields: options.fields,

@@ -7,6 +7,7 @@ import { loopback } from '../../lib/loopback.js';
 import { bootstrapPolicy } from '../authz/bootstrap-policy.js';
 import { controllerPolicy } from '../controllers/policy.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../admission/priority.js';
+import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from '../apf/bootstrap.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -72,8 +73,21 @@ export function preShutdownHooks(stores: (plural: string, group: string) => Requ
   return [{ name: 'bootstrap-controller', run: () => reconcileEndpoints(stores('endpoints', ''), server, 'remove') }];
 }
 
-export function postStartHooks(stores: (plural: string, group: string) => RequestHandler | undefined, kubernetesService: { clusterIp: string; port: number; endpointIp: string }): PostStartHook[] {
+export function postStartHooks(stores: (plural: string, group: string) => RequestHandler | undefined, kubernetesService: { clusterIp: string; port: number; endpointIp: string }, priorityAndFairness = false): PostStartHook[] {
+  const flowcontrol = 'flowcontrol.apiserver.k8s.io';
+  const apfHooks: PostStartHook[] = !priorityAndFairness ? [] : [{
+    // kube's APF configuration producer: the mandatory and suggested objects, created where missing.
+    name: 'priority-and-fairness-config-producer',
+    async run() {
+      const levels = stores('prioritylevelconfigurations', flowcontrol);
+      const schemas = stores('flowschemas', flowcontrol);
+      if (!levels || !schemas) return;
+      for (const object of [...MANDATORY_PRIORITY_LEVELS, ...SUGGESTED_PRIORITY_LEVELS]) await ensure(levels, flowcontrol, 'prioritylevelconfigurations', object);
+      for (const object of [...MANDATORY_FLOW_SCHEMAS, ...SUGGESTED_FLOW_SCHEMAS]) await ensure(schemas, flowcontrol, 'flowschemas', object);
+    },
+  }];
   return [
+    ...apfHooks,
     {
       name: 'start-system-namespaces-controller',
       async run() {

@@ -9,6 +9,7 @@ import { requestLabels } from '../../lib/metrics.js';
 import type { StoreState } from '../store/store-state.js';
 import type { HttpFrontend } from '../listener/http-frontend.js';
 import type { HealthCheck } from './health.js';
+import type { ApfContext } from '../apf/apf-machine.js';
 
 interface Slot {
   readonly ref: AnyActorRef | undefined;
@@ -18,6 +19,9 @@ export interface Sources {
   /** Store slots by `<plural>[.<group>]`, kube's resource label. */
   stores: ReadonlyMap<string, Slot>;
   listener: Slot;
+  /** The priority and fairness actor, when on, and authn, which dispatches the exempt requests itself. */
+  apf?: Slot | undefined;
+  authn?: Slot | undefined;
   actors(): ActorRecord[];
   now(): number;
 }
@@ -59,6 +63,8 @@ export function registerCollectors(metrics: ServerMetrics, sources: Sources): vo
       for (const { labels, n } of counts.values()) set(labels, n);
     });
 
+  registerFlowControl(metrics, sources);
+
   // kubeactor's own: each actor's messages, failures, restarts, and how long it has been in its state.
   metrics.counter('kubeactor_actor_messages_total', 'Messages an actor has handled.', ['actor'], (add) => {
     for (const a of sources.actors()) add({ actor: a.id }, a.counters.handled);
@@ -75,6 +81,34 @@ export function registerCollectors(metrics: ServerMetrics, sources: Sources): vo
       const since = a.transitions.at(-1)?.at;
       if (since) set({ actor: a.id, state: typeof a.state === 'string' ? a.state : JSON.stringify(a.state) }, Math.max(0, (now - Date.parse(since)) / 1000));
     }
+  });
+}
+
+/** apiserver_flowcontrol_*: read from the apf actor's counts and levels. */
+function registerFlowControl(metrics: ServerMetrics, sources: Sources): void {
+  const apf = (): ApfContext | undefined => (sources.apf?.ref?.getSnapshot() as { context?: ApfContext } | undefined)?.context;
+  const byFlow = (counts: (c: ApfContext) => Map<string, number>) => (emit: (labels: Record<string, string>, value: number) => void): void => {
+    const context = apf();
+    if (!context) return;
+    for (const [k, n] of counts(context)) {
+      const [flow_schema = '', priority_level = '', reason] = k.split('\0');
+      emit(reason === undefined ? { flow_schema, priority_level } : { flow_schema, priority_level, reason }, n);
+    }
+  };
+  const exemptByAuthn = (): Map<string, number> => (sources.authn?.ref?.getSnapshot() as { context?: { apf?: { exemptDispatched: Map<string, number> } } } | undefined)?.context?.apf?.exemptDispatched ?? new Map();
+  metrics.counter('apiserver_flowcontrol_dispatched_requests_total', 'Number of requests executed by API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => {
+    const all = new Map(c.counts.dispatched);
+    for (const [k, n] of exemptByAuthn()) all.set(k, (all.get(k) ?? 0) + n);
+    return all;
+  }));
+  metrics.counter('apiserver_flowcontrol_rejected_requests_total', 'Number of requests rejected by API Priority and Fairness subsystem', ['flow_schema', 'priority_level', 'reason'], byFlow((c) => c.counts.rejected));
+  metrics.gauge('apiserver_flowcontrol_current_executing_requests', 'Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.executing));
+  metrics.gauge('apiserver_flowcontrol_current_inqueue_requests', 'Number of requests currently pending in queues of the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.waiting));
+  metrics.gauge('apiserver_flowcontrol_nominal_limit_seats', 'Nominal number of execution seats configured for each priority level', ['priority_level'], (set) => {
+    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, level.limit);
+  });
+  metrics.gauge('apiserver_flowcontrol_current_executing_seats', 'Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem', ['priority_level'], (set) => {
+    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, level.seatsInUse);
   });
 }
 

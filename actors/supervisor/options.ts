@@ -91,6 +91,8 @@ export interface ServerRunOptions {
   runtimeConfig: string[];
   /** kube-controller-manager's --controllers: `*`, `name`, `-name`. */
   controllers: string[];
+  /** API Priority and Fairness; false falls back to the plain --max-requests-inflight limits at the listener. */
+  enablePriorityAndFairness: boolean;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -162,6 +164,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   auditLogPath: undefined,
   auditLogMode: 'blocking',
   controllers: ['*'],
+  enablePriorityAndFairness: true,
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */

@@ -11,6 +11,13 @@ import type { CustomResourceRegistry } from '../../scheme/custom/registry.js';
 import { convertingHandler, noneConverter, webhookConverter } from '../apiextensions/conversion.js';
 import type { WebhookClient } from '../../lib/webhook-client.js';
 import { DISCOVERY_PATHS } from '../authn/authn-machine.js';
+import { servedVersion, type VersionConversion } from '../store/served-version.js';
+import { documentToV1, hpaV1ToV2 } from '../../scheme/kinds/hpa-conversion.js';
+
+/** Versions served by converting to the version their store keeps (kube's storage version), keyed `<group>/<plural>/<served>`. */
+const CONVERSIONS: Readonly<Record<string, VersionConversion>> = {
+  'autoscaling/horizontalpodautoscalers/v1': { served: 'v1', stored: 'v2', toStored: hpaV1ToV2, toServed: documentToV1 },
+};
 
 /** A server in the chain: the route it serves a request by, or undefined to delegate. */
 export type DelegatingServer = (request: ApiRequest) => Route | undefined;
@@ -26,6 +33,7 @@ export function kubeServer(scheme: Scheme, handlers: {
   /** pods/eviction: a delete that asks the PodDisruptionBudgets first. */
   eviction?: RequestHandler;
 }): DelegatingServer {
+  const converters = new WeakMap<RequestHandler, RequestHandler>();
   return (request) => {
     const info = request.info;
     if (!info.isResourceRequest) {
@@ -38,11 +46,20 @@ export function kubeServer(scheme: Scheme, handlers: {
     if (!kind) return undefined;
     if (kind.servedBy === 'authn') return { target: handlers.authn, admit: false };
     if (kind.servedBy === 'authz') return { target: handlers.authz, admit: false };
+    if (kind.servedBy === 'supervisor') return { target: handlers.supervisor, admit: false };
     if (info.subresource === 'eviction' && kind.plural === 'pods' && kind.group === '' && handlers.eviction) return { target: handlers.eviction, admit: true };
     // A service account's token is issued by authn, which owns the tokens this server accepts.
     if (info.subresource === 'token' && kind.plural === 'serviceaccounts' && kind.group === '') return { target: handlers.authn, admit: false };
     const store = kind.answeredByStoreOf ? handlers.store(kind.answeredByStoreOf.plural, kind.answeredByStoreOf.group) : handlers.store(kind.plural, kind.group);
-    return store ? { target: store, admit: MUTATING.has(info.verb) } : undefined;
+    if (!store) return undefined;
+    const conversion = CONVERSIONS[`${kind.group}/${kind.plural}/${kind.version}`];
+    // The store keeps the other version only while that version is served (--runtime-config may turn it off).
+    if (conversion && info.subresource !== 'scale' && scheme.byResource(kind.group, conversion.stored, kind.plural)) {
+      let converting = converters.get(store);
+      if (!converting) converters.set(store, (converting = servedVersion(store, conversion)));
+      return { target: converting, admit: MUTATING.has(info.verb) };
+    }
+    return { target: store, admit: MUTATING.has(info.verb) };
   };
 }
 

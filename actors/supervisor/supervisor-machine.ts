@@ -53,6 +53,8 @@ import { allKinds, builtinKinds, isGeneralAvailability } from '../../scheme/kind
 import { selectKinds } from '../../scheme/runtime-config.js';
 import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
+import { serveComponentStatuses, type Components } from './component-status.js';
+import { apfMachine, FLOWCONTROL_GROUP, terminateApf } from '../apf/apf-machine.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
@@ -285,13 +287,28 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     },
     logger: logger.getSubLogger({ name: 'authz' }),
   });
+  // kube's priority and fairness filter runs after authentication and audit, before authorization.
+  const flowcontrol = FLOWCONTROL_GROUP;
+  const apf = options!.raw.enablePriorityAndFairness
+    ? start('apf', apfMachine, {
+      serverConcurrencyLimit: options!.raw.maxRequestsInflight + options!.raw.maxMutatingRequestsInflight,
+      queueWaitLimitMs: options!.requestTimeoutMs / 4,
+      next: late.authz,
+      stores: { flowschemas: store('flowschemas', flowcontrol), prioritylevelconfigurations: store('prioritylevelconfigurations', flowcontrol) },
+      clock,
+      logger: logger.getSubLogger({ name: 'apf' }),
+    }, terminateApf as Terminate)
+    : undefined;
+  const afterAuthentication = apf ?? late.authz;
   // kube's audit filter runs right after authentication: with a policy, authn hands requests to it.
   const audit = options!.audit
-    ? start('audit', auditMachine, { ...options!.audit, next: late.authz, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
+    ? start('audit', auditMachine, { ...options!.audit, next: afterAuthentication, clock, logger: logger.getSubLogger({ name: 'audit' }) }, terminateAudit as Terminate)
     : undefined;
-  runtime.chain = audit ?? late.authz;
+  runtime.chain = audit ?? afterAuthentication;
   late.authn = start('authn', authnMachine, {
-    tokens: files!.tokens, clock, x509: files!.clientCa?.authenticator, next: audit ?? late.authz,
+    tokens: files!.tokens, clock, x509: files!.clientCa?.authenticator, next: audit ?? afterAuthentication,
+    // With no audit between them, exempt requests skip the hop through apf (kube's filter passes them at once).
+    flowControl: apf && !audit ? { apf, authorize: late.authz } : undefined,
     ...authenticatorsOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, () => `https://${options!.raw.bindAddress}:${runtime.port}`, logger.getSubLogger({ name: 'authn' }), webhookClient),
     logger: logger.getSubLogger({ name: 'authn' }),
   });
@@ -374,9 +391,18 @@ function healthChecks(context: SupervisorContext, shuttingDown: () => boolean): 
   };
 }
 
+/** What componentstatuses reports on: the storage servers and whether the controllers run here. */
+function componentsOf(context: SupervisorContext): Components {
+  const { raw, controllers } = context.options!;
+  const check = (): string | undefined => context.runtime.log?.check();
+  const servers = raw.storageBackend === 'etcd3' ? raw.etcdServers.length : 1;
+  return { storage: Array.from({ length: servers }, () => check), controllersRunning: controllers.length > 0 };
+}
+
 function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: HandleRequest): void {
   const { request } = event;
   serveSafely(request, context.counters, context.logger, () => {
+    if (request.info.isResourceRequest) return serveComponentStatuses(request, context.scheme!.byResource('', 'v1', 'componentstatuses')!, componentsOf(context));
     const path = request.info.path;
     if (path === '/debug/actors') {
       if (watchRequested(request.query)) return context.runtime.journal.watch(request, self, actorTree(context, self));
@@ -494,7 +520,7 @@ export const supervisorMachine = setup({
       // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
       if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
       const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
-      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) })) {
+      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) }, options.raw.enablePriorityAndFairness)) {
         await hook.run();
         runtime.hooksDone.add(hook.name);
         logger.debug(`poststarthook/${hook.name} done`);
@@ -661,7 +687,7 @@ export const supervisorMachine = setup({
       entry: [
         { type: 'enterPhase', params: { phase: 'InstallingHealthChecks' } },
         ({ context }) => {
-          context.runtime.hookNames = postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }).map((h) => h.name);
+          context.runtime.hookNames = postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }, context.raw.enablePriorityAndFairness).map((h) => h.name);
         },
       ],
       always: 'Listening',
@@ -679,8 +705,9 @@ export const supervisorMachine = setup({
               certFile: files!.certFile,
               keyFile: files!.keyFile,
               maxBodyBytes: options!.raw.maxRequestBodyBytes,
-              maxRequestsInFlight: options!.raw.maxRequestsInflight,
-              maxMutatingRequestsInFlight: options!.raw.maxMutatingRequestsInflight,
+              // With priority and fairness, the flags size its seats instead (kube installs one filter or the other).
+              maxRequestsInFlight: options!.raw.enablePriorityAndFairness ? 0 : options!.raw.maxRequestsInflight,
+              maxMutatingRequestsInFlight: options!.raw.enablePriorityAndFairness ? 0 : options!.raw.maxMutatingRequestsInflight,
               requestTimeoutMs: options!.requestTimeoutMs,
               maxStreamBacklogBytes: 16 * 1024 * 1024,
               // The handshake asks for a certificate any of the client CAs signed: x509 users' and the front proxy's.
@@ -702,6 +729,8 @@ export const supervisorMachine = setup({
           if (runtime.metrics) registerCollectors(runtime.metrics, {
             stores: runtime.stores,
             listener,
+            apf: runtime.children.find((c) => c.id === 'apf'),
+            authn,
             actors: () => actorTree(context, self),
             now: () => clock.now(),
           });

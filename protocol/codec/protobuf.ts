@@ -460,6 +460,11 @@ const PACKAGES: Readonly<Record<string, string>> = {
   'node.k8s.io': 'node',
 };
 
+/** Whether a group's kinds are kube's own, with protobuf messages (custom resources have none). */
+export function hasProtobufPackage(group: string): boolean {
+  return Object.hasOwn(PACKAGES, group);
+}
+
 /** Kinds every group version serves from meta/v1 (kube registers them everywhere). */
 const META_KINDS = new Set(['DeleteOptions', 'Status', 'ListOptions', 'GetOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions']);
 

@@ -107,6 +107,12 @@ export interface GrantLimit {
 /** Anything that accepts replies: the listener actor, or an in-process caller. */
 export interface ReplyTo {
   send(reply: HttpReply): void;
+  /**
+   * Set on a reply address that only decorates another (APF's, which adds headers and frees a
+   * seat at the first answer): where a watch's later chunks may go directly, so that a store can
+   * send one chunk for all of its watchers behind the same listener.
+   */
+  via?: ReplyTo;
 }
 
 /** Sent by the listener to authn. */

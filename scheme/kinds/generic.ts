@@ -18,6 +18,7 @@ const ANSWERED_BY: Readonly<Record<string, ServedBy>> = {
   'authorization.k8s.io/selfsubjectaccessreviews': 'authz',
   'authorization.k8s.io/selfsubjectrulesreviews': 'authz',
   'authorization.k8s.io/subjectaccessreviews': 'authz',
+  '/componentstatuses': 'supervisor',
 };
 
 /** Kinds with no objects of their own, answered by another resource's store. */

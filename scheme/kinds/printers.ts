@@ -28,6 +28,9 @@ function firstThree(values: string[], none: string): string {
   return values.length > 3 ? `${values.slice(0, 3).join(',')} + ${values.length - 3} more...` : values.join(',');
 }
 
+const healthCondition = (o: KubeObject): { status?: string; message?: string; error?: string } | undefined =>
+  list((o as { conditions?: unknown }).conditions).find((c) => (c as { type?: string }).type === 'Healthy') as { status?: string } | undefined;
+
 function nodeStatus(o: KubeObject): string {
   const ready = list(status(o).conditions).find((c) => (c as { type?: string }).type === 'Ready') as { status?: string } | undefined;
   const phase = !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown';
@@ -99,7 +102,12 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
     ],
   },
   '/componentstatuses': {
-    columns: [nameColumn, col('Status', () => 'Unknown'), col('Message', () => ''), col('Error', () => '')],
+    // kube's printComponentStatus: the first Healthy condition says it all.
+    columns: [
+      nameColumn,
+      col('Status', (o) => { const c = healthCondition(o); return !c ? 'Unknown' : c.status === 'True' ? 'Healthy' : 'Unhealthy'; }),
+      col('Message', (o) => str(healthCondition(o)?.message)), col('Error', (o) => str(healthCondition(o)?.error)),
+    ],
   },
   '/persistentvolumes': {
     columns: [
@@ -255,7 +263,8 @@ export const PRINTERS: Readonly<Record<string, Printer>> = {
     columns: [
       nameColumn, col('PriorityLevel', (o) => str((spec(o).priorityLevelConfiguration as { name?: string } | undefined)?.name)),
       col('MatchingPrecedence', (o) => str(spec(o).matchingPrecedence)), col('DistinguisherMethod', (o) => str((spec(o).distinguisherMethod as { type?: string } | undefined)?.type, '<none>')),
-      ageColumn, col('MissingPL', () => '?'),
+      // kube's printFlowSchema: the Dangling condition's status, or ? before the configuration controller has written it.
+      ageColumn, col('MissingPL', (o) => str((list(status(o).conditions).find((c) => (c as { type?: string }).type === 'Dangling') as { status?: string } | undefined)?.status, '?')),
     ],
   },
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': {

@@ -34,7 +34,8 @@ for (const transport of ['uws', 'node'] as const) {
     let token: string;
 
     before(async () => {
-      server = await startTestServer({ transport, maxMutatingRequestsInflight: 1, maxRequestBodyBytes: 4096 });
+      // The plain max-in-flight filter is kube's only with priority and fairness off.
+      server = await startTestServer({ transport, maxMutatingRequestsInflight: 1, maxRequestBodyBytes: 4096, enablePriorityAndFairness: false });
       token = readFileSync(`${server.dataDir}/admin.token`, 'utf8').trim();
     });
     after(() => server.dispose());

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestInfoOf } from '../../actors/listener/request-info.js';
-import { responseShapeOf, bodyKindOf } from '../../actors/listener/negotiate.js';
+import { negotiateResponse, responseShapeOf, bodyKindOf } from '../../actors/listener/negotiate.js';
 
 describe('request info', () => {
   it('reads a namespaced core resource by name', () => {
@@ -47,11 +47,22 @@ describe('content negotiation', () => {
       as: 'Table', version: 'v1', includeObject: 'Metadata',
     });
   });
-  it('serves JSON when protobuf is preferred but JSON is allowed', () => {
-    assert.deepEqual(responseShapeOf('application/vnd.kubernetes.protobuf,application/json', undefined), { as: 'object' });
+  it('answers protobuf when it comes first, with JSON to fall back to where Accept allows it', () => {
+    assert.deepEqual(negotiateResponse('application/vnd.kubernetes.protobuf,application/json', undefined), { shape: { as: 'object' }, protobuf: { fallback: { as: 'object' } } });
+    assert.deepEqual(negotiateResponse('application/vnd.kubernetes.protobuf', undefined), { shape: { as: 'object' }, protobuf: { fallback: undefined } });
+  });
+  it('orders media ranges by q-value, then by specificity, as kube (goautoneg) does', () => {
+    assert.deepEqual(negotiateResponse('application/vnd.kubernetes.protobuf;q=0.5,application/json', undefined), { shape: { as: 'object' } });
+    assert.deepEqual(negotiateResponse('*/*,application/vnd.kubernetes.protobuf', undefined), { shape: { as: 'object' }, protobuf: { fallback: { as: 'object' } } });
+    assert.equal(negotiateResponse('application/json;q=0', undefined), undefined);
+  });
+  it('passes over a protobuf Table (kube has none) for the JSON one', () => {
+    assert.deepEqual(negotiateResponse('application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1;g=meta.k8s.io', undefined), {
+      shape: { as: 'Table', version: 'v1', includeObject: 'Metadata' },
+    });
   });
   it('refuses an Accept it cannot serve', () => {
-    assert.equal(responseShapeOf('application/vnd.kubernetes.protobuf', undefined), undefined);
+    assert.equal(responseShapeOf('text/html', undefined), undefined);
   });
   it('maps patch content types to patch types, and refuses unknown ones', () => {
     assert.deepEqual(bodyKindOf('application/strategic-merge-patch+json', 'PATCH'), { encoding: 'json', patchType: 'strategic' });
