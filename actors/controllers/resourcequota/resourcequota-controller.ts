@@ -3,18 +3,19 @@
 // them now (status.used), recounted whenever something it counts changes.
 // The ResourceQuota admission plugin charges writes against that figure.
 //
-// Watches: resourcequotas; the resources a quota can count (COUNTED).
-//   Key: a quota's `<namespace>/<name>`; a change of a counted object touches
-//   every quota of its namespace.
-// Reconcile: sums usage (./usage.ts) over the namespace's objects the quota
-//   covers, and writes status.hard and status.used through /status when they differ.
+// Watches: resourcequotas; the resources a quota can count (COUNTED), in
+//   namespaces with a quota only. Key: a quota's `<namespace>/<name>`; a change
+//   of a counted object touches every quota of its namespace.
+// Reconcile: lists the namespace's counted objects, sums the usage (./usage.ts)
+//   of those the quota covers, and writes status.hard and status.used through
+//   /status when they differ.
 // Acts as: system:serviceaccount:kube-system:resourcequota-controller.
 
 import type { KubeObject } from '../../../protocol/kube/meta.js';
-import { serviceAccountUser } from '../../../lib/loopback.js';
+import { jsonOf, serviceAccountUser } from '../../../lib/loopback.js';
 import { canonicalQuantity } from '../../../scheme/kinds/workloads/quantity.js';
-import { reconcilerMachine, resourceKey, terminateReconciler, type ReconcilerLogic } from '../reconciler.js';
-import type { ControllerDescriptor } from '../controller.js';
+import { reconcilerMachine, resourceKey, terminateReconciler, type ReconcilerLogic, type Watch } from '../reconciler.js';
+import type { ControllerDescriptor, ControllerInput } from '../controller.js';
 import { expectStatus } from '../http-errors.js';
 import { listFromUsage, quotaCovers, sumInto, usageOf, type Usage } from './usage.js';
 
@@ -46,9 +47,36 @@ export function quotaStatus(quota: KubeObject, objectsOf: (plural: string, group
   return { hard, used: listFromUsage(used) };
 }
 
+/**
+ * What it watches. Counted objects matter only in namespaces that have (or had) a quota: the filter keeps
+ * every other change from reaching this controller, and its view from holding every object of the cluster.
+ */
+function watches(): Watch[] {
+  const quotaNamespaces = new Set<string>();
+  return [
+    {
+      plural: 'resourcequotas', group: '',
+      keep: (quota) => {
+        quotaNamespaces.add(quota.metadata.namespace ?? '');
+        return true;
+      },
+    },
+    ...COUNTED.filter((c) => c.plural !== 'resourcequotas').map((c) => ({ ...c, keep: (o: KubeObject) => quotaNamespaces.has(o.metadata.namespace ?? '') })),
+  ];
+}
+
+/** A namespace's objects of one counted resource, listed through the chain: what was there before its first quota too. */
+async function listed(input: ControllerInput, group: string, plural: string, namespace: string): Promise<KubeObject[]> {
+  const reply = await input.client.request('list', { apiGroup: group, namespace, resource: plural });
+  // A resource this server does not serve (--runtime-config) counts nothing.
+  if (reply.status === 404) return [];
+  expectStatus(`listing ${plural} in ${namespace}`, reply, 200);
+  return jsonOf<{ items?: KubeObject[] }>(reply).items ?? [];
+}
+
 const logic: ReconcilerLogic = {
   id: 'resourcequota-controller',
-  watches: [{ plural: 'resourcequotas', group: '' }, ...COUNTED.filter((c) => c.plural !== 'resourcequotas')],
+  watches,
   workers: 1,
   keysOf: (resource, object, _deleted, view) => {
     if (resource === QUOTAS) return [`${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`];
@@ -59,7 +87,9 @@ const logic: ReconcilerLogic = {
     const [namespace = '', name = ''] = key.split('/');
     const quota = view.get(QUOTAS, namespace, name);
     if (!quota) return;
-    const status = quotaStatus(quota, (plural, group) => view.of(resourceKey(plural, group)).values(), input.clock.now());
+    const objects = new Map<string, KubeObject[]>();
+    for (const { plural, group } of COUNTED) objects.set(resourceKey(plural, group), await listed(input, group, plural, namespace));
+    const status = quotaStatus(quota, (plural, group) => objects.get(resourceKey(plural, group)) ?? [], input.clock.now());
     if (JSON.stringify(status) === JSON.stringify(quota.status ?? {})) return;
     const reply = await input.client.request('update', { apiGroup: '', namespace, resource: 'resourcequotas', name, subresource: 'status' }, { body: { ...quota, status } });
     // 404: deleted meanwhile; a 409 (changed meanwhile) fails this sync, and it runs again on the newer quota.
