@@ -4,11 +4,14 @@
 // write off the review hops when no webhook's rules could match it.
 
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
+import { internalError, type Status } from '../../../protocol/kube/status.js';
+import type { Log } from '../../../lib/log.js';
+import type { AdmissionPlugin } from '../plugin.js';
 import { WebhookClient } from '../../../lib/webhook-client.js';
 import type { Clock } from '../../../lib/clock.js';
 import { builtinKinds } from '../../../scheme/kinds/index.js';
 import { isExempt, rulesInvocation, type Equivalents } from './matching.js';
-import type { WebhookSource } from './source.js';
+import type { Hook, WebhookSource } from './source.js';
 
 const clients = new WeakMap<Clock, WebhookClient>();
 
@@ -38,4 +41,29 @@ export function someHookMatches(source: WebhookSource, attributes: AdmissionAttr
   if (hooks.length === 0) return false;
   const asCreate = attributes.operation === 'UPDATE' ? { ...attributes, operation: 'CREATE' as const } : undefined;
   return hooks.some((h) => rulesInvocation(h, attributes, equivalents) || (asCreate && rulesInvocation(h, asCreate, equivalents)));
+}
+
+/**
+ * failurePolicy on a call that failed: Ignore lets the write on, recording the webhook under
+ * `failedOpenKey` (undefined); Fail refuses it with kube's 500.
+ */
+export function failedCall(hook: Hook, message: string, logger: Log, auditAnnotations: Record<string, string>, failedOpenKey: string): Status | undefined {
+  if (hook.failurePolicy === 'Ignore') {
+    logger.warn(`Failed calling webhook, failing open ${hook.name}: ${message}`);
+    auditAnnotations[failedOpenKey] = hook.name;
+    return undefined;
+  }
+  logger.warn(`Failed calling webhook, failing closed ${hook.name}: ${message}`);
+  return internalError(message);
+}
+
+/** The plugin around a source and its phase (mutate or validate). */
+export function webhookPlugin(name: string, source: WebhookSource, phase: Pick<AdmissionPlugin, 'mutate'> | Pick<AdmissionPlugin, 'validate'>): AdmissionPlugin {
+  return {
+    name,
+    watches: source.watches,
+    observe: (resource, change) => source.observe(resource, change),
+    wantsObject: (attributes) => someHookMatches(source, attributes, builtinEquivalents),
+    ...phase,
+  };
 }
