@@ -220,9 +220,6 @@ function validateHook(hook: Obj, at: string, mutating: boolean, options: Options
   if ((cc.url === undefined) === (cc.service === undefined)) causes.push(required(`${at}.clientConfig`, 'exactly one of url or service is required'));
   else if (typeof cc.url === 'string') causes.push(...validateUrl(cc.url, `${at}.clientConfig.url`));
   else if (isObj(cc.service)) causes.push(...validateService(cc.service, `${at}.clientConfig.service`));
-  if (typeof cc.caBundle === 'string' && cc.caBundle !== '' && !Buffer.from(cc.caBundle, 'base64').toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
-    causes.push(invalid(`${at}.clientConfig.caBundle`, cc.caBundle, 'unable to load root certificates: unable to parse bytes as PEM block'));
-  }
   if (!options.ignoreMatchConditions) causes.push(...validateMatchConditions(hook.matchConditions, `${at}.matchConditions`));
   causes.push(...validateReviewVersions(strings(hook.admissionReviewVersions), `${at}.admissionReviewVersions`, options.requireRecognizedVersion));
   return causes;

@@ -148,6 +148,13 @@ describe('webhook plugins against a loopback webhook', () => {
     assert.equal((suite.webhook.seen.at(-1)!.body as { request: { dryRun: boolean } }).request.dryRun, true);
   });
 
+  it('fails the call, under the webhook\'s failurePolicy, when its caBundle holds no certificate', async () => {
+    const deps = { client: suite.client, endpoints: { service: () => undefined, endpoints: () => undefined, endpointSlices: () => [] }, now: () => Date.now() };
+    const garbled = hookFrom({ clientConfig: { url: suite.webhook.url('/'), caBundle: b64('not a certificate') } });
+    const outcome = await callHook(deps, { hook: garbled, resource: attributes().resource, kind: attributes().kind, subresource: '' }, attributes(), pod(), undefined, false);
+    assert.deepEqual(outcome.kind === 'callFailed' ? outcome.message : outcome, 'failed calling webhook "h.example.com": could not get REST client: unable to load root certificates: unable to parse bytes as PEM block');
+  });
+
   it('records kube\'s audit annotations: the mutation of each call, and a webhook that failed open', async () => {
     const plugin = MUTATING_ADMISSION_WEBHOOK.create(context);
     plugin.observe!({ group: 'admissionregistration.k8s.io', plural: 'mutatingwebhookconfigurations' }, {
