@@ -11,6 +11,7 @@ import type { Status } from '../../protocol/kube/status.js';
 import { compileHooks, type Hook } from '../../actors/admission/webhook/source.js';
 import { ruleMatches, shouldCall, type Equivalents } from '../../actors/admission/webhook/matching.js';
 import { callHook, rejectionStatus, verifyAnswer } from '../../actors/admission/webhook/call.js';
+import { loadCel } from '../../actors/admission/webhook/cel.js';
 import { MUTATING_ADMISSION_WEBHOOK } from '../../actors/admission/webhook/mutating.js';
 import { VALIDATING_ADMISSION_WEBHOOK } from '../../actors/admission/webhook/validating.js';
 import { systemClock } from '../../lib/clock.js';
@@ -86,7 +87,8 @@ describe('which webhooks a request calls', () => {
     assert.ok(shouldCall(byObject, attributes({ operation: 'UPDATE' }), pod(), pod({ tier: 'web' }), () => team, noEquivalents));
   });
 
-  it('evaluates matchConditions after the rules: false skips, an error refuses under Fail', () => {
+  it('evaluates matchConditions after the rules: false skips, an error refuses under Fail', async () => {
+    await loadCel();
     const rules = [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }];
     const skip = hookFrom({ rules, matchConditions: [{ name: 'only-admin', expression: "request.userInfo.username == 'admin'" }] });
     assert.equal(shouldCall(skip, attributes(), pod(), undefined, () => undefined, noEquivalents), undefined);
@@ -191,11 +193,19 @@ describe('webhook plugins against a loopback webhook', () => {
     assert.deepEqual([...(verdict.warnings ?? [])].sort(), ['from a', 'from b']);
   });
 
-  it('never sends a webhook configuration to a webhook', () => {
+  it('never sends a webhook configuration to a webhook, and checks its matchConditions compile', async () => {
     const plugin = VALIDATING_ADMISSION_WEBHOOK.create(context);
     plugin.observe!({ group: 'admissionregistration.k8s.io', plural: 'validatingwebhookconfigurations' }, { type: 'SYNC', objects: [configuration('ValidatingWebhookConfiguration', [{ name: 'all.example.com' }])] });
-    const own = attributes({ resource: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingwebhookconfigurations' }, kind: { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration' }, namespace: '' });
-    assert.equal(plugin.wantsObject!(own), false);
+    const kind = { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration' };
+    const own = (operation: 'CREATE' | 'DELETE'): AdmissionAttributes => attributes({ operation, resource: { group: kind.group, version: 'v1', resource: 'validatingwebhookconfigurations' }, kind, namespace: '', name: 'cfg' });
+    assert.equal(plugin.wantsObject!(own('DELETE')), false);
     assert.equal(plugin.wantsObject!(attributes()), true);
+    const calls = suite.webhook.seen.length;
+    const written = configuration('ValidatingWebhookConfiguration', [{ name: 'cel.example.com', matchConditions: [{ name: 'bad', expression: "'not a bool'" }] }]);
+    const verdict = await plugin.validate!(own('CREATE'), written, undefined);
+    assert.equal(suite.webhook.seen.length, calls);
+    assert.equal(!verdict.allowed && verdict.status.code, 422);
+    assert.deepEqual(!verdict.allowed && verdict.status.details?.causes?.map((c) => c.field), ['webhooks[0].matchConditions[0].expression']);
   });
+
 });
