@@ -286,29 +286,36 @@ export class WebhookClient {
           reject(outcome);
         } else resolve(outcome);
       };
-      const req = httpsRequest({
-        agent: this.agent,
-        host,
-        port,
-        method: 'POST',
-        path: target.path,
-        servername,
-        ca: call.config.caBundle || undefined,
-        headers: {
-          host: hostHeader,
-          'content-type': 'application/json',
-          accept: 'application/json, */*',
-          'user-agent': USER_AGENT,
-          'content-length': Buffer.byteLength(call.body),
-        },
-        checkServerIdentity: (_name, cert) => {
-          const error = checkServerIdentity(nameToCheck, cert);
-          if (!error) return undefined;
-          const mismatch = new Error(hostnameMismatch(nameToCheck, cert));
-          mismatch.name = 'HostnameMismatch';
-          return mismatch;
-        },
-      });
+      let req: ReturnType<typeof httpsRequest>;
+      try {
+        req = httpsRequest({
+          agent: this.agent,
+          host,
+          port,
+          method: 'POST',
+          path: target.path,
+          servername,
+          ca: call.config.caBundle || undefined,
+          headers: {
+            host: hostHeader,
+            'content-type': 'application/json',
+            accept: 'application/json, */*',
+            'user-agent': USER_AGENT,
+            'content-length': Buffer.byteLength(call.body),
+          },
+          checkServerIdentity: (_name, cert) => {
+            const error = checkServerIdentity(nameToCheck, cert);
+            if (!error) return undefined;
+            const mismatch = new Error(hostnameMismatch(nameToCheck, cert));
+            mismatch.name = 'HostnameMismatch';
+            return mismatch;
+          },
+        });
+      } catch (e) {
+        // Options Node refuses outright (a CA that is no certificate): the call fails, it does not throw.
+        this.clock.clearTimeout(timer);
+        return reject(fail(`Post "${printed}": ${(e as Error).message}`));
+      }
       if (call.signal?.aborted) return onAbort();
       call.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (e) => end(fail(`Post "${printed}": ${goTransportError(e as NodeJS.ErrnoException, dialed)}`)));

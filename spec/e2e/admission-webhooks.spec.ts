@@ -8,38 +8,16 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl, type Kubectl } from '../support/kubectl.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { call, credentialsOf, type Credentials } from '../support/http.js';
-import { admissionAnswer, makeTestCa, startTestWebhook, type TestCa, type TestWebhook, type WebhookHandler } from '../support/webhook-server.js';
+import { admissionAnswer, closedPort, eventually, makeTestCa, startTestWebhook, type TestCa, type TestWebhook, type WebhookHandler } from '../support/webhook-server.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Review = { request: Record<string, any> };
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Polls until `check` passes: a new configuration reaches admission through its store's watch. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 describe('admission webhooks', () => {
   let server: TestServer;

@@ -5,7 +5,9 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
+import { WebhookClient } from '../../lib/webhook-client.js';
 
 export interface TestCa {
   certPem: string;
@@ -115,4 +117,43 @@ export async function startTestWebhook(ca: TestCa, options: { dns?: string[]; ip
 export function admissionAnswer(review: unknown, response: Record<string, unknown>): unknown {
   const uid = (review as { request?: { uid?: string } }).request?.uid;
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, ...response } };
+}
+
+/** A fresh CA and a webhook it certifies, for a suite's before(). */
+export async function loopbackWebhook(options: Parameters<typeof startTestWebhook>[1] = {}): Promise<{ ca: TestCa; webhook: TestWebhook }> {
+  const ca = await makeTestCa();
+  return { ca, webhook: await startTestWebhook(ca, options) };
+}
+
+/** For a describe block: a CA, a webhook it certifies and a client, made before its tests and closed after. */
+export function loopbackWebhookSuite(): { ca: TestCa; webhook: TestWebhook; client: WebhookClient } {
+  const suite = { client: new WebhookClient() } as { ca: TestCa; webhook: TestWebhook; client: WebhookClient };
+  before(async () => Object.assign(suite, await loopbackWebhook()));
+  after(async () => {
+    suite.client.close();
+    await suite.webhook.close();
+  });
+  return suite;
+}
+
+/** A loopback port nothing listens on (a webhook that refuses connections). */
+export async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Polls until `check` passes: what a store's watch brings to an actor lands a little after the write. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }

@@ -3,7 +3,7 @@
 // means (kube's checks and texts), dry runs against sideEffects, and the
 // audit annotations kube records, against a real loopback webhook.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
@@ -11,12 +11,12 @@ import type { Status } from '../../protocol/kube/status.js';
 import { compileHooks, type Hook } from '../../actors/admission/webhook/source.js';
 import { ruleMatches, shouldCall, type Equivalents } from '../../actors/admission/webhook/matching.js';
 import { callHook, rejectionStatus, verifyAnswer } from '../../actors/admission/webhook/call.js';
+import { loadCel } from '../../actors/admission/webhook/cel.js';
 import { MUTATING_ADMISSION_WEBHOOK } from '../../actors/admission/webhook/mutating.js';
 import { VALIDATING_ADMISSION_WEBHOOK } from '../../actors/admission/webhook/validating.js';
-import { WebhookClient } from '../../lib/webhook-client.js';
 import { systemClock } from '../../lib/clock.js';
 import { silentLog } from '../../lib/log.js';
-import { admissionAnswer, makeTestCa, startTestWebhook, type TestCa, type TestWebhook } from '../support/webhook-server.js';
+import { admissionAnswer, loopbackWebhookSuite } from '../support/webhook-server.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
@@ -87,7 +87,8 @@ describe('which webhooks a request calls', () => {
     assert.ok(shouldCall(byObject, attributes({ operation: 'UPDATE' }), pod(), pod({ tier: 'web' }), () => team, noEquivalents));
   });
 
-  it('evaluates matchConditions after the rules: false skips, an error refuses under Fail', () => {
+  it('evaluates matchConditions after the rules: false skips, an error refuses under Fail', async () => {
+    await loadCel();
     const rules = [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }];
     const skip = hookFrom({ rules, matchConditions: [{ name: 'only-admin', expression: "request.userInfo.username == 'admin'" }] });
     assert.equal(shouldCall(skip, attributes(), pod(), undefined, () => undefined, noEquivalents), undefined);
@@ -127,36 +128,33 @@ describe('what a webhook\'s answer means', () => {
 });
 
 describe('webhook plugins against a loopback webhook', () => {
-  let ca: TestCa;
-  let webhook: TestWebhook;
-  const client = new WebhookClient();
-  before(async () => {
-    ca = await makeTestCa();
-    webhook = await startTestWebhook(ca);
-  });
-  after(async () => {
-    client.close();
-    await webhook.close();
-  });
+  const suite = loopbackWebhookSuite();
 
   const configuration = (kind: string, webhooks: Record<string, unknown>[]): KubeObject => ({
     apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'cfg' },
-    webhooks: webhooks.map((w) => ({ sideEffects: 'None', admissionReviewVersions: ['v1'], rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }], clientConfig: { url: webhook.url('/'), caBundle: b64(ca.certPem) }, ...w })),
+    webhooks: webhooks.map((w) => ({ sideEffects: 'None', admissionReviewVersions: ['v1'], rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }], clientConfig: { url: suite.webhook.url('/'), caBundle: b64(suite.ca.certPem) }, ...w })),
   });
   const context = { config: undefined, clock: systemClock, logger: silentLog(), authorize: () => Promise.resolve(false), resourceFor: () => undefined, watch: () => undefined };
 
   it('refuses a dry run to a webhook with side effects, and calls one with NoneOnDryRun', async () => {
-    const deps = { client, endpoints: { service: () => undefined, endpoints: () => undefined, endpointSlices: () => [] }, now: () => Date.now() };
-    const someHook = hookFrom({ sideEffects: 'Some', clientConfig: { url: webhook.url('/'), caBundle: b64(ca.certPem) } });
+    const deps = { client: suite.client, endpoints: { service: () => undefined, endpoints: () => undefined, endpointSlices: () => [] }, now: () => Date.now() };
+    const someHook = hookFrom({ sideEffects: 'Some', clientConfig: { url: suite.webhook.url('/'), caBundle: b64(suite.ca.certPem) } });
     const invocation = (h: Hook): Parameters<typeof callHook>[1] => ({ hook: h, resource: attributes().resource, kind: attributes().kind, subresource: '' });
     const refused = await callHook(deps, invocation(someHook), attributes({ dryRun: true }), pod(), undefined, false);
     assert.deepEqual(refused.kind === 'error' ? [refused.status.code, refused.status.message] : refused, [400, 'admission webhook "h.example.com" does not support dry run']);
-    webhook.handle((body) => admissionAnswer(body, { allowed: true }));
-    const calls = webhook.seen.length;
+    suite.webhook.handle((body) => admissionAnswer(body, { allowed: true }));
+    const calls = suite.webhook.seen.length;
     const called = await callHook(deps, invocation({ ...someHook, sideEffects: 'NoneOnDryRun' }), attributes({ dryRun: true }), pod(), undefined, false);
     assert.equal(called.kind, 'allowed');
-    assert.equal(webhook.seen.length, calls + 1);
-    assert.equal((webhook.seen.at(-1)!.body as { request: { dryRun: boolean } }).request.dryRun, true);
+    assert.equal(suite.webhook.seen.length, calls + 1);
+    assert.equal((suite.webhook.seen.at(-1)!.body as { request: { dryRun: boolean } }).request.dryRun, true);
+  });
+
+  it('fails the call, under the webhook\'s failurePolicy, when its caBundle holds no certificate', async () => {
+    const deps = { client: suite.client, endpoints: { service: () => undefined, endpoints: () => undefined, endpointSlices: () => [] }, now: () => Date.now() };
+    const garbled = hookFrom({ clientConfig: { url: suite.webhook.url('/'), caBundle: b64('not a certificate') } });
+    const outcome = await callHook(deps, { hook: garbled, resource: attributes().resource, kind: attributes().kind, subresource: '' }, attributes(), pod(), undefined, false);
+    assert.deepEqual(outcome.kind === 'callFailed' ? outcome.message : outcome, 'failed calling webhook "h.example.com": could not get REST client: unable to load root certificates: unable to parse bytes as PEM block');
   });
 
   it('records kube\'s audit annotations: the mutation of each call, and a webhook that failed open', async () => {
@@ -168,7 +166,7 @@ describe('webhook plugins against a loopback webhook', () => {
         { name: 'down.example.com', failurePolicy: 'Ignore', clientConfig: { url: 'https://127.0.0.1:1/' } },
       ])],
     });
-    webhook.handle((body) => admissionAnswer(body, { allowed: true, patchType: 'JSONPatch', patch: b64('[{"op":"add","path":"/metadata/labels/added","value":"yes"}]') }));
+    suite.webhook.handle((body) => admissionAnswer(body, { allowed: true, patchType: 'JSONPatch', patch: b64('[{"op":"add","path":"/metadata/labels/added","value":"yes"}]') }));
     const object = pod();
     const verdict = await plugin.mutate!(attributes(), object, undefined);
     assert.equal(verdict.allowed, true);
@@ -184,9 +182,9 @@ describe('webhook plugins against a loopback webhook', () => {
     const plugin = VALIDATING_ADMISSION_WEBHOOK.create(context);
     plugin.observe!({ group: 'admissionregistration.k8s.io', plural: 'validatingwebhookconfigurations' }, {
       type: 'SYNC',
-      objects: [configuration('ValidatingWebhookConfiguration', [{ name: 'a.example.com', clientConfig: { url: webhook.url('/a'), caBundle: b64(ca.certPem) } }, { name: 'b.example.com', clientConfig: { url: webhook.url('/b'), caBundle: b64(ca.certPem) } }])],
+      objects: [configuration('ValidatingWebhookConfiguration', [{ name: 'a.example.com', clientConfig: { url: suite.webhook.url('/a'), caBundle: b64(suite.ca.certPem) } }, { name: 'b.example.com', clientConfig: { url: suite.webhook.url('/b'), caBundle: b64(suite.ca.certPem) } }])],
     });
-    webhook.handle((body, request) => (request.url?.startsWith('/a')
+    suite.webhook.handle((body, request) => (request.url?.startsWith('/a')
       ? admissionAnswer(body, { allowed: true, warnings: ['from a'] })
       : admissionAnswer(body, { allowed: false, warnings: ['from b'], status: { message: 'b says no' } })));
     const verdict = await plugin.validate!(attributes(), pod(), undefined);
@@ -195,11 +193,19 @@ describe('webhook plugins against a loopback webhook', () => {
     assert.deepEqual([...(verdict.warnings ?? [])].sort(), ['from a', 'from b']);
   });
 
-  it('never sends a webhook configuration to a webhook', () => {
+  it('never sends a webhook configuration to a webhook, and checks its matchConditions compile', async () => {
     const plugin = VALIDATING_ADMISSION_WEBHOOK.create(context);
     plugin.observe!({ group: 'admissionregistration.k8s.io', plural: 'validatingwebhookconfigurations' }, { type: 'SYNC', objects: [configuration('ValidatingWebhookConfiguration', [{ name: 'all.example.com' }])] });
-    const own = attributes({ resource: { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingwebhookconfigurations' }, kind: { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration' }, namespace: '' });
-    assert.equal(plugin.wantsObject!(own), false);
+    const kind = { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration' };
+    const own = (operation: 'CREATE' | 'DELETE'): AdmissionAttributes => attributes({ operation, resource: { group: kind.group, version: 'v1', resource: 'validatingwebhookconfigurations' }, kind, namespace: '', name: 'cfg' });
+    assert.equal(plugin.wantsObject!(own('DELETE')), false);
     assert.equal(plugin.wantsObject!(attributes()), true);
+    const calls = suite.webhook.seen.length;
+    const written = configuration('ValidatingWebhookConfiguration', [{ name: 'cel.example.com', matchConditions: [{ name: 'bad', expression: "'not a bool'" }] }]);
+    const verdict = await plugin.validate!(own('CREATE'), written, undefined);
+    assert.equal(suite.webhook.seen.length, calls);
+    assert.equal(!verdict.allowed && verdict.status.code, 422);
+    assert.deepEqual(!verdict.allowed && verdict.status.details?.causes?.map((c) => c.field), ['webhooks[0].matchConditions[0].expression']);
   });
+
 });

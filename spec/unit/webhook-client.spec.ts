@@ -2,14 +2,13 @@
 // its own CA: what it sends, how it reaches a Service, and kube's texts for
 // every way a call can fail.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { WebhookCallError, WebhookClient, goSeconds } from '../../lib/webhook-client.js';
 import { resolveServiceEndpoint, type EndpointsView } from '../../lib/service-endpoints.js';
 import { SimulatedClock } from '../../harness/simulated-clock.js';
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import { makeTestCa, startTestWebhook, type TestCa, type TestWebhook } from '../support/webhook-server.js';
+import { closedPort, loopbackWebhookSuite, makeTestCa, startTestWebhook } from '../support/webhook-server.js';
 
 async function rejection(promise: Promise<unknown>): Promise<WebhookCallError> {
   try {
@@ -21,62 +20,42 @@ async function rejection(promise: Promise<unknown>): Promise<WebhookCallError> {
   assert.fail('the call succeeded');
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('webhook client', () => {
-  let ca: TestCa;
-  let webhook: TestWebhook;
-  const client = new WebhookClient();
-
-  before(async () => {
-    ca = await makeTestCa();
-    webhook = await startTestWebhook(ca);
-  });
-  after(async () => {
-    client.close();
-    await webhook.close();
-  });
+  const suite = loopbackWebhookSuite();
 
   it('POSTs JSON to the URL, verified with the caBundle, with the timeout as kube sends it', async () => {
-    webhook.handle((body) => ({ echoed: body }));
-    const answer = await client.post({ name: 'echo.example.com', config: { url: webhook.url('/admit'), caBundle: ca.certPem }, body: '{"hello":"world"}', timeoutMs: 10_000 });
+    suite.webhook.handle((body) => ({ echoed: body }));
+    const answer = await suite.client.post({ name: 'echo.example.com', config: { url: suite.webhook.url('/admit'), caBundle: suite.ca.certPem }, body: '{"hello":"world"}', timeoutMs: 10_000 });
     assert.equal(answer.statusCode, 200);
     assert.deepEqual(answer.body, { echoed: { hello: 'world' } });
-    const last = webhook.seen.at(-1)!;
+    const last = suite.webhook.seen.at(-1)!;
     assert.equal(last.path, '/admit?timeout=10s');
     assert.equal(last.headers['content-type'], 'application/json');
     assert.equal(last.headers['user-agent'], 'kube-apiserver-admission');
   });
 
   it('keeps one connection for successive calls', async () => {
-    webhook.handle(() => ({}));
+    suite.webhook.handle(() => ({}));
     const ports = new Set<number | undefined>();
-    webhook.handle((_b, request) => {
+    suite.webhook.handle((_b, request) => {
       ports.add(request.socket.remotePort);
       return {};
     });
-    for (let i = 0; i < 5; i++) await client.post({ name: 'w', config: { url: webhook.url('/'), caBundle: ca.certPem }, body: '{}', timeoutMs: 5000 });
+    for (let i = 0; i < 5; i++) await suite.client.post({ name: 'w', config: { url: suite.webhook.url('/'), caBundle: suite.ca.certPem }, body: '{}', timeoutMs: 5000 });
     assert.equal(ports.size, 1);
   });
 
   it('refuses a certificate the caBundle did not sign', async () => {
     const other = await makeTestCa('other-ca');
-    const error = await rejection(client.post({ name: 'w.example.com', config: { url: webhook.url('/x'), caBundle: other.certPem }, body: '{}', timeoutMs: 10_000 }));
-    assert.equal(error.message, `failed calling webhook "w.example.com": failed to call webhook: Post "${webhook.url('/x')}?timeout=10s": tls: failed to verify certificate: x509: certificate signed by unknown authority`);
+    const error = await rejection(suite.client.post({ name: 'w.example.com', config: { url: suite.webhook.url('/x'), caBundle: other.certPem }, body: '{}', timeoutMs: 10_000 }));
+    assert.equal(error.message, `failed calling webhook "w.example.com": failed to call webhook: Post "${suite.webhook.url('/x')}?timeout=10s": tls: failed to verify certificate: x509: certificate signed by unknown authority`);
     assert.equal(error.status.code, 503);
   });
 
   it('refuses a certificate that does not name the address', async () => {
-    const wrong = await startTestWebhook(ca, { ips: ['127.0.0.2'], dns: ['elsewhere'] });
+    const wrong = await startTestWebhook(suite.ca, { ips: ['127.0.0.2'], dns: ['elsewhere'] });
     try {
-      const error = await rejection(client.post({ name: 'w', config: { url: wrong.url('/'), caBundle: ca.certPem }, body: '{}', timeoutMs: 10_000 }));
+      const error = await rejection(suite.client.post({ name: 'w', config: { url: wrong.url('/'), caBundle: suite.ca.certPem }, body: '{}', timeoutMs: 10_000 }));
       assert.match(error.detail, /: tls: failed to verify certificate: x509: certificate is valid for 127\.0\.0\.2, not 127\.0\.0\.1$/);
     } finally {
       await wrong.close();
@@ -85,7 +64,7 @@ describe('webhook client', () => {
 
   it('says a refused connection in Go\'s words', async () => {
     const port = await closedPort();
-    const error = await rejection(client.post({ name: 'w', config: { url: `https://127.0.0.1:${port}/v`, caBundle: ca.certPem }, body: '{}', timeoutMs: 3000 }));
+    const error = await rejection(suite.client.post({ name: 'w', config: { url: `https://127.0.0.1:${port}/v`, caBundle: suite.ca.certPem }, body: '{}', timeoutMs: 3000 }));
     assert.equal(error.detail, `Post "https://127.0.0.1:${port}/v?timeout=3s": dial tcp 127.0.0.1:${port}: connect: connection refused`);
   });
 
@@ -93,54 +72,54 @@ describe('webhook client', () => {
     const clock = new SimulatedClock();
     const timed = new WebhookClient({ clock });
     let answered = false;
-    webhook.handle(() => undefined); // never answers
-    const call = timed.post({ name: 'slow', config: { url: webhook.url('/slow'), caBundle: ca.certPem }, body: '{}', timeoutMs: 2500 });
+    suite.webhook.handle(() => undefined); // never answers
+    const call = timed.post({ name: 'slow', config: { url: suite.webhook.url('/slow'), caBundle: suite.ca.certPem }, body: '{}', timeoutMs: 2500 });
     void call.catch(() => { answered = true; });
-    while (!webhook.seen.some((s) => s.path.startsWith('/slow'))) await new Promise((r) => setTimeout(r, 5));
+    while (!suite.webhook.seen.some((s) => s.path.startsWith('/slow'))) await new Promise((r) => setTimeout(r, 5));
     assert.equal(answered, false);
     clock.advance(2500);
     const error = await rejection(call);
-    assert.equal(error.detail, `Post "${webhook.url('/slow')}?timeout=3s": context deadline exceeded`);
+    assert.equal(error.detail, `Post "${suite.webhook.url('/slow')}?timeout=3s": context deadline exceeded`);
     timed.close();
   });
 
   it('stops with context canceled when the request goes away', async () => {
-    webhook.handle(() => undefined);
+    suite.webhook.handle(() => undefined);
     const abort = new AbortController();
-    const call = client.post({ name: 'w', config: { url: webhook.url('/gone'), caBundle: ca.certPem }, body: '{}', timeoutMs: 10_000, signal: abort.signal });
-    while (!webhook.seen.some((s) => s.path.startsWith('/gone'))) await new Promise((r) => setTimeout(r, 5));
+    const call = suite.client.post({ name: 'w', config: { url: suite.webhook.url('/gone'), caBundle: suite.ca.certPem }, body: '{}', timeoutMs: 10_000, signal: abort.signal });
+    while (!suite.webhook.seen.some((s) => s.path.startsWith('/gone'))) await new Promise((r) => setTimeout(r, 5));
     abort.abort();
     assert.match((await rejection(call)).detail, /: context canceled$/);
   });
 
   it('reports garbage, an empty body and a server error as kube\'s client does', async () => {
-    const url = { url: webhook.url('/'), caBundle: ca.certPem };
-    webhook.handle((_b, _q, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('garbage'));
-    assert.equal((await rejection(client.post({ name: 'w', config: url, body: '{}', timeoutMs: 1000 }))).detail,
+    const url = { url: suite.webhook.url('/'), caBundle: suite.ca.certPem };
+    suite.webhook.handle((_b, _q, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('garbage'));
+    assert.equal((await rejection(suite.client.post({ name: 'w', config: url, body: '{}', timeoutMs: 1000 }))).detail,
       "couldn't get version/kind; json parse error: invalid character 'g' looking for beginning of value");
-    webhook.handle((_b, _q, response) => response.writeHead(200, { 'content-type': 'application/json' }).end());
-    assert.equal((await rejection(client.post({ name: 'w', config: url, body: '{}', timeoutMs: 1000 }))).detail,
+    suite.webhook.handle((_b, _q, response) => response.writeHead(200, { 'content-type': 'application/json' }).end());
+    assert.equal((await rejection(suite.client.post({ name: 'w', config: url, body: '{}', timeoutMs: 1000 }))).detail,
       '0-length response with status code: 200 and content type: application/json');
-    webhook.handle((_b, _q, response) => response.writeHead(500, { 'content-type': 'text/plain' }).end('boom\n'));
-    const error = await rejection(client.post({ name: 'w', config: url, body: '{}', timeoutMs: 1000 }));
+    suite.webhook.handle((_b, _q, response) => response.writeHead(500, { 'content-type': 'text/plain' }).end('boom\n'));
+    const error = await rejection(suite.client.post({ name: 'w', config: url, body: '{}', timeoutMs: 1000 }));
     assert.equal(error.detail, 'an error on the server ("boom") has prevented the request from succeeding');
     assert.equal(error.status.code, 500);
     assert.equal(error.status.reason, 'InternalError');
   });
 
   it('reaches a Service through the resolver, checking the certificate against <name>.<namespace>.svc', async () => {
-    const serviceHook = await startTestWebhook(ca, { dns: ['hooks.system.svc'], ips: [] });
+    const serviceHook = await startTestWebhook(suite.ca, { dns: ['hooks.system.svc'], ips: [] });
     try {
       const asked: unknown[] = [];
       const viaService = new WebhookClient({ resolveService: (ns, name, port) => { asked.push([ns, name, port]); return { host: '127.0.0.1', port: serviceHook.port }; } });
       serviceHook.handle(() => ({ ok: true }));
-      const answer = await viaService.post({ name: 'w', config: { service: { namespace: 'system', name: 'hooks', path: '/validate' }, caBundle: ca.certPem }, body: '{}', timeoutMs: 10_000 });
+      const answer = await viaService.post({ name: 'w', config: { service: { namespace: 'system', name: 'hooks', path: '/validate' }, caBundle: suite.ca.certPem }, body: '{}', timeoutMs: 10_000 });
       assert.deepEqual(answer.body, { ok: true });
       assert.deepEqual(asked, [['system', 'hooks', 443]]);
       assert.equal(serviceHook.seen.at(-1)!.headers.host, 'hooks.system.svc:443');
 
       const failing = new WebhookClient({ resolveService: () => { throw new Error('no endpoints available for service "hooks"'); } });
-      const error = await rejection(failing.post({ name: 'w', config: { service: { namespace: 'system', name: 'hooks', port: 8443, path: '/v' }, caBundle: ca.certPem }, body: '{}', timeoutMs: 10_000 }));
+      const error = await rejection(failing.post({ name: 'w', config: { service: { namespace: 'system', name: 'hooks', port: 8443, path: '/v' }, caBundle: suite.ca.certPem }, body: '{}', timeoutMs: 10_000 }));
       assert.equal(error.detail, 'Post "https://hooks.system.svc:8443/v?timeout=10s": no endpoints available for service "hooks"');
       viaService.close();
       failing.close();

@@ -146,6 +146,10 @@ export async function callHook(deps: CallDeps, invocation: Invocation, attribute
   if (!version) {
     return callFailed(hook.name, 'could not create admission objects: webhook does not accept known AdmissionReview versions (v1, v1beta1)', badRequest('error creating admission objects'));
   }
+  // kube builds its client first: a caBundle that holds no certificate fails the call (failurePolicy applies).
+  if (hook.client.caBundle && !hook.client.caBundle.includes('-----BEGIN CERTIFICATE-----')) {
+    return callFailed(hook.name, 'could not get REST client: unable to load root certificates: unable to parse bytes as PEM block', failure('InternalError', 'unable to load root certificates: unable to parse bytes as PEM block'));
+  }
   const uid = randomUUID();
   const review = admissionReview(version, uid, invocation, attributes, object, oldObject);
   const left = deps.deadline !== undefined ? deps.deadline - deps.now() : Infinity;

@@ -6,10 +6,12 @@
 //   errors, none false, Fail     → the request is refused (Forbidden)
 //   errors, none false, Ignore   → not called
 // authorizer checks are denied: webhook admission has no authorizer to ask yet.
-// Their validation is the configuration kind's (scheme/kinds/webhook-configuration.ts).
+// This file loads CEL: the plugins import it (./cel.ts) only once some webhook
+// has matchConditions, so a server without them never pays CEL's start.
 
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
+import type { StatusCause } from '../../../protocol/kube/status.js';
 import { PolicyCompiler } from '../../../lib/cel/policy.js';
 import type { Program } from '../../../lib/cel/compile.js';
 
@@ -32,6 +34,21 @@ export function compileMatchConditions(raw: unknown): MatchCondition[] {
     if ('program' in compiled) out.push({ name: String(c.name ?? ''), program: compiled.program });
   }
   return out;
+}
+
+/** kube's strategy check that every expression compiles to a bool: the causes at webhooks[i].matchConditions[j].expression. */
+export function matchConditionErrors(configuration: KubeObject): StatusCause[] {
+  const causes: StatusCause[] = [];
+  (Array.isArray(configuration.webhooks) ? configuration.webhooks : []).forEach((hook: unknown, i) => {
+    const conditions = isObj(hook) && Array.isArray(hook.matchConditions) ? hook.matchConditions : [];
+    conditions.forEach((c: unknown, j) => {
+      const expression = isObj(c) && typeof c.expression === 'string' ? c.expression : '';
+      if (expression === '') return;
+      const compiled = environment().compile(expression, 'bool');
+      if ('error' in compiled) causes.push({ reason: 'FieldValueInvalid', field: `webhooks[${i}].matchConditions[${j}].expression`, message: `Invalid value: ${JSON.stringify(expression)}: ${compiled.error}` });
+    });
+  });
+  return causes;
 }
 
 /** true: call the webhook; false: skip it; a string: the error that refuses the request (failurePolicy Fail). */

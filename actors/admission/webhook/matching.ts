@@ -13,7 +13,8 @@ import type { AdmissionAttributes, GroupVersionKind, GroupVersionResource } from
 import { forbidden, notFound, type Status } from '../../../protocol/kube/status.js';
 import { isEmptySelector, selectorMatches } from '../../../scheme/kinds/workloads/selector.js';
 import type { Hook, Rule } from './source.js';
-import { evaluateMatchConditions } from './match-conditions.js';
+import { conditionsOf } from './source.js';
+import { loadedCel } from './cel.js';
 
 /** The resource and kind a webhook is called with (the request's, or an equivalent's). */
 export interface Invocation {
@@ -116,7 +117,10 @@ export function shouldCall(
   if (!invocation) return undefined;
   if (namespaceError) return namespaceError;
   if (hook.matchConditions.length > 0) {
-    const matched = evaluateMatchConditions(hook.matchConditions, hook.failurePolicy, attributes, invocation, object, oldObject);
+    const cel = loadedCel();
+    // The plugins load CEL before matching a source that needs it.
+    if (!cel) return forbidden({ group: attributes.resource.group, resource: attributes.resource.resource }, attributes.name, 'matchConditions could not be evaluated: CEL is not loaded');
+    const matched = cel.evaluateMatchConditions(conditionsOf(hook, cel), hook.failurePolicy, attributes, invocation, object, oldObject);
     if (typeof matched === 'string') return forbidden({ group: attributes.resource.group, resource: attributes.resource.resource }, attributes.name, matched);
     if (!matched) return undefined;
   }

@@ -19,7 +19,7 @@ import { operationError } from '../../store/patch.js';
 import { ALLOW, type AdmissionPlugin, type PluginContext, type PluginRegistration, type PluginVerdict } from '../plugin.js';
 import { callHook } from './call.js';
 import { isExempt, shouldCall } from './matching.js';
-import { builtinEquivalents, someHookMatches, webhookClientFor } from './shared.js';
+import { builtinEquivalents, failedCall, webhookClientFor, webhookPlugin } from './shared.js';
 import { WebhookSource } from './source.js';
 
 export const MUTATION_ANNOTATION_PREFIX = 'mutation.webhook.admission.k8s.io/';
@@ -81,27 +81,17 @@ function createMutatingWebhook(context: PluginContext): AdmissionPlugin {
           case 'rejected':
           case 'error':
             return { allowed: false, status: outcome.status, warnings };
-          case 'callFailed':
-            if (hook.failurePolicy === 'Ignore') {
-              context.logger.warn(`Failed calling webhook, failing open ${hook.name}: ${outcome.message}`);
-              auditAnnotations[`${FAILED_OPEN_MUTATION_PREFIX}${key}`] = hook.name;
-              continue;
-            }
-            context.logger.warn(`Failed calling webhook, failing closed ${hook.name}: ${outcome.message}`);
-            return { allowed: false, status: internalError(outcome.message), warnings };
+          case 'callFailed': {
+            const refusal = failedCall(hook, outcome.message, context.logger, auditAnnotations, `${FAILED_OPEN_MUTATION_PREFIX}${key}`);
+            if (refusal) return { allowed: false, status: refusal, warnings };
+          }
         }
       }
     }
     return { allowed: true, warnings, auditAnnotations };
   }
 
-  return {
-    name: 'MutatingAdmissionWebhook',
-    watches: source.watches,
-    observe: (resource, change) => source.observe(resource, change),
-    wantsObject: (attributes) => someHookMatches(source, attributes, builtinEquivalents),
-    mutate,
-  };
+  return webhookPlugin('MutatingAdmissionWebhook', source, { mutate });
 }
 
 export const MUTATING_ADMISSION_WEBHOOK: PluginRegistration = { name: 'MutatingAdmissionWebhook', defaultOn: true, create: createMutatingWebhook };

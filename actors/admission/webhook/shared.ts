@@ -4,11 +4,16 @@
 // write off the review hops when no webhook's rules could match it.
 
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
+import { internalError, invalid, type Status } from '../../../protocol/kube/status.js';
+import type { Log } from '../../../lib/log.js';
+import { ALLOW, type AdmissionPlugin, type PluginVerdict } from '../plugin.js';
+import type { KubeObject } from '../../../protocol/kube/meta.js';
+import { loadCel } from './cel.js';
 import { WebhookClient } from '../../../lib/webhook-client.js';
 import type { Clock } from '../../../lib/clock.js';
 import { builtinKinds } from '../../../scheme/kinds/index.js';
 import { isExempt, rulesInvocation, type Equivalents } from './matching.js';
-import type { WebhookSource } from './source.js';
+import type { Hook, WebhookSource } from './source.js';
 
 const clients = new WeakMap<Clock, WebhookClient>();
 
@@ -38,4 +43,69 @@ export function someHookMatches(source: WebhookSource, attributes: AdmissionAttr
   if (hooks.length === 0) return false;
   const asCreate = attributes.operation === 'UPDATE' ? { ...attributes, operation: 'CREATE' as const } : undefined;
   return hooks.some((h) => rulesInvocation(h, attributes, equivalents) || (asCreate && rulesInvocation(h, asCreate, equivalents)));
+}
+
+/**
+ * failurePolicy on a call that failed: Ignore lets the write on, recording the webhook under
+ * `failedOpenKey` (undefined); Fail refuses it with kube's 500.
+ */
+export function failedCall(hook: Hook, message: string, logger: Log, auditAnnotations: Record<string, string>, failedOpenKey: string): Status | undefined {
+  if (hook.failurePolicy === 'Ignore') {
+    logger.warn(`Failed calling webhook, failing open ${hook.name}: ${message}`);
+    auditAnnotations[failedOpenKey] = hook.name;
+    return undefined;
+  }
+  logger.warn(`Failed calling webhook, failing closed ${hook.name}: ${message}`);
+  return internalError(message);
+}
+
+const isConfigurationWrite = (source: WebhookSource, a: AdmissionAttributes): boolean =>
+  a.resource.group === 'admissionregistration.k8s.io' && a.resource.resource === source.configurations.plural && a.subresource === ''
+  && (a.operation === 'CREATE' || a.operation === 'UPDATE');
+
+/**
+ * kube's strategy check on a write of the plugin's own configurations: every matchCondition compiles
+ * to a bool (422 with the causes). CEL is loaded for it only when the configuration has some.
+ */
+async function checkConfiguration(source: WebhookSource, attributes: AdmissionAttributes, object: KubeObject | undefined): Promise<PluginVerdict> {
+  const hasConditions = Array.isArray(object?.webhooks) && object.webhooks.some((w: unknown) => Array.isArray((w as { matchConditions?: unknown }).matchConditions));
+  if (!object || !hasConditions) return ALLOW;
+  const causes = (await loadCel()).matchConditionErrors(object);
+  return causes.length === 0 ? ALLOW : { allowed: false, status: invalid(attributes.kind.kind, attributes.kind.group, object.metadata.name ?? '', causes) };
+}
+
+type Phase = (attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined) => Promise<PluginVerdict>;
+
+/**
+ * The plugin around a source and its phase. Before a phase matches, CEL is loaded if some webhook
+ * has matchConditions; writes of the plugin's own configurations get their CEL checked in the
+ * validating phase.
+ */
+export function webhookPlugin(name: string, source: WebhookSource, phase: { mutate: Phase } | { validate: Phase }): AdmissionPlugin {
+  const ready = async (): Promise<void> => {
+    if (source.needsCel()) await loadCel();
+  };
+  const validate = 'validate' in phase ? phase.validate : undefined;
+  const plugin: AdmissionPlugin = {
+    name,
+    watches: source.watches,
+    observe: (resource, change) => {
+      source.observe(resource, change);
+      if (source.needsCel()) void loadCel();
+    },
+    wantsObject: (attributes) => isConfigurationWrite(source, attributes) || someHookMatches(source, attributes, builtinEquivalents),
+    validate: async (attributes, object, oldObject) => {
+      if (isConfigurationWrite(source, attributes)) return checkConfiguration(source, attributes, object);
+      if (!validate) return ALLOW;
+      await ready();
+      return validate(attributes, object, oldObject);
+    },
+  };
+  if ('mutate' in phase) {
+    plugin.mutate = async (attributes, object, oldObject) => {
+      await ready();
+      return phase.mutate(attributes, object, oldObject);
+    };
+  }
+  return plugin;
 }

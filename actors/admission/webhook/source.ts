@@ -9,7 +9,8 @@ import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { WatchedResource } from '../plugin.js';
 import type { EndpointsView } from '../../../lib/service-endpoints.js';
 import type { WebhookClientConfig } from '../../../lib/webhook-client.js';
-import { compileMatchConditions, type MatchCondition } from './match-conditions.js';
+import type { MatchCondition } from './match-conditions.js';
+import type { MatchConditionsRuntime } from './cel.js';
 import { defaultWebhook } from '../../../scheme/kinds/webhook-configuration.js';
 
 type Obj = Record<string, unknown>;
@@ -40,7 +41,9 @@ export interface Hook {
   timeoutMs: number;
   admissionReviewVersions: string[];
   reinvocationPolicy: 'IfNeeded' | 'Never';
-  matchConditions: MatchCondition[];
+  /** As written; compiled on first use (conditionsOf), once CEL is loaded. */
+  matchConditions: unknown[];
+  compiledConditions?: MatchCondition[];
 }
 
 function clientConfigOf(raw: unknown): WebhookClientConfig {
@@ -82,11 +85,17 @@ export function compileHooks(configurations: Iterable<KubeObject>, mutating: boo
         timeoutMs: (typeof w.timeoutSeconds === 'number' ? w.timeoutSeconds : 10) * 1000,
         admissionReviewVersions: strings(w.admissionReviewVersions),
         reinvocationPolicy: w.reinvocationPolicy === 'IfNeeded' ? 'IfNeeded' : 'Never',
-        matchConditions: compileMatchConditions(w.matchConditions),
+        matchConditions: Array.isArray(w.matchConditions) ? w.matchConditions : [],
       });
     });
   }
   return hooks;
+}
+
+/** A hook's compiled matchConditions. */
+export function conditionsOf(hook: Hook, cel: MatchConditionsRuntime): MatchCondition[] {
+  hook.compiledConditions ??= cel.compileMatchConditions(hook.matchConditions);
+  return hook.compiledConditions;
 }
 
 const ADMISSION_GROUP = 'admissionregistration.k8s.io';
@@ -120,7 +129,8 @@ class Mirror {
 /** The view one webhook plugin keeps: its configurations' hooks, namespaces and service endpoints. */
 export class WebhookSource implements EndpointsView {
   readonly watches: readonly WatchedResource[];
-  private readonly configurations = new Mirror();
+  readonly configurations: WatchedResource;
+  private readonly stored = new Mirror();
   private readonly namespaces = new Mirror();
   private readonly services = new Mirror();
   private readonly endpointsMirror = new Mirror();
@@ -128,13 +138,13 @@ export class WebhookSource implements EndpointsView {
   private compiled: Hook[] | undefined = [];
 
   constructor(private readonly mutating: boolean) {
-    const configurations = { group: ADMISSION_GROUP, plural: mutating ? 'mutatingwebhookconfigurations' : 'validatingwebhookconfigurations' };
-    this.watches = [configurations, NAMESPACES, SERVICES, ENDPOINTS, ENDPOINT_SLICES];
+    this.configurations = { group: ADMISSION_GROUP, plural: mutating ? 'mutatingwebhookconfigurations' : 'validatingwebhookconfigurations' };
+    this.watches = [this.configurations, NAMESPACES, SERVICES, ENDPOINTS, ENDPOINT_SLICES];
   }
 
   observe(resource: WatchedResource, change: Change): void {
     if (resource.group === ADMISSION_GROUP) {
-      this.configurations.apply(change);
+      this.stored.apply(change);
       this.compiled = undefined;
     } else if (resource.plural === 'namespaces') this.namespaces.apply(change);
     else if (resource.plural === 'services') this.services.apply(change);
@@ -142,9 +152,14 @@ export class WebhookSource implements EndpointsView {
     else if (resource.plural === 'endpointslices') this.slices.apply(change);
   }
 
+  /** Whether some webhook has matchConditions (CEL must be loaded before matching). */
+  needsCel(): boolean {
+    return this.hooks().some((h) => h.matchConditions.length > 0);
+  }
+
   /** Every webhook, in kube's order. */
   hooks(): readonly Hook[] {
-    this.compiled ??= compileHooks(this.configurations.objects.values(), this.mutating);
+    this.compiled ??= compileHooks(this.stored.objects.values(), this.mutating);
     return this.compiled;
   }
 

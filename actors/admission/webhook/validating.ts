@@ -10,11 +10,11 @@
 
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
-import { internalError, type Status } from '../../../protocol/kube/status.js';
+import type { Status } from '../../../protocol/kube/status.js';
 import { ALLOW, type AdmissionPlugin, type PluginContext, type PluginRegistration, type PluginVerdict } from '../plugin.js';
 import { callHook } from './call.js';
 import { isExempt, shouldCall, type Invocation } from './matching.js';
-import { builtinEquivalents, someHookMatches, webhookClientFor } from './shared.js';
+import { builtinEquivalents, failedCall, webhookClientFor, webhookPlugin } from './shared.js';
 import { WebhookSource } from './source.js';
 
 export const FAILED_OPEN_VALIDATING_PREFIX = 'failed-open.validating.webhook.admission.k8s.io/';
@@ -51,26 +51,14 @@ function createValidatingWebhook(context: PluginContext): AdmissionPlugin {
           refusal ??= outcome.status;
           return;
         case 'callFailed':
-          if (hook.failurePolicy === 'Ignore') {
-            context.logger.warn(`Failed calling webhook, failing open ${hook.name}: ${outcome.message}`);
-            auditAnnotations[`${FAILED_OPEN_VALIDATING_PREFIX}round_0_index_${index}`] = hook.name;
-            return;
-          }
-          context.logger.warn(`Failed calling webhook, failing closed ${hook.name}: ${outcome.message}`);
-          refusal ??= internalError(outcome.message);
+          refusal ??= failedCall(hook, outcome.message, context.logger, auditAnnotations, `${FAILED_OPEN_VALIDATING_PREFIX}round_0_index_${index}`);
       }
     }));
     if (refusal) return { allowed: false, status: refusal, warnings };
     return { allowed: true, warnings, auditAnnotations };
   }
 
-  return {
-    name: 'ValidatingAdmissionWebhook',
-    watches: source.watches,
-    observe: (resource, change) => source.observe(resource, change),
-    wantsObject: (attributes) => someHookMatches(source, attributes, builtinEquivalents),
-    validate,
-  };
+  return webhookPlugin('ValidatingAdmissionWebhook', source, { validate });
 }
 
 export const VALIDATING_ADMISSION_WEBHOOK: PluginRegistration = { name: 'ValidatingAdmissionWebhook', defaultOn: true, create: createValidatingWebhook };
