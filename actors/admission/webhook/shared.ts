@@ -88,6 +88,8 @@ export function webhookPlugin(name: string, source: WebhookSource, phase: { muta
   const validate = 'validate' in phase ? phase.validate : undefined;
   const plugin: AdmissionPlugin = {
     name,
+    // What a webhook's patch makes of the object is decoded, defaulted and validated whole again by the store.
+    external: 'mutate' in phase,
     watches: source.watches,
     observe: (resource, change) => {
       source.observe(resource, change);
