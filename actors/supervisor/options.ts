@@ -52,6 +52,9 @@ export interface ServerRunOptions {
   runtimeConfig: string[];
   /** kube-controller-manager's --controllers: `*`, `name`, `-name`. */
   controllers: string[];
+  /** The aggregator's client certificate to extension API servers; generated in --data-dir when not given. */
+  proxyClientCertFile: string | undefined;
+  proxyClientKeyFile: string | undefined;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -89,6 +92,8 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   auditLogPath: undefined,
   auditLogMode: 'blocking',
   controllers: ['*'],
+  proxyClientCertFile: undefined,
+  proxyClientKeyFile: undefined,
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -242,6 +247,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   } else if (raw.transport === 'uws' && raw.clientCaFile) {
     errors.push('--client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
   }
+  if (!raw.proxyClientCertFile !== !raw.proxyClientKeyFile) errors.push('--proxy-client-cert-file and --proxy-client-key-file must be given together');
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { CompletedOptions } from './options.js';
-import { ensureCredentials, ADMIN_USER } from './pki.js';
+import { ensureCredentials, ensureFrontProxyCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
 import { ensureServiceAccountKey, type ServiceAccountKey } from '../authn/service-account-tokens.js';
@@ -23,6 +23,8 @@ export interface RuntimeFiles {
   clientCa: { pem: string; authenticator: ClientCertificateAuthenticator } | undefined;
   /** Signs and verifies legacy service account tokens (sa.key). */
   serviceAccountKey: ServiceAccountKey;
+  /** The aggregator's proxy client certificate (PEM) and the request-header CA that signed it, when generated. */
+  frontProxy: { certPem: string; keyPem: string; requestHeaderCaPem: string | undefined };
 }
 
 /** A flag's file that cannot serve: one line, and the server does not start. */
@@ -43,6 +45,20 @@ function clientCaOf(path: string | undefined): RuntimeFiles['clientCa'] {
   }
 }
 
+function readFlagFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new RuntimeFileError(`${flag}: reading ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+async function frontProxyOf(dataDir: string, raw: CompletedOptions['raw']): Promise<RuntimeFiles['frontProxy']> {
+  const given = raw.proxyClientCertFile && raw.proxyClientKeyFile ? { certFile: raw.proxyClientCertFile, keyFile: raw.proxyClientKeyFile } : undefined;
+  const files = await ensureFrontProxyCredentials(dataDir, given);
+  return { certPem: readFlagFile('--proxy-client-cert-file', files.certPath), keyPem: readFlagFile('--proxy-client-key-file', files.keyPath), requestHeaderCaPem: files.requestHeaderCaPem };
+}
+
 export async function prepareRuntimeFiles(options: CompletedOptions): Promise<RuntimeFiles> {
   const dataDir = resolve(options.raw.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -60,5 +76,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     tokens,
     clientCa,
     serviceAccountKey: ensureServiceAccountKey(dataDir),
+    frontProxy: await frontProxyOf(dataDir, options.raw),
   };
 }

@@ -64,8 +64,15 @@ import { evictionMachine } from '../eviction/eviction-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { ServiceAccountTokens } from '../authn/service-account-tokens.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
-import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
+import { aggregatorMachine, servesPath, terminateAggregator, type Subscribable } from '../aggregator/aggregator-machine.js';
 import { buildDocuments } from '../aggregator/documents.js';
+import { RemoteRoutes } from '../aggregator/routes.js';
+import { APIREGISTRATION } from '../aggregator/apiservices.js';
+import { publishAuthenticationInfo } from '../aggregator/authentication-info.js';
+import { proxyMachine, terminateProxy } from '../proxy/proxy-machine.js';
+import { Upstreams } from '../proxy/upstream.js';
+import { autoregisterMachine, terminateAutoregister } from '../autoregister/autoregister-machine.js';
+import { availabilityController } from '../apiservice-availability/availability-controller.js';
 import { ServerMetrics } from '../../lib/metrics.js';
 import { registerCollectors, renderSlis } from './metrics.js';
 import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
@@ -75,9 +82,9 @@ import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
 import { prepareRuntimeFiles, RuntimeFileError, type RuntimeFiles } from './runtime-files.js';
 import { ensureCredentials } from './pki.js';
-import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
+import { aggregatorServer, apiExtensionsServer, chainRouter, describeServerChain, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
-import { postStartHooks, preShutdownHooks } from './bootstrap.js';
+import { postStartHooks, preShutdownHooks, type PostStartHook } from './bootstrap.js';
 import { recordOf, senseTransitions, TransitionJournal } from './inspect.js';
 import { ACTORS_UI } from './inspect-ui.js';
 import { ChildSlot, decide, ESCALATE, KILL, supervised, PERMANENT, type Terminate } from './supervision.js';
@@ -142,6 +149,8 @@ interface Runtime {
   journal: TransitionJournal;
   /** /metrics: the listener counts requests into it; the rest is read from the actors at scrape time. Absent when turned off. */
   metrics: ServerMetrics | undefined;
+  /** The proxy's HTTPS client, shared by the aggregator's discovery fetches and the availability checks. */
+  upstreams: Upstreams | undefined;
 }
 
 interface SupervisorContext {
@@ -230,11 +239,21 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const admission = start('admission', admissionMachine, { plugins: options!.admissionPlugins, namespaces: store('namespaces', '')!, logger: logger.getSubLogger({ name: 'admission' }) });
   const eviction = pods ? start('eviction', evictionMachine, { pods, budgets: store('poddisruptionbudgets', 'policy'), logger: logger.getSubLogger({ name: 'eviction' }) }) : undefined;
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
-  const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
+  // kube-aggregator: the remote APIServices' routes (written by the aggregator, read by the router and the proxy).
+  const routes = new RemoteRoutes();
+  const upstreams = (runtime.upstreams = new Upstreams(files!.frontProxy));
+  const watched = ['apiservices', 'services', 'endpoints', 'endpointslices'].map((plural, i) => runtime.stores.get(storeKey(plural, i === 0 ? APIREGISTRATION : i === 3 ? 'discovery.k8s.io' : ''))).filter((s): s is ChildSlot => !!s);
+  const aggregator = start('aggregator', aggregatorMachine, { documents, scheme, routes, upstreams, stores: watched as Subscribable[], clock, logger: logger.getSubLogger({ name: 'aggregator' }) }, terminateAggregator as Terminate);
+  const proxy = start('proxy', proxyMachine, { routes, upstreams, requestTimeoutMs: options!.requestTimeoutMs, clock, logger: logger.getSubLogger({ name: 'proxy' }) }, terminateProxy as Terminate);
+  const apiServices = store('apiservices', APIREGISTRATION);
+  if (apiServices) {
+    const groupVersions = scheme!.groups.flatMap((group) => scheme!.versionsOf(group).map((version) => ({ group, version })));
+    start('autoregister', autoregisterMachine, { store: apiServices, groupVersions, clock, logger: logger.getSubLogger({ name: 'autoregister' }) }, terminateAutoregister as Terminate);
+  }
   // The chain needs authn and authz, which need the chain: route through late-bound handles.
   const late: { authn?: ChildSlot; authz?: ChildSlot } = {};
   const router = chainRouter([
-    aggregatorServer(aggregator, (path) => servesPath(documents, path)),
+    aggregatorServer(aggregator, proxy, (path) => servesPath(documents, path), routes),
     kubeServer(scheme!, {
       store,
       authn: { send: (m) => late.authn!.send(m) },
@@ -277,9 +296,10 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
  */
 function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
-  if (options!.controllers.length === 0) return;
+  // kube-aggregator's own controller runs in the API server, whatever --controllers says.
+  const controllers = [...(runtime.upstreams ? [availabilityController(runtime.upstreams)] : []), ...options!.controllers];
   const caPem = readFileSync(files!.caFile, 'utf8');
-  for (const controller of options!.controllers) {
+  for (const controller of controllers) {
     const id = `controller/${controller.name}`;
     const input: ControllerInput = {
       name: controller.name,
@@ -295,6 +315,28 @@ function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: 
     slot.up(spawnIncarnation(slot, spawn, self, clock), false);
     runtime.children.push(slot);
   }
+}
+
+/**
+ * kube-aggregator's post-start hooks: the extension-apiserver-authentication ConfigMap
+ * (start-cluster-authentication-info-controller), and every Local APIService in place
+ * (apiservice-registration-controller, which kube's readyz calls autoregister-completion).
+ */
+function aggregatorHooks(runtime: Runtime, files: RuntimeFiles | undefined): PostStartHook[] {
+  return [
+    {
+      name: 'start-cluster-authentication-info-controller',
+      run: () => publishAuthenticationInfo(runtime.stores.get('configmaps'), { clientCaPem: files?.clientCa?.pem, requestHeaderCaPem: files?.frontProxy.requestHeaderCaPem }),
+    },
+    {
+      name: 'apiservice-registration-controller',
+      run: () => new Promise<void>((resolve) => {
+        const autoregister = runtime.children.find((c) => c.id === 'autoregister');
+        if (!autoregister) return resolve();
+        autoregister.send({ type: 'autoregister.await-synced', replyTo: { send: () => resolve() } });
+      }),
+    },
+  ];
 }
 
 /** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */
@@ -326,7 +368,8 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
     const path = request.info.path;
     if (path === '/debug/actors') {
       if (watchRequested(request.query)) return context.runtime.journal.watch(request, self, actorTree(context, self));
-      request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors: actorTree(context, self) }));
+      const actors = actorTree(context, self);
+      request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors, serverChain: describeServerChain(actors.map((a) => a.id)) }));
       return;
     }
     const metrics = context.runtime.metrics;
@@ -435,12 +478,12 @@ export const supervisorMachine = setup({
       }
       return { options: result.options, files, log: await openLog(result.options, files, input.scheme, input.logger) };
     }),
-    runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log }>(async ({ input }) => {
+    runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; files: RuntimeFiles; logger: Log }>(async ({ input }) => {
       const { runtime, options, logger } = input;
       // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
       if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
       const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
-      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) })) {
+      for (const hook of [...postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) }), ...aggregatorHooks(runtime, input.files)]) {
         await hook.run();
         runtime.hooksDone.add(hook.name);
         logger.debug(`poststarthook/${hook.name} done`);
@@ -531,7 +574,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, chain: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(),
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(), upstreams: undefined,
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -593,7 +636,7 @@ export const supervisorMachine = setup({
       entry: [
         { type: 'enterPhase', params: { phase: 'InstallingHealthChecks' } },
         ({ context }) => {
-          context.runtime.hookNames = postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }).map((h) => h.name);
+          context.runtime.hookNames = [...postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }), ...aggregatorHooks(context.runtime, undefined)].map((h) => h.name);
         },
       ],
       always: 'Listening',
@@ -656,7 +699,7 @@ export const supervisorMachine = setup({
       entry: { type: 'enterPhase', params: { phase: 'RunningPostStartHooks' } },
       invoke: {
         src: 'runPostStartHooks',
-        input: ({ context }) => ({ runtime: context.runtime, options: context.options!, logger: context.logger }),
+        input: ({ context }) => ({ runtime: context.runtime, options: context.options!, files: context.files!, logger: context.logger }),
         onDone: 'Ready',
         onError: {
           target: 'HTTPServerStoppedListening',

@@ -19,9 +19,11 @@ import { service } from './service.js';
 import { endpoints } from './endpoints.js';
 import { event } from './event.js';
 import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
+import { apiService } from './apiservice.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
 
 const described: readonly KindDescription[] = [
+  apiService,
   configMap,
   endpoints,
   event,
