@@ -435,3 +435,14 @@ export async function ensureFrontProxyCredentials(dataDir: string, given?: { cer
   }
   return { requestHeaderCaPem: ca.certPem, certPath: paths.cert, keyPath: paths.key };
 }
+
+/**
+ * A CA and a serving certificate it signs, in memory: for servers a spec or bench runs itself (an
+ * extension API server on loopback), never for kubeactor's own data directory.
+ */
+export async function issueServingPair(caName: string, dns: string[], ips: string[]): Promise<{ caPem: string; certPem: string; keyPem: string }> {
+  const now = Date.now();
+  const ca = await createCa(now, caName);
+  const serving = await issueLeaf(ca, now, `CN=${dns[0] ?? caName}`, 'serverAuth', { dns, ips });
+  return { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem };
+}
