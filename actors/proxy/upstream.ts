@@ -5,6 +5,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { Backend, ServiceReference } from '../aggregator/apiservices.js';
 import type { Clock } from '../../lib/clock.js';
@@ -75,13 +76,14 @@ export class Upstreams {
     const known = this.agents.get(target.name);
     if (known && known.trust === trust) return known.agent;
     known?.agent.destroy();
+    // kube's BuildTransportConfig: the caBundle verifies the server, or nothing does with insecureSkipTLSVerify.
+    const ca = target.insecureSkipTLSVerify || !target.caBundle ? undefined : Buffer.from(target.caBundle, 'base64').toString('utf8');
     const agent = new Agent({
       keepAlive: true,
       maxSockets: 256,
-      cert: this.client.certPem,
-      key: this.client.keyPem,
-      // kube's BuildTransportConfig: the caBundle verifies the server, or nothing does with insecureSkipTLSVerify.
-      ...(target.insecureSkipTLSVerify ? { rejectUnauthorized: false } : { ca: target.caBundle ? Buffer.from(target.caBundle, 'base64').toString('utf8') : [] }),
+      // One secure context per agent: passing the PEMs instead would make node fold them into every request's pool key.
+      secureContext: createSecureContext({ cert: this.client.certPem, key: this.client.keyPem, ...(ca ? { ca } : {}) }),
+      rejectUnauthorized: !target.insecureSkipTLSVerify,
     });
     this.agents.set(target.name, { trust, agent });
     return agent;

@@ -32,6 +32,11 @@ export interface MetricsServerOptions {
   service: { namespace: string; name: string };
   nodes: Record<string, { cpu: string; memory: string }>;
   pods: Record<string, Record<string, { cpu: string; memory: string }>>;
+  /**
+   * Serve a request with no proxy certificate too, the user taken from X-Remote-User alone: only for the
+   * benchmark's direct baseline (wrk cannot present a client certificate). Off by default.
+   */
+  trustHeadersWithoutCertificate?: boolean;
 }
 
 const RESOURCES = [
@@ -48,6 +53,8 @@ export class MetricsServer {
   /** Requests the server holds without answering (namespace `slow`). */
   private readonly held = new Set<ServerResponse>();
   private server: Server | undefined;
+  /** The verified proxy name of each connection: a TLS client certificate is checked once per connection, as Go's server does. */
+  private readonly proxyNames = new WeakMap<TLSSocket, string>();
   port = 0;
 
   private constructor(private readonly options: MetricsServerOptions, readonly tls: { caPem: string; certPem: string; keyPem: string }) {}
@@ -102,10 +109,12 @@ export class MetricsServer {
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TLSSocket;
-    const cn = socket.authorized ? String(socket.getPeerCertificate().subject?.CN ?? '') : '';
+    let cn = this.proxyNames.get(socket);
+    if (cn === undefined) this.proxyNames.set(socket, (cn = socket.authorized ? String(socket.getPeerCertificate().subject?.CN ?? '') : ''));
     const allowed = JSON.parse(this.options.authentication['requestheader-allowed-names'] ?? '[]') as string[];
     const user = req.headersDistinct['x-remote-user']?.[0];
-    if (!cn || (allowed.length > 0 && !allowed.includes(cn)) || !user) {
+    const trusted = cn !== '' && (allowed.length === 0 || allowed.includes(cn));
+    if (!user || (!trusted && !this.options.trustHeadersWithoutCertificate)) {
       return this.json(res, 401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     }
     const extra: Record<string, string[]> = {};
