@@ -16,8 +16,5 @@ const server = await MetricsServer.start({
 });
 // Nothing to record in a benchmark: the list of seen requests would only grow.
 server.seen.push = () => 0;
-let connections = 0;
-(server as unknown as { server: { on(e: string, f: () => void): void } }).server.on('secureConnection', () => connections++);
 process.stdout.write(`port ${server.port} ${server.caBundle}\n`);
-setInterval(() => process.stderr.write(`connections ${connections}\n`), 3000).unref();
 process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));

@@ -56,6 +56,8 @@ interface ProxyContext extends ProxyInput {
 
 /** Headers that belong to one connection, not to the message (RFC 9110), and the length the listener sets itself. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'content-length']);
+/** Response headers the listener's transport writes itself. */
+const OWN_HEADERS = new Set(['date']);
 
 /** The request headers the extension server sees: the client's (as the listener kept them) without its credentials. */
 function forwardedHeaders(request: ApiRequest): Record<string, string | string[]> {
@@ -71,7 +73,7 @@ function forwardedHeaders(request: ApiRequest): Record<string, string | string[]
 function responseHeaders(res: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || OWN_HEADERS.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;

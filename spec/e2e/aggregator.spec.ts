@@ -170,6 +170,37 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
     await until(async () => (metrics.openWatches === 0 ? true : undefined), 'the client\'s leaving to close the upstream watch');
   });
 
+  it('holds the extension server back while the watcher does not read, and loses nothing', async () => {
+    const { creds } = suite;
+    let received = 0;
+    let reading: (() => void) | undefined;
+    const req = request(new URL(`${PODS}?watch=true`, creds.server), { headers: { authorization: `Bearer ${creds.token}` }, ca: creds.ca });
+    const closed = new Promise<void>((resolve) => req.on('close', resolve));
+    req.on('error', () => undefined);
+    req.on('response', (res) => {
+      res.pause();
+      // Count what the extension server wrote: the listener may add newlines (whitespace to a watch decoder) between chunks.
+      res.on('data', (chunk: Buffer) => (received += chunk.length - chunk.toString('latin1').split('\n').length + 1));
+      reading = () => res.resume();
+    });
+    req.end();
+    await until(async () => (metrics.openWatches > 0 && reading ? true : undefined), 'the watch to open');
+    const chunk = Buffer.alloc(256 * 1024, 'x');
+    // Far more than the listener would hold for a slow watcher (16 MiB) before ending it.
+    const limit = 96 * 1024 * 1024;
+    let sent = 0;
+    while (metrics.watchBacklog < 2 * 1024 * 1024 && sent < limit) {
+      metrics.emitRaw(chunk);
+      sent += chunk.length;
+      await sleep(2);
+    }
+    assert.ok(sent < limit, 'the extension server never had to wait');
+    reading!();
+    await until(async () => (received === sent ? true : undefined), `all ${sent} bytes (${received} so far)`);
+    req.destroy();
+    await closed;
+  });
+
   it('answers 503 within the request timeout when the extension server does not answer', async () => {
     const started = Date.now();
     const r = await call(suite.creds, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/slow/pods');

@@ -103,6 +103,16 @@ export class MetricsServer {
     for (const res of this.watchers) res.write(`${JSON.stringify({ type, object })}\n`);
   }
 
+  /** Writes raw bytes to every open pods watch. */
+  emitRaw(chunk: Buffer): void {
+    for (const res of this.watchers) res.write(chunk);
+  }
+
+  /** The most bytes any open watch holds unsent: it grows once the reader stops taking them. */
+  get watchBacklog(): number {
+    return Math.max(0, ...[...this.watchers].map((res) => res.writableLength));
+  }
+
   get openWatches(): number {
     return this.watchers.size;
   }
