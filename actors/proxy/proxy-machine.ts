@@ -139,8 +139,10 @@ function proxy(context: ProxyContext, self: AnyActorRef, request: ApiRequest): v
     });
   });
   upstream.on('error', fail);
-  // Within the request's deadline, a second ahead of the listener's own 504, so a slow extension server gets the proxy's 503.
-  const waitMs = longRunning ? context.requestTimeoutMs : Math.max(0, request.deadline - clock.now() - 1000);
+  // Within the request's deadline, ahead of the listener's own 504 (its sweep runs each second), so a slow
+  // extension server gets the proxy's 503; never longer than --request-timeout (a loopback request has no deadline).
+  const remaining = request.deadline - clock.now();
+  const waitMs = longRunning ? context.requestTimeoutMs : Math.min(context.requestTimeoutMs, Math.max(remaining - 1000, remaining / 2, 0));
   const timer = clock.setTimeout(() => upstream.destroy(timedOut()), waitMs);
   open.set(request.id, { upstream, response: undefined, timer });
   upstream.end(request.body);
