@@ -49,17 +49,27 @@ interface Written {
   error?: string;
 }
 
+/** Its own: look at a name again after a write that failed or left it as it was. */
+interface Retry {
+  type: 'autoregister.retry';
+  name: string;
+}
+
+/** How long before a name whose write failed (or changed nothing) is tried again. */
+const RETRY_MS = 1000;
+
 interface AutoregisterContext extends AutoregisterInput {
   kept: Map<string, Kept>;
   existing: Map<string, KubeObject>;
   /** Names with a write in flight; each is looked at again when its write ends. */
   writing: Set<string>;
   waiters: AutoregisterAwaitSynced['replyTo'][];
+  retries: Set<unknown>;
   subscriber: { send(message: StoreSnapshot | StoreChanged): void } | undefined;
   counters: ActorCounters;
 }
 
-type Event = StoreSnapshot | StoreChanged | LocalApiServiceAdd | LocalApiServiceRemove | AutoregisterAwaitSynced | Written | ActorStop;
+type Event = StoreSnapshot | StoreChanged | LocalApiServiceAdd | LocalApiServiceRemove | AutoregisterAwaitSynced | Written | Retry | ActorStop;
 
 const where = (name = '', subresource = '') => ({ apiGroup: APIREGISTRATION, namespace: '', resource: 'apiservices', name, ...(subresource ? { subresource } : {}) });
 
@@ -171,8 +181,18 @@ export const autoregisterMachine = setup({
         context.counters.errors++;
         context.logger.warn(`autoregister: ${error}`);
       }
-      reconcile(context, self, [name]);
+      // Its changes have come back from the store already; one that failed, or left the name as it was
+      // (deleted again meanwhile), is tried again after a pause, never in a tight loop.
+      if (error || !upToDate(context, name)) {
+        const handle = context.clock.setTimeout(() => {
+          context.retries.delete(handle);
+          self.send({ type: 'autoregister.retry', name });
+        }, RETRY_MS);
+        context.retries.add(handle);
+      }
+      notifyIfSynced(context);
     },
+    retry: ({ context, self, event }) => reconcile(context, self, [(event as Retry).name]),
     stop: ({ context }) => terminateAutoregister(context),
   },
 }).createMachine({
@@ -180,7 +200,7 @@ export const autoregisterMachine = setup({
   context: ({ input }) => ({
     ...input,
     kept: new Map(input.groupVersions.map(({ group, version }) => [apiServiceName(group, version), { object: localApiService(group, version, builtinPriorities(group, version)), managed: 'onstart' as const }])),
-    existing: new Map(), writing: new Set(), waiters: [], subscriber: undefined, counters: { handled: 0, errors: 0 },
+    existing: new Map(), writing: new Set(), waiters: [], retries: new Set(), subscriber: undefined, counters: { handled: 0, errors: 0 },
   }),
   entry: 'subscribe',
   initial: 'Syncing',
@@ -193,6 +213,7 @@ export const autoregisterMachine = setup({
         'apiservice.local.remove': { actions: 'keep' },
         'autoregister.await-synced': { actions: 'awaitSynced' },
         'autoregister.written': { actions: 'written' },
+        'autoregister.retry': { actions: 'retry' },
         'actor.stop': { target: 'Stopped', actions: 'stop' },
       },
     },
@@ -204,6 +225,7 @@ export const autoregisterMachine = setup({
         'apiservice.local.remove': { actions: 'keepAndReconcile' },
         'autoregister.await-synced': { actions: ['awaitSynced', 'checkSynced'] },
         'autoregister.written': { actions: 'written' },
+        'autoregister.retry': { actions: 'retry' },
         'actor.stop': { target: 'Stopped', actions: 'stop' },
       },
     },
@@ -211,8 +233,10 @@ export const autoregisterMachine = setup({
   },
 });
 
-/** On a stop or crash: no more store changes for this incarnation. */
-export function terminateAutoregister(context: Pick<AutoregisterContext, 'store' | 'subscriber'>): void {
+/** On a stop or crash: no more retries or store changes for this incarnation. */
+export function terminateAutoregister(context: Pick<AutoregisterContext, 'store' | 'subscriber' | 'retries' | 'clock'>): void {
+  for (const handle of context.retries) context.clock.clearTimeout(handle);
+  context.retries.clear();
   const subscriber = context.subscriber;
   if (!subscriber) return;
   context.subscriber = undefined;
