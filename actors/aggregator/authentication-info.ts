@@ -32,18 +32,61 @@ export function authenticationInfoData(info: AuthenticationInfo): Record<string,
   return data;
 }
 
-/** Creates the ConfigMap, or puts its data back as it should be. */
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g;
+
+/**
+ * What several servers sharing a cluster publish together, as kube's cluster-authentication-info
+ * controller combines them: each CA bundle holds every server's certificates once, each list every
+ * server's names once. Ours are added to what is there; nothing of another server's is taken away.
+ */
+export function combinedAuthenticationInfo(existing: Record<string, string> | undefined, ours: Record<string, string>): Record<string, string> {
+  const data: Record<string, string> = { ...existing };
+  for (const [key, value] of Object.entries(ours)) {
+    const before = data[key];
+    if (before === undefined) {
+      data[key] = value;
+    } else if (value.startsWith('-----BEGIN')) {
+      const blocks = [...(before.match(PEM_BLOCK) ?? [])].map((b) => (b.endsWith('\n') ? b : `${b}\n`));
+      for (const block of value.match(PEM_BLOCK) ?? []) if (!blocks.includes(block.endsWith('\n') ? block : `${block}\n`)) blocks.push(block.endsWith('\n') ? block : `${block}\n`);
+      data[key] = blocks.join('');
+    } else {
+      let names: unknown;
+      try {
+        names = JSON.parse(before);
+      } catch {
+        names = [];
+      }
+      const merged = Array.isArray(names) ? names.map(String) : [];
+      for (const name of JSON.parse(value) as string[]) if (!merged.includes(name)) merged.push(name);
+      data[key] = JSON.stringify(merged);
+    }
+  }
+  return data;
+}
+
+/** How often publishing reads again when another server changed the ConfigMap first. */
+const PUBLISH_ATTEMPTS = 10;
+
+/** Creates the ConfigMap, or adds this server's part to it. */
 export async function publishAuthenticationInfo(configmaps: RequestHandler | undefined, info: AuthenticationInfo): Promise<void> {
   if (!configmaps) throw new Error('no store for configmaps');
-  const data = authenticationInfoData(info);
+  const ours = authenticationInfoData(info);
   const where = { apiGroup: '', namespace: AUTHENTICATION_INFO.namespace, resource: 'configmaps' };
-  const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...AUTHENTICATION_INFO }, data };
-  const created = await loopback(configmaps, 'create', where, object);
-  if (created.status === 201) return;
-  if (created.status !== 409) throw new Error(`creating configmap ${AUTHENTICATION_INFO.name}: ${created.status}`);
-  const current = await loopback(configmaps, 'get', { ...where, name: AUTHENTICATION_INFO.name });
-  const existing = jsonOf(current);
-  if (JSON.stringify(existing.data) === JSON.stringify(data)) return;
-  const updated = await loopback(configmaps, 'update', { ...where, name: AUTHENTICATION_INFO.name }, { ...existing, data });
-  if (updated.status !== 200) throw new Error(`updating configmap ${AUTHENTICATION_INFO.name}: ${updated.status}`);
+  for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
+    const current = await loopback(configmaps, 'get', { ...where, name: AUTHENTICATION_INFO.name });
+    if (current.status === 404) {
+      const object: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...AUTHENTICATION_INFO }, data: ours };
+      const created = await loopback(configmaps, 'create', where, object);
+      if (created.status === 201) return;
+      if (created.status !== 409) throw new Error(`creating configmap ${AUTHENTICATION_INFO.name}: ${created.status}`);
+      continue;
+    }
+    const existing = jsonOf(current);
+    const data = combinedAuthenticationInfo(existing.data as Record<string, string> | undefined, ours);
+    if (JSON.stringify(existing.data) === JSON.stringify(data)) return;
+    const updated = await loopback(configmaps, 'update', { ...where, name: AUTHENTICATION_INFO.name }, { ...existing, data });
+    if (updated.status === 200) return;
+    if (updated.status !== 409) throw new Error(`updating configmap ${AUTHENTICATION_INFO.name}: ${updated.status}`);
+  }
+  throw new Error(`publishing configmap ${AUTHENTICATION_INFO.name}: still conflicting after ${PUBLISH_ATTEMPTS} attempts`);
 }

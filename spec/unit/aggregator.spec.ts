@@ -12,6 +12,7 @@ import { resolveService, ServiceIndex, viewOf } from '../../actors/aggregator/ap
 import { mergedAggregated, mergedGroupList, versionFromResourceList } from '../../actors/aggregator/merged.js';
 import { frontProxyHeaders, goError } from '../../actors/proxy/upstream.js';
 import { ensureFrontProxyCredentials } from '../../actors/supervisor/pki.js';
+import { combinedAuthenticationInfo } from '../../actors/aggregator/authentication-info.js';
 import { tempDir } from '../support/temp.js';
 
 const ref = { namespace: 'kube-system', name: 'metrics-server', port: 443 };
@@ -138,5 +139,16 @@ describe('the proxy\'s side of request-header authentication', () => {
     assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey));
     const again = await ensureFrontProxyCredentials(dir);
     assert.equal(readFileSync(again.certPath, 'utf8'), readFileSync(first.certPath, 'utf8'));
+  });
+});
+
+describe('extension-apiserver-authentication from several servers on one cluster', () => {
+  it('holds every server\'s CA once and every name once, taking nothing away', () => {
+    const a = '-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n';
+    const b = '-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n';
+    const first = { 'requestheader-client-ca-file': a, 'requestheader-allowed-names': '["front-proxy-client"]' };
+    const combined = combinedAuthenticationInfo(first, { 'requestheader-client-ca-file': b, 'requestheader-allowed-names': '["front-proxy-client","other"]' });
+    assert.deepEqual(combined, { 'requestheader-client-ca-file': a + b, 'requestheader-allowed-names': '["front-proxy-client","other"]' });
+    assert.deepEqual(combinedAuthenticationInfo(combined, { 'requestheader-client-ca-file': a }), combined);
   });
 });
