@@ -81,6 +81,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'enable-priority-and-fairness', key: 'enablePriorityAndFairness', kind: 'bool', help: 'If true, replace the max-in-flight handler with an enhanced one that queues and dispatches with priority and fairness' },
   { flag: 'profiling', key: 'profiling', kind: 'bool', help: 'Enable profiling via web interface host:port/debug/pprof/' },
   { flag: 'shutdown-watch-termination-grace-period', key: 'shutdownWatchTerminationGracePeriod', kind: 'duration', help: 'The grace period open watches get to end once in-flight requests have drained' },
+  { flag: 'proxy-client-cert-file', key: 'proxyClientCertFile', kind: 'string', help: 'Client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request (generated in --data-dir, signed by a request-header CA, when not given)' },
+  { flag: 'proxy-client-key-file', key: 'proxyClientKeyFile', kind: 'string', help: 'Private key for the client certificate used to prove the identity of the aggregator or kube-apiserver when it must call out during a request' },
 ];
 
 export class FlagError extends Error {}

@@ -69,6 +69,7 @@ export interface OpenRequest<Res> {
   /** When a non-long-running request times out (ms since the epoch); 0 for streams. */
   deadline: number;
   owner: { send(message: StreamCancelled): void } | undefined;
+  flow: StreamOpen['flow'];
   backlog: number;
   /** Counted against the in-flight limits (and so in the drain). */
   counted: boolean;
@@ -274,7 +275,7 @@ export abstract class HttpFrontend<Res> {
     const info = requestInfoOf(method, path, query);
     const open: OpenRequest<Res> = {
       id: this.nextId++, res, head: method === 'HEAD', aborted: false, longRunning: isLongRunning(info, query), mutating: isMutating(info),
-      streaming: false, closeConnection: false, deadline: 0, owner: undefined, backlog: 0, counted: false,
+      streaming: false, closeConnection: false, deadline: 0, owner: undefined, flow: undefined, backlog: 0, counted: false,
       method, info, dryRun: query.dryRun ?? '', apply: method === 'PATCH' && (headers['content-type'] ?? '').startsWith('application/apply-patch'),
       startedAt: this.clock.now(), code: 0, auditId: undefined, uri: rawQuery ? `${path}?${rawQuery}` : path, userAgent: headers['user-agent'] ?? '',
       protobuf: undefined, protobufStream: false,
@@ -390,6 +391,7 @@ export abstract class HttpFrontend<Res> {
     }
     open.streaming = true;
     open.owner = message.owner;
+    open.flow = message.flow;
     open.code = 200;
     open.auditId = message.headers['audit-id'];
     if (open.protobuf && message.headers['content-type'] === 'application/json') {
@@ -410,7 +412,9 @@ export abstract class HttpFrontend<Res> {
       if (open.backlog === 0) {
         this.whenWritable(open, () => {
           open.backlog = 0;
+          if (this.open.get(id) === open) open.flow?.send({ type: 'stream.resumed', id });
         });
+        open.flow?.send({ type: 'stream.paused', id });
       }
       open.backlog += chunk.byteLength;
       if (open.backlog > this.options.maxStreamBacklogBytes) {

@@ -120,14 +120,28 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
 
   protected writeChunk(open: Open, chunk: Uint8Array): boolean {
     let written = true;
-    const held = this.heldHeads.get(open);
+    let held = this.heldHeads.get(open);
+    const writeHead = (): void => {
+      if (!held) return;
+      this.heldHeads.delete(open);
+      open.res.writeStatus('200 OK');
+      writeHeaders(open.res, held);
+      held = undefined;
+    };
+    // A corked write larger than uWS's cork buffer (16 KiB), made while the socket holds unsent bytes,
+    // comes out with its chunk framing broken ("Expected LF after chunk data"): larger chunks go in pieces, each corked.
+    let at = 0;
+    for (; chunk.byteLength - at > CORKED_PIECE; at += CORKED_PIECE) {
+      const piece = chunk.subarray(at, at + CORKED_PIECE);
+      open.res.cork(() => {
+        writeHead();
+        written = open.res.write(piece) && written;
+      });
+    }
+    const last = at === 0 ? chunk : chunk.subarray(at);
     open.res.cork(() => {
-      if (held) {
-        this.heldHeads.delete(open);
-        open.res.writeStatus('200 OK');
-        writeHeaders(open.res, held);
-      }
-      written = open.res.write(chunk);
+      writeHead();
+      written = open.res.write(last) && written;
       if (open.protobufStream) return;
       // uWS sends a chunk's closing CRLF only with the next chunk. Readers that take a chunk whole
       // (urllib3, under the official Python client's watch) would hold each event until the next
@@ -155,6 +169,9 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     });
   }
 }
+
+/** The most a corked write carries: uWS's cork buffer is 16 KiB, and a chunk's size line and CRLFs go with it. */
+const CORKED_PIECE = 16 * 1024 - 64;
 
 function writeHeaders(res: Uws.HttpResponse, headers: Record<string, string>): void {
   // kube's WithCacheControl: no-cache unless the handler says otherwise (the issuer's documents do).

@@ -93,6 +93,9 @@ export interface ServerRunOptions {
   controllers: string[];
   /** API Priority and Fairness; false falls back to the plain --max-requests-inflight limits at the listener. */
   enablePriorityAndFairness: boolean;
+  /** The aggregator's client certificate to extension API servers; generated in --data-dir when not given. */
+  proxyClientCertFile: string | undefined;
+  proxyClientKeyFile: string | undefined;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -165,6 +168,8 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   auditLogMode: 'blocking',
   controllers: ['*'],
   enablePriorityAndFairness: true,
+  proxyClientCertFile: undefined,
+  proxyClientKeyFile: undefined,
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -348,6 +353,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   } else if (raw.transport === 'uws' && raw.requestheaderClientCaFile) {
     errors.push('--requestheader-client-ca-file needs --transport=node (or auto): uWebSockets.js cannot read client certificates');
   }
+  if (!raw.proxyClientCertFile !== !raw.proxyClientKeyFile) errors.push('--proxy-client-cert-file and --proxy-client-key-file must be given together');
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;

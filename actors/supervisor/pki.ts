@@ -184,10 +184,10 @@ function usableCa(cert: X509Certificate | undefined, key: KeyObject | undefined,
   return !!cert && !!key && cert.ca && cert.checkPrivateKey(key) && !expiresSoon(cert, now);
 }
 
-/** The admin client certificate: the CA's, for client auth, naming the admin user, not near expiry. */
-function usableClient(cert: X509Certificate | undefined, key: KeyObject | undefined, ca: X509Certificate, now: number): boolean {
+/** A client certificate (the admin's, the front proxy's): the CA's, naming `subject`, not near expiry. */
+function usableClient(cert: X509Certificate | undefined, key: KeyObject | undefined, ca: X509Certificate, now: number, subject = ADMIN_SUBJECT): boolean {
   if (!cert || !key || !cert.checkPrivateKey(key) || expiresSoon(cert, now)) return false;
-  return cert.checkIssued(ca) && cert.verify(ca.publicKey) && cert.subject === ADMIN_SUBJECT;
+  return cert.checkIssued(ca) && cert.verify(ca.publicKey) && cert.subject === subject;
 }
 
 function usableServing(
@@ -240,12 +240,12 @@ interface Issued {
   keyPem: string;
 }
 
-async function createCa(now: number): Promise<Issued> {
+async function createCa(now: number, name = CA_NAME): Promise<Issued> {
   const x509 = await loadX509();
   const keys = await generateKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
-    name: `CN=${CA_NAME}`,
+    name: `CN=${name}`,
     notBefore: new Date(now - BACKDATE),
     notAfter: new Date(now + CA_LIFETIME),
     keys,
@@ -392,4 +392,57 @@ export async function ensureCredentials(dataDir: string, options: CredentialOpti
     adminKubeconfigPath: paths.kubeconfig,
     caPem: ca.certPem,
   };
+}
+
+// ---------------------------------------------------------------- front proxy
+
+/** The request-header CA's name, and the CN of the client certificate it signs for the aggregator's proxy. */
+export const FRONT_PROXY_CA_NAME = 'kubeactor-front-proxy-ca';
+export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
+
+export interface FrontProxyCredentials {
+  /** The request-header CA (kube's --requestheader-client-ca-file): extension servers verify the proxy against it. */
+  requestHeaderCaPem: string | undefined;
+  /** kube's --proxy-client-cert-file and --proxy-client-key-file. */
+  certPath: string;
+  keyPath: string;
+}
+
+/**
+ * The aggregator's proxy client certificate and the request-header CA that signs it, made in `dataDir`
+ * (front-proxy-ca.crt, front-proxy-client.crt) as kubeadm lays them out, and kept while valid.
+ * Given --proxy-client-cert-file and --proxy-client-key-file, those are used instead and nothing is made:
+ * the request-header CA is then the operator's (--requestheader-client-ca-file, once authn reads it).
+ */
+export async function ensureFrontProxyCredentials(dataDir: string, given?: { certFile: string; keyFile: string }): Promise<FrontProxyCredentials> {
+  if (given) return { requestHeaderCaPem: undefined, certPath: given.certFile, keyPath: given.keyFile };
+  const now = Date.now();
+  const paths = { caCert: join(dataDir, 'front-proxy-ca.crt'), caKey: join(dataDir, 'front-proxy-ca.key'), cert: join(dataDir, 'front-proxy-client.crt'), key: join(dataDir, 'front-proxy-client.key') };
+  let ca: Issued | undefined;
+  const caCertPem = readIfPresent(paths.caCert);
+  const caKeyPem = readIfPresent(paths.caKey);
+  if (usableCa(parseCert(caCertPem), parseKey(caKeyPem), now)) ca = { certPem: caCertPem!, keyPem: caKeyPem! };
+  const fresh = !ca;
+  if (!ca) {
+    ca = await createCa(now, FRONT_PROXY_CA_NAME);
+    writeAtomically(paths.caKey, ca.keyPem, 0o600);
+    writeAtomically(paths.caCert, ca.certPem, 0o644);
+  }
+  if (fresh || !usableClient(parseCert(readIfPresent(paths.cert)), parseKey(readIfPresent(paths.key)), new X509Certificate(ca.certPem), now, `CN=${FRONT_PROXY_CLIENT_NAME}`)) {
+    const client = await issueLeaf(ca, now, `CN=${FRONT_PROXY_CLIENT_NAME}`, 'clientAuth');
+    writeAtomically(paths.key, client.keyPem, 0o600);
+    writeAtomically(paths.cert, client.certPem, 0o644);
+  }
+  return { requestHeaderCaPem: ca.certPem, certPath: paths.cert, keyPath: paths.key };
+}
+
+/**
+ * A CA and a serving certificate it signs, in memory: for servers a spec or bench runs itself (an
+ * extension API server on loopback), never for kubeactor's own data directory.
+ */
+export async function issueServingPair(caName: string, dns: string[], ips: string[]): Promise<{ caPem: string; certPem: string; keyPem: string }> {
+  const now = Date.now();
+  const ca = await createCa(now, caName);
+  const serving = await issueLeaf(ca, now, `CN=${dns[0] ?? caName}`, 'serverAuth', { dns, ips });
+  return { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem };
 }

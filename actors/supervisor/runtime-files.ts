@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { CompletedOptions } from './options.js';
-import { ensureCredentials, ADMIN_USER } from './pki.js';
+import { ensureCredentials, ensureFrontProxyCredentials, ADMIN_USER } from './pki.js';
 import { readTokenAuthFile } from '../authn/token-file.js';
 import { ClientCertificateAuthenticator } from '../authn/x509.js';
 import { RequestHeaderAuthenticator } from '../authn/request-header.js';
@@ -42,6 +42,8 @@ export interface RuntimeFiles {
   authorizationChain: ConfiguredAuthorizer[] | undefined;
   /** Where the token and authorization webhooks are (their kubeconfig files). */
   webhooks: { token: WebhookClientConfig | undefined; authorization: WebhookClientConfig | undefined };
+  /** The aggregator's proxy client certificate (PEM) and the request-header CA that signed it, when generated. */
+  frontProxy: { certPem: string; keyPem: string; requestHeaderCaPem: string | undefined };
 }
 
 /** The messages of every RuntimeFileError raised in this process: bin/ exits 1 on them, as kube-apiserver does. */
@@ -134,6 +136,12 @@ function serviceAccountKeysOf(options: CompletedOptions, dataDir: string): Pick<
   }
 }
 
+async function frontProxyOf(dataDir: string, raw: CompletedOptions['raw']): Promise<RuntimeFiles['frontProxy']> {
+  const given = raw.proxyClientCertFile && raw.proxyClientKeyFile ? { certFile: raw.proxyClientCertFile, keyFile: raw.proxyClientKeyFile } : undefined;
+  const files = await ensureFrontProxyCredentials(dataDir, given);
+  return { certPem: readPem('--proxy-client-cert-file', files.certPath), keyPem: readPem('--proxy-client-key-file', files.keyPath), requestHeaderCaPem: files.requestHeaderCaPem };
+}
+
 export async function prepareRuntimeFiles(options: CompletedOptions): Promise<RuntimeFiles> {
   const dataDir = resolve(options.raw.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -155,5 +163,6 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     webhooks: webhooksOf(options),
     requestHeader: requestHeaderOf(options),
     ...authorizationOf(options),
+    frontProxy: await frontProxyOf(dataDir, options.raw),
   };
 }

@@ -18,6 +18,7 @@ import { documentToV1, hpaV1ToV2 } from '../../scheme/kinds/hpa-conversion.js';
 const CONVERSIONS: Readonly<Record<string, VersionConversion>> = {
   'autoscaling/horizontalpodautoscalers/v1': { served: 'v1', stored: 'v2', toStored: hpaV1ToV2, toServed: documentToV1 },
 };
+import type { RemoteRoutes } from '../aggregator/routes.js';
 
 /** A server in the chain: the route it serves a request by, or undefined to delegate. */
 export type DelegatingServer = (request: ApiRequest) => Route | undefined;
@@ -63,9 +64,35 @@ export function kubeServer(scheme: Scheme, handlers: {
   };
 }
 
-/** The aggregator server: discovery, OpenAPI and /version. */
-export function aggregatorServer(aggregator: RequestHandler, serves: (path: string) => boolean): DelegatingServer {
-  return (request) => (!request.info.isResourceRequest && serves(request.info.path) ? { target: aggregator, admit: false } : undefined);
+/**
+ * The aggregator server: a group version a remote APIService owns goes to the proxy (admission is the
+ * extension server's); discovery, OpenAPI and /version to the aggregator.
+ */
+export function aggregatorServer(aggregator: RequestHandler, proxy: RequestHandler, serves: (path: string) => boolean, routes: RemoteRoutes): DelegatingServer {
+  return (request) => {
+    const info = request.info;
+    const remote = info.isResourceRequest ? routes.lookup(info.apiGroup, info.apiVersion) : routes.forPath(info.path);
+    if (remote) return { target: proxy, admit: false };
+    return !info.isResourceRequest && serves(info.path) ? { target: aggregator, admit: false } : undefined;
+  };
+}
+
+/** One server of the chain as /debug/actors shows it: the actors serving it, and the server it delegates to. */
+export interface ChainedServer {
+  name: 'Aggregator' | 'KubeAPIServer' | 'APIExtensions';
+  delegatesTo: 'KubeAPIServer' | 'APIExtensions' | 'NotFound';
+  actors: string[];
+}
+
+/** The chain as kube's CreateServerChain builds it, outermost first, with the actors (by id) that serve each server. */
+export function describeServerChain(actorIds: readonly string[]): ChainedServer[] {
+  const aggregator = new Set(['aggregator', 'proxy', 'autoregister', 'controller/apiservice-status-remote-available-controller']);
+  const apiExtensions = (id: string): boolean => id === 'crd-controller' || id.includes('customresourcedefinitions');
+  return [
+    { name: 'Aggregator', delegatesTo: 'KubeAPIServer', actors: actorIds.filter((id) => aggregator.has(id)) },
+    { name: 'KubeAPIServer', delegatesTo: 'APIExtensions', actors: actorIds.filter((id) => !aggregator.has(id) && !apiExtensions(id) && id !== 'supervisor' && id !== 'listener') },
+    { name: 'APIExtensions', delegatesTo: 'NotFound', actors: actorIds.filter(apiExtensions) },
+  ];
 }
 
 /**

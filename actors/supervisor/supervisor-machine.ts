@@ -74,7 +74,6 @@ import { authenticatorsOf } from './authenticators.js';
 import { authorizersOf } from './authorizers.js';
 import { WebhookClient } from '../../lib/webhook-client.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
-import { aggregatorMachine, servesPath } from '../aggregator/aggregator-machine.js';
 import { apiExtensions, serveCustomResource, serveStoredCustomResources, storeKey, unserveCustomResource, type ApiExtensions } from './custom-resources.js';
 import { webhookClientFor } from '../admission/webhook/shared.js';
 import { crdControllerMachine, terminateCrdController, type CrdControllerInput } from '../crd-controller/crd-controller.js';
@@ -82,6 +81,14 @@ import type { CustomResourceMessage, ServeCustomResource, UnserveCustomResource 
 import type { ServedCustomResource } from '../../scheme/custom/custom-resource-kind.js';
 import { CRD_GROUP, CRD_RESOURCE } from '../../scheme/custom/crd.js';
 import type { Definitions } from '../../scheme/schema.js';
+import { aggregatorMachine, servesPath, terminateAggregator, type Subscribable } from '../aggregator/aggregator-machine.js';
+import { RemoteRoutes } from '../aggregator/routes.js';
+import { APIREGISTRATION } from '../aggregator/apiservices.js';
+import { publishAuthenticationInfo } from '../aggregator/authentication-info.js';
+import { proxyMachine, terminateProxy } from '../proxy/proxy-machine.js';
+import { Upstreams } from '../proxy/upstream.js';
+import { autoregisterMachine, terminateAutoregister } from '../autoregister/autoregister-machine.js';
+import { availabilityController } from '../apiservice-availability/availability-controller.js';
 import { ServerMetrics } from '../../lib/metrics.js';
 import { registerCollectors, renderSlis } from './metrics.js';
 import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
@@ -91,9 +98,9 @@ import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
 import { prepareRuntimeFiles, RuntimeFileError, type RuntimeFiles } from './runtime-files.js';
 import { ensureCredentials } from './pki.js';
-import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
+import { aggregatorServer, apiExtensionsServer, chainRouter, describeServerChain, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
-import { postStartHooks, preShutdownHooks } from './bootstrap.js';
+import { postStartHooks, preShutdownHooks, type PostStartHook } from './bootstrap.js';
 import { recordOf, senseTransitions, TransitionJournal } from './inspect.js';
 import { ACTORS_UI } from './inspect-ui.js';
 import { ChildSlot, decide, ESCALATE, KILL, supervised, PERMANENT, type Terminate } from './supervision.js';
@@ -160,6 +167,8 @@ interface Runtime {
   metrics: ServerMetrics | undefined;
   /** The custom resources served now, and what serving one takes (custom-resources.ts). */
   apiextensions: ApiExtensions | undefined;
+  /** The proxy's HTTPS client, shared by the aggregator's discovery fetches and the availability checks. */
+  upstreams: Upstreams | undefined;
 }
 
 interface SupervisorContext {
@@ -262,9 +271,19 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const eviction = pods ? start('eviction', evictionMachine, { pods, budgets: store('poddisruptionbudgets', 'policy'), logger: logger.getSubLogger({ name: 'eviction' }) }) : undefined;
   const api = apiExtensions(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`, () => aggregator);
   runtime.apiextensions = api;
-  const aggregator = start('aggregator', aggregatorMachine, { documents: api.documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
+  // kube-aggregator: the remote APIServices' routes (written by the aggregator, read by the router and the proxy).
+  const routes = new RemoteRoutes();
+  const upstreams = (runtime.upstreams = new Upstreams(files!.frontProxy));
+  const watched = ['apiservices', 'services', 'endpoints', 'endpointslices'].map((plural, i) => runtime.stores.get(storeKey(plural, i === 0 ? APIREGISTRATION : i === 3 ? 'discovery.k8s.io' : ''))).filter((s): s is ChildSlot => !!s);
+  const aggregator = start('aggregator', aggregatorMachine, { documents: api.documents, scheme: api.scheme, routes, upstreams, stores: watched as Subscribable[], clock, logger: logger.getSubLogger({ name: 'aggregator' }) }, terminateAggregator as Terminate);
+  const proxy = start('proxy', proxyMachine, { routes, upstreams, requestTimeoutMs: options!.requestTimeoutMs, clock, logger: logger.getSubLogger({ name: 'proxy' }) }, terminateProxy as Terminate);
+  const apiServices = store('apiservices', APIREGISTRATION);
+  if (apiServices) {
+    const groupVersions = scheme!.groups.flatMap((group) => scheme!.versionsOf(group).map((version) => ({ group, version })));
+    start('autoregister', autoregisterMachine, { store: apiServices, groupVersions, clock, logger: logger.getSubLogger({ name: 'autoregister' }) }, terminateAutoregister as Terminate);
+  }
   const router = chainRouter([
-    aggregatorServer(aggregator, (path) => servesPath(api.documents, path)),
+    aggregatorServer(aggregator, proxy, (path) => servesPath(api.documents, path), routes),
     kubeServer(scheme!, {
       store,
       authn: { send: (m) => late.authn!.send(m) },
@@ -323,6 +342,16 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   runtime.children.push(crdController);
 }
 
+/** kube's CRD registration controller: autoregister keeps a Local APIService for each custom resource group version served. */
+function localApiServices(runtime: Runtime, before: readonly string[]): void {
+  const autoregister = runtime.children.find((c) => c.id === 'autoregister');
+  if (!autoregister || !runtime.apiextensions) return;
+  const after = runtime.apiextensions.registry.groupVersions();
+  const split = (gv: string): { group: string; version: string } => ({ group: gv.slice(0, gv.lastIndexOf('/')), version: gv.slice(gv.lastIndexOf('/') + 1) });
+  for (const gv of after) if (!before.includes(gv)) autoregister.send({ type: 'apiservice.local.add', ...split(gv) });
+  for (const gv of before) if (!after.includes(gv)) autoregister.send({ type: 'apiservice.local.remove', ...split(gv) });
+}
+
 /** The user kube's apiextensions controllers act as (its loopback client's). */
 const LOOPBACK_CONTROLLER_USER = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
 
@@ -357,15 +386,39 @@ function startCustomResourceStore(context: SupervisorContext, self: AnyActorRef,
  * server is ready, so its first requests find the bootstrap policy in place.
  */
 function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
-  const { runtime, options, clock } = context;
-  if (options!.controllers.length === 0) return;
-  for (const controller of options!.controllers) {
+  const { runtime, options, files, scheme, clock, logger } = context;
+  // kube-aggregator's own controller runs in the API server, whatever --controllers says.
+  const controllers = [...(runtime.upstreams ? [availabilityController(runtime.upstreams)] : []), ...options!.controllers];
+  const caPem = readFileSync(files!.caFile, 'utf8');
+  for (const controller of controllers) {
     const id = `controller/${controller.name}`;
     const input = controllerInput(context, controller.name, new ClusterClient(runtime.chain!, controller.user));
     const slot = new ChildSlot(id, controller.machine, input, CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
     slot.up(spawnIncarnation(slot, spawn, self, clock), false);
     runtime.children.push(slot);
   }
+}
+
+/**
+ * kube-aggregator's post-start hooks: the extension-apiserver-authentication ConfigMap
+ * (start-cluster-authentication-info-controller), and every Local APIService in place
+ * (apiservice-registration-controller, which kube's readyz calls autoregister-completion).
+ */
+function aggregatorHooks(runtime: Runtime, files: RuntimeFiles | undefined): PostStartHook[] {
+  return [
+    {
+      name: 'start-cluster-authentication-info-controller',
+      run: () => publishAuthenticationInfo(runtime.stores.get('configmaps'), { clientCaPem: files?.clientCa?.pem, requestHeaderCaPem: files?.frontProxy.requestHeaderCaPem }),
+    },
+    {
+      name: 'apiservice-registration-controller',
+      run: () => new Promise<void>((resolve) => {
+        const autoregister = runtime.children.find((c) => c.id === 'autoregister');
+        if (!autoregister) return resolve();
+        autoregister.send({ type: 'autoregister.await-synced', replyTo: { send: () => resolve() } });
+      }),
+    },
+  ];
 }
 
 /** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */
@@ -406,7 +459,8 @@ function serveOwnPaths(context: SupervisorContext, self: AnyActorRef, event: Han
     const path = request.info.path;
     if (path === '/debug/actors') {
       if (watchRequested(request.query)) return context.runtime.journal.watch(request, self, actorTree(context, self));
-      request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors: actorTree(context, self) }));
+      const actors = actorTree(context, self);
+      request.replyTo.send(jsonResponse(request.id, 200, { kind: 'ActorTree', apiVersion: 'kubeactor.dev/v1alpha1', actors, serverChain: describeServerChain(actors.map((a) => a.id)) }));
       return;
     }
     const metrics = context.runtime.metrics;
@@ -515,12 +569,12 @@ export const supervisorMachine = setup({
       }
       return { options: result.options, files, log: await openLog(result.options, files, input.scheme, input.logger) };
     }),
-    runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log; serve(resource: ServedCustomResource): void }>(async ({ input }) => {
+    runPostStartHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; files: RuntimeFiles; logger: Log; serve(resource: ServedCustomResource): void }>(async ({ input }) => {
       const { runtime, options, logger } = input;
       // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
       if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
       const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
-      for (const hook of postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) }, options.raw.enablePriorityAndFairness)) {
+      for (const hook of [...postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) }, options.raw.enablePriorityAndFairness), ...aggregatorHooks(runtime, input.files)]) {
         await hook.run();
         runtime.hooksDone.add(hook.name);
         logger.debug(`poststarthook/${hook.name} done`);
@@ -579,13 +633,18 @@ export const supervisorMachine = setup({
     serveCustomResource: assign(({ context, event, self, spawn }) => {
       const { runtime } = context;
       if (!runtime.apiextensions || !runtime.log) return {};
+      const before = runtime.apiextensions.registry.groupVersions();
       serveCustomResource(runtime.apiextensions, runtime.stores, (event as ServeCustomResource).resource, (id, kind, definitions) =>
         startCustomResourceStore(context, self, spawn as never, id, kind, definitions));
+      localApiServices(runtime, before);
       return {};
     }),
     unserveCustomResource: ({ context, event }) => {
       const { runtime } = context;
-      if (runtime.apiextensions) unserveCustomResource(runtime.apiextensions, runtime.stores, runtime.children, (event as UnserveCustomResource).name, context.clock, context.logger);
+      if (!runtime.apiextensions) return;
+      const before = runtime.apiextensions.registry.groupVersions();
+      unserveCustomResource(runtime.apiextensions, runtime.stores, runtime.children, (event as UnserveCustomResource).name, context.clock, context.logger);
+      localApiServices(runtime, before);
     },
     preShutdownHooksDone: ({ context }) => {
       context.runtime.preShutdownHooksDone = true;
@@ -623,7 +682,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, chain: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(), apiextensions: undefined,
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(), apiextensions: undefined, upstreams: undefined,
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -687,7 +746,7 @@ export const supervisorMachine = setup({
       entry: [
         { type: 'enterPhase', params: { phase: 'InstallingHealthChecks' } },
         ({ context }) => {
-          context.runtime.hookNames = postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }, context.raw.enablePriorityAndFairness).map((h) => h.name);
+          context.runtime.hookNames = [...postStartHooks(() => undefined, { clusterIp: '', port: 0, endpointIp: '' }, context.raw.enablePriorityAndFairness), ...aggregatorHooks(context.runtime, undefined)].map((h) => h.name);
         },
       ],
       always: 'Listening',
@@ -756,7 +815,7 @@ export const supervisorMachine = setup({
       invoke: {
         src: 'runPostStartHooks',
         input: ({ context, self }) => ({
-          runtime: context.runtime, options: context.options!, logger: context.logger,
+          runtime: context.runtime, options: context.options!, files: context.files!, logger: context.logger,
           serve: (resource: ServedCustomResource) => self.send({ type: 'customresource.serve', resource }),
         }),
         onDone: 'Ready',

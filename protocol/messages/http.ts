@@ -17,6 +17,12 @@ export interface StreamOpen {
   headers: Record<string, string>;
   /** Who to tell when the client goes away. */
   owner: { send(message: StreamCancelled): void };
+  /**
+   * Who to tell when the client stops reading and when it has caught up, for a stream whose source
+   * can wait (a proxied watch): it pauses at `stream.paused` and resumes at `stream.resumed`.
+   * Without it the listener buffers, and ends a stream that falls too far behind.
+   */
+  flow?: { send(message: StreamFlow): void };
 }
 
 export interface StreamChunk {
@@ -38,6 +44,12 @@ export interface StreamCancelled {
   type: 'stream.cancelled';
   id: number;
   why: 'client-closed' | 'too-slow' | 'shutdown';
+}
+
+/** Sent by the listener to a stream's `flow` address: the transport buffered a chunk, or has sent what it buffered. */
+export interface StreamFlow {
+  type: 'stream.paused' | 'stream.resumed';
+  id: number;
 }
 
 // Pure constructors for the common replies.

@@ -22,9 +22,11 @@ import { customResourceDefinition } from './custom-resource-definition.js';
 import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
 import { validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './admission-policy.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './webhook-configuration.js';
+import { apiService } from './apiservice.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
 
 const described: readonly KindDescription[] = [
+  apiService,
   configMap,
   customResourceDefinition,
   endpoints,

@@ -1,0 +1,266 @@
+// The aggregator: an extension API server of the spec's own (metrics.k8s.io,
+// as metrics-server serves it) registered with an APIService, a Service and
+// its Endpoints. kubeactor authenticates and authorizes each request, then
+// proxies it over HTTPS with its front-proxy client certificate and the user
+// in X-Remote-* headers; the availability controller keeps the APIService's
+// Available condition; discovery and OpenAPI include the remote group.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { suiteServer } from '../support/server.js';
+import { call, type Credentials } from '../support/http.js';
+import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
+import { MetricsServer } from '../support/metrics-server.js';
+
+const V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+const APISERVICE = '/apis/apiregistration.k8s.io/v1/apiservices';
+const PODS = '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, boundMs = 20_000): Promise<T> {
+  const giveUp = Date.now() + boundMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > giveUp) throw new Error(`still waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+type Condition = { type: string; status: string; reason: string; message: string };
+
+async function available(creds: Credentials): Promise<Condition | undefined> {
+  const r = await call(creds, 'GET', `${APISERVICE}/v1beta1.metrics.k8s.io`);
+  return (r.json().status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Available');
+}
+
+const untilAvailable = (creds: Credentials, status: string, what: string): Promise<Condition> =>
+  until(async () => { const c = await available(creds); return c?.status === status ? c : undefined; }, what);
+
+describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
+  const suite = suiteServer({ requestTimeout: '4s' });
+  let metrics: MetricsServer;
+
+  before(async () => {
+    const { creds } = suite;
+    const authentication = (await call(creds, 'GET', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication')).json().data as Record<string, string>;
+    metrics = await MetricsServer.start({
+      authentication,
+      service: { namespace: 'kube-system', name: 'metrics-server' },
+      nodes: { 'node-1': { cpu: '250m', memory: '512Mi' } },
+      pods: { default: { 'web-1': { cpu: '150m', memory: '64Mi' } } },
+    });
+    const post = async (path: string, body: unknown): Promise<void> => {
+      const r = await call(creds, 'POST', path, { body: JSON.stringify(body) });
+      assert.equal(r.status, 201, r.body);
+    };
+    await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, status: { capacity: { cpu: '4', memory: '8Gi' }, allocatable: { cpu: '4', memory: '8Gi' } } });
+    await post('/api/v1/namespaces/kube-system/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server' }, spec: { ports: [{ name: 'https', port: 443, targetPort: metrics.port }] } });
+    await post('/api/v1/namespaces/kube-system/endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'metrics-server' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: metrics.port }] }] });
+    await post(APISERVICE, {
+      apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' },
+      spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server' }, caBundle: metrics.caBundle, groupPriorityMinimum: 100, versionPriority: 100 },
+    });
+    await untilAvailable(creds, 'True', 'the APIService to become Available');
+  });
+  after(async () => {
+    await metrics.stop();
+  });
+
+  it('publishes extension-apiserver-authentication as kube does', async () => {
+    const data = (await call(suite.creds, 'GET', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication')).json().data as Record<string, string>;
+    assert.match(data['requestheader-client-ca-file']!, /^-----BEGIN CERTIFICATE-----/);
+    assert.equal(data['requestheader-allowed-names'], '["front-proxy-client"]');
+    assert.equal(data['requestheader-username-headers'], '["X-Remote-User"]');
+    assert.equal(data['requestheader-group-headers'], '["X-Remote-Group"]');
+    assert.equal(data['requestheader-extra-headers-prefix'], '["X-Remote-Extra-"]');
+  });
+
+  it('keeps the Available condition with kube\'s reason once discovery answers', async () => {
+    const condition = await available(suite.creds);
+    assert.deepEqual({ status: condition?.status, reason: condition?.reason, message: condition?.message }, { status: 'True', reason: 'Passed', message: 'all checks passed' });
+  });
+
+  for (const version of KUBECTL_VERSIONS) {
+    describe(`kubectl ${version}`, () => {
+      it('get apiservices shows the extension server Available beside the Local ones', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        const out = await k.ok(['get', 'apiservices']);
+        assert.match(out, /^NAME\s+SERVICE\s+AVAILABLE\s+AGE$/m);
+        assert.match(out, /^v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+\S+$/m);
+        assert.match(out, /^v1\.\s+Local\s+True\s+\S+$/m);
+        assert.match(out, /^v1\.apps\s+Local\s+True\s+\S+$/m);
+      });
+
+      it('top pod and top node print the extension server\'s figures', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        assert.match(await k.ok(['top', 'pod']), /^web-1\s+150m\s+64Mi\s*$/m);
+        assert.match(await k.ok(['top', 'node']), /^node-1\s+250m\s+6%\s+512Mi\s+6%\s*$/m);
+      });
+
+      it('api-resources lists its resources', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        const out = await k.ok(['api-resources', '--api-group=metrics.k8s.io']);
+        assert.match(out, /^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics$/m);
+        assert.match(out, /^pods\s+metrics\.k8s\.io\/v1beta1\s+true\s+PodMetrics$/m);
+      });
+    });
+  }
+
+  it('sends the authenticated user in the front-proxy headers, under the proxy\'s certificate', async () => {
+    const seen = metrics.seen.filter((s) => s.path.startsWith('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods'));
+    assert.ok(seen.length > 0);
+    for (const s of seen) {
+      assert.equal(s.proxyName, 'front-proxy-client');
+      assert.equal(s.user, 'kubeactor-admin');
+      assert.deepEqual(s.groups, ['system:masters', 'system:authenticated']);
+    }
+    // The availability check and discovery come as kube-aggregator itself.
+    assert.ok(metrics.seen.some((s) => s.user === 'system:kube-aggregator' && s.groups.includes('system:masters')));
+  });
+
+  it('authorizes before proxying: an impersonated user needs RBAC on the remote resource, and arrives as that user', async () => {
+    const { creds } = suite;
+    const asJane = { 'impersonate-user': 'jane', 'impersonate-group': 'devs' };
+    assert.equal((await call(creds, 'GET', PODS, { headers: asJane })).status, 403);
+    await call(creds, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { body: JSON.stringify({ metadata: { name: 'metrics-reader' }, rules: [{ apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] }] }) });
+    await call(creds, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { body: JSON.stringify({ metadata: { name: 'devs-read-metrics' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'metrics-reader' }, subjects: [{ kind: 'Group', name: 'devs', apiGroup: 'rbac.authorization.k8s.io' }] }) });
+    const r = await until(async () => { const r = await call(creds, 'GET', PODS, { headers: asJane }); return r.status === 200 ? r : undefined; }, 'jane to be allowed');
+    assert.equal(r.json().kind, 'PodMetricsList');
+    const last = metrics.seen.at(-1)!;
+    assert.equal(last.user, 'jane');
+    assert.deepEqual(last.groups, ['devs', 'system:authenticated']);
+  });
+
+  it('merges the remote group into legacy and aggregated discovery, and its OpenAPI v3 into the root', async () => {
+    const { creds } = suite;
+    const groups = (await call(creds, 'GET', '/apis')).json().groups as { name: string; preferredVersion: { groupVersion: string } }[];
+    assert.equal(groups.find((g) => g.name === 'metrics.k8s.io')?.preferredVersion.groupVersion, 'metrics.k8s.io/v1beta1');
+    assert.equal((await call(creds, 'GET', '/apis/metrics.k8s.io')).json().kind, 'APIGroup');
+    const aggregated = await call(creds, 'GET', '/apis', { headers: { accept: V2 } });
+    const metricsGroup = (aggregated.json().items as { metadata: { name: string }; versions: { version: string; freshness: string; resources: { resource: string }[] }[] }[]).find((g) => g.metadata.name === 'metrics.k8s.io');
+    assert.deepEqual(metricsGroup?.versions.map((v) => [v.version, v.freshness, v.resources.map((r) => r.resource)]), [['v1beta1', 'Current', ['nodes', 'pods']]]);
+    const root = (await call(creds, 'GET', '/openapi/v3')).json().paths as Record<string, { serverRelativeURL: string }>;
+    assert.ok(root['api/v1']);
+    const url = root['apis/metrics.k8s.io/v1beta1']?.serverRelativeURL;
+    assert.equal(url, '/openapi/v3/apis/metrics.k8s.io/v1beta1?hash=0123456789ABCDEF');
+    assert.equal((await call(creds, 'GET', url!)).json().info.title, 'metrics-server');
+  });
+
+  it('streams a proxied watch as the extension server writes it', async () => {
+    const { creds } = suite;
+    const lines: string[] = [];
+    const req = request(new URL(`${PODS}?watch=true`, creds.server), { headers: { authorization: `Bearer ${creds.token}` }, ca: creds.ca });
+    const response = new Promise<void>((resolve) => req.on('response', (res) => {
+      assert.equal(res.statusCode, 200);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
+      resolve();
+    }));
+    req.end();
+    await response;
+    await until(async () => (metrics.openWatches > 0 ? true : undefined), 'the watch to reach the extension server');
+    metrics.emit('ADDED', { kind: 'PodMetrics', metadata: { name: 'web-2' } });
+    metrics.emit('MODIFIED', { kind: 'PodMetrics', metadata: { name: 'web-2' } });
+    await until(async () => (lines.length >= 2 ? true : undefined), 'both events');
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { type: string }).type), ['ADDED', 'MODIFIED']);
+    req.destroy();
+    await until(async () => (metrics.openWatches === 0 ? true : undefined), 'the client\'s leaving to close the upstream watch');
+  });
+
+  it('holds the extension server back while the watcher does not read, and loses nothing', async () => {
+    const { creds } = suite;
+    let received = 0;
+    let reading: (() => void) | undefined;
+    const req = request(new URL(`${PODS}?watch=true`, creds.server), { headers: { authorization: `Bearer ${creds.token}` }, ca: creds.ca });
+    const closed = new Promise<void>((resolve) => req.on('close', resolve));
+    req.on('error', () => undefined);
+    req.on('response', (res) => {
+      res.pause();
+      // Count what the extension server wrote: the listener may add newlines (whitespace to a watch decoder) between chunks.
+      res.on('data', (chunk: Buffer) => (received += chunk.length - chunk.toString('latin1').split('\n').length + 1));
+      reading = () => res.resume();
+    });
+    req.end();
+    await until(async () => (metrics.openWatches > 0 && reading ? true : undefined), 'the watch to open');
+    const chunk = Buffer.alloc(256 * 1024, 'x');
+    // Far more than the listener would hold for a slow watcher (16 MiB) before ending it.
+    const limit = 96 * 1024 * 1024;
+    let sent = 0;
+    while (metrics.watchBacklog < 2 * 1024 * 1024 && sent < limit) {
+      metrics.emitRaw(chunk);
+      sent += chunk.length;
+      await sleep(2);
+    }
+    assert.ok(sent < limit, 'the extension server never had to wait');
+    reading!();
+    await until(async () => (received === sent ? true : undefined), `all ${sent} bytes (${received} so far)`);
+    req.destroy();
+    await closed;
+  });
+
+  it('answers 503 within the request timeout when the extension server does not answer', async () => {
+    const started = Date.now();
+    const r = await call(suite.creds, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/slow/pods');
+    assert.equal(r.status, 503);
+    assert.match(r.body, /context deadline exceeded/);
+    assert.ok(Date.now() - started < 4000, `answered after ${Date.now() - started} ms`);
+  });
+
+  it('answers 503 at once when the extension server stops, flips Available to False, and recovers when it is back', async () => {
+    const { creds } = suite;
+    const port = metrics.port;
+    await metrics.stop();
+    const started = Date.now();
+    const refused = await call(creds, 'GET', PODS);
+    assert.equal(refused.status, 503);
+    assert.ok(Date.now() - started < 1000);
+    assert.match(refused.body, /connect: connection refused/);
+    const down = await untilAvailable(creds, 'False', 'Available=False');
+    assert.equal(down.reason, 'FailedDiscoveryCheck');
+    assert.match(down.message, new RegExp(`^failing or missing response from https://127\\.0\\.0\\.1:${port}/apis/metrics\\.k8s\\.io/v1beta1: .*connection refused`));
+    const k = kubectl('1.33', suite.server.kubeconfigPath);
+    // As with kube: discovery marks the group Stale, so kubectl top finds no metrics API; a request says why.
+    assert.match((await k.run(['top', 'pod'])).stderr, /Metrics API not available/);
+    assert.match((await k.run(['get', '--raw', PODS])).stderr, /the server is currently unable to handle the request/);
+    assert.match(await k.ok(['get', 'apiservice', 'v1beta1.metrics.k8s.io']), /False \(FailedDiscoveryCheck\)/);
+    const unavailable = await call(creds, 'GET', PODS);
+    assert.equal(unavailable.status, 503);
+    assert.equal(unavailable.body, 'service unavailable\n');
+    const stale = (await call(creds, 'GET', '/apis', { headers: { accept: V2 } })).json().items as { metadata: { name: string }; versions: { freshness: string }[] }[];
+    assert.equal(stale.find((g) => g.metadata.name === 'metrics.k8s.io')?.versions[0]?.freshness, 'Stale');
+
+    await metrics.listen(port);
+    await untilAvailable(creds, 'True', 'Available=True again');
+    assert.match(await k.ok(['top', 'pod']), /^web-1\s+150m\s+64Mi\s*$/m);
+  });
+
+  it('says why with kube\'s reasons when the endpoints or the Service are missing', async () => {
+    const { creds } = suite;
+    await call(creds, 'DELETE', '/api/v1/namespaces/kube-system/endpoints/metrics-server');
+    const noEndpoints = await until(async () => { const c = await available(creds); return c?.reason === 'EndpointsNotFound' ? c : undefined; }, 'EndpointsNotFound');
+    assert.deepEqual([noEndpoints.status, noEndpoints.message], ['False', 'cannot find endpointslices for service/metrics-server in "kube-system"']);
+    await call(creds, 'DELETE', '/api/v1/namespaces/kube-system/services/metrics-server');
+    const noService = await until(async () => { const c = await available(creds); return c?.reason === 'ServiceNotFound' ? c : undefined; }, 'ServiceNotFound');
+    assert.equal(noService.message, 'service/metrics-server in "kube-system" is not present');
+  });
+
+  it('validates APIServices as kube does', async () => {
+    const r = await call(suite.creds, 'POST', APISERVICE, { body: JSON.stringify({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1.wrong' }, spec: { group: 'example.com', version: 'v1', groupPriorityMinimum: 0, versionPriority: 100, insecureSkipTLSVerify: true, caBundle: 'YWJj', service: { namespace: 'default', name: 'x' } } }) });
+    assert.equal(r.status, 422);
+    const causes = (r.json().details.causes as { field: string; message: string }[]).map((c) => `${c.field}: ${c.message}`);
+    assert.deepEqual(causes, [
+      'metadata.name: Invalid value: "v1.wrong": must be `spec.version+"."+spec.group`: "v1.example.com"',
+      'spec.groupPriorityMinimum: Invalid value: 0: must be positive and less than 20000',
+      'spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present',
+    ]);
+  });
+
+  it('shows the server chain in /debug/actors: Aggregator → KubeAPIServer → APIExtensions', async () => {
+    const chain = (await call(suite.creds, 'GET', '/debug/actors')).json().serverChain as { name: string; delegatesTo: string; actors: string[] }[];
+    assert.deepEqual(chain.map((s) => [s.name, s.delegatesTo]), [['Aggregator', 'KubeAPIServer'], ['KubeAPIServer', 'APIExtensions'], ['APIExtensions', 'NotFound']]);
+    assert.deepEqual(chain[0]!.actors.sort(), ['aggregator', 'autoregister', 'controller/apiservice-status-remote-available-controller', 'proxy']);
+  });
+});
