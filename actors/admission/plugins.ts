@@ -6,6 +6,7 @@
 
 import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
+import { POD_SECURITY_PLUGIN } from './pod-security.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -14,7 +15,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // NodeRestriction (with the Node authorizer)
   // TaintNodesByCondition
   // AlwaysPullImages
-  // PodSecurity
+  POD_SECURITY_PLUGIN,
   // Priority
   // DefaultTolerationSeconds
   // DefaultStorageClass
@@ -57,4 +58,17 @@ export function admissionFlagErrors(enable: readonly string[], disable: readonly
 
 /** Whether an option error is one of admission's (kube-apiserver exits 1 on them). */
 export const isAdmissionOptionError = (error: string): boolean =>
-  /^(enable|disable)-admission-plugins plugin |in enable-admission-plugins and disable-admission-plugins overlapped$|^failed to read plugin config: /.test(error);
+  /^(enable|disable)-admission-plugins plugin |in enable-admission-plugins and disable-admission-plugins overlapped$|^failed to read plugin config: |^couldn't init admission plugin /.test(error);
+
+/** kube's InitPlugin errors: each enabled plugin's configuration checked before the server starts. */
+export function admissionConfigErrors(plugins: readonly PluginRegistration[], configs: ReadonlyMap<string, unknown>): string[] {
+  const errors: string[] = [];
+  for (const plugin of plugins) {
+    try {
+      plugin.checkConfig?.(configs.get(plugin.name));
+    } catch (e) {
+      errors.push(`couldn't init admission plugin ${JSON.stringify(plugin.name)}: ${(e as Error).message}`);
+    }
+  }
+  return errors;
+}
