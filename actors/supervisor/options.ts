@@ -10,7 +10,7 @@ import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
 import { selectKinds } from '../../scheme/runtime-config.js';
 import { allKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
-import { admissionFlagErrors, enabledPlugins } from '../admission/plugins.js';
+import { admissionConfigErrors, admissionFlagErrors, enabledPlugins } from '../admission/plugins.js';
 import type { PluginRegistration } from '../admission/plugin.js';
 import { readAdmissionConfiguration } from '../admission/configuration.js';
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
@@ -218,6 +218,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       errors.push(`failed to read plugin config: ${(e as Error).message}`);
     }
   }
+  errors.push(...admissionConfigErrors(plugins, admissionConfigs));
   if (raw.storageBackend !== 'sqlite' && raw.storageBackend !== 'etcd3') {
     errors.push(`--storage-backend ${JSON.stringify(raw.storageBackend)} is not supported; use sqlite or etcd3`);
   } else if (raw.storageBackend === 'etcd3') {
