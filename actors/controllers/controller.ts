@@ -51,6 +51,8 @@ export interface ControllerDescriptor {
   /** Who it acts as. */
   user: UserInfo;
   machine: AnyStateMachine;
+  /** kube's ControllersDisabledByDefault (bootstrapsigner, tokencleaner): `*` leaves it off; only its name turns it on. */
+  disabledByDefault?: boolean;
   /** What it releases when it crashes (timers): OTP's terminate. */
   terminate?: (context: never) => void;
 }

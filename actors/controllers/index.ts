@@ -9,6 +9,9 @@ import { rootCaCertPublisher } from './root-ca-cert-publisher/root-ca-cert-publi
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { clusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation.js';
 import { serviceAccountTokenController } from './serviceaccount-token/serviceaccount-token-controller.js';
+import { ttlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.js';
+import { bootstrapSignerController } from './bootstrapsigner/bootstrap-signer-controller.js';
+import { tokenCleanerController } from './tokencleaner/token-cleaner-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -17,6 +20,9 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   garbageCollector,
   clusterRoleAggregation,
   serviceAccountTokenController,
+  ttlAfterFinishedController,
+  bootstrapSignerController,
+  tokenCleanerController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */
@@ -26,7 +32,7 @@ export function knownControllerNames(controllers: readonly ControllerDescriptor[
 
 /**
  * kube-controller-manager's IsControllerEnabled: the first entry naming a controller (by its name or an
- * alias, `-` in front to disable) decides; otherwise `*` enables it. All of ours are on by default.
+ * alias, `-` in front to disable) decides; otherwise `*` enables it, unless kube leaves it off by default.
  */
 export function isControllerEnabled(controller: ControllerDescriptor, flag: readonly string[]): boolean {
   const names = [controller.name, ...controller.aliases];
@@ -36,7 +42,7 @@ export function isControllerEnabled(controller: ControllerDescriptor, flag: read
     if (entry.startsWith('-') && names.includes(entry.slice(1))) return false;
     if (entry === '*') star = true;
   }
-  return star;
+  return star && !controller.disabledByDefault;
 }
 
 /** The --controllers entries kube would refuse, as its message words it. */

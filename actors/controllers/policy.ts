@@ -30,6 +30,10 @@ const CONTROLLER_ROLES: Record<string, Rule[]> = {
   ],
   'root-ca-cert-publisher': [rule(['create', 'update'], [''], ['configmaps']), ...EVENTS],
   'service-account-controller': [rule(['create'], [''], ['serviceaccounts']), ...EVENTS],
+  'ttl-after-finished-controller': [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs']), ...EVENTS],
+  // kube grants these two as Roles in kube-system and kube-public; here one ClusterRole each, with the same verbs.
+  'bootstrap-signer': [rule(['get', 'list', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch', 'update'], [''], ['configmaps']), ...EVENTS],
+  'token-cleaner': [rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']), ...EVENTS],
 };
 
 const metadata = (name: string): KubeObject['metadata'] => ({
