@@ -37,6 +37,8 @@ export interface ControllerInput {
   client: ClusterClient;
   /** The cluster CA, PEM (--client-ca-file's role here: the data directory's CA). */
   caPem: string;
+  /** The CA csrsigning signs with (--cluster-signing-cert-file, --cluster-signing-key-file) and its longest certificate. */
+  clusterSigning: { certFile: string; keyFile: string; durationMs: number };
   /** Signs legacy service account tokens (the serviceaccount-token controller). */
   serviceAccountKey: ServiceAccountKey;
   clock: Clock;

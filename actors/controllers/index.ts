@@ -12,6 +12,7 @@ import { serviceAccountTokenController } from './serviceaccount-token/serviceacc
 import { ttlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.js';
 import { bootstrapSignerController } from './bootstrapsigner/bootstrap-signer-controller.js';
 import { tokenCleanerController } from './tokencleaner/token-cleaner-controller.js';
+import { csrSigningController } from './csrsigning/csr-signing-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -23,6 +24,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   ttlAfterFinishedController,
   bootstrapSignerController,
   tokenCleanerController,
+  csrSigningController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

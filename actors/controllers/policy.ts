@@ -22,6 +22,13 @@ const EVENTS = [rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['eve
 
 /** Service account → its rules. */
 const CONTROLLER_ROLES: Record<string, Rule[]> = {
+  'certificate-controller': [
+    rule(['delete', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+    rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
+    rule(['approve', 'sign'], ['certificates.k8s.io'], ['signers']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+    ...EVENTS,
+  ],
   'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], [RBAC], ['clusterroles'])],
   'generic-garbage-collector': [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*']), ...EVENTS],
   'namespace-controller': [

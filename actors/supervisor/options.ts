@@ -56,6 +56,11 @@ export interface ServerRunOptions {
   runtimeConfig: string[];
   /** kube-controller-manager's --controllers: `*`, `name`, `-name`. */
   controllers: string[];
+  /** kube-controller-manager's CA for csrsigning; the data directory's CA when unset. */
+  clusterSigningCertFile: string | undefined;
+  clusterSigningKeyFile: string | undefined;
+  /** The longest certificate csrsigning issues (a CSR's spec.expirationSeconds may ask for less). */
+  clusterSigningDuration: string;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -95,6 +100,9 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   auditLogPath: undefined,
   auditLogMode: 'blocking',
   controllers: ['*'],
+  clusterSigningCertFile: undefined,
+  clusterSigningKeyFile: undefined,
+  clusterSigningDuration: '8760h0m0s',
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -118,6 +126,7 @@ export interface CompletedOptions {
   audit: { policy: Policy; logPath: string; mode: AuditLogMode } | undefined;
   /** The built-in controllers --controllers enables, in start order. */
   controllers: ControllerDescriptor[];
+  clusterSigningDurationMs: number;
 }
 
 export interface EtcdTls {
@@ -242,6 +251,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     shutdownDelayMs: ['--shutdown-delay-duration', raw.shutdownDelayDuration],
     shutdownWatchTerminationGraceMs: ['--shutdown-watch-termination-grace-period', raw.shutdownWatchTerminationGracePeriod],
     compactionIntervalMs: ['--etcd-compaction-interval', raw.etcdCompactionInterval],
+    clusterSigningDurationMs: ['--cluster-signing-duration', raw.clusterSigningDuration],
   } as const;
   const parsed: Record<string, number> = {};
   for (const [key, [flag, text]] of Object.entries(durations)) {
@@ -258,6 +268,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   }
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
+  if (!raw.clusterSigningCertFile !== !raw.clusterSigningKeyFile) errors.push('--cluster-signing-cert-file and --cluster-signing-key-file must be given together');
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
   if (errors.length > 0) return { errors };
   return {
@@ -274,6 +285,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       etcdTls,
       audit,
       controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
+      clusterSigningDurationMs: parsed.clusterSigningDurationMs!,
     },
   };
 }

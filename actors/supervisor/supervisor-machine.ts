@@ -74,7 +74,7 @@ import type { TransportChoice } from '../listener/transport.js';
 import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
 import { prepareRuntimeFiles, RuntimeFileError, type RuntimeFiles } from './runtime-files.js';
-import { ensureCredentials } from './pki.js';
+import { dataDirCa, ensureCredentials } from './pki.js';
 import { aggregatorServer, apiExtensionsServer, chainRouter, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
 import { postStartHooks, preShutdownHooks } from './bootstrap.js';
@@ -297,6 +297,10 @@ function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: 
       store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
       client: new ClusterClient(runtime.chain!, controller.user),
       caPem,
+      clusterSigning: {
+        ...(options!.raw.clusterSigningCertFile ? { certFile: options!.raw.clusterSigningCertFile, keyFile: options!.raw.clusterSigningKeyFile! } : dataDirCa(files!.dataDir)),
+        durationMs: options!.clusterSigningDurationMs,
+      },
       serviceAccountKey: files!.serviceAccountKey,
       clock,
       logger: logger.getSubLogger({ name: id }),

@@ -42,7 +42,7 @@ describe('--controllers', () => {
 
   it('refuses names it does not know, as kube words it', () => {
     assert.deepEqual(unknownControllers(['*', '-garbagecollector', 'namespace-controller']), []);
-    assert.deepEqual(unknownControllers(['*', '-nope', 'csrsigning']), ['"nope" is not in the list of known controllers', '"csrsigning" is not in the list of known controllers']);
+    assert.deepEqual(unknownControllers(['*', '-nope', 'nodeipam']), ['"nope" is not in the list of known controllers', '"nodeipam" is not in the list of known controllers']);
   });
 });
 
