@@ -64,7 +64,12 @@ export function controllerPolicy(): KubeObject[] {
   }
   roles.push({
     apiVersion: API_VERSION, kind: 'ClusterRole', metadata: metadata(CONTROLLER_MANAGER_USER),
-    rules: [rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch'], [''], ['serviceaccounts']), ...EVENTS],
+    rules: [
+      rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch'], [''], ['serviceaccounts']),
+      // leader election (kube names the Lease in resourceNames; --leader-elect-resource-name may rename it here)
+      rule(['create', 'get', 'update'], ['coordination.k8s.io'], ['leases']),
+      ...EVENTS,
+    ],
   });
   bindings.push({
     apiVersion: API_VERSION, kind: 'ClusterRoleBinding', metadata: metadata(CONTROLLER_MANAGER_USER),

@@ -15,6 +15,7 @@ import type { PluginRegistration } from '../admission/plugin.js';
 import { readAdmissionConfiguration } from '../admission/configuration.js';
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
 import type { ControllerDescriptor } from '../controllers/controller.js';
+import { electionConfigErrors, type ElectionConfig } from '../leader-election/lease.js';
 import { TRANSPORT_CHOICES } from '../listener/transport.js';
 
 export interface ServerRunOptions {
@@ -61,6 +62,13 @@ export interface ServerRunOptions {
   clusterSigningKeyFile: string | undefined;
   /** The longest certificate csrsigning issues (a CSR's spec.expirationSeconds may ask for less). */
   clusterSigningDuration: string;
+  /** kube-controller-manager's --leader-elect and its Lease's timings and name. */
+  leaderElect: boolean;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
+  leaderElectResourceNamespace: string;
+  leaderElectResourceName: string;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -103,6 +111,12 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   clusterSigningCertFile: undefined,
   clusterSigningKeyFile: undefined,
   clusterSigningDuration: '8760h0m0s',
+  leaderElect: true,
+  leaderElectLeaseDuration: '15s',
+  leaderElectRenewDeadline: '10s',
+  leaderElectRetryPeriod: '2s',
+  leaderElectResourceNamespace: 'kube-system',
+  leaderElectResourceName: 'kube-controller-manager',
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -127,6 +141,8 @@ export interface CompletedOptions {
   /** The built-in controllers --controllers enables, in start order. */
   controllers: ControllerDescriptor[];
   clusterSigningDurationMs: number;
+  /** Which Lease the controllers' leader holds, and its timings; undefined with --leader-elect=false. */
+  leaderElection: Omit<ElectionConfig, 'identity'> | undefined;
 }
 
 export interface EtcdTls {
@@ -252,6 +268,9 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     shutdownWatchTerminationGraceMs: ['--shutdown-watch-termination-grace-period', raw.shutdownWatchTerminationGracePeriod],
     compactionIntervalMs: ['--etcd-compaction-interval', raw.etcdCompactionInterval],
     clusterSigningDurationMs: ['--cluster-signing-duration', raw.clusterSigningDuration],
+    leaseDurationMs: ['--leader-elect-lease-duration', raw.leaderElectLeaseDuration],
+    renewDeadlineMs: ['--leader-elect-renew-deadline', raw.leaderElectRenewDeadline],
+    retryPeriodMs: ['--leader-elect-retry-period', raw.leaderElectRetryPeriod],
   } as const;
   const parsed: Record<string, number> = {};
   for (const [key, [flag, text]] of Object.entries(durations)) {
@@ -268,6 +287,9 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   }
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
+  if (raw.leaderElect && parsed.leaseDurationMs !== undefined && parsed.renewDeadlineMs !== undefined && parsed.retryPeriodMs !== undefined) {
+    for (const error of electionConfigErrors(parsed.leaseDurationMs, parsed.renewDeadlineMs, parsed.retryPeriodMs)) errors.push(`--leader-elect: ${error}`);
+  }
   if (!raw.clusterSigningCertFile !== !raw.clusterSigningKeyFile) errors.push('--cluster-signing-cert-file and --cluster-signing-key-file must be given together');
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
   if (errors.length > 0) return { errors };
@@ -286,6 +308,12 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       audit,
       controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
       clusterSigningDurationMs: parsed.clusterSigningDurationMs!,
+      leaderElection: raw.leaderElect
+        ? {
+          namespace: raw.leaderElectResourceNamespace, name: raw.leaderElectResourceName,
+          leaseDurationMs: parsed.leaseDurationMs!, renewDeadlineMs: parsed.renewDeadlineMs!, retryPeriodMs: parsed.retryPeriodMs!,
+        }
+        : undefined,
     },
   };
 }

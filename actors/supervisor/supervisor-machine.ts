@@ -11,7 +11,9 @@
 //   RunningPostStartHooks     poststarthook/* (system namespaces, kubernetes Service, RBAC)
 //   Ready                     HasBeenReady, MuxAndDiscoveryComplete; the built-in controllers
 //                             --controllers enables start now, as kube-controller-manager
-//                             starts once the server is healthy
+//                             starts once the server is healthy: with --leader-elect, once the
+//                             leader-election child reports leader.elected (and they stop on
+//                             leader.lost)
 //
 // Graceful termination, named after kube's lifecycle signals:
 //   SIGTERM ─► ShutdownInitiated          /readyz fails at once; /livez stays ok
@@ -31,11 +33,14 @@
 // Receives: requests for /healthz, /livez, /readyz and /debug/actors[/ui];
 //   shutdown.signal; its children's crashes (xstate.error.actor.<id>) and
 //   listener.* lifecycle messages; inspect.transition from each child's
-//   snapshot observer; stream.cancelled for its transition watchers.
+//   snapshot observer; stream.cancelled for its transition watchers;
+//   leader.elected / leader.lost from the leader-election child.
 // Sends: actor.stop / listener.close / listener.stop-accepting /
 //   stream.owner-down to children; replies and stream.* to the listener.
 
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { setup, fromPromise, assign, spawnChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorRecord, ActorTransitioned, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
@@ -57,6 +62,8 @@ import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine, terminateAdmission } from '../admission/admission-machine.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
 import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/controller.js';
+import { CONTROLLER_MANAGER_USER } from '../controllers/policy.js';
+import { leaderElectionMachine, type LeaderElected, type LeaderElectionInput, type LeaderLost } from '../leader-election/leader-election-machine.js';
 import { ClusterClient } from '../../lib/loopback.js';
 import { podTerminatorMachine, terminatePodTerminator } from '../pod-terminator/pod-terminator-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
@@ -115,7 +122,7 @@ export interface KillChild {
 
 type ChildEvent = ListenerListening | ListenerFailed | ListenerDrained | ChildCrashed;
 
-export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild | ActorTransitioned | StreamCancelled;
+export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild | ActorTransitioned | StreamCancelled | LeaderElected | LeaderLost;
 
 const CRASH_PREFIX = 'xstate.error.actor.';
 
@@ -142,6 +149,8 @@ interface Runtime {
   journal: TransitionJournal;
   /** /metrics: the listener counts requests into it; the rest is read from the actors at scrape time. Absent when turned off. */
   metrics: ServerMetrics | undefined;
+  /** The controllers being stopped after a lost election: a new term starts them once they are gone. */
+  controllersStopping: Promise<void> | undefined;
 }
 
 interface SupervisorContext {
@@ -287,7 +296,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
  */
 function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
-  if (options!.controllers.length === 0) return;
+  if (options!.controllers.length === 0 || runtime.children.some(isController)) return;
   const caPem = readFileSync(files!.caFile, 'utf8');
   for (const controller of options!.controllers) {
     const id = `controller/${controller.name}`;
@@ -309,6 +318,42 @@ function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: 
     slot.up(spawnIncarnation(slot, spawn, self, clock), false);
     runtime.children.push(slot);
   }
+}
+
+const CONTROLLER_PREFIX = 'controller/';
+const isController = (slot: ChildSlot): boolean => slot.id.startsWith(CONTROLLER_PREFIX);
+
+/**
+ * kube-controller-manager's --leader-elect: the controllers start when this process is elected (now,
+ * without it). The leader-election child reports `leader.elected` and `leader.lost` to the supervisor.
+ */
+function startLeaderElectionOrControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
+  const { runtime, options, clock, logger } = context;
+  const election = options!.leaderElection;
+  if (!election || options!.controllers.length === 0) return startControllers(context, self, spawn);
+  const input: LeaderElectionInput = {
+    config: { ...election, identity: `${hostname()}_${randomUUID()}` },
+    client: new ClusterClient(runtime.chain!, { username: CONTROLLER_MANAGER_USER, groups: ['system:authenticated'] }),
+    parent: self,
+    clock,
+    logger: logger.getSubLogger({ name: 'leader-election' }),
+  };
+  const slot = new ChildSlot('leader-election', leaderElectionMachine, input, PERMANENT);
+  slot.up(spawnIncarnation(slot, spawn, self, clock), false);
+  runtime.children.push(slot);
+}
+
+/** A lost election: the controllers stop (kube exits the process; this one stays a candidate). */
+function stopControllers(context: SupervisorContext): void {
+  const { runtime, clock, logger } = context;
+  const slots = runtime.children.filter(isController);
+  runtime.children = runtime.children.filter((slot) => !isController(slot));
+  const stopping = (async () => {
+    for (const slot of slots.reverse()) await slot.stop(clock, logger);
+  })();
+  runtime.controllersStopping = stopping.finally(() => {
+    if (runtime.controllersStopping === stopping) runtime.controllersStopping = undefined;
+  });
 }
 
 /** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */
@@ -545,7 +590,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, chain: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(),
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(), controllersStopping: undefined,
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -688,11 +733,21 @@ export const supervisorMachine = setup({
       entry: [
         { type: 'enterPhase', params: { phase: 'Ready' } },
         assign(({ context, self, spawn }) => {
-          startControllers(context, self, spawn as never);
+          startLeaderElectionOrControllers(context, self, spawn as never);
           return {};
         }),
       ],
       on: {
+        'leader.elected': {
+          actions: assign(({ context, self, spawn }) => {
+            const stopping = context.runtime.controllersStopping;
+            // The last term's controllers are still stopping: start this term's once they are gone.
+            if (stopping) void stopping.then(() => self.send({ type: 'leader.elected', identity: '' }));
+            else startControllers(context, self, spawn as never);
+            return {};
+          }),
+        },
+        'leader.lost': { actions: ({ context }) => stopControllers(context) },
         'shutdown.signal': 'ShutdownInitiated',
         'xstate.error.actor.*': onChildCrash('HTTPServerStoppedListening', 'ShutdownInitiated'),
       },
