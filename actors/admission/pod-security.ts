@@ -18,7 +18,7 @@ import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
 import { ALLOW, type AdmissionPlugin, type PluginRegistration, type PluginVerdict, type WatchedResource } from './plugin.js';
 import { parseConfiguration, type PodSecurityConfiguration } from './pod-security/configuration.js';
 import { applies, decide, type Decision, type PodSecurityContext } from './pod-security/evaluate.js';
-import { fullyPrivileged, LABEL_PREFIX, levelVersionString, PRIVILEGED_LATEST, policyToEvaluate } from './pod-security/levels.js';
+import { fullyPrivileged, LABEL_PREFIX, levelVersionString, PRIVILEGED_LATEST, policyToEvaluate, type Policy } from './pod-security/levels.js';
 import { Evaluator } from './pod-security/registry.js';
 
 export const POD_SECURITY = 'PodSecurity';
@@ -29,12 +29,25 @@ const PODS: WatchedResource = { group: '', plural: 'pods' };
 /** Namespaces by name (their labels) and pods by namespace, as the stores last said. */
 class ClusterView {
   readonly labels = new Map<string, Record<string, string>>();
+  /** Namespaces whose labels parse and leave every mode privileged: worked out once per namespace change. */
+  readonly privileged = new Set<string>();
   readonly pods = new Map<string, Map<string, KubeObject>>();
+
+  constructor(private readonly defaults: Policy) {}
 
   namespace(object: KubeObject, deleted: boolean): void {
     const name = object.metadata.name ?? '';
-    if (deleted) this.labels.delete(name);
-    else this.labels.set(name, object.metadata.labels ?? {});
+    this.privileged.delete(name);
+    if (deleted) return void this.labels.delete(name);
+    const labels = object.metadata.labels ?? {};
+    this.labels.set(name, labels);
+    const { policy, errors } = policyToEvaluate(labels, this.defaults);
+    if (errors.length === 0 && fullyPrivileged(policy)) this.privileged.add(name);
+  }
+
+  clearNamespaces(): void {
+    this.labels.clear();
+    this.privileged.clear();
   }
 
   pod(object: KubeObject, deleted: boolean): void {
@@ -61,7 +74,7 @@ const PRIVILEGED_VERDICT: PluginVerdict = { allowed: true, auditAnnotations: { [
 /** The plugin, from its AdmissionConfiguration entry's configuration (a PodSecurityConfiguration), if any. */
 export function podSecurityPlugin(rawConfiguration?: unknown): AdmissionPlugin {
   const configuration: PodSecurityConfiguration = parseConfiguration(rawConfiguration);
-  const view = new ClusterView();
+  const view = new ClusterView(configuration.defaults);
   const context: PodSecurityContext = {
     configuration,
     evaluator: new Evaluator(),
@@ -72,10 +85,7 @@ export function podSecurityPlugin(rawConfiguration?: unknown): AdmissionPlugin {
   const podIsPrivileged = (a: AdmissionAttributes): boolean => {
     if (a.resource.group !== '' || a.resource.resource !== 'pods') return false;
     if (configuration.exemptions.namespaces.has(a.namespace) || configuration.exemptions.usernames.has(a.userInfo.username)) return false;
-    const labels = view.labels.get(a.namespace);
-    if (!labels) return false;
-    const { policy, errors } = policyToEvaluate(labels, configuration.defaults);
-    return errors.length === 0 && fullyPrivileged(policy);
+    return view.privileged.has(a.namespace);
   };
   return {
     name: POD_SECURITY,
@@ -83,7 +93,7 @@ export function podSecurityPlugin(rawConfiguration?: unknown): AdmissionPlugin {
     observe(resource, change) {
       const learn = resource.plural === 'namespaces' ? view.namespace.bind(view) : view.pod.bind(view);
       if (change.type === 'SYNC') {
-        if (resource.plural === 'namespaces') view.labels.clear();
+        if (resource.plural === 'namespaces') view.clearNamespaces();
         else view.pods.clear();
         for (const object of change.objects ?? []) learn(object, false);
       } else if (change.object) learn(change.object, change.type === 'DELETED');

@@ -13,6 +13,7 @@ import { ttlAfterFinishedController } from './ttl-after-finished/ttl-after-finis
 import { bootstrapSignerController } from './bootstrapsigner/bootstrap-signer-controller.js';
 import { tokenCleanerController } from './tokencleaner/token-cleaner-controller.js';
 import { csrSigningController } from './csrsigning/csr-signing-controller.js';
+import { csrApprovingController } from './csrapproving/csr-approving-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -25,6 +26,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   bootstrapSignerController,
   tokenCleanerController,
   csrSigningController,
+  csrApprovingController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

@@ -76,5 +76,12 @@ export function controllerPolicy(): KubeObject[] {
     roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: CONTROLLER_MANAGER_USER },
     subjects: [{ apiGroup: RBAC, kind: 'User', name: CONTROLLER_MANAGER_USER }],
   });
+  // kube's bootstrap roles for the CSR subresources csrapproving asks about (bound by whoever joins nodes, as kubeadm does).
+  for (const subresource of ['nodeclient', 'selfnodeclient']) {
+    roles.push({
+      apiVersion: API_VERSION, kind: 'ClusterRole', metadata: metadata(`system:certificates.k8s.io:certificatesigningrequests:${subresource}`),
+      rules: [rule(['create'], ['certificates.k8s.io'], [`certificatesigningrequests/${subresource}`])],
+    });
+  }
   return [...roles, ...bindings];
 }

@@ -348,10 +348,12 @@ function stopControllers(context: SupervisorContext): void {
   const { runtime, clock, logger } = context;
   const slots = runtime.children.filter(isController);
   runtime.children = runtime.children.filter((slot) => !isController(slot));
-  const stopping = (async () => {
+  const stopping = Promise.all([]).then(async () => {
     for (const slot of slots.reverse()) await slot.stop(clock, logger);
-  })();
-  runtime.controllersStopping = stopping.finally(() => {
+  });
+  runtime.controllersStopping = stopping;
+  void stopping.then(() => {
+    // A later loss may have started another stop meanwhile: only this one's end clears it.
     if (runtime.controllersStopping === stopping) runtime.controllersStopping = undefined;
   });
 }

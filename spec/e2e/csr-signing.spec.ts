@@ -2,7 +2,8 @@
 // approve` gets a certificate from the data directory's CA, and the key's
 // owner logs in with it (x509 authentication against --client-ca-file); a
 // request its signer refuses is marked Failed with kube's reason; a denied
-// one is never signed.
+// one is never signed. csrapproving: a kubelet's client request is approved
+// when a SubjectAccessReview allows its requester the CSR subresource.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -108,5 +109,24 @@ describe('csrsigning', () => {
     await certificateOf('later');
     assert.equal(await k.ok(['get', 'csr', 'denied', '-o', 'jsonpath={.status.certificate}']), '');
     assert.match(await k.ok(['get', 'csr', 'denied']), /Denied/);
+  });
+
+  it('csrapproving approves a node\'s own client request when RBAC allows selfnodeclient, and leaves others pending', async () => {
+    await k.ok(['create', 'clusterrole', 'csr-creator', '--verb=create,get', '--resource=certificatesigningrequests.certificates.k8s.io']);
+    await k.ok(['create', 'clusterrolebinding', 'nodes-create-csrs', '--clusterrole=csr-creator', '--group=system:nodes']);
+    const asNode = (node: string) => ['--as', `system:node:${node}`, '--as-group', 'system:nodes'];
+    const kubeletClient = (node: string, cn: string) => csrObject(`client-${node}`, keyAndRequest(dir, `client-${node}`, `/O=system:nodes/CN=${cn}`).csrPem, 'kubernetes.io/kube-apiserver-client-kubelet', ['digital signature', 'client auth']);
+    // Before the binding nobody may; the request is looked at again after a backoff.
+    await k.ok(['create', '-f', '-', ...asNode('node8')], { input: kubeletClient('node8', 'system:node:node8') });
+    await k.ok(['create', 'clusterrolebinding', 'nodes-renew', '--clusterrole=system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', '--group=system:nodes']);
+    await k.ok(['create', '-f', '-', ...asNode('node9')], { input: kubeletClient('node9', 'system:node:node9') });
+    // a node asking for another node's name is no renewal, and nodeclient is not granted
+    await k.ok(['create', '-f', '-', ...asNode('node7')], { input: kubeletClient('node7', 'system:node:node6') });
+    const cert = new X509Certificate(await certificateOf('client-node9'));
+    assert.equal(cert.subject, 'O=system:nodes\nCN=system:node:node9');
+    assert.equal(await k.ok(['get', 'csr', 'client-node9', '-o', 'jsonpath={.status.conditions[0].reason}: {.status.conditions[0].message}']), 'AutoApproved: Auto approving kubelet client certificate after SubjectAccessReview.');
+    assert.match(await k.ok(['get', 'csr', 'client-node9']), /system:node:node9\s+<none>\s+Approved,Issued/);
+    await certificateOf('client-node8');
+    assert.match(await k.ok(['get', 'csr', 'client-node7']), /Pending/);
   });
 });

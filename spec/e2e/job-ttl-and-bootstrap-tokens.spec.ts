@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { kubectl, type Kubectl } from '../support/kubectl.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, suiteServer, type TestServer } from '../support/server.js';
 import { call, credentialsOf, type Credentials } from '../support/http.js';
 import { settle } from '../../harness/client.js';
 
@@ -124,24 +124,14 @@ describe('ttl-after-finished, tokencleaner and bootstrapsigner', () => {
 });
 
 describe('--controllers and the controllers kube leaves off', () => {
-  let server: TestServer;
-  let k: Kubectl;
-
-  before(async () => {
-    server = await startTestServer();
-    k = kubectl('1.33', server.kubeconfigPath);
-  });
-  after(async () => {
-    await server.dispose();
-  });
+  const suite = suiteServer();
 
   it('`*` does not turn on tokencleaner: an expired token stays', async () => {
-    const creds = credentialsOf(server.kubeconfigPath);
     const expired = tokenSecret('eeeeee', 'x', { expiration: new Date(Date.now() - 1000).toISOString() });
-    assert.equal((await call(creds, 'POST', '/api/v1/namespaces/kube-system/secrets', { body: JSON.stringify(expired) })).status, 201);
-    const actors = (await call(creds, 'GET', '/debug/actors')).body;
+    assert.equal((await call(suite.creds, 'POST', '/api/v1/namespaces/kube-system/secrets', { body: JSON.stringify(expired) })).status, 201);
+    const actors = (await call(suite.creds, 'GET', '/debug/actors')).body;
     assert.doesNotMatch(actors, /token-cleaner-controller/);
     assert.match(actors, /ttl-after-finished-controller/);
-    assert.equal((await k.run(['get', 'secret', '-n', 'kube-system', 'bootstrap-token-eeeeee'])).code, 0);
+    assert.equal((await kubectl('1.33', suite.server.kubeconfigPath).run(['get', 'secret', '-n', 'kube-system', 'bootstrap-token-eeeeee'])).code, 0);
   });
 });

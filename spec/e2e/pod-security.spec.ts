@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { kubectl, type Kubectl } from '../support/kubectl.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { call, credentialsOf, type Credentials } from '../support/http.js';
+import { StartupError } from '../../harness/start-server.js';
 
 const PRIVILEGED_POD = `
 apiVersion: v1
@@ -192,5 +193,19 @@ plugins:
     const pod = `${PRIVILEGED_POD.replace('metadata: {name: root}', 'metadata: {name: vm}')}  runtimeClassName: kata\n`;
     const created = await k.run(['apply', '-n', 'unlabelled', '-f', '-'], { input: pod });
     assert.equal(created.code, 0, created.stderr);
+  });
+
+  it('a PodSecurityConfiguration kube would refuse stops the server before it starts, with kube\'s message', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, [
+      'apiVersion: apiserver.config.k8s.io/v1', 'kind: AdmissionConfiguration', 'plugins:', '- name: PodSecurity', '  configuration:',
+      '    apiVersion: pod-security.admission.config.k8s.io/v1', '    kind: PodSecurityConfiguration', '    defaults: {enforce: strict}', '',
+    ].join('\n'));
+    const failed = await startTestServer({ admissionControlConfigFile: file }).then(async (s) => {
+      await s.dispose();
+      return undefined;
+    }, (e: unknown) => e);
+    assert.ok(failed instanceof StartupError);
+    assert.deepEqual(failed.outcome.optionErrors, ['couldn\'t init admission plugin "PodSecurity": PodSecurity invalid: defaults.enforce: Invalid value: "strict": must be one of privileged, baseline, restricted']);
   });
 });

@@ -4,8 +4,26 @@
 
 import {
   ALLOWED, containersNamed, containersWhere, forbid, joinQuote, pluralize, relaxForUserNamespace, setters, skipWindows, sortedSet, visitContainers,
-  type Check, type CheckPod, type SecurityContextLike,
+  type Check, type CheckPod, type PodSpecLike, type SecurityContextLike,
 } from './check.js';
+
+/**
+ * Who sets a profile's type to one `allowed` refuses (`pod and containers "a", "b"`), the distinct types
+ * sorted, and whether the pod sets an allowed one (then its containers need not).
+ */
+function forbiddenProfileTypes(spec: PodSpecLike, field: 'appArmorProfile' | 'seccompProfile', allowed: (type: string | undefined) => boolean) {
+  const values: string[] = [];
+  const podProfile = spec.securityContext?.[field];
+  const podBad = !!podProfile && !allowed(podProfile.type);
+  if (podBad) values.push(podProfile?.type ?? '');
+  const bad = containersWhere(spec, (c) => {
+    const profile = c.securityContext?.[field];
+    if (!profile || allowed(profile.type)) return false;
+    values.push(profile.type ?? '');
+    return true;
+  });
+  return { who: setters(podBad, bad), values: sortedSet(values), podSet: !!podProfile && !podBad };
+}
 
 const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 const allowedAppArmorAnnotation = (value: string): boolean => value === '' || value === 'runtime/default' || value.startsWith('localhost/');
@@ -17,20 +35,7 @@ export const appArmorProfile: Check = {
   versions: [{
     minimumVersion: 0,
     checkPod: (metadata, spec) => {
-      const values: string[] = [];
-      const podProfile = spec.securityContext?.appArmorProfile;
-      const podBad = !!podProfile && !allowedAppArmorType(podProfile.type);
-      if (podBad) values.push(podProfile?.type ?? '');
-      const bad: string[] = [];
-      visitContainers(spec, (c) => {
-        const profile = c.securityContext?.appArmorProfile;
-        if (profile && !allowedAppArmorType(profile.type)) {
-          bad.push(c.name ?? '');
-          values.push(profile.type ?? '');
-        }
-      });
-      const who = setters(podBad, bad);
-      const list = sortedSet(values);
+      const { who, values: list } = forbiddenProfileTypes(spec, 'appArmorProfile', allowedAppArmorType);
       const annotations = Object.entries(metadata.annotations ?? {})
         .filter(([key, value]) => key.startsWith(APPARMOR_ANNOTATION_PREFIX) && !allowedAppArmorAnnotation(value))
         .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
@@ -112,22 +117,7 @@ const seccompBaseline1_0: CheckPod = (metadata, spec) => {
   return list.length > 0 ? forbid('seccompProfile', `forbidden ${pluralize('annotation', 'annotations', list.length)} ${list.join(', ')}`) : ALLOWED;
 };
 
-/** Who sets a seccomp type other than RuntimeDefault or Localhost, and which types. */
-function explicitSeccomp(spec: Parameters<CheckPod>[1]): { who: string[]; values: string[]; podSet: boolean } {
-  const values: string[] = [];
-  const podProfile = spec.securityContext?.seccompProfile;
-  const podBad = !!podProfile && !validSeccompType(podProfile.type);
-  if (podBad) values.push(podProfile?.type ?? '');
-  const bad: string[] = [];
-  visitContainers(spec, (c) => {
-    const profile = c.securityContext?.seccompProfile;
-    if (profile && !validSeccompType(profile.type)) {
-      bad.push(c.name ?? '');
-      values.push(profile.type ?? '');
-    }
-  });
-  return { who: setters(podBad, bad), values: sortedSet(values), podSet: !!podProfile && !podBad };
-}
+const explicitSeccomp = (spec: PodSpecLike) => forbiddenProfileTypes(spec, 'seccompProfile', validSeccompType);
 
 const seccompDetail = (who: string[], values: string[]): string => `${who.join(' and ')} must not set securityContext.seccompProfile.type to ${joinQuote(values)}`;
 
