@@ -35,7 +35,9 @@ async function createPods(server: RunningServer, namespace: string, round: numbe
 async function namespace(server: RunningServer, name: string, labels: Record<string, string> = {}): Promise<void> {
   const reply = await keepAliveClient(server)('POST', '/api/v1/namespaces', { metadata: { name, labels } });
   if (reply.status !== 201) throw new Error(`namespace ${name}: ${reply.status}`);
-  // the default ServiceAccount is not needed: ServiceAccount admission is not in the chain yet
+  // ServiceAccount admission refuses pods until the namespace has its default account.
+  const call = keepAliveClient(server, 1);
+  while ((await call('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`)).status !== 200) await new Promise((r) => setTimeout(r, 10));
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
