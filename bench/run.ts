@@ -6,6 +6,7 @@
 //   node dist/bench/run.js [--quick] [--no-etcd]   writes bench/RESULTS.md (the etcd rows need Debian's etcd-server)
 //   node dist/bench/run.js --apply-only            prints only the server-side apply rows
 //   node dist/bench/run.js --metrics-only          prints only GET with /metrics on and off
+//   node dist/bench/run.js --admission-only        prints only CREATE with kube's default admission chain on and off
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { rawSqlite } from './raw-sqlite.js';
 import { churnHour } from './churn.js';
 import { etcdScenarios } from './etcd.js';
 import { applyVersusMergePatch } from './apply.js';
+import { PLUGINS } from '../actors/admission/plugins.js';
 import {
   bareServer, call, CONFIGMAPS, createMany, deleteMany, getAtRate, getOne, listPage, medianWrk, GET_CONNECTIONS, rssKiB, SCRIPTS,
   startKubeactor, stopKubeactor, TABLE_ACCEPT, updateMany, type Kubeactor, type Settings,
@@ -279,9 +281,36 @@ async function metricsCost(): Promise<void> {
   }
 }
 
+/**
+ * What kube's default admission chain costs a CREATE: one server with it, one with every default plugin
+ * disabled, measured run by run in alternation. ConfigMaps meet the attribute-only plugins alone (no
+ * object review); Pods also go through the store's object review (ServiceAccount, Priority, …).
+ */
+async function admissionCost(): Promise<void> {
+  const all = PLUGINS.filter((p) => p.defaultOn).map((p) => p.name).join(',');
+  const on = await startKubeactor(BIN, settings);
+  const off = await startKubeactor(BIN, settings, undefined, [`--disable-admission-plugins=${all}`]);
+  try {
+    for (const [what, path, object] of [['ConfigMaps', CONFIGMAPS, 'configmap'], ['Pods', '/api/v1/namespaces/default/pods', 'pod']] as const) {
+      const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
+      for (let i = 0; i < settings.runs + 1; i++) {
+        for (const [which, k] of [['on', on], ['off', off]] as const) {
+          const result = await wrk(`${k.base}${path}`, { seconds: settings.seconds, connections: 32, headers: [k.auth, 'Content-Type: application/json'], script: join(SCRIPTS, 'create.lua'), env: { OBJECT: object }, cpu: settings.loadCpu });
+          // The first round warms both up.
+          if (i > 0) rps[which].push(result.rps);
+        }
+      }
+      rows.push({ scenario: `CREATE ${what} through kube's default admission chain, requests/s (goal ≥ 0.90×)`, ours: fmt(median(rps.on)), baseline: `${fmt(median(rps.off))} (--disable-admission-plugins of every default, runs alternating)`, ratio: ratio(median(rps.on), median(rps.off)) });
+    }
+  } finally {
+    await stopKubeactor(on);
+    await stopKubeactor(off);
+  }
+}
+
 async function main(): Promise<void> {
   // One group of rows alone, printed, RESULTS.md left as it is.
-  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
+  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
   if (only) {
     await only();
     process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);
@@ -292,6 +321,7 @@ async function main(): Promise<void> {
   await step('start to ready', startToReady);
   await httpScenarios();
   await step('GET with /metrics on and off', metricsCost);
+  await step('admission chain on and off', admissionCost);
   await largeStateScenarios();
   await step('server-side apply', applyScenarios);
   await step('an hour of churn', churn);

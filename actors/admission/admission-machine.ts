@@ -29,7 +29,7 @@ import { internalError, timeout, type Status } from '../../protocol/kube/status.
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
-import type { AdmissionPlugin, PluginRegistration, PluginVerdict, WatchedResource } from './plugin.js';
+import type { AdmissionPlugin, PluginContext, PluginRegistration, PluginVerdict, WatchedResource } from './plugin.js';
 
 export type StoreHandle = { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
@@ -42,6 +42,10 @@ export interface AdmissionInput {
   store(plural: string, group: string): StoreHandle | undefined;
   /** The kind a resource is served as at a version. */
   kindOf(group: string, version: string, resource: string): GroupVersionKind | undefined;
+  /** The server's authorizer, for plugins that check a user's rights (certificates, owner references). Absent: nothing is allowed. */
+  authorize?: PluginContext['authorize'];
+  /** The resource a kind is served as (kube's RESTMapper). */
+  resourceFor?: PluginContext['resourceFor'];
   clock: Clock;
   logger: Log;
 }
@@ -162,7 +166,8 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
       }
       if (!take(verdict)) return;
     }
-    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations });
+    const revalidate = mutating && plugins.some((p) => p.external);
+    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(revalidate ? { revalidate } : {}) });
   };
   walk();
 }
@@ -215,7 +220,13 @@ export const admissionMachine = setup({
 }).createMachine({
   id: 'admission',
   context: ({ input, self }) => ({
-    plugins: input.plugins.map((p) => p.create({ config: input.configs?.get(p.name), clock: input.clock, logger: input.logger.getSubLogger({ name: p.name }) })),
+    plugins: input.plugins.map((p) => p.create({
+      config: input.configs?.get(p.name),
+      authorize: input.authorize ?? (() => Promise.resolve(false)),
+      resourceFor: input.resourceFor ?? (() => undefined),
+      clock: input.clock,
+      logger: input.logger.getSubLogger({ name: p.name }),
+    })),
     input,
     port: { send: (message: AdmissionReview) => self.send(message) },
     subscriptions: [],

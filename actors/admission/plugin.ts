@@ -8,7 +8,7 @@
 // actor subscribes and hands it each snapshot and change. A plugin never reads
 // a store directly.
 
-import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
 import type { Status } from '../../protocol/kube/status.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
@@ -35,6 +35,11 @@ export interface AdmissionPlugin {
   admitRequest?(request: ApiRequest, attributes: AdmissionAttributes): PluginVerdict;
   /** Whether it must see this write's object; false keeps the write off the review hops. */
   wantsObject?(attributes: AdmissionAttributes): boolean;
+  /**
+   * Its mutations come from outside the server (webhooks, policies) and may not fit the schema: the
+   * store decodes, defaults and validates the object whole again after a mutating phase it took part in.
+   */
+  readonly external?: boolean;
   /** Mutating phase: may change `object` in place. */
   mutate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
   /** Validating phase: must not change the object. */
@@ -48,8 +53,22 @@ export interface PluginContext {
    * `configuration`, or the file its `path` names, parsed (YAML or JSON). Undefined when absent.
    */
   config: unknown;
+  /** Asks the server's authorizer (a SubjectAccessReview through authz) whether `user` may do this. */
+  authorize(user: UserInfo, attributes: AuthorizationAttributes): Promise<boolean>;
+  /** kube's RESTMapper: the resource (plural) a kind is served as, if this server serves it. */
+  resourceFor(group: string, version: string, kind: string): string | undefined;
   clock: Clock;
   logger: Log;
+}
+
+/** What an authorization question names (kube's authorizer.AttributesRecord, resource requests). */
+export interface AuthorizationAttributes {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  name?: string;
+  namespace?: string;
 }
 
 /** One line of the registry (./plugins.ts): kube's name, whether kube enables it by default, and its factory. */

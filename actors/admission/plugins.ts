@@ -6,32 +6,48 @@
 
 import type { PluginRegistration } from './plugin.js';
 import { NAMESPACE_LIFECYCLE } from './namespace-lifecycle.js';
+import { LIMIT_RANGER } from './limit-ranger.js';
+import { SERVICE_ACCOUNT } from './service-account.js';
+import { PRIORITY } from './priority.js';
+import { RESOURCE_QUOTA } from './resource-quota.js';
+import { OWNER_REFERENCES_PERMISSION_ENFORCEMENT } from './owner-references-permission-enforcement.js';
+import { STORAGE_OBJECT_IN_USE_PROTECTION } from './storage-object-in-use-protection.js';
+import { CERTIFICATE_SUBJECT_RESTRICTION } from './certificate-subject-restriction.js';
+import { CERTIFICATE_SIGNING } from './certificate-signing.js';
+import { CERTIFICATE_APPROVAL } from './certificate-approval.js';
+import { DEFAULT_INGRESS_CLASS } from './default-ingress-class.js';
+import { RUNTIME_CLASS } from './runtime-class.js';
+import { PERSISTENT_VOLUME_CLAIM_RESIZE } from './persistent-volume-claim-resize.js';
+import { DEFAULT_STORAGE_CLASS } from './default-storage-class.js';
+import { DEFAULT_TOLERATION_SECONDS } from './default-toleration-seconds.js';
+import { ALWAYS_PULL_IMAGES } from './always-pull-images.js';
+import { TAINT_NODES_BY_CONDITION } from './taint-nodes-by-condition.js';
 import { POD_SECURITY_PLUGIN } from './pod-security.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
-  // LimitRanger
-  // ServiceAccount
+  LIMIT_RANGER,
+  SERVICE_ACCOUNT,
   // NodeRestriction (with the Node authorizer)
-  // TaintNodesByCondition
-  // AlwaysPullImages
+  TAINT_NODES_BY_CONDITION,
+  ALWAYS_PULL_IMAGES,
   POD_SECURITY_PLUGIN,
-  // Priority
-  // DefaultTolerationSeconds
-  // DefaultStorageClass
-  // StorageObjectInUseProtection
-  // OwnerReferencesPermissionEnforcement
-  // PersistentVolumeClaimResize
-  // RuntimeClass
-  // CertificateApproval
-  // CertificateSigning
-  // CertificateSubjectRestriction
-  // DefaultIngressClass
+  PRIORITY,
+  DEFAULT_TOLERATION_SECONDS,
+  DEFAULT_STORAGE_CLASS,
+  STORAGE_OBJECT_IN_USE_PROTECTION,
+  OWNER_REFERENCES_PERMISSION_ENFORCEMENT,
+  PERSISTENT_VOLUME_CLAIM_RESIZE,
+  RUNTIME_CLASS,
+  CERTIFICATE_APPROVAL,
+  CERTIFICATE_SIGNING,
+  CERTIFICATE_SUBJECT_RESTRICTION,
+  DEFAULT_INGRESS_CLASS,
   // MutatingAdmissionPolicy
   // MutatingAdmissionWebhook
   // ValidatingAdmissionPolicy
   // ValidatingAdmissionWebhook
-  // ResourceQuota
+  RESOURCE_QUOTA,
 ];
 
 export const PLUGIN_NAMES: readonly string[] = PLUGINS.map((p) => p.name);

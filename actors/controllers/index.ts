@@ -9,6 +9,9 @@ import { rootCaCertPublisher } from './root-ca-cert-publisher/root-ca-cert-publi
 import { garbageCollector } from './garbagecollector/garbage-collector.js';
 import { clusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation.js';
 import { serviceAccountTokenController } from './serviceaccount-token/serviceaccount-token-controller.js';
+import { resourceQuotaController } from './resourcequota/resourcequota-controller.js';
+import { pvcProtectionController } from './pvc-protection/pvc-protection-controller.js';
+import { pvProtectionController } from './pv-protection/pv-protection-controller.js';
 import { ttlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.js';
 import { bootstrapSignerController } from './bootstrapsigner/bootstrap-signer-controller.js';
 import { tokenCleanerController } from './tokencleaner/token-cleaner-controller.js';
@@ -22,6 +25,9 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   garbageCollector,
   clusterRoleAggregation,
   serviceAccountTokenController,
+  resourceQuotaController,
+  pvcProtectionController,
+  pvProtectionController,
   ttlAfterFinishedController,
   bootstrapSignerController,
   tokenCleanerController,

@@ -10,19 +10,21 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { ApiRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import type { AdmissionAttributes, AdmissionOperation, AdmissionPhase } from '../../protocol/messages/admission.js';
 import { statusResponse } from '../../protocol/messages/http.js';
+import type { Status } from '../../protocol/kube/status.js';
 import type { StoreState } from './store-state.js';
 
 let reviews = 0;
 
-const OPTIONS_KIND: Record<string, string> = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions', delete: 'DeleteOptions' };
+const OPTIONS_KIND: Record<string, string> = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions', delete: 'DeleteOptions', deletecollection: 'DeleteOptions' };
 
 /** kube's CreateOptions, UpdateOptions, PatchOptions or DeleteOptions of the request, as webhooks receive them. */
 function optionsOf(request: ApiRequest, verb: string, dryRun: boolean): Record<string, unknown> {
   const options: Record<string, unknown> = { kind: OPTIONS_KIND[verb] ?? 'CreateOptions', apiVersion: 'meta.k8s.io/v1' };
   if (dryRun) options.dryRun = ['All'];
   const { fieldManager, fieldValidation, force } = request.query;
-  if (fieldManager !== undefined && verb !== 'delete') options.fieldManager = fieldManager;
-  if (fieldValidation !== undefined && verb !== 'delete') options.fieldValidation = fieldValidation;
+  const deleting = verb === 'delete' || verb === 'deletecollection';
+  if (fieldManager !== undefined && !deleting) options.fieldManager = fieldManager;
+  if (fieldValidation !== undefined && !deleting) options.fieldValidation = fieldValidation;
   if (force !== undefined && verb === 'patch') options.force = force !== 'false';
   return options;
 }
@@ -47,19 +49,22 @@ export function writeAttributes(state: StoreState, request: ApiRequest, info: Re
 export interface Reviewed {
   object: KubeObject | undefined;
   warnings: string[];
+  /** Changed from outside the server: decode, default and validate it whole again. */
+  revalidate: boolean;
 }
 
 /**
  * Runs `then` once admission's `phase` has let the write through: at once when the request needs no
  * object admission, else when the admission actor answers (in this store's turn). A refusal answers the
- * client and `then` never runs.
+ * client (or goes to `refused`, for one object of a deletecollection) and `then` never runs.
  */
 export function admitObject(
   state: StoreState, request: ApiRequest, phase: AdmissionPhase, attributes: () => AdmissionAttributes,
   object: KubeObject | undefined, oldObject: () => KubeObject | undefined, then: (reviewed: Reviewed) => void,
+  refused?: (status: Status) => void,
 ): void {
   const port = request.objectAdmission;
-  if (!port) return then({ object, warnings: [] });
+  if (!port) return then({ object, warnings: [], revalidate: false });
   const old = oldObject();
   port.send({
     type: 'admission.review',
@@ -72,10 +77,11 @@ export function admitObject(
     replyTo: {
       send: (answer) => state.deliver(() => {
         if (!answer.allowed) {
+          if (refused) return refused(answer.status);
           const headers = answer.warnings.length > 0 ? warningHeader(answer.warnings) : undefined;
           return request.replyTo.send(statusResponse(request.id, answer.status, headers));
         }
-        then({ object: answer.object ?? object, warnings: answer.warnings });
+        then({ object: answer.object ?? object, warnings: answer.warnings, revalidate: answer.revalidate === true });
       }),
     },
   });

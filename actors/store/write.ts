@@ -198,13 +198,14 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
   const attributes = () => writeAttributes(state, request, info, 'CREATE', name, dryRun);
   admitObject(state, request, 'mutating', attributes, object, noObject, (mutation) => {
     const mutated = mutation.object ?? object;
-    // What mutating admission set is defaulted like the rest (kube defaults a webhook's patch on decode).
-    if (request.objectAdmission) state.kind.defaults?.(mutated);
+    // A webhook's or policy's changes are decoded and defaulted as kube decodes a webhook's answer.
+    const decoded = mutation.revalidate ? redecode(state, mutated) : admitted.decoded;
+    if (isStatus(decoded)) return reply(request, decoded);
     if (state.kind.allocate && !latest(state, key)) {
       const refused = allocate(state, mutated, undefined, key);
       if (refused) return reply(request, refused);
     }
-    const checked = check(state, request, mutated, undefined, request.objectAdmission ? undefined : admitted.decoded);
+    const checked = check(state, request, mutated, undefined, decoded);
     if (isStatus(checked)) return reply(request, checked);
     if (latest(state, key)) return reply(request, alreadyExists(state.resource, name));
     admitObject(state, request, 'validating', attributes, mutated, noObject, (validation) => {
@@ -218,6 +219,14 @@ function writeCreate(state: StoreState, request: ApiRequest, info: ResourceReque
 }
 
 const noObject = (): undefined => undefined;
+
+/** An object changed from outside the server (a webhook's patch): decoded against the kind again, then defaulted. */
+function redecode(state: StoreState, object: KubeObject): SchemaValidation | Status {
+  const decoded = decodeObject(object, state.kind.definition, state.definitions);
+  if (decoded.decodeError) return badRequest(`${state.kind.kind} in version "${state.kind.version}" cannot be handled as a ${state.kind.kind}: ${decoded.decodeError}`);
+  state.kind.defaults?.(object);
+  return decoded;
+}
 
 /** An object's encoding without its resourceVersion, to tell a no-op write. */
 function sansVersion(object: KubeObject): string {
@@ -253,11 +262,13 @@ export function writeUpdate(
     const mutated = mutation.object ?? object;
     // What mutating admission changed goes through the strategy again (defaults, generation).
     if (request.objectAdmission) prepareForUpdate(state.kind, mutated, old, part);
+    const walked = mutation.revalidate ? redecode(state, mutated) : decoded;
+    if (isStatus(walked)) return reply(request, walked);
     if (state.kind.allocate) {
       const refused = allocate(state, mutated, old, keyOf(info.namespace, info.name));
       if (refused) return reply(request, refused);
     }
-    const checked = check(state, request, mutated, old, request.objectAdmission ? undefined : decoded);
+    const checked = check(state, request, mutated, old, walked);
     if (isStatus(checked)) return reply(request, checked);
     admitObject(state, request, 'validating', attributes, mutated, () => old, (validation) => {
       const key = keyOf(info.namespace, info.name);
@@ -440,14 +451,36 @@ export function handleDeleteCollection(state: StoreState, request: ApiRequest, i
   };
   if (outstanding === 0) return finish();
   const dryRun = isDryRun(request);
+  // Like kube's, a deletecollection that admission refuses for one object fails with that refusal (the others may be gone).
+  let refusal: Status | undefined;
+  const settle = (): void => {
+    if (--outstanding > 0) return;
+    if (refusal) reply(request, refusal);
+    else finish();
+  };
   for (const entry of targets) {
-    deleteEntry(state, entry, options, dryRun, (result) => {
+    const remove = (): void => deleteEntry(state, entry, options, dryRun, (result) => {
       if (!isStatus(result)) deleted.push(result);
       else if (result.status === 'Success') deleted.push(parseObject(entry));
-      if (--outstanding === 0) finish();
-    }, () => {
-      // Changed by another process meanwhile: like kube's deletecollection, leave it to the next one.
-      if (--outstanding === 0) finish();
-    });
+      settle();
+    }, settle); // Changed by another process meanwhile: like kube's deletecollection, leave it to the next one.
+    if (!request.objectAdmission) {
+      remove();
+      continue;
+    }
+    // Each object is admitted as its own DELETE.
+    const old = parseObject(entry);
+    const attributes = () => writeAttributes(state, request, { ...info, name: entry.name }, 'DELETE', entry.name, dryRun);
+    const refused = (status: Status): void => {
+      refusal ??= status;
+      settle();
+    };
+    admitObject(state, request, 'mutating', attributes, undefined, () => old, () => {
+      admitObject(state, request, 'validating', attributes, undefined, () => old, () => {
+        // Changed or gone while admission looked: left to the next deletecollection, as above.
+        if (latest(state, entry.key)?.revision !== entry.revision) return settle();
+        remove();
+      }, refused);
+    }, refused);
   }
 }

@@ -6,6 +6,7 @@ import type { RequestHandler } from '../../protocol/messages/request.js';
 import { loopback } from '../../lib/loopback.js';
 import { bootstrapPolicy } from '../authz/bootstrap-policy.js';
 import { controllerPolicy } from '../controllers/policy.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../admission/priority.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -88,6 +89,14 @@ export function postStartHooks(stores: (plural: string, group: string) => Reques
           spec: { type: 'ClusterIP', clusterIP: kubernetesService.clusterIp, clusterIPs: [kubernetesService.clusterIp], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: kubernetesService.port }], sessionAffinity: 'None' },
         });
         await reconcileEndpoints(stores('endpoints', ''), kubernetesService, 'add');
+      },
+    },
+    {
+      name: 'scheduling/bootstrap-system-priority-classes',
+      async run() {
+        const store = stores('priorityclasses', 'scheduling.k8s.io');
+        // --runtime-config may leave scheduling.k8s.io unserved: then there is nothing to create.
+        if (store) for (const pc of SYSTEM_PRIORITY_CLASSES) await ensure(store, 'scheduling.k8s.io', 'priorityclasses', pc);
       },
     },
     {

@@ -212,7 +212,7 @@ type X509Module = typeof import('@peculiar/x509');
 let x509Module: Promise<X509Module> | undefined;
 
 /** Loaded only when a certificate must be made: it is slow to load and a warm start never needs it. */
-function loadX509(): Promise<X509Module> {
+export function loadX509(): Promise<X509Module> {
   x509Module ??= (async () => {
     // Its dependency-injection container needs the Reflect metadata polyfill in place first.
     await import('reflect-metadata');

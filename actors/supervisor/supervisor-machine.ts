@@ -60,6 +60,9 @@ import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
 import type { RevisionLog } from '../store/revision-log.js';
 import { admissionMachine, terminateAdmission } from '../admission/admission-machine.js';
+import { subjectAccessReview } from '../admission/authorize.js';
+import type { AuthorizationAttributes } from '../admission/plugin.js';
+import type { UserInfo } from '../../protocol/kube/meta.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
 import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/controller.js';
 import { CONTROLLER_MANAGER_USER } from '../controllers/policy.js';
@@ -236,6 +239,8 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
   const pods = store('pods', '');
   if (pods) start('pod-terminator', podTerminatorMachine, { pods, clock, logger: logger.getSubLogger({ name: 'pod-terminator' }) }, terminatePodTerminator as Terminate);
+  // The chain needs authn and authz, which need the chain (and admission asks authz): route through late-bound handles.
+  const late: { authn?: ChildSlot; authz?: ChildSlot } = {};
   const admission = start('admission', admissionMachine, {
     plugins: options!.admissionPlugins,
     configs: options!.admissionConfigs,
@@ -244,14 +249,14 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       const kind = scheme!.byResource(group, version, plural);
       return kind && { group: kind.group, version: kind.version, kind: kind.kind };
     },
+    authorize: (user: UserInfo, attributes: AuthorizationAttributes) => subjectAccessReview(late.authz!, user, attributes),
+    resourceFor: (group: string, version: string, kind: string) => scheme!.byKind(group, version, kind)?.plural,
     clock,
     logger: logger.getSubLogger({ name: 'admission' }),
   }, terminateAdmission as Terminate);
   const eviction = pods ? start('eviction', evictionMachine, { pods, budgets: store('poddisruptionbudgets', 'policy'), logger: logger.getSubLogger({ name: 'eviction' }) }) : undefined;
   const documents = buildDocuments(scheme!, definitions, `${options!.raw.bindAddress}:${options!.raw.securePort}`);
   const aggregator = start('aggregator', aggregatorMachine, { documents, logger: logger.getSubLogger({ name: 'aggregator' }) });
-  // The chain needs authn and authz, which need the chain: route through late-bound handles.
-  const late: { authn?: ChildSlot; authz?: ChildSlot } = {};
   const router = chainRouter([
     aggregatorServer(aggregator, (path) => servesPath(documents, path)),
     kubeServer(scheme!, {

@@ -53,7 +53,15 @@ export interface AdmissionReview {
 
 /** The admission actor's answer: the (possibly mutated) object, or the rejection. */
 export type AdmissionReviewed =
-  | { type: 'admission.reviewed'; id: number; phase: AdmissionPhase; allowed: true; object?: KubeObject; warnings: string[]; auditAnnotations: Record<string, string> }
+  | {
+    type: 'admission.reviewed'; id: number; phase: AdmissionPhase; allowed: true; object?: KubeObject; warnings: string[]; auditAnnotations: Record<string, string>;
+    /**
+     * The object was changed from outside the server (a webhook's patch, a policy's mutation): the store
+     * decodes, defaults and validates it whole again, as kube decodes a webhook's answer. Built-in
+     * plugins write well-typed values, and the strategy's validation then reuses the body's decode walk.
+     */
+    revalidate?: boolean;
+  }
   | { type: 'admission.reviewed'; id: number; phase: AdmissionPhase; allowed: false; status: Status; warnings: string[] };
 
 /** Set on an ApiRequest by the admission actor when the store must ask it again with the object. */

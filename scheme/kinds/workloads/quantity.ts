@@ -28,7 +28,7 @@ const DECIMAL_POWER: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '
 type Format = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
 /** The quantity in nano-units (rounded up, as kube rounds what is finer than 1n) and its format, or undefined. */
-function parseExact(text: string): { nanos: bigint; format: Format } | undefined {
+export function parseExact(text: string): { nanos: bigint; format: Format } | undefined {
   const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(.*)$/.exec(text.trim());
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
   const negative = m[1] === '-';
@@ -62,12 +62,14 @@ function parseExact(text: string): { nanos: bigint; format: Format } | undefined
 export function canonicalQuantity(quantity: unknown): unknown {
   if (typeof quantity !== 'string' && typeof quantity !== 'number') return quantity;
   const parsed = parseExact(String(quantity));
-  if (!parsed) return quantity;
-  const { nanos } = parsed;
+  return parsed ? formatNanos(parsed.nanos, parsed.format) : quantity;
+}
+
+/** resource.Quantity's String of an exact amount (in nano-units), in the format it was written in (a sum keeps its first term's). */
+export function formatNanos(nanos: bigint, format: 'DecimalSI' | 'BinarySI' | 'DecimalExponent'): string {
   if (nanos === 0n) return '0';
   const negative = nanos < 0n;
   const magnitude = negative ? -nanos : nanos;
-  let format = parsed.format;
   if (format === 'BinarySI' && (magnitude < 1024n * NANO || magnitude % NANO !== 0n)) format = 'DecimalSI';
   let mantissa: bigint;
   let suffix: string;

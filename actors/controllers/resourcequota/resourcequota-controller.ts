@@ -1,0 +1,76 @@
+// resourcequota-controller (kube-controller-manager's `resourcequota`): each
+// ResourceQuota's status holds its hard limits and what its namespace uses of
+// them now (status.used), recounted whenever something it counts changes.
+// The ResourceQuota admission plugin charges writes against that figure.
+//
+// Watches: resourcequotas; the resources a quota can count (COUNTED).
+//   Key: a quota's `<namespace>/<name>`; a change of a counted object touches
+//   every quota of its namespace.
+// Reconcile: sums usage (./usage.ts) over the namespace's objects the quota
+//   covers, and writes status.hard and status.used through /status when they differ.
+// Acts as: system:serviceaccount:kube-system:resourcequota-controller.
+
+import type { KubeObject } from '../../../protocol/kube/meta.js';
+import { serviceAccountUser } from '../../../lib/loopback.js';
+import { canonicalQuantity } from '../../../scheme/kinds/workloads/quantity.js';
+import { reconcilerMachine, resourceKey, terminateReconciler, type ReconcilerLogic } from '../reconciler.js';
+import type { ControllerDescriptor } from '../controller.js';
+import { expectStatus } from '../http-errors.js';
+import { listFromUsage, quotaCovers, sumInto, usageOf, type Usage } from './usage.js';
+
+/** What quotas can count here: the core kinds kube's evaluators know, and the common workloads' count/<resource>. */
+const COUNTED: readonly { plural: string; group: string }[] = [
+  ...['pods', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'replicationcontrollers', 'resourcequotas', 'serviceaccounts'].map((plural) => ({ plural, group: '' })),
+  ...['deployments', 'replicasets', 'statefulsets', 'daemonsets'].map((plural) => ({ plural, group: 'apps' })),
+  ...['jobs', 'cronjobs'].map((plural) => ({ plural, group: 'batch' })),
+];
+
+const QUOTAS = resourceKey('resourcequotas', '');
+
+interface QuotaStatus { hard?: Record<string, unknown>; used?: Record<string, unknown> }
+
+/** status.hard and status.used as the controller would write them. */
+export function quotaStatus(quota: KubeObject, objectsOf: (plural: string, group: string) => Iterable<KubeObject>, now: number): QuotaStatus {
+  const hardSpec = ((quota.spec ?? {}) as { hard?: Record<string, unknown> }).hard ?? {};
+  const namespace = quota.metadata.namespace ?? '';
+  const total: Usage = new Map();
+  for (const { plural, group } of COUNTED) {
+    for (const object of objectsOf(plural, group)) {
+      if (object.metadata.namespace === namespace && quotaCovers(quota, group, plural, object)) sumInto(total, usageOf(group, plural, object, now));
+    }
+  }
+  const used: Usage = new Map();
+  for (const key of Object.keys(hardSpec)) used.set(key, total.get(key) ?? { nanos: 0n, binary: false });
+  const hard: Record<string, unknown> = {};
+  for (const key of Object.keys(hardSpec).sort()) hard[key] = canonicalQuantity(hardSpec[key]);
+  return { hard, used: listFromUsage(used) };
+}
+
+const logic: ReconcilerLogic = {
+  id: 'resourcequota-controller',
+  watches: [{ plural: 'resourcequotas', group: '' }, ...COUNTED.filter((c) => c.plural !== 'resourcequotas')],
+  workers: 1,
+  keysOf: (resource, object, _deleted, view) => {
+    if (resource === QUOTAS) return [`${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`];
+    const namespace = object.metadata.namespace ?? '';
+    return view.list(QUOTAS).filter((q) => q.metadata.namespace === namespace).map((q) => `${namespace}/${q.metadata.name ?? ''}`);
+  },
+  async reconcile(key, view, input) {
+    const [namespace = '', name = ''] = key.split('/');
+    const quota = view.get(QUOTAS, namespace, name);
+    if (!quota) return;
+    const status = quotaStatus(quota, (plural, group) => view.of(resourceKey(plural, group)).values(), input.clock.now());
+    if (JSON.stringify(status) === JSON.stringify(quota.status ?? {})) return;
+    const reply = await input.client.request('update', { apiGroup: '', namespace, resource: 'resourcequotas', name, subresource: 'status' }, { body: { ...quota, status } });
+    // 404: deleted meanwhile; a 409 (changed meanwhile) fails this sync, and it runs again on the newer quota.
+    expectStatus(`updating resourcequota ${key} status`, reply, 200, 404);
+  },
+};
+
+export const resourceQuotaController: ControllerDescriptor = {
+  name: 'resourcequota-controller',
+  aliases: ['resourcequota'],
+  user: serviceAccountUser('resourcequota-controller'),
+  machine: reconcilerMachine(logic),
+  terminate: terminateReconciler as (context: never) => void,
+};
