@@ -190,6 +190,8 @@ plugins:
   });
 
   it('a pod of an exempt runtime class is let in', async () => {
+    // RuntimeClass admission wants the class to exist
+    await k.ok(['apply', '-f', '-'], { input: 'apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: kata}\nhandler: kata\n' });
     const pod = `${PRIVILEGED_POD.replace('metadata: {name: root}', 'metadata: {name: vm}')}  runtimeClassName: kata\n`;
     const created = await k.run(['apply', '-n', 'unlabelled', '-f', '-'], { input: pod });
     assert.equal(created.code, 0, created.stderr);
