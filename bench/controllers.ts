@@ -6,36 +6,14 @@
 //
 //   npm run build && node dist/bench/controllers.js
 
-import { Agent, request } from 'node:https';
 import { rmSync } from 'node:fs';
 import { startServer, type RunningServer } from '../harness/start-server.js';
 import { tempDir } from '../spec/support/temp.js';
+import { keepAliveClient as client, pool } from './keep-alive.js';
 
 const ROUNDS = 20;
 const DEPENDENTS = 1000;
 const IN_FLIGHT = 20;
-
-function client(server: RunningServer): (method: string, path: string, body?: unknown) => Promise<{ status: number; body: string }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT, ca: server.client.ca });
-  const url = new URL(server.client.baseUrl);
-  return (method, path, body) => new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ host: url.hostname, port: url.port, path, method, agent, headers: { authorization: `Bearer ${server.client.token}`, ...(payload ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function pool<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
 
 const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 

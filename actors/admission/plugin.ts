@@ -81,4 +81,6 @@ export interface PluginRegistration {
   name: string;
   defaultOn: boolean;
   create(context: PluginContext): AdmissionPlugin;
+  /** Throws, in the words to print, when its configuration is wrong: the server stops before it starts. */
+  checkConfig?(config: unknown): void;
 }

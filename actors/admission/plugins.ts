@@ -25,6 +25,7 @@ import { TAINT_NODES_BY_CONDITION } from './taint-nodes-by-condition.js';
 import { VALIDATING_ADMISSION_POLICY } from './validating-admission-policy.js';
 import { MUTATING_ADMISSION_WEBHOOK } from './webhook/mutating.js';
 import { VALIDATING_ADMISSION_WEBHOOK } from './webhook/validating.js';
+import { POD_SECURITY_PLUGIN } from './pod-security.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
@@ -33,7 +34,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   // NodeRestriction (with the Node authorizer)
   TAINT_NODES_BY_CONDITION,
   ALWAYS_PULL_IMAGES,
-  // PodSecurity
+  POD_SECURITY_PLUGIN,
   PRIORITY,
   DEFAULT_TOLERATION_SECONDS,
   DEFAULT_STORAGE_CLASS,
@@ -76,4 +77,17 @@ export function admissionFlagErrors(enable: readonly string[], disable: readonly
 
 /** Whether an option error is one of admission's (kube-apiserver exits 1 on them). */
 export const isAdmissionOptionError = (error: string): boolean =>
-  /^(enable|disable)-admission-plugins plugin |in enable-admission-plugins and disable-admission-plugins overlapped$|^failed to read plugin config: /.test(error);
+  /^(enable|disable)-admission-plugins plugin |in enable-admission-plugins and disable-admission-plugins overlapped$|^failed to read plugin config: |^couldn't init admission plugin /.test(error);
+
+/** kube's InitPlugin errors: each enabled plugin's configuration checked before the server starts. */
+export function admissionConfigErrors(plugins: readonly PluginRegistration[], configs: ReadonlyMap<string, unknown>): string[] {
+  const errors: string[] = [];
+  for (const plugin of plugins) {
+    try {
+      plugin.checkConfig?.(configs.get(plugin.name));
+    } catch (e) {
+      errors.push(`couldn't init admission plugin ${JSON.stringify(plugin.name)}: ${(e as Error).message}`);
+    }
+  }
+  return errors;
+}

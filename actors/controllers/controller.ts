@@ -37,6 +37,8 @@ export interface ControllerInput {
   client: ClusterClient;
   /** The cluster CA, PEM (--client-ca-file's role here: the data directory's CA). */
   caPem: string;
+  /** The CA csrsigning signs with (--cluster-signing-cert-file, --cluster-signing-key-file) and its longest certificate. */
+  clusterSigning: { certFile: string; keyFile: string; durationMs: number };
   /** Signs legacy service account tokens (the serviceaccount-token controller). */
   serviceAccountKey: ServiceAccountKey;
   clock: Clock;
@@ -51,6 +53,8 @@ export interface ControllerDescriptor {
   /** Who it acts as. */
   user: UserInfo;
   machine: AnyStateMachine;
+  /** kube's ControllersDisabledByDefault (bootstrapsigner, tokencleaner): `*` leaves it off; only its name turns it on. */
+  disabledByDefault?: boolean;
   /** What it releases when it crashes (timers): OTP's terminate. */
   terminate?: (context: never) => void;
 }

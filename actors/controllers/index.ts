@@ -12,6 +12,11 @@ import { serviceAccountTokenController } from './serviceaccount-token/serviceacc
 import { resourceQuotaController } from './resourcequota/resourcequota-controller.js';
 import { pvcProtectionController } from './pvc-protection/pvc-protection-controller.js';
 import { pvProtectionController } from './pv-protection/pv-protection-controller.js';
+import { ttlAfterFinishedController } from './ttl-after-finished/ttl-after-finished-controller.js';
+import { bootstrapSignerController } from './bootstrapsigner/bootstrap-signer-controller.js';
+import { tokenCleanerController } from './tokencleaner/token-cleaner-controller.js';
+import { csrSigningController } from './csrsigning/csr-signing-controller.js';
+import { csrApprovingController } from './csrapproving/csr-approving-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -23,6 +28,11 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   resourceQuotaController,
   pvcProtectionController,
   pvProtectionController,
+  ttlAfterFinishedController,
+  bootstrapSignerController,
+  tokenCleanerController,
+  csrSigningController,
+  csrApprovingController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */
@@ -32,7 +42,7 @@ export function knownControllerNames(controllers: readonly ControllerDescriptor[
 
 /**
  * kube-controller-manager's IsControllerEnabled: the first entry naming a controller (by its name or an
- * alias, `-` in front to disable) decides; otherwise `*` enables it. All of ours are on by default.
+ * alias, `-` in front to disable) decides; otherwise `*` enables it, unless kube leaves it off by default.
  */
 export function isControllerEnabled(controller: ControllerDescriptor, flag: readonly string[]): boolean {
   const names = [controller.name, ...controller.aliases];
@@ -42,7 +52,7 @@ export function isControllerEnabled(controller: ControllerDescriptor, flag: read
     if (entry.startsWith('-') && names.includes(entry.slice(1))) return false;
     if (entry === '*') star = true;
   }
-  return star;
+  return star && !controller.disabledByDefault;
 }
 
 /** The --controllers entries kube would refuse, as its message words it. */

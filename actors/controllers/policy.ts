@@ -22,6 +22,13 @@ const EVENTS = [rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['eve
 
 /** Service account → its rules. */
 const CONTROLLER_ROLES: Record<string, Rule[]> = {
+  'certificate-controller': [
+    rule(['delete', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+    rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
+    rule(['approve', 'sign'], ['certificates.k8s.io'], ['signers']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+    ...EVENTS,
+  ],
   'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], [RBAC], ['clusterroles'])],
   'generic-garbage-collector': [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*']), ...EVENTS],
   'namespace-controller': [
@@ -33,6 +40,10 @@ const CONTROLLER_ROLES: Record<string, Rule[]> = {
   'resourcequota-controller': [rule(['list', 'watch'], ['*'], ['*']), rule(['update'], [''], ['resourcequotas/status']), ...EVENTS],
   'root-ca-cert-publisher': [rule(['create', 'update'], [''], ['configmaps']), ...EVENTS],
   'service-account-controller': [rule(['create'], [''], ['serviceaccounts']), ...EVENTS],
+  'ttl-after-finished-controller': [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs']), ...EVENTS],
+  // kube grants these two as Roles in kube-system and kube-public; here one ClusterRole each, with the same verbs.
+  'bootstrap-signer': [rule(['get', 'list', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch', 'update'], [''], ['configmaps']), ...EVENTS],
+  'token-cleaner': [rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']), ...EVENTS],
 };
 
 const metadata = (name: string): KubeObject['metadata'] => ({
@@ -56,12 +67,24 @@ export function controllerPolicy(): KubeObject[] {
   }
   roles.push({
     apiVersion: API_VERSION, kind: 'ClusterRole', metadata: metadata(CONTROLLER_MANAGER_USER),
-    rules: [rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch'], [''], ['serviceaccounts']), ...EVENTS],
+    rules: [
+      rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch'], [''], ['serviceaccounts']),
+      // leader election (kube names the Lease in resourceNames; --leader-elect-resource-name may rename it here)
+      rule(['create', 'get', 'update'], ['coordination.k8s.io'], ['leases']),
+      ...EVENTS,
+    ],
   });
   bindings.push({
     apiVersion: API_VERSION, kind: 'ClusterRoleBinding', metadata: metadata(CONTROLLER_MANAGER_USER),
     roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: CONTROLLER_MANAGER_USER },
     subjects: [{ apiGroup: RBAC, kind: 'User', name: CONTROLLER_MANAGER_USER }],
   });
+  // kube's bootstrap roles for the CSR subresources csrapproving asks about (bound by whoever joins nodes, as kubeadm does).
+  for (const subresource of ['nodeclient', 'selfnodeclient']) {
+    roles.push({
+      apiVersion: API_VERSION, kind: 'ClusterRole', metadata: metadata(`system:certificates.k8s.io:certificatesigningrequests:${subresource}`),
+      rules: [rule(['create'], ['certificates.k8s.io'], [`certificatesigningrequests/${subresource}`])],
+    });
+  }
   return [...roles, ...bindings];
 }

@@ -10,11 +10,12 @@ import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
 import { selectKinds } from '../../scheme/runtime-config.js';
 import { allKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
-import { admissionFlagErrors, enabledPlugins } from '../admission/plugins.js';
+import { admissionConfigErrors, admissionFlagErrors, enabledPlugins } from '../admission/plugins.js';
 import type { PluginRegistration } from '../admission/plugin.js';
 import { readAdmissionConfiguration } from '../admission/configuration.js';
 import { CONTROLLERS, isControllerEnabled, unknownControllers } from '../controllers/index.js';
 import type { ControllerDescriptor } from '../controllers/controller.js';
+import { electionConfigErrors, type ElectionConfig } from '../leader-election/lease.js';
 import { TRANSPORT_CHOICES } from '../listener/transport.js';
 import { DEFAULT_ISSUER } from '../authn/service-account-keys.js';
 
@@ -96,6 +97,18 @@ export interface ServerRunOptions {
   /** The aggregator's client certificate to extension API servers; generated in --data-dir when not given. */
   proxyClientCertFile: string | undefined;
   proxyClientKeyFile: string | undefined;
+  /** kube-controller-manager's CA for csrsigning; the data directory's CA when unset. */
+  clusterSigningCertFile: string | undefined;
+  clusterSigningKeyFile: string | undefined;
+  /** The longest certificate csrsigning issues (a CSR's spec.expirationSeconds may ask for less). */
+  clusterSigningDuration: string;
+  /** kube-controller-manager's --leader-elect and its Lease's timings and name. */
+  leaderElect: boolean;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
+  leaderElectResourceNamespace: string;
+  leaderElectResourceName: string;
 }
 
 export const DEFAULT_OPTIONS: ServerRunOptions = {
@@ -170,6 +183,15 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   enablePriorityAndFairness: true,
   proxyClientCertFile: undefined,
   proxyClientKeyFile: undefined,
+  clusterSigningCertFile: undefined,
+  clusterSigningKeyFile: undefined,
+  clusterSigningDuration: '8760h0m0s',
+  leaderElect: true,
+  leaderElectLeaseDuration: '15s',
+  leaderElectRenewDeadline: '10s',
+  leaderElectRetryPeriod: '2s',
+  leaderElectResourceNamespace: 'kube-system',
+  leaderElectResourceName: 'kube-controller-manager',
 };
 
 /** Options after Complete(): parsed durations and resolved choices. */
@@ -197,6 +219,9 @@ export interface CompletedOptions {
   serviceAccountMaxExpirationSeconds: number;
   /** The webhooks' cache lifetimes. */
   webhookTtls: { token: number; authorized: number; unauthorized: number };
+  clusterSigningDurationMs: number;
+  /** Which Lease the controllers' leader holds, and its timings; undefined with --leader-elect=false. */
+  leaderElection: Omit<ElectionConfig, 'identity'> | undefined;
 }
 
 export interface EtcdTls {
@@ -297,6 +322,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       errors.push(`failed to read plugin config: ${(e as Error).message}`);
     }
   }
+  errors.push(...admissionConfigErrors(plugins, admissionConfigs));
   if (raw.storageBackend !== 'sqlite' && raw.storageBackend !== 'etcd3') {
     errors.push(`--storage-backend ${JSON.stringify(raw.storageBackend)} is not supported; use sqlite or etcd3`);
   } else if (raw.storageBackend === 'etcd3') {
@@ -324,6 +350,10 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     tokenWebhookCacheTtlMs: ['--authentication-token-webhook-cache-ttl', raw.authenticationTokenWebhookCacheTtl],
     authorizedTtlMs: ['--authorization-webhook-cache-authorized-ttl', raw.authorizationWebhookCacheAuthorizedTtl],
     unauthorizedTtlMs: ['--authorization-webhook-cache-unauthorized-ttl', raw.authorizationWebhookCacheUnauthorizedTtl],
+    clusterSigningDurationMs: ['--cluster-signing-duration', raw.clusterSigningDuration],
+    leaseDurationMs: ['--leader-elect-lease-duration', raw.leaderElectLeaseDuration],
+    renewDeadlineMs: ['--leader-elect-renew-deadline', raw.leaderElectRenewDeadline],
+    retryPeriodMs: ['--leader-elect-retry-period', raw.leaderElectRetryPeriod],
   } as const;
   const parsed: Record<string, number> = {};
   for (const [key, [flag, text]] of Object.entries(durations)) {
@@ -356,6 +386,10 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   if (!raw.proxyClientCertFile !== !raw.proxyClientKeyFile) errors.push('--proxy-client-cert-file and --proxy-client-key-file must be given together');
   const audit = auditOf(raw, errors);
   for (const error of unknownControllers(raw.controllers)) errors.push(`--controllers: ${error}`);
+  if (raw.leaderElect && parsed.leaseDurationMs !== undefined && parsed.renewDeadlineMs !== undefined && parsed.retryPeriodMs !== undefined) {
+    for (const error of electionConfigErrors(parsed.leaseDurationMs, parsed.renewDeadlineMs, parsed.retryPeriodMs)) errors.push(`--leader-elect: ${error}`);
+  }
+  if (!raw.clusterSigningCertFile !== !raw.clusterSigningKeyFile) errors.push('--cluster-signing-cert-file and --cluster-signing-key-file must be given together');
   const etcdTls = raw.storageBackend === 'etcd3' ? etcdTlsOf(raw, errors) : undefined;
   if (errors.length > 0) return { errors };
   return {
@@ -374,6 +408,13 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       controllers: CONTROLLERS.filter((c) => isControllerEnabled(c, raw.controllers)),
       serviceAccountMaxExpirationSeconds: Math.floor(parsed.serviceAccountMaxExpirationMs! / 1000),
       webhookTtls: { token: parsed.tokenWebhookCacheTtlMs!, authorized: parsed.authorizedTtlMs!, unauthorized: parsed.unauthorizedTtlMs! },
+      clusterSigningDurationMs: parsed.clusterSigningDurationMs!,
+      leaderElection: raw.leaderElect
+        ? {
+          namespace: raw.leaderElectResourceNamespace, name: raw.leaderElectResourceName,
+          leaseDurationMs: parsed.leaseDurationMs!, renewDeadlineMs: parsed.renewDeadlineMs!, retryPeriodMs: parsed.retryPeriodMs!,
+        }
+        : undefined,
     },
   };
 }

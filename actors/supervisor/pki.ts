@@ -87,6 +87,9 @@ function pathsIn(dataDir: string): Paths {
   };
 }
 
+/** The data directory's CA, which signs what csrsigning issues unless --cluster-signing-*-file say otherwise. */
+export const dataDirCa = (dataDir: string): { certFile: string; keyFile: string } => ({ certFile: pathsIn(dataDir).caCert, keyFile: pathsIn(dataDir).caKey });
+
 // ---------------------------------------------------------------- files
 
 function readIfPresent(path: string): string | undefined {
@@ -235,7 +238,7 @@ async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
 }
 
-interface Issued {
+export interface Issued {
   certPem: string;
   keyPem: string;
 }
@@ -290,6 +293,94 @@ async function issueLeaf(ca: Issued, now: number, subject: string, usage: 'serve
 const createServing = (ca: Issued, sans: { dns: string[]; ips: string[] }, now: number): Promise<Issued> => issueLeaf(ca, now, `CN=${SERVER_NAME}`, 'serverAuth', sans);
 
 const createClient = (ca: Issued, now: number): Promise<Issued> => issueLeaf(ca, now, `O=${ADMIN_USER.groups[0]}, CN=${ADMIN_USER.username}`, 'clientAuth');
+
+// ---------------------------------------------------------------- certificate signing requests
+
+/** kube's key usages (certificates.k8s.io KeyUsage) as X.509 key usage bits and extended key usages. */
+const KEY_USAGES: Record<string, keyof typeof import('@peculiar/x509').KeyUsageFlags> = {
+  signing: 'digitalSignature', 'digital signature': 'digitalSignature', 'content commitment': 'nonRepudiation', 'key encipherment': 'keyEncipherment',
+  'key agreement': 'keyAgreement', 'data encipherment': 'dataEncipherment', 'cert sign': 'keyCertSign', 'crl sign': 'cRLSign',
+  'encipher only': 'encipherOnly', 'decipher only': 'decipherOnly',
+};
+const EXT_KEY_USAGES: Record<string, string> = {
+  any: '2.5.29.37.0', 'server auth': '1.3.6.1.5.5.7.3.1', 'client auth': '1.3.6.1.5.5.7.3.2', 'code signing': '1.3.6.1.5.5.7.3.3',
+  'email protection': '1.3.6.1.5.5.7.3.4', 's/mime': '1.3.6.1.5.5.7.3.4', 'ipsec end system': '1.3.6.1.5.5.7.3.5', 'ipsec tunnel': '1.3.6.1.5.5.7.3.6',
+  'ipsec user': '1.3.6.1.5.5.7.3.7', timestamping: '1.3.6.1.5.5.7.3.8', 'ocsp signing': '1.3.6.1.5.5.7.3.9',
+  'microsoft sgc': '1.3.6.1.4.1.311.10.3.3', 'netscape sgc': '2.16.840.1.113730.4.1',
+};
+
+/** What a PKCS#10 request asks for, as the csrsigning controller checks it. */
+export interface ParsedRequest {
+  organizations: string[];
+  commonName: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+  emailAddresses: string[];
+  uris: string[];
+}
+
+function subjectAltNames(x509: X509Module, request: import('@peculiar/x509').Pkcs10CertificateRequest) {
+  const extension = request.getExtension('2.5.29.17');
+  return extension ? new x509.SubjectAlternativeNameExtension(extension.rawData) : undefined;
+}
+
+/** Parses a PEM `CERTIFICATE REQUEST` and checks its signature; throws in kube's words. */
+export async function parseCertificateRequest(pem: string): Promise<ParsedRequest> {
+  const x509 = await loadX509();
+  const block = /-----BEGIN CERTIFICATE REQUEST-----([\s\S]*?)-----END CERTIFICATE REQUEST-----/.exec(pem);
+  if (!block) throw new Error('PEM block type must be CERTIFICATE REQUEST');
+  const request = new x509.Pkcs10CertificateRequest(block[0]);
+  if (!(await request.verify())) throw new Error('x509: ECDSA verification failure');
+  const names = subjectAltNames(x509, request)?.names.toJSON() ?? [];
+  const of = (type: string): string[] => names.filter((n) => n.type === type).map((n) => n.value);
+  return {
+    organizations: request.subjectName.getField('O'),
+    commonName: request.subjectName.getField('CN')[0] ?? '',
+    dnsNames: of('dns'), ipAddresses: of('ip'), emailAddresses: of('email'), uris: of('url'),
+  };
+}
+
+/**
+ * Signs a request with a CA, as kube's csrsigning does (authority.Sign with its permissive policy): the
+ * request's subject, SANs and key; the asked-for usages; not a CA; backdated 5 minutes, and a certificate
+ * of 8 hours or more loses those 5 minutes at its end; never outliving the CA.
+ */
+export async function signCertificateRequest(ca: Issued, pem: string, usages: readonly string[], ttlMs: number, now: number): Promise<string> {
+  const x509 = await loadX509();
+  const request = new x509.Pkcs10CertificateRequest(pem.trim());
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(ca.keyPem).export({ type: 'pkcs8', format: 'der' }), EC_KEY, false, ['sign']);
+  let bits = 0;
+  const extended: string[] = [];
+  for (const usage of usages) {
+    const bit = KEY_USAGES[usage];
+    if (bit) bits |= x509.KeyUsageFlags[bit];
+    else if (EXT_KEY_USAGES[usage]) extended.push(EXT_KEY_USAGES[usage]);
+    else throw new Error(`unrecognized usage: ${usage}`);
+  }
+  const backdate = 5 * 60 * 1000;
+  const short = 8 * 60 * 60 * 1000;
+  const notAfter = Math.min(ttlMs < short ? now + ttlMs : now + ttlMs - backdate, caCert.notAfter.getTime());
+  const san = subjectAltNames(x509, request);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serialNumber(),
+    subject: request.subjectName,
+    issuer: caCert.subjectName,
+    notBefore: new Date(now - backdate),
+    notAfter: new Date(notAfter),
+    publicKey: request.publicKey,
+    signingKey: caKey,
+    signingAlgorithm: EC_SIGNING,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      ...(bits ? [new x509.KeyUsagesExtension(bits, true)] : []),
+      ...(extended.length > 0 ? [new x509.ExtendedKeyUsageExtension(extended)] : []),
+      ...(san ? [new x509.SubjectAlternativeNameExtension(san.names.toJSON())] : []),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  return `${cert.toString('pem').trimEnd()}\n`;
+}
 
 // ---------------------------------------------------------------- kubeconfig
 

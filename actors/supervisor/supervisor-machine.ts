@@ -14,7 +14,9 @@
 //                             then every established CRD in storage is served
 //   Ready                     HasBeenReady, MuxAndDiscoveryComplete; the built-in controllers
 //                             --controllers enables start now, as kube-controller-manager
-//                             starts once the server is healthy
+//                             starts once the server is healthy: with --leader-elect, once the
+//                             leader-election child reports leader.elected (and they stop on
+//                             leader.lost)
 //
 // Graceful termination, named after kube's lifecycle signals:
 //   SIGTERM ─► ShutdownInitiated          /readyz fails at once; /livez stays ok
@@ -34,11 +36,14 @@
 // Receives: requests for /healthz, /livez, /readyz and /debug/actors[/ui];
 //   shutdown.signal; its children's crashes (xstate.error.actor.<id>) and
 //   listener.* lifecycle messages; inspect.transition from each child's
-//   snapshot observer; stream.cancelled for its transition watchers.
+//   snapshot observer; stream.cancelled for its transition watchers;
+//   leader.elected / leader.lost from the leader-election child.
 // Sends: actor.stop / listener.close / listener.stop-accepting /
 //   stream.owner-down to children; replies and stream.* to the listener.
 
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { setup, fromPromise, assign, spawnChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorRecord, ActorTransitioned, ListenerDrained, ListenerFailed, ListenerListening } from '../../protocol/messages/lifecycle.js';
@@ -65,6 +70,8 @@ import type { AuthorizationAttributes } from '../admission/plugin.js';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import { compactorMachine } from '../compactor/compactor-machine.js';
 import { CONTROLLER_RESTART_POLICY, type ControllerInput } from '../controllers/controller.js';
+import { CONTROLLER_MANAGER_USER } from '../controllers/policy.js';
+import { leaderElectionMachine, type LeaderElected, type LeaderElectionInput, type LeaderLost } from '../leader-election/leader-election-machine.js';
 import { ClusterClient } from '../../lib/loopback.js';
 import { podTerminatorMachine, terminatePodTerminator } from '../pod-terminator/pod-terminator-machine.js';
 import { authzMachine } from '../authz/authz-machine.js';
@@ -97,7 +104,7 @@ import type { TransportChoice } from '../listener/transport.js';
 import { watchRequested } from '../listener/request-info.js';
 import { completeAndValidate, type CompletedOptions, type ServerRunOptions } from './options.js';
 import { prepareRuntimeFiles, RuntimeFileError, type RuntimeFiles } from './runtime-files.js';
-import { ensureCredentials } from './pki.js';
+import { dataDirCa, ensureCredentials } from './pki.js';
 import { aggregatorServer, apiExtensionsServer, chainRouter, describeServerChain, kubeServer } from './server-chain.js';
 import { renderHealth, type HealthCheck } from './health.js';
 import { postStartHooks, preShutdownHooks, type PostStartHook } from './bootstrap.js';
@@ -138,7 +145,7 @@ export interface KillChild {
 
 type ChildEvent = ListenerListening | ListenerFailed | ListenerDrained | ChildCrashed;
 
-export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild | ActorTransitioned | StreamCancelled | CustomResourceMessage;
+export type SupervisorEvent = HandleRequest | ShutdownSignal | ChildEvent | RestartChild | KillChild | ActorTransitioned | StreamCancelled | CustomResourceMessage | LeaderElected | LeaderLost;
 
 const CRASH_PREFIX = 'xstate.error.actor.';
 
@@ -169,6 +176,8 @@ interface Runtime {
   apiextensions: ApiExtensions | undefined;
   /** The proxy's HTTPS client, shared by the aggregator's discovery fetches and the availability checks. */
   upstreams: Upstreams | undefined;
+  /** The controllers being stopped after a lost election: a new term starts them once they are gone. */
+  controllersStopping: Promise<void> | undefined;
 }
 
 interface SupervisorContext {
@@ -357,7 +366,7 @@ const LOOPBACK_CONTROLLER_USER = { username: 'system:apiserver', groups: ['syste
 
 /** What a controller is given (ControllerInput), for one named `name` acting as `client`'s user. */
 function controllerInput(context: SupervisorContext, name: string, client: ClusterClient): ControllerInput {
-  const { runtime, files, scheme, clock, logger } = context;
+  const { runtime, options, files, scheme, clock, logger } = context;
   return {
     name,
     scheme: runtime.apiextensions?.scheme ?? scheme!,
@@ -365,9 +374,23 @@ function controllerInput(context: SupervisorContext, name: string, client: Clust
     client,
     caPem: readFileSync(files!.caFile, 'utf8'),
     serviceAccountKey: files!.serviceAccountKey,
+    clusterSigning: {
+      ...(options!.raw.clusterSigningCertFile ? { certFile: options!.raw.clusterSigningCertFile, keyFile: options!.raw.clusterSigningKeyFile! } : dataDirCa(files!.dataDir)),
+      durationMs: options!.clusterSigningDurationMs,
+    },
     clock,
     logger: logger.getSubLogger({ name: name === 'crd-controller' ? name : `controller/${name}` }),
   };
+}
+
+/** kube-aggregator's own controller runs in every API server, from Ready, whatever --controllers and the election say. */
+function startAggregatorControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
+  const { runtime, clock } = context;
+  if (!runtime.upstreams) return;
+  const controller = availabilityController(runtime.upstreams);
+  const slot = new ChildSlot(`${AGGREGATOR_CONTROLLER_PREFIX}${controller.name}`, controller.machine, controllerInput(context, controller.name, new ClusterClient(runtime.chain!, controller.user)), CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
+  slot.up(spawnIncarnation(slot, spawn, self, clock), false);
+  runtime.children.push(slot);
 }
 
 /** A custom resource's store: like a built-in kind's, over `/registry/<group>/<plural>/`. */
@@ -387,10 +410,8 @@ function startCustomResourceStore(context: SupervisorContext, self: AnyActorRef,
  */
 function startControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
   const { runtime, options, files, scheme, clock, logger } = context;
-  // kube-aggregator's own controller runs in the API server, whatever --controllers says.
-  const controllers = [...(runtime.upstreams ? [availabilityController(runtime.upstreams)] : []), ...options!.controllers];
-  const caPem = readFileSync(files!.caFile, 'utf8');
-  for (const controller of controllers) {
+  if (options!.controllers.length === 0 || runtime.children.some(isController)) return;
+  for (const controller of options!.controllers) {
     const id = `controller/${controller.name}`;
     const input = controllerInput(context, controller.name, new ClusterClient(runtime.chain!, controller.user));
     const slot = new ChildSlot(id, controller.machine, input, CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
@@ -419,6 +440,46 @@ function aggregatorHooks(runtime: Runtime, files: RuntimeFiles | undefined): Pos
       }),
     },
   ];
+}
+
+const CONTROLLER_PREFIX = 'controller/';
+const AGGREGATOR_CONTROLLER_PREFIX = `${CONTROLLER_PREFIX}apiservice-`;
+/** kube-controller-manager's controllers (the ones the election governs), not kube-aggregator's. */
+const isController = (slot: ChildSlot): boolean => slot.id.startsWith(CONTROLLER_PREFIX) && !slot.id.startsWith(AGGREGATOR_CONTROLLER_PREFIX);
+
+/**
+ * kube-controller-manager's --leader-elect: the controllers start when this process is elected (now,
+ * without it). The leader-election child reports `leader.elected` and `leader.lost` to the supervisor.
+ */
+function startLeaderElectionOrControllers(context: SupervisorContext, self: AnyActorRef, spawn: Spawn): void {
+  const { runtime, options, clock, logger } = context;
+  const election = options!.leaderElection;
+  if (!election || options!.controllers.length === 0) return startControllers(context, self, spawn);
+  const input: LeaderElectionInput = {
+    config: { ...election, identity: `${hostname()}_${randomUUID()}` },
+    client: new ClusterClient(runtime.chain!, { username: CONTROLLER_MANAGER_USER, groups: ['system:authenticated'] }),
+    parent: self,
+    clock,
+    logger: logger.getSubLogger({ name: 'leader-election' }),
+  };
+  const slot = new ChildSlot('leader-election', leaderElectionMachine, input, PERMANENT);
+  slot.up(spawnIncarnation(slot, spawn, self, clock), false);
+  runtime.children.push(slot);
+}
+
+/** A lost election: the controllers stop (kube exits the process; this one stays a candidate). */
+function stopControllers(context: SupervisorContext): void {
+  const { runtime, clock, logger } = context;
+  const slots = runtime.children.filter(isController);
+  runtime.children = runtime.children.filter((slot) => !isController(slot));
+  const stopping = Promise.all([]).then(async () => {
+    for (const slot of slots.reverse()) await slot.stop(clock, logger);
+  });
+  runtime.controllersStopping = stopping;
+  void stopping.then(() => {
+    // A later loss may have started another stop meanwhile: only this one's end clears it.
+    if (runtime.controllersStopping === stopping) runtime.controllersStopping = undefined;
+  });
 }
 
 /** kube's informer-sync, for stores: those not serving from a loaded cache (down, or still Loading after a (re)start). */
@@ -682,7 +743,7 @@ export const supervisorMachine = setup({
     files: undefined,
     runtime: {
       log: undefined, children: [], stores: new Map(), listener: undefined, chain: undefined, crashes: 0, hooksDone: new Set(), hookNames: [], preShutdownHooksDone: false, port: 0,
-      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(), apiextensions: undefined, upstreams: undefined,
+      startedAt: input.clock.now(), phases: [], journal: new TransitionJournal(), metrics: input.metrics === false ? undefined : new ServerMetrics(), apiextensions: undefined, upstreams: undefined, controllersStopping: undefined,
     },
     counters: { handled: 0, errors: 0 },
     error: undefined,
@@ -835,11 +896,22 @@ export const supervisorMachine = setup({
       entry: [
         { type: 'enterPhase', params: { phase: 'Ready' } },
         assign(({ context, self, spawn }) => {
-          startControllers(context, self, spawn as never);
+          startAggregatorControllers(context, self, spawn as never);
+          startLeaderElectionOrControllers(context, self, spawn as never);
           return {};
         }),
       ],
       on: {
+        'leader.elected': {
+          actions: assign(({ context, self, spawn }) => {
+            const stopping = context.runtime.controllersStopping;
+            // The last term's controllers are still stopping: start this term's once they are gone.
+            if (stopping) void stopping.then(() => self.send({ type: 'leader.elected', identity: '' }));
+            else startControllers(context, self, spawn as never);
+            return {};
+          }),
+        },
+        'leader.lost': { actions: ({ context }) => stopControllers(context) },
         'shutdown.signal': 'ShutdownInitiated',
         'xstate.error.actor.*': onChildCrash('HTTPServerStoppedListening', 'ShutdownInitiated'),
       },

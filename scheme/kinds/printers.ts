@@ -78,9 +78,13 @@ function hpaTargets(o: KubeObject): string {
   return shown.length > 2 ? `${shown.slice(0, 2).join(', ')} + ${shown.length - 2} more...` : shown.join(', ');
 }
 
+/** kube's extractCSRStatus: Denied over Approved over Pending, then Failed, then Issued once it has its certificate. */
 function csrCondition(o: KubeObject): string {
-  const types = list(status(o).conditions).map((c) => str((c as { type?: string }).type)).filter(Boolean);
-  return types.length > 0 ? types.join(',') : 'Pending';
+  const types = new Set(list(status(o).conditions).map((c) => str((c as { type?: string }).type)));
+  let text = types.has('Denied') ? 'Denied' : types.has('Approved') ? 'Approved' : 'Pending';
+  if (types.has('Failed')) text += ',Failed';
+  if (status(o).certificate) text += ',Issued';
+  return text;
 }
 
 const bool = (value: unknown): boolean => value === true;

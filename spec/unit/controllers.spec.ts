@@ -27,9 +27,18 @@ describe('--controllers', () => {
     assert.equal(isControllerEnabled(gc, []), false);
   });
 
+  it('leaves bootstrapsigner and tokencleaner off under *, as kube does, and runs them when named', () => {
+    for (const name of ['bootstrap-signer-controller', 'token-cleaner-controller']) {
+      const controller = named(name);
+      assert.equal(isControllerEnabled(controller, ['*']), false, name);
+      assert.equal(isControllerEnabled(controller, ['*', controller.aliases[0]!]), true, name);
+      assert.equal(isControllerEnabled(controller, [name]), true, name);
+    }
+  });
+
   it('refuses names it does not know, as kube words it', () => {
     assert.deepEqual(unknownControllers(['*', '-garbagecollector', 'namespace-controller']), []);
-    assert.deepEqual(unknownControllers(['*', '-nope', 'csrsigning']), ['"nope" is not in the list of known controllers', '"csrsigning" is not in the list of known controllers']);
+    assert.deepEqual(unknownControllers(['*', '-nope', 'nodeipam']), ['"nope" is not in the list of known controllers', '"nodeipam" is not in the list of known controllers']);
   });
 });
 
