@@ -388,7 +388,7 @@ function startAggregatorControllers(context: SupervisorContext, self: AnyActorRe
   const { runtime, clock } = context;
   if (!runtime.upstreams) return;
   const controller = availabilityController(runtime.upstreams);
-  const slot = new ChildSlot(`${AGGREGATOR_CONTROLLER_PREFIX}${controller.name}`, controller.machine, controllerInput(context, controller.name, new ClusterClient(runtime.chain!, controller.user)), CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
+  const slot = new ChildSlot(`${CONTROLLER_PREFIX}${controller.name}`, controller.machine, controllerInput(context, controller.name, new ClusterClient(runtime.chain!, controller.user)), CONTROLLER_RESTART_POLICY, undefined, controller.terminate as Terminate | undefined);
   slot.up(spawnIncarnation(slot, spawn, self, clock), false);
   runtime.children.push(slot);
 }
