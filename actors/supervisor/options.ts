@@ -18,8 +18,10 @@ import type { ControllerDescriptor } from '../controllers/controller.js';
 import { electionConfigErrors, type ElectionConfig } from '../leader-election/lease.js';
 import { TRANSPORT_CHOICES } from '../listener/transport.js';
 import { DEFAULT_ISSUER } from '../authn/service-account-keys.js';
+import type { OidcFlags } from '../authn/authentication-config.js';
 
-export interface ServerRunOptions {
+/** kube's flags, as cac parses them; the --oidc-* ones as authn's authentication-config.ts reads them. */
+export interface ServerRunOptions extends OidcFlags {
   securePort: number;
   bindAddress: string;
   dataDir: string;
@@ -35,15 +37,6 @@ export interface ServerRunOptions {
   /** --api-audiences; empty means the issuers. */
   apiAudiences: string[];
   authenticationConfig: string | undefined;
-  oidcIssuerUrl: string | undefined;
-  oidcClientId: string | undefined;
-  oidcCaFile: string | undefined;
-  oidcUsernameClaim: string;
-  oidcUsernamePrefix: string | undefined;
-  oidcGroupsClaim: string | undefined;
-  oidcGroupsPrefix: string | undefined;
-  oidcRequiredClaim: string[];
-  oidcSigningAlgs: string[];
   enableBootstrapTokenAuth: boolean;
   requestheaderClientCaFile: string | undefined;
   requestheaderAllowedNames: string[];

@@ -3,6 +3,7 @@
 // a LimitRange fills in defaults, priority classes resolve; the plugin flags
 // and the admission configuration file.
 
+import { eventually } from '../support/eventually.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -19,18 +20,6 @@ const pod = (name: string, extra: Record<string, unknown> = {}): Record<string, 
   apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image: 'nginx' }], ...extra },
 });
 
-/** Polls until `check` passes (a controller's work lands a little later). */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 describe('admission plugins', () => {
   let server: TestServer;

@@ -145,15 +145,5 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** Polls until `check` passes: what a store's watch brings to an actor lands a little after the write. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+
+export { eventually } from './eventually.js';
