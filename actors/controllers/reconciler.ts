@@ -6,6 +6,8 @@
 // Owns: its informers' view (only the objects its `keep` filters let in) and
 //   its workqueue.
 // Receives: `reconciler.subscribe` (its own, one turn after it starts);
+//   `reconciler.rewatch` (from the supervisor when the served kinds changed: a
+//   controller whose watches follow the scheme subscribes to the new ones);
 //   `informer.event` (a store's snapshot or changes, tagged with the watch it
 //   answers); `reconciler.done` and `reconciler.retry` (its own workers and
 //   backoff timers); `actor.stop`.
@@ -96,6 +98,11 @@ interface Subscribe {
   type: 'reconciler.subscribe';
 }
 
+/** Sent by the supervisor when a CRD's resource is served or gone. */
+export interface Rewatch {
+  type: 'reconciler.rewatch';
+}
+
 interface ReconcilerContext {
   input: ControllerInput;
   /** What this incarnation subscribed, to unsubscribe when it stops or crashes. */
@@ -107,6 +114,22 @@ interface ReconcilerContext {
   queue: WorkQueue;
   synced: Set<string>;
   counters: ActorCounters;
+}
+
+/** Subscribes to each watched store; one this server does not serve (yet) counts as synced. */
+function subscribeTo(context: ReconcilerContext, self: AnyActorRef, watches: readonly Watch[]): void {
+  for (const watch of watches) {
+    const resource = resourceKey(watch.plural, watch.group);
+    const store = context.input.store(watch.plural, watch.group);
+    if (!store) {
+      // Not served by this server (yet): nothing to learn, nothing to wait for.
+      context.synced.add(resource);
+      continue;
+    }
+    const subscriber = deferred(watch, context.view.of(resource), (event) => self.send({ type: 'informer.event', resource, event }));
+    context.subscriptions.push({ store, subscriber });
+    store.send({ type: 'store.subscribe', subscriber });
+  }
 }
 
 function startWork(logic: ReconcilerLogic<unknown>, context: ReconcilerContext, self: AnyActorRef): void {
@@ -166,24 +189,19 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
   return setup({
     types: {
       context: {} as ReconcilerContext,
-      events: {} as InformerEvent | Done | Retry | Subscribe | ActorStop,
+      events: {} as InformerEvent | Done | Retry | Subscribe | Rewatch | ActorStop,
       input: {} as ControllerInput,
     },
     actions: {
       subscribeSoon: ({ self }) => void setImmediate(() => self.send({ type: 'reconciler.subscribe' })),
-      subscribe: ({ context, self }) => {
-        for (const watch of context.watches) {
-          const resource = resourceKey(watch.plural, watch.group);
-          const store = context.input.store(watch.plural, watch.group);
-          if (!store) {
-            // Not served by this server (yet): nothing to learn, nothing to wait for.
-            context.synced.add(resource);
-            continue;
-          }
-          const subscriber = deferred(watch, context.view.of(resource), (event) => self.send({ type: 'informer.event', resource, event }));
-          context.subscriptions.push({ store, subscriber });
-          store.send({ type: 'store.subscribe', subscriber });
-        }
+      subscribe: ({ context, self }) => subscribeTo(context, self, context.watches),
+      rewatch: ({ context, self }) => {
+        if (typeof logic.watches !== 'function') return;
+        const added = logic.watches(context.input).filter((w) => !context.resources.includes(resourceKey(w.plural, w.group)));
+        if (added.length === 0) return;
+        context.watches = [...context.watches, ...added];
+        context.resources = context.watches.map((w) => resourceKey(w.plural, w.group));
+        subscribeTo(context, self, added);
       },
       learn: ({ context, event }) => {
         const { resource, event: message } = event as InformerEvent;
@@ -254,6 +272,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
         always: { guard: 'synced', target: 'Running' },
         on: {
           'reconciler.subscribe': { actions: 'subscribe' },
+          'reconciler.rewatch': { actions: 'rewatch' },
           'informer.event': { actions: 'learn' },
           'reconciler.retry': { actions: 'retry' },
           'actor.stop': { target: 'Stopped', actions: 'clear' },
@@ -262,6 +281,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
       Running: {
         entry: 'work',
         on: {
+          'reconciler.rewatch': { actions: 'rewatch' },
           'informer.event': { actions: ['learn', 'work'] },
           'reconciler.done': { actions: ['finish', 'work'] },
           'reconciler.retry': { actions: ['retry', 'work'] },

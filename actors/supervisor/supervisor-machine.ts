@@ -361,6 +361,11 @@ function localApiServices(runtime: Runtime, before: readonly string[]): void {
   for (const gv of before) if (!after.includes(gv)) autoregister.send({ type: 'apiservice.local.remove', ...split(gv) });
 }
 
+/** The served kinds changed: controllers that watch every kind (the garbage collector) subscribe to the new ones. */
+function rewatchControllers(runtime: Runtime): void {
+  for (const slot of runtime.children) if (isController(slot)) slot.send({ type: 'reconciler.rewatch' });
+}
+
 /** The user kube's apiextensions controllers act as (its loopback client's). */
 const LOOPBACK_CONTROLLER_USER = { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] };
 
@@ -698,6 +703,7 @@ export const supervisorMachine = setup({
       serveCustomResource(runtime.apiextensions, runtime.stores, (event as ServeCustomResource).resource, (id, kind, definitions) =>
         startCustomResourceStore(context, self, spawn as never, id, kind, definitions));
       localApiServices(runtime, before);
+      rewatchControllers(runtime);
       return {};
     }),
     unserveCustomResource: ({ context, event }) => {

@@ -118,6 +118,45 @@ describe('custom resources', () => {
     assert.equal(refused.json().message, 'field label not supported: spec.schedule');
   });
 
+  it('collects a custom resource whose owner is deleted, for a CRD created after the server started (the garbage collector follows new CRDs)', async () => {
+    const group = 'owned.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const owner = (await call(suite.creds, 'POST', '/api/v1/namespaces/default/configmaps', json({ metadata: { name: 'crontab-owner' } }))).json();
+    const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+    const dependent = cronTab(group, 'owned');
+    (dependent.metadata as Record<string, unknown>).ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'crontab-owner', uid: owner.metadata.uid }];
+    let created = await call(suite.creds, 'POST', path, json(dependent));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', path, json(dependent));
+    assert.equal(created.status, 201, created.body);
+    assert.equal((await call(suite.creds, 'DELETE', '/api/v1/namespaces/default/configmaps/crontab-owner')).status, 200);
+    let status = 200;
+    for (let i = 0; i < 100 && status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await call(suite.creds, 'GET', `${path}/owned`)).status;
+    }
+    assert.equal(status, 404, 'the dependent custom resource was collected');
+  });
+
+  it('keeps a Local APIService for each served custom resource group version, and drops it with the CRD', async () => {
+    const group = 'listed.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const apiService = async (): Promise<number> => (await call(suite.creds, 'GET', `/apis/apiregistration.k8s.io/v1/apiservices/v1.${group}`)).status;
+    let status = 404;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await apiService();
+    }
+    assert.equal(status, 200, 'v1.<group> is listed');
+    const listed = (await call(suite.creds, 'GET', `/apis/apiregistration.k8s.io/v1/apiservices/v1.${group}`)).json();
+    assert.equal(listed.spec.service, undefined, 'a Local APIService names no service');
+    await call(suite.creds, 'DELETE', `${CRDS}/crontabs.${group}`);
+    for (let i = 0; i < 100 && status !== 404; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await apiService();
+    }
+    assert.equal(status, 404, 'gone with its CRD');
+  });
+
   it('merges server-side applies by the schema\'s list-map keys, two managers each owning their container', async () => {
     const group = 'ssa.example.com';
     await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
