@@ -2,22 +2,11 @@
 // creates, reads, watches and deletes its kind; the scale subresource answers
 // the typed Scale client.
 
+import { eventuallyTrue as eventually } from '../support/eventually.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startTestServer, type TestServer } from '../support/server.js';
-
-function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
 
 /** A pod template with kube's allowed restart policy for its owner: Always for a Deployment, Never for a Job. */
 const template = (app: string, restartPolicy = 'Never'): k8s.V1PodTemplateSpec => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'nginx' }], restartPolicy } });

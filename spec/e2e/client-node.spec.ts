@@ -1,22 +1,11 @@
 // @kubernetes/client-node, unmodified, against kubeactor: typed list and
 // create, a raw watch, and an informer that follows changes.
 
+import { eventuallyTrue as eventually } from '../support/eventually.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startTestServer, type TestServer } from '../support/server.js';
-
-function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
 
 describe('@kubernetes/client-node against kubeactor', () => {
   let server: TestServer;

@@ -4,6 +4,7 @@
 // wide) and deletes it; a pod bound to a node waits out its grace period;
 // @kubernetes/client-node's typed clients create, read, watch and delete.
 
+import { eventuallyTrue as eventually } from '../support/eventually.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -158,18 +159,6 @@ for (const version of KUBECTL_VERSIONS) {
       await k.ok(['delete', 'pod', 'bound', '--grace-period=0', '--force', ...ns]);
       assert.notEqual((await k.run(['get', 'pod', 'bound', ...ns])).code, 0);
     });
-  });
-}
-
-function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = (): void => {
-      if (check()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 20);
-    };
-    poll();
   });
 }
 
