@@ -24,6 +24,8 @@ export interface RuntimeFiles {
   certFile: string;
   keyFile: string;
   caFile: string;
+  /** The data directory's CA (PEM), read once: every controller hands it on (kube-root-ca.crt, tokens' ca.crt). */
+  caPem: string;
   kubeconfigPath: string;
   tokens: Map<string, UserInfo>;
   /** --client-ca-file's PEM and its authenticator; read after the data directory's CA exists, so the flag may name it. */
@@ -155,6 +157,7 @@ export async function prepareRuntimeFiles(options: CompletedOptions): Promise<Ru
     certFile: credentials.serverCertPath,
     keyFile: credentials.serverKeyPath,
     caFile: credentials.caCertPath,
+    caPem: readFileSync(credentials.caCertPath, 'utf8'),
     kubeconfigPath: credentials.adminKubeconfigPath,
     tokens,
     clientCa,

@@ -41,7 +41,6 @@
 // Sends: actor.stop / listener.close / listener.stop-accepting /
 //   stream.owner-down to children; replies and stream.* to the listener.
 
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setup, fromPromise, assign, spawnChild, type AnyActorRef, type AnyStateMachine } from 'xstate';
@@ -377,7 +376,7 @@ function controllerInput(context: SupervisorContext, name: string, client: Clust
     scheme: runtime.apiextensions?.scheme ?? scheme!,
     store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
     client,
-    caPem: readFileSync(files!.caFile, 'utf8'),
+    caPem: files!.caPem,
     serviceAccountKey: files!.serviceAccountKey,
     clusterSigning: {
       ...(options!.raw.clusterSigningCertFile ? { certFile: options!.raw.clusterSigningCertFile, keyFile: options!.raw.clusterSigningKeyFile! } : dataDirCa(files!.dataDir)),
