@@ -78,7 +78,6 @@ import { evictionMachine } from '../eviction/eviction-machine.js';
 import { authnMachine } from '../authn/authn-machine.js';
 import { authenticatorsOf } from './authenticators.js';
 import { authorizersOf } from './authorizers.js';
-import { WebhookClient } from '../../lib/webhook-client.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { apiExtensions, serveCustomResource, serveStoredCustomResources, storeKey, unserveCustomResource, type ApiExtensions } from './custom-resources.js';
 import { webhookClientFor } from '../admission/webhook/shared.js';
@@ -290,6 +289,8 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     const groupVersions = scheme!.groups.flatMap((group) => scheme!.versionsOf(group).map((version) => ({ group, version })));
     start('autoregister', autoregisterMachine, { store: apiServices, groupVersions, clock, logger: logger.getSubLogger({ name: 'autoregister' }) }, terminateAutoregister as Terminate);
   }
+  // One pool of webhook connections for the server: admission webhooks, CRD conversion, token and authorization webhooks.
+  const webhookClient = webhookClientFor(clock);
   const router = chainRouter([
     aggregatorServer(aggregator, proxy, (path) => servesPath(api.documents, path), routes),
     kubeServer(scheme!, {
@@ -299,11 +300,9 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       supervisor: self,
       ...(eviction ? { eviction } : {}),
     }),
-    apiExtensionsServer(api.registry, store, webhookClientFor(clock)),
+    apiExtensionsServer(api.registry, store, webhookClient),
   ]);
   const rbac = 'rbac.authorization.k8s.io';
-  // One pool of webhook connections for the token and authorization webhooks.
-  const webhookClient = new WebhookClient({ clock });
   late.authz = start('authz', authzMachine, {
     ...authorizersOf(options!, files!, (plural, group) => runtime.stores.get(storeKey(plural, group)), clock, logger.getSubLogger({ name: 'authz' }), webhookClient),
     router,
