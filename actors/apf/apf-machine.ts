@@ -110,24 +110,18 @@ export function pfHeaders(schema: Schema, levelUid: string): Record<string, stri
   return { 'x-kubernetes-pf-flowschema-uid': schema.uid, 'x-kubernetes-pf-prioritylevel-uid': levelUid };
 }
 
-function withHeaders(reply: HttpReply, headers: Record<string, string>): HttpReply {
-  if (reply.type === 'http.response' || reply.type === 'stream.open') return { ...reply, headers: { ...reply.headers, ...headers } };
-  return reply;
-}
-
-/** The reply address a dispatched request gets: adds kube's headers, and frees the seat at the first answer. */
-export function replyThrough(original: ReplyTo, headers: Record<string, string>, finished: (() => void) | undefined): ReplyTo {
+/**
+ * The reply address a dispatched request gets: frees the seat at the first answer. (kube's
+ * headers travel on the request, `responseHeaders`, which the listener writes.)
+ */
+export function replyThrough(original: ReplyTo, finished: () => void): ReplyTo {
   let done = false;
   return {
     via: original.via ?? original,
     send(reply) {
-      if (reply.type === 'http.response' || reply.type === 'stream.open') {
-        if (!done && finished) {
-          done = true;
-          finished();
-        }
-        original.send(withHeaders(reply, headers));
-        return;
+      if (!done && (reply.type === 'http.response' || reply.type === 'stream.open')) {
+        done = true;
+        finished();
       }
       original.send(reply);
     },
@@ -213,8 +207,8 @@ function dispatch(context: ApfContext, self: { send(event: FinishedEvent): void 
   const { request } = pending;
   // An exempt request holds no seat: nothing to free when it is answered.
   if (limited) bump(context.counts.executing, k);
-  const finished = limited ? () => self.send({ type: 'apf.finished', level: levelName, schema: pending.schema.name }) : undefined;
-  request.replyTo = replyThrough(request.replyTo, pfHeaders(pending.schema, levelUid), finished);
+  request.responseHeaders = pfHeaders(pending.schema, levelUid);
+  if (limited) request.replyTo = replyThrough(request.replyTo, () => self.send({ type: 'apf.finished', level: levelName, schema: pending.schema.name }));
   context.next.send({ type: 'authorize', request });
 }
 

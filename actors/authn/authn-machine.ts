@@ -36,7 +36,7 @@ import { firstToKnow, isPromise, staticTokens, type Authenticated, type MaybePro
 import { jwks, openIdConfiguration, servesDiscovery, type ServiceAccountIssuer } from './service-account-keys.js';
 import type { ApfConfiguration, ApfSubscribe } from '../../protocol/messages/flowcontrol.js';
 import { classify } from '../apf/classify.js';
-import { countKey, pfHeaders, replyThrough } from '../apf/apf-machine.js';
+import { countKey, pfHeaders } from '../apf/apf-machine.js';
 
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -93,15 +93,21 @@ function passExempt(context: AuthnContext, request: ApiRequest, user: UserInfo):
   if (!classified || levelUid === undefined) return false;
   const key = countKey(classified.schema.name, level!);
   context.apf.exemptDispatched.set(key, (context.apf.exemptDispatched.get(key) ?? 0) + 1);
-  request.replyTo = replyThrough(request.replyTo, pfHeaders(classified.schema, levelUid), undefined);
+  request.responseHeaders = pfHeaders(classified.schema, levelUid);
   context.input.flowControl.authorize.send({ type: 'authorize', request });
   return true;
 }
 
 /** kube adds system:authenticated to every authenticated user but anonymous. */
 function authenticated(user: UserInfo): UserInfo {
-  return user.groups.includes('system:authenticated') ? user : { ...user, groups: [...user.groups, 'system:authenticated'] };
+  if (user.groups.includes('system:authenticated')) return user;
+  let withGroup = AUTHENTICATED.get(user);
+  if (!withGroup) AUTHENTICATED.set(user, (withGroup = { ...user, groups: [...user.groups, 'system:authenticated'] }));
+  return withGroup;
 }
+
+/** The same user (a static token's) gets the same object every request: authorizers may key caches by it. */
+const AUTHENTICATED = new WeakMap<UserInfo, UserInfo>();
 
 function anonymousAllowed(input: AuthnInput, path: string): boolean {
   return input.anonymousAuth && (input.anonymousPaths === undefined || input.anonymousPaths.includes(path));

@@ -87,6 +87,8 @@ export interface OpenRequest<Res> {
   protobuf: Negotiated['protobuf'];
   /** A watch written in kube's protobuf stream framing. */
   protobufStream: boolean;
+  /** The request as forwarded: the chain may set headers for its answer (`responseHeaders`). */
+  request: ApiRequest | undefined;
 }
 
 /** The request headers the handler chain reads; every other header is dropped at the door. */
@@ -204,7 +206,7 @@ export abstract class HttpFrontend<Res> {
   /** Closes the listening socket; connections already open are served on. */
   abstract stopListening(): void;
 
-  /** Writes a whole answer; `close` ends the connection after it. */
+  /** Writes a whole answer, then the chain's `open.request.responseHeaders`; `close` ends the connection after it. */
   protected abstract writeResponse(open: OpenRequest<Res>, reply: HttpResponse, close: boolean): void;
 
   /** Writes a stream's status and headers and sends them at once. */
@@ -278,7 +280,7 @@ export abstract class HttpFrontend<Res> {
       streaming: false, closeConnection: false, deadline: 0, owner: undefined, flow: undefined, backlog: 0, counted: false,
       method, info, dryRun: query.dryRun ?? '', apply: method === 'PATCH' && (headers['content-type'] ?? '').startsWith('application/apply-patch'),
       startedAt: this.clock.now(), code: 0, auditId: undefined, uri: rawQuery ? `${path}?${rawQuery}` : path, userAgent: headers['user-agent'] ?? '',
-      protobuf: undefined, protobufStream: false,
+      protobuf: undefined, protobufStream: false, request: undefined,
     };
     this.open.set(open.id, open);
     onAbort(open);
@@ -321,6 +323,7 @@ export abstract class HttpFrontend<Res> {
       id: open.id, method, info, query, headers, shape: negotiated?.shape ?? { as: 'object' },
       deadline: open.deadline, replyTo: this.replyTo,
     };
+    open.request = request;
     extend?.(request);
     if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') {
       this.forward(request);
@@ -394,12 +397,14 @@ export abstract class HttpFrontend<Res> {
     open.flow = message.flow;
     open.code = 200;
     open.auditId = message.headers['audit-id'];
-    if (open.protobuf && message.headers['content-type'] === 'application/json') {
+    const extra = open.request?.responseHeaders;
+    const headers = extra ? { ...message.headers, ...extra } : message.headers;
+    if (open.protobuf && headers['content-type'] === 'application/json') {
       open.protobufStream = true;
-      this.writeStreamHead(open, { ...message.headers, 'content-type': PROTOBUF_WATCH_MEDIA_TYPE });
+      this.writeStreamHead(open, { ...headers, 'content-type': PROTOBUF_WATCH_MEDIA_TYPE });
       return;
     }
-    this.writeStreamHead(open, message.headers);
+    this.writeStreamHead(open, headers);
   }
 
   streamChunk(message: StreamChunk): void {

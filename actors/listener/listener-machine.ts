@@ -129,7 +129,10 @@ export const listenerMachine = setup({
         input.next.send({ type: 'authenticate', request });
       },
       admission,
-      onIdle: () => self.send({ type: 'idle' }),
+      // Only a draining listener waits for idle: no message per request while serving.
+      onIdle: () => {
+        if (self.getSnapshot()?.value === 'NotAcceptingNewRequest') self.send({ type: 'idle' });
+      },
       onError: (error) => {
         counters.errors++;
         input.logger.error('request failed before it became a message', error);

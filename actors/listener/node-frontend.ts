@@ -163,7 +163,7 @@ export class NodeFrontend extends HttpFrontend<Res> {
 
   protected writeResponse(open: Open, reply: HttpResponse, close: boolean): void {
     const res = open.res;
-    const headers = headersOf(reply.headers);
+    const headers = headersOf(reply.headers, open.request?.responseHeaders);
     // HTTP/2 has no connection header: a session ends with GOAWAY instead (stopListening).
     if (close && res.req.httpVersionMajor === 1) headers.connection = 'close';
     headers['content-length'] = String(typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength);
@@ -192,9 +192,10 @@ export class NodeFrontend extends HttpFrontend<Res> {
   }
 }
 
-function headersOf(headers: Record<string, string>): Record<string, string> {
+function headersOf(headers: Record<string, string>, extra?: Record<string, string>): Record<string, string> {
   // kube's WithCacheControl: no-cache unless the handler says otherwise (the issuer's documents do).
   const out: Record<string, string> = { 'cache-control': 'no-cache, private' };
   for (const name in headers) out[name] = headers[name]!;
+  if (extra) for (const name in extra) out[name] = extra[name]!;
   return out;
 }

@@ -85,6 +85,8 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     res.cork(() => {
       res.writeStatus(statusLine(reply.status));
       writeHeaders(res, reply.headers);
+      const extra = open.request?.responseHeaders;
+      if (extra) for (const name in extra) res.writeHeader(name, extra[name]!);
       if (close) res.writeHeader('connection', 'close');
       if (!open.head) {
         res.end(reply.body, close);

@@ -11,6 +11,7 @@
 import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
+import { directActions } from './direct-actions.js';
 
 export interface RestartPolicy {
   /** permanent: restarted after a crash. escalate: a crash ends the whole server, cleanly. */
@@ -58,13 +59,21 @@ export const KILL = { type: 'actor.kill' } as const;
  */
 export type Terminate = (context: never) => void;
 
-/** `machine`, crashing on `actor.kill`, and running `terminate` on any crash. */
+/**
+ * `machine`, crashing on `actor.kill`, and running `terminate` on any crash. A message that only
+ * runs plain actions in the current state runs them directly (direct-actions.ts).
+ */
 export function supervised<T extends AnyStateMachine>(machine: T, terminate?: Terminate): T {
   const logic = Object.create(machine) as T;
   logic.transition = ((snapshot, event, scope) => {
     try {
-      if ((event as { type: string }).type === KILL.type) throw new Error('killed (actor.kill)');
-      return machine.transition(snapshot, event, scope);
+      const type = (event as { type: string }).type;
+      if (type === KILL.type) throw new Error('killed (actor.kill)');
+      const direct = directActions(machine, snapshot, type);
+      if (!direct) return machine.transition(snapshot, event, scope);
+      const args = { context: (snapshot as unknown as { context: unknown }).context, event, self: scope.self, system: scope.system };
+      for (const { fn, params } of direct) fn(args, params);
+      return snapshot;
     } catch (error) {
       try {
         terminate?.((snapshot as unknown as { context: never }).context);

@@ -84,6 +84,11 @@ export interface ApiRequest {
    * the store sends it `admission.review` (mutating, then validating) before committing.
    */
   objectAdmission?: ObjectAdmission;
+  /**
+   * Headers the handler chain adds to whatever answers the request (APF's flow schema and
+   * priority level uids); the listener writes them after the answer's own.
+   */
+  responseHeaders?: Record<string, string>;
   /** Milliseconds since the epoch at which the listener gives up and answers 504. */
   deadline: number;
   replyTo: ReplyTo;
@@ -108,8 +113,8 @@ export interface GrantLimit {
 export interface ReplyTo {
   send(reply: HttpReply): void;
   /**
-   * Set on a reply address that only decorates another (APF's, which adds headers and frees a
-   * seat at the first answer): where a watch's later chunks may go directly, so that a store can
+   * Set on a reply address that only decorates another (APF's, which frees a seat at the
+   * first answer): where a watch's later chunks may go directly, so that a store can
    * send one chunk for all of its watchers behind the same listener.
    */
   via?: ReplyTo;
