@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { yaml } from '../../lib/lazy-yaml.js';
 
 const API_VERSIONS = ['apiserver.config.k8s.io/v1', 'apiserver.k8s.io/v1alpha1'];
 
@@ -20,7 +20,7 @@ function readStructured(path: string, what: string): unknown {
     throw new Error(`unable to read ${what} from ${JSON.stringify(path)} [${(e as Error).message}]`);
   }
   try {
-    return parse(text);
+    return yaml().parse(text);
   } catch (e) {
     throw new Error(`unable to decode ${what} from ${JSON.stringify(path)}: ${(e as Error).message.split('\n')[0]}`);
   }
