@@ -32,6 +32,8 @@ export interface ServedCustomResource {
   definitions: Record<string, SchemaNode>;
   /** spec, to tell a change that needs the store restarted from a status update. */
   fingerprint: string;
+  /** The CRD's Terminating condition is True: its custom resources are being deleted, and creates are refused. */
+  terminating?: boolean;
   /** Where the conversion webhook is (strategy Webhook), caBundle decoded to PEM; absent for strategy None. */
   conversionWebhook?: { url?: string; service?: { namespace: string; name: string; path?: string; port?: number }; caBundle?: string };
 }
