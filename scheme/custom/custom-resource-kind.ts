@@ -109,11 +109,15 @@ function describeVersion(crd: CustomResourceDefinition, version: CrdVersion): Ki
       applyDefaults(object, body);
       return { causes: [], unknownFields };
     },
-    validate: (object, old): StatusCause[] => {
+    validate: (object, old, _subresource, warnings): StatusCause[] => {
       const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = object;
-      const causes = validateValue(rest, { ...body, type: 'object' }, '');
-      // kube runs the rules only on an object the schema accepts.
-      return causes.length > 0 || !rules.root ? causes : runSchemaValidations(rules, object, old).causes;
+      const oldRest = old ? (({ metadata: _om, apiVersion: _oa, kind: _ok, ...r }) => r)(old) : undefined;
+      const causes = validateValue(rest, { ...body, type: 'object' }, '', oldRest ? { value: oldRest } : undefined);
+      // kube runs the rules only on an object the schema accepts; a rule failing on an unchanged value is a warning.
+      if (causes.length > 0 || !rules.root) return causes;
+      const run = runSchemaValidations(rules, object, old);
+      warnings?.push(...run.warnings);
+      return run.causes;
     },
     ...(Object.keys(selectable).length > 0 ? { selectableFields: selectable } : {}),
   };

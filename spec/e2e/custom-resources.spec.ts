@@ -299,4 +299,39 @@ describe('custom resources', () => {
     assert.equal(patched.status, 200, patched.body);
     await eventually(async () => assert.equal((await call(suite.creds, 'GET', `${CRDS}/crontabs.${group}`)).status, 404));
   });
+  it('ratchets validation on update as kube 1.33 does: a value left unchanged is not refused under a stricter schema, a failing CEL rule on it is a warning', async () => {
+    const group = 'ratchet.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+    const body = cronTab(group, 'loose', { replicas: 8, image: 'nginx', jobTemplate: { containers: [{ name: 'a', image: 'a:latest' }] } });
+    let created = await call(suite.creds, 'POST', path, json(body));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', path, json(body));
+    assert.equal(created.status, 201, created.body);
+    // The CRD tightens: at most 5 replicas, no ':latest' container image, and a rule the stored schedule fails.
+    const crd = (await call(suite.creds, 'GET', `${CRDS}/crontabs.${group}`)).json();
+    const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    spec.properties.replicas.maximum = 5;
+    spec.properties.jobTemplate.properties.containers.items.properties.image.pattern = '^[^:]+(:[^l].*)?$';
+    spec.properties.schedule['x-kubernetes-validations'].push({ rule: "!self.startsWith('*/5')", message: 'every five minutes is too often' });
+    assert.equal((await call(suite.creds, 'PUT', `${CRDS}/crontabs.${group}`, json(crd))).status, 200);
+    const patch = (p: unknown) => call(suite.creds, 'PATCH', `${path}/loose`, { body: JSON.stringify(p), headers: { 'content-type': 'application/merge-patch+json' } });
+    // A new object is held to the new schema...
+    const fresh = await eventually(async () => {
+      const reply = await call(suite.creds, 'POST', path, json(cronTab(group, 'fresh', { replicas: 8 })));
+      assert.equal(reply.status, 422, reply.body);
+      return reply.json();
+    });
+    assert.match(fresh.message, /spec.replicas: Invalid value: 8: spec.replicas in body should be less than or equal to 5/);
+    // ...an update that leaves the invalid values as they were is not, and the rule's failure comes back as a warning.
+    const untouched = await patch({ spec: { suspend: true } });
+    assert.equal(untouched.status, 200, untouched.body);
+    assert.match(String(untouched.headers.warning), /299 - "spec.schedule: Invalid value: \\"string\\": every five minutes is too often"/);
+    // A changed value is validated: the other container is new, its image refused; replicas changed, refused.
+    const added = await patch({ spec: { jobTemplate: { containers: [{ name: 'a', image: 'a:latest' }, { name: 'b', image: 'b:latest' }] } } });
+    assert.equal(added.status, 422, added.body);
+    assert.deepEqual(added.json().details.causes.map((c: { field: string }) => c.field), ['spec.jobTemplate.containers[1].image']);
+    const more = await patch({ spec: { replicas: 9 } });
+    assert.equal(more.status, 422, more.body);
+    assert.equal((await patch({ spec: { replicas: 4 } })).status, 200);
+  });
 });
