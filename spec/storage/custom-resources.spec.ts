@@ -2,7 +2,9 @@
 // SQLite and on etcd, under kube's keys (`<prefix>/<group>/<plural>/<namespace>/<name>`,
 // the CRDs themselves under `<prefix>/apiextensions.k8s.io/customresourcedefinitions/`);
 // and with two servers on one etcd, a CRD created through one is served by the other.
-// Watch, list and paging behave as for built-in kinds: the same store serves them.
+// Watch, list and paging behave as for built-in kinds: the same store serves them,
+// and the shared storage suite (watch, resourceVersion on reads, deletes, a restarted
+// store) runs on a custom resource as on a ConfigMap (spec/support/subjects.ts).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
