@@ -5,7 +5,7 @@
 
 import type { RequestHandler } from '../../protocol/messages/request.js';
 import type { KindDescription } from '../../scheme/kind-description.js';
-import type { Definitions } from '../../scheme/schema.js';
+import type { Definitions, SchemaNode } from '../../scheme/schema.js';
 import type { Scheme } from '../../scheme/scheme.js';
 import { CustomResourceRegistry, withCustomResources } from '../../scheme/custom/registry.js';
 import { crdWithAcceptedNames, isEstablished, CRD_GROUP, CRD_RESOURCE, type CustomResourceDefinition } from '../../scheme/custom/crd.js';
@@ -39,7 +39,8 @@ export function apiExtensions(builtin: Scheme, definitions: Definitions, serverA
       self.documents = buildDocuments(scheme, { ...definitions, ...registry.definitions() }, serverAddress);
       (aggregator() as { send(message: unknown): void }).send({ type: 'aggregator.documents', documents: self.documents });
     },
-    definitionsFor: (resource) => ({ ...definitions, ...resource.definitions }),
+    // Its own over the built-ins' by prototype, not copied: a store only looks definitions up by name.
+    definitionsFor: (resource) => Object.assign(Object.create(definitions) as Record<string, SchemaNode>, resource.definitions),
   };
   return self;
 }
