@@ -6,8 +6,13 @@
 //   - strategy None: only apiVersion is rewritten, as kube's nopConverter does;
 //   - strategy Webhook: the objects go to the CRD's conversion webhook as one
 //     ConversionReview v1 (lib/webhook-client.ts, over HTTPS with the CRD's
-//     caBundle); a failing webhook gets kube's 500 "conversion webhook for …
-//     failed", never a crash. A watch's events keep their order.
+//     caBundle, at its URL or at an endpoint of its Service, service-endpoints.ts);
+//     a failing webhook gets kube's 500 "conversion webhook for … failed",
+//     never a crash. A watch's events keep their order.
+// The requested version keeps its own schema, as kube's per-version storage does:
+// what is written in it is pruned, defaulted and validated with it before it is
+// converted, what is converted to it is pruned and defaulted with it, and its
+// Tables are printed with its own printer columns.
 //
 // A plain function handler, not an actor: it holds no state between requests.
 
