@@ -102,7 +102,8 @@ export interface KindDescription {
   beginDeletion?(object: KubeObject): void;
   /** Kind-specific validation beyond what the schema says. */
   /** `subresource` is what the write came through ('' for the main resource; 'binding' for a Binding), as kube validates each with its own rules. */
-  validate?(object: KubeObject, old: KubeObject | undefined, subresource: string): StatusCause[];
+  /** `warnings` collects what is sent back as Warning headers (a custom resource's ratcheted CEL rule failures). */
+  validate?(object: KubeObject, old: KubeObject | undefined, subresource: string, warnings?: string[]): StatusCause[];
   /**
    * A custom resource: its body is decoded with its CRD's structural schema (pruned, defaulted; the
    * pruned fields listed for fieldValidation) instead of the generated definitions, and it takes no

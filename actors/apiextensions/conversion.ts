@@ -6,16 +6,24 @@
 //   - strategy None: only apiVersion is rewritten, as kube's nopConverter does;
 //   - strategy Webhook: the objects go to the CRD's conversion webhook as one
 //     ConversionReview v1 (lib/webhook-client.ts, over HTTPS with the CRD's
-//     caBundle); a failing webhook gets kube's 500 "conversion webhook for …
-//     failed", never a crash. A watch's events keep their order.
+//     caBundle, at its URL or at an endpoint of its Service, service-endpoints.ts);
+//     a failing webhook gets kube's 500 "conversion webhook for … failed",
+//     never a crash. A watch's events keep their order.
+// The requested version keeps its own schema, as kube's per-version storage does:
+// what is written in it is pruned, defaulted and validated with it before it is
+// converted, what is converted to it is pruned and defaulted with it, and its
+// Tables are printed with its own printer columns.
 //
 // A plain function handler, not an actor: it holds no state between requests.
 
 import { randomUUID } from 'node:crypto';
-import type { ApiRequest, RequestHandler } from '../../protocol/messages/request.js';
+import type { ApiRequest, RequestHandler, ResponseShape } from '../../protocol/messages/request.js';
 import { statusResponse, type HttpReply } from '../../protocol/messages/http.js';
-import { internalError } from '../../protocol/kube/status.js';
-import { WebhookCallError, type WebhookClient, type WebhookClientConfig } from '../../lib/webhook-client.js';
+import { internalError, invalid, type Status } from '../../protocol/kube/status.js';
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import type { KindDescription } from '../../scheme/kind-description.js';
+import { columnDefinitions, tableRow } from '../store/table.js';
+import { WebhookCallError, type ServiceResolver, type WebhookClient, type WebhookClientConfig } from '../../lib/webhook-client.js';
 
 type Json = Record<string, unknown>;
 
@@ -67,11 +75,64 @@ async function convertText(text: string, from: string, to: string, convert: Conv
 
 const textOf = (body: Uint8Array | string): string => (typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
 
-/** A handler for `requested` (`<group>/<version>`) in front of the store that keeps `stored`. */
-export function convertingHandler(store: RequestHandler, requested: string, stored: string, storageVersion: string, convert: Converter): RequestHandler {
+/**
+ * What the requested version's own schema does, as kube's per-version storage does: a body written in
+ * it is pruned, defaulted and validated with that schema before it is converted; an object converted
+ * to it is pruned and defaulted with it.
+ */
+function inRequestedVersion(kind: KindDescription, requested: string, convert: Converter): { write(text: string): Status | string; convert: Converter } {
+  const decode = (o: Json): Json => (kind.decode?.(o), o);
+  return {
+    convert: async (objects, to) => {
+      const out = await convert(objects, to);
+      return to === requested ? out.map(decode) : out;
+    },
+    write(text) {
+      let object: unknown;
+      try {
+        object = JSON.parse(text);
+      } catch {
+        return text;
+      }
+      if (!isRecord(object) || object.apiVersion !== requested || !isRecord(object.metadata)) return text;
+      decode(object);
+      const causes = kind.validate?.(object as unknown as KubeObject, undefined, '') ?? [];
+      return causes.length > 0 ? invalid(kind.kind, kind.group, String(object.metadata.name ?? ''), causes) : JSON.stringify(object);
+    },
+  };
+}
+
+type TableShape = Extract<ResponseShape, { as: 'Table' }>;
+
+/** Tables (a response, or watch events' objects) printed again with `kind`'s columns, their rows' objects as `shape` asks. */
+function retable(text: string, kind: KindDescription, shape: TableShape): string {
+  const reprint = (value: unknown): void => {
+    if (!isRecord(value) || value.kind !== 'Table' || !Array.isArray(value.rows)) return;
+    if (Array.isArray(value.columnDefinitions) && value.columnDefinitions.length > 0) value.columnDefinitions = columnDefinitions(kind);
+    value.rows = value.rows.map((row) => (isRecord(row) && isRecord(row.object) ? tableRow(kind, row.object as unknown as KubeObject, shape) : row));
+  };
+  return text.split('\n').map((line) => {
+    if (!line.includes('"Table"')) return line;
+    const value = JSON.parse(line) as unknown;
+    reprint(value);
+    if (isRecord(value)) reprint(value.object);
+    return JSON.stringify(value);
+  }).join('\n');
+}
+
+/** A handler for `requested` (`<group>/<version>`, served as `kind`) in front of the store that keeps `stored`. */
+export function convertingHandler(store: RequestHandler, requested: string, stored: string, storageVersion: string, convertAny: Converter, kind?: KindDescription): RequestHandler {
+  const own = kind ? inRequestedVersion(kind, requested, convertAny) : undefined;
+  const convert = own?.convert ?? convertAny;
   return {
     send({ request }) {
       const replyTo = request.replyTo;
+      // A Table is printed with the requested version's columns: the store is asked for rows with their objects.
+      const tableShape = kind && request.shape.as === 'Table' ? request.shape : undefined;
+      const answer = async (text: string): Promise<string> => {
+        const out = await convertText(text, stored, requested, convert);
+        return tableShape && kind ? retable(out, kind, tableShape) : out;
+      };
       // Replies in order: each waits for the ones before it (a watch's events, then its close).
       let previous: Promise<unknown> = Promise.resolve();
       const inOrder = (work: () => Promise<HttpReply | undefined>): void => {
@@ -84,15 +145,16 @@ export function convertingHandler(store: RequestHandler, requested: string, stor
       const converted: ApiRequest = {
         ...request,
         info: request.info.isResourceRequest ? { ...request.info, apiVersion: storageVersion } : request.info,
+        ...(tableShape ? { shape: { ...tableShape, includeObject: 'Object' as const } } : {}),
         replyTo: {
           send(reply: HttpReply) {
             if (reply.type === 'http.response' && reply.body.length > 0 && (reply.headers['content-type'] ?? '').startsWith('application/json')) {
-              inOrder(async () => ({ ...reply, body: await convertText(textOf(reply.body), stored, requested, convert) }));
+              inOrder(async () => ({ ...reply, body: await answer(textOf(reply.body)) }));
             } else if (reply.type === 'stream.chunk') {
               // A failed conversion ends the event's line with kube's error event instead.
               inOrder(async () => {
                 try {
-                  return { ...reply, chunk: Buffer.from(await convertText(textOf(reply.chunk), stored, requested, convert)) };
+                  return { ...reply, chunk: Buffer.from(await answer(textOf(reply.chunk))) };
                 } catch (e) {
                   const status = internalError(e instanceof Error ? e.message : String(e));
                   return { ...reply, chunk: Buffer.from(`${JSON.stringify({ type: 'ERROR', object: status })}\n`) };
@@ -109,7 +171,9 @@ export function convertingHandler(store: RequestHandler, requested: string, stor
         store.send({ type: 'request', request: converted });
         return;
       }
-      convertText(textOf(body), requested, stored, convert).then(
+      const written = own && request.method !== 'PATCH' ? own.write(textOf(body)) : textOf(body);
+      if (typeof written !== 'string') return replyTo.send(statusResponse(request.id, written));
+      convertText(written, requested, stored, convert).then(
         (text) => store.send({ type: 'request', request: { ...converted, body: Buffer.from(text) } }),
         (e: unknown) => replyTo.send(statusResponse(request.id, internalError(e instanceof Error ? e.message : String(e)))),
       );
@@ -118,14 +182,14 @@ export function convertingHandler(store: RequestHandler, requested: string, stor
 }
 
 /** A CRD's conversion webhook, as kube's webhookConverter calls it: ConversionReview v1, 30 s. */
-export function webhookConverter(client: WebhookClient, crdName: string, kind: string, config: WebhookClientConfig): Converter {
+export function webhookConverter(client: WebhookClient, crdName: string, kind: string, config: WebhookClientConfig, resolveService?: ServiceResolver): Converter {
   return async (objects, to) => {
     const gvk = `${to}, Kind=${kind}`;
     const uid = randomUUID();
     const review = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', request: { uid, desiredAPIVersion: to, objects } };
     let answer: unknown;
     try {
-      answer = (await client.post({ name: crdName, config, body: JSON.stringify(review), timeoutMs: 30_000 })).body;
+      answer = (await client.post({ name: crdName, config, body: JSON.stringify(review), timeoutMs: 30_000, ...(resolveService ? { resolveService } : {}) })).body;
     } catch (e) {
       const detail = e instanceof WebhookCallError ? e.message.replace(/^failed calling webhook "[^"]*": failed to call webhook: /, '') : String(e);
       throw new Error(`conversion webhook for ${gvk} failed: ${detail}`);

@@ -5,7 +5,8 @@
 // Reconcile, for one CRD:
 //   - gone: the supervisor stops serving it (customresource.unserve); the other
 //     CRDs of its group are looked at again, as it may have freed their names.
-//   - being deleted (the customresourcecleanup finalizer): Terminating, then every
+//   - being deleted (the customresourcecleanup finalizer): Terminating (from then on
+//     creates are refused, customresource.serve with terminating), then every
 //     custom resource is deleted through its store, and once none is left the
 //     finalizer goes and with it the CRD.
 //   - otherwise: its names are checked against the accepted names of the other
@@ -25,7 +26,7 @@ import { jsonOf, loopback } from '../../lib/loopback.js';
 import { reconcilerMachine, resourceKey, terminateReconciler, type ReconcilerLogic, type View } from '../controllers/reconciler.js';
 import type { ControllerInput } from '../controllers/controller.js';
 import { expectStatus } from '../controllers/http-errors.js';
-import { CLEANUP_FINALIZER, conditionOf, CRD_GROUP, CRD_RESOURCE, type CrdCondition, type CrdNames, type CustomResourceDefinition } from '../../scheme/custom/crd.js';
+import { CLEANUP_FINALIZER, conditionOf, crdWithAcceptedNames, CRD_GROUP, CRD_RESOURCE, type CrdCondition, type CrdNames, type CustomResourceDefinition } from '../../scheme/custom/crd.js';
 import { servedCustomResource } from '../../scheme/custom/custom-resource-kind.js';
 import { timestamp } from '../store/strategy.js';
 
@@ -102,7 +103,7 @@ async function writeStatus(input: ControllerInput, crd: CustomResourceDefinition
 
 /** Deletes every custom resource of a terminating CRD; true once none is left. */
 async function deleteInstances(input: ControllerInput, crd: CustomResourceDefinition): Promise<boolean> {
-  const served = servedCustomResource(crd);
+  const served = servedCustomResource(crdWithAcceptedNames(crd));
   const store = served && input.store(served.plural, served.group);
   if (!served || !store) return true;
   const where = { apiGroup: served.group, apiVersion: served.storage.version, namespace: '', resource: served.plural };
@@ -118,6 +119,9 @@ async function finalize(input: CrdControllerInput, crd: CustomResourceDefinition
     await writeStatus(input, crd, { ...crd.status, conditions: setCondition(crd.status?.conditions ?? [], terminating, now) });
     return;
   }
+  // kube's crdHandler refuses creates once the CRD's Terminating condition is True.
+  const served = servedCustomResource(crdWithAcceptedNames(crd));
+  if (served) input.supervisor.send({ type: 'customresource.serve', resource: { ...served, terminating: true } });
   if (!(await deleteInstances(input, crd))) return 1000;
   const store = input.store(CRD_RESOURCE, CRD_GROUP);
   if (!store) return;

@@ -151,7 +151,7 @@ export function applyFeed(state: StoreState, feed: Feed, reportCorrupt: (key: st
       entry = deletedAt(previous, change.revision);
     } else {
       try {
-        entry = decodeStored(key, change.revision, change.text ?? '', encodeText);
+        entry = decodeStored(key, change.revision, change.text ?? '', encodeText, state.kind);
       } catch (e) {
         reportCorrupt(change.key, e instanceof Error ? e.message : String(e));
         continue;

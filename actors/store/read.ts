@@ -101,7 +101,7 @@ function* entriesAt(state: StoreState, rows: Iterable<LatestRow>, namespace: str
     if (within && !key.startsWith(within)) return;
     let entry: Entry;
     try {
-      entry = decodeStored(key, row.revision, row.text, encodeText);
+      entry = decodeStored(key, row.revision, row.text, encodeText, state.kind);
     } catch {
       // A value that does not decode was reported when the store loaded; a snapshot skips it too.
       continue;

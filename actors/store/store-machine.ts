@@ -8,7 +8,7 @@
 //   (a watcher's client went away), `store.subscribe`, `actor.stop`.
 // Sends: replies to each request's replyTo; `stream.*` to watchers' replyTo;
 //   `store.snapshot` / `store.changed` to subscribers. `store.describe` (a custom resource's
-//   CRD changed) replaces the kind it serves.
+//   CRD changed) replaces the kind it serves, and decodes the cached objects again with it.
 //
 // States: Loading (until the log has handed over every object; requests wait;
 // SQLite loads at once) → Serving → Stopping (waits for writes already appended
@@ -27,7 +27,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { Feed, LatestRow, RevisionLog } from './revision-log.js';
-import { fillCache, HISTORY_LIMIT, parseObject, whenLogAnswers, type StoreState } from './store-state.js';
+import { fillCache, HISTORY_LIMIT, parseObject, redecodeCache, whenLogAnswers, type StoreState } from './store-state.js';
 import { ResourceCache } from './resource-cache.js';
 import { handleGet, handleList } from './read.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './write.js';
@@ -136,6 +136,7 @@ export const storeMachine = setup({
       const { kind, definitions } = event as StoreDescribe;
       context.store.kind = kind;
       context.store.definitions = definitions;
+      redecodeCache(context.store);
     },
     refuse: ({ event }) => {
       const { request } = event as HandleRequest;
@@ -186,7 +187,7 @@ export const storeMachine = setup({
     whenLogAnswers(store, (done: (result: { rows: Iterable<LatestRow>; revision: number } | Error) => void) => input.log.load(prefix, done), (result) => {
       // Without its objects the store cannot serve: crash, and be restarted to load again.
       if (result instanceof Error) throw new Error(`loading ${prefix}: ${result.message}`);
-      fillCache(store.cache, result.rows, prefix, reportCorrupt(logger));
+      fillCache(store.cache, result.rows, prefix, reportCorrupt(logger), store.kind);
       store.cache.historyFrom = result.revision;
       store.feedRevision = result.revision;
       following.unfollow = input.log.follow(prefix, result.revision, (feed) => self.send({ type: 'log.changed', feed }));

@@ -110,13 +110,34 @@ export function entryOf(key: string, revision: number, object: KubeObject, bytes
  * Kubernetes object (torn, foreign, protobuf) is refused the same way everywhere: it throws, and the
  * caller skips it. etcd values carry no resourceVersion, as kube-apiserver's do not: etcd's revision is it.
  */
-export function decodeStored(key: string, revision: number, text: string, pack: (text: string) => Uint8Array): Entry {
+export function decodeStored(key: string, revision: number, text: string, pack: (text: string) => Uint8Array, kind?: Pick<KindDescription, 'decode'>): Entry {
   const object = JSON.parse(text) as KubeObject;
   if (!object || typeof object !== 'object' || !object.metadata?.name) throw new Error('not a Kubernetes object');
   const version = String(revision);
-  if (object.metadata.resourceVersion === version) return entryOf(key, revision, object, pack(text));
+  // A custom resource is decoded with its schema on every read from storage, as kube's storage codec does:
+  // pruned, and defaulted (a default added to the schema after the object was written shows).
+  const decoded = kind?.decode !== undefined;
+  if (decoded) kind.decode!(object as unknown as Record<string, unknown>);
+  if (object.metadata.resourceVersion === version && !decoded) return entryOf(key, revision, object, pack(text));
   object.metadata.resourceVersion = version;
   return entryOf(key, revision, object, pack(JSON.stringify(object)));
+}
+
+/**
+ * Decodes the cache's objects again with the kind now served (its CRD changed): what a read from
+ * storage would now give. Entries already in that shape keep their bytes; no watch event is sent.
+ */
+export function redecodeCache(state: StoreState): void {
+  const decode = state.kind.decode;
+  if (!decode) return;
+  for (const entry of [...state.cache.range('')]) {
+    const object = parseObject(entry);
+    decode(object as unknown as Record<string, unknown>);
+    const text = JSON.stringify(object);
+    if (text !== Buffer.from(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength).toString('utf8')) {
+      state.cache.load(entryOf(entry.key, entry.revision, object, encodeText(text)));
+    }
+  }
 }
 
 /** An entry as it was when deleted at `revision`: the last state, carrying the deletion's revision. */
@@ -183,11 +204,11 @@ export function listRevision(state: StoreState): number {
 }
 
 /** Fills an empty cache from a load. A value that does not decode is reported and skipped, never fatal. */
-export function fillCache(cache: ResourceCache, rows: Iterable<LatestRow>, prefix: string, reportCorrupt: (key: string, why: string) => void): void {
+export function fillCache(cache: ResourceCache, rows: Iterable<LatestRow>, prefix: string, reportCorrupt: (key: string, why: string) => void, kind?: Pick<KindDescription, 'decode'>): void {
   const slabs = new SlabPacker();
   for (const row of rows) {
     try {
-      cache.load(decodeStored(row.key.slice(prefix.length), row.revision, row.text, (text) => slabs.packText(text)));
+      cache.load(decodeStored(row.key.slice(prefix.length), row.revision, row.text, (text) => slabs.packText(text), kind));
     } catch (e) {
       reportCorrupt(row.key, e instanceof Error ? e.message : String(e));
     }

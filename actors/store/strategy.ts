@@ -89,6 +89,8 @@ export interface ValidationResult {
   unknownFields: string[];
   /** A value of the wrong JSON type, worded as kube's decoder words it: kube answers 400 before validating. */
   decodeError?: string;
+  /** What the kind's validation warns of (Warning headers). */
+  warnings: string[];
 }
 
 /** `decoded`: the schema walk of the object as it arrived (decodeObject), reused rather than walking again. */
@@ -104,9 +106,10 @@ export function validate(kind: KindDescription, definitions: Definitions, object
   // A custom resource assembled by the server (a /status write) is pruned and defaulted as a body would be.
   const walked = decoded ?? kind.decode?.(object as unknown as Record<string, unknown>);
   const schema = walked ? completeValidation(object, walked) : validateObject(object, kind.definition, definitions);
-  const kindCauses = kind.validate?.(object, old, subresource) ?? [];
+  const warnings: string[] = [];
+  const kindCauses = kind.validate?.(object, old, subresource, warnings) ?? [];
   causes.push(...(kindCauses.length > 0 ? mergeCauses(schema.causes, kindCauses) : schema.causes));
-  const result: ValidationResult = { causes, unknownFields: schema.unknownFields };
+  const result: ValidationResult = { causes, unknownFields: schema.unknownFields, warnings };
   if (schema.decodeError) result.decodeError = schema.decodeError;
   return result;
 }

@@ -103,7 +103,7 @@ function replayAfter(state: StoreState, after: number): HistoryEvent[] | undefin
     const key = row.key.slice(state.prefix.length);
     let entry: Entry;
     try {
-      entry = decodeStored(key, row.revision, Buffer.from(row.value).toString('utf8'), () => row.value);
+      entry = decodeStored(key, row.revision, Buffer.from(row.value).toString('utf8'), () => row.value, state.kind);
     } catch {
       // Undecodable (reported when the store loaded): a watch skips it, as a list does.
       return [];

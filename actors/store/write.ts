@@ -111,7 +111,7 @@ function check(state: StoreState, request: ApiRequest, object: KubeObject, old: 
   }
   // Built-in kinds decode into typed structs, which drop what they do not know.
   pruneUnknownFields(object, result.unknownFields);
-  return { warnings: mode === 'Warn' ? unknown : [] };
+  return { warnings: [...(mode === 'Warn' ? unknown : []), ...result.warnings] };
 }
 
 /** A Role or ClusterRole whose writer may not escalate it holds no rule its writer lacks (authz set the limit). */

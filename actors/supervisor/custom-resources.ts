@@ -5,10 +5,10 @@
 
 import type { RequestHandler } from '../../protocol/messages/request.js';
 import type { KindDescription } from '../../scheme/kind-description.js';
-import type { Definitions } from '../../scheme/schema.js';
+import type { Definitions, SchemaNode } from '../../scheme/schema.js';
 import type { Scheme } from '../../scheme/scheme.js';
 import { CustomResourceRegistry, withCustomResources } from '../../scheme/custom/registry.js';
-import { isEstablished, CRD_GROUP, CRD_RESOURCE, type CustomResourceDefinition } from '../../scheme/custom/crd.js';
+import { crdWithAcceptedNames, isEstablished, CRD_GROUP, CRD_RESOURCE, type CustomResourceDefinition } from '../../scheme/custom/crd.js';
 import { servedCustomResource, type ServedCustomResource } from '../../scheme/custom/custom-resource-kind.js';
 import { buildDocuments, type Documents } from '../aggregator/documents.js';
 import { jsonOf, loopback } from '../../lib/loopback.js';
@@ -39,7 +39,8 @@ export function apiExtensions(builtin: Scheme, definitions: Definitions, serverA
       self.documents = buildDocuments(scheme, { ...definitions, ...registry.definitions() }, serverAddress);
       (aggregator() as { send(message: unknown): void }).send({ type: 'aggregator.documents', documents: self.documents });
     },
-    definitionsFor: (resource) => ({ ...definitions, ...resource.definitions }),
+    // Its own over the built-ins' by prototype, not copied: a store only looks definitions up by name.
+    definitionsFor: (resource) => Object.assign(Object.create(definitions) as Record<string, SchemaNode>, resource.definitions),
   };
   return self;
 }
@@ -52,7 +53,11 @@ export const storeKey = (plural: string, group: string): string => (group ? `${p
  */
 export function serveCustomResource(api: ApiExtensions, stores: Map<string, ChildSlot>, resource: ServedCustomResource, start: (id: string, kind: KindDescription, definitions: Definitions) => ChildSlot): void {
   const previous = api.registry.get(resource.name);
-  if (previous && previous.fingerprint === resource.fingerprint && JSON.stringify(previous.kinds.map((k) => k.kind)) === JSON.stringify(resource.kinds.map((k) => k.kind))) return;
+  if (previous && previous.fingerprint === resource.fingerprint && JSON.stringify(previous.kinds.map((k) => k.kind)) === JSON.stringify(resource.kinds.map((k) => k.kind))) {
+    // Only Terminating changed: the routing learns it; the store, discovery and OpenAPI stay as they are.
+    if (!!previous.terminating !== !!resource.terminating) api.registry.serve({ ...previous, terminating: !!resource.terminating });
+    return;
+  }
   const key = storeKey(resource.plural, resource.group);
   const definitions = api.definitionsFor(resource);
   const slot = stores.get(key);
@@ -87,8 +92,7 @@ export async function serveStoredCustomResources(crdStore: RequestHandler | unde
   if (reply.status !== 200) throw new Error(`listing customresourcedefinitions: ${reply.status}`);
   for (const crd of jsonOf<{ items: CustomResourceDefinition[] }>(reply).items) {
     if (!isEstablished(crd) || crd.metadata.deletionTimestamp) continue;
-    const names = crd.status?.acceptedNames;
-    const served = servedCustomResource(names ? { ...crd, spec: { ...crd.spec, names } } : crd);
+    const served = servedCustomResource(crdWithAcceptedNames(crd));
     if (served) serve(served);
   }
 }

@@ -5,11 +5,14 @@
 // The kube server's scheme is built once; custom resources are looked up only
 // once it has delegated, so a built-in request never pays for them.
 
-import type { ApiRequest, RequestHandler, Route, Router } from '../../protocol/messages/request.js';
+import type { ApiRequest, RequestHandler, ResourceRequestInfo, Route, Router } from '../../protocol/messages/request.js';
+import { statusResponse } from '../../protocol/messages/http.js';
+import { failure } from '../../protocol/kube/status.js';
 import type { Scheme } from '../../scheme/scheme.js';
 import type { CustomResourceRegistry } from '../../scheme/custom/registry.js';
 import { convertingHandler, noneConverter, webhookConverter } from '../apiextensions/conversion.js';
-import type { WebhookClient } from '../../lib/webhook-client.js';
+import type { ServiceResolver, WebhookClient } from '../../lib/webhook-client.js';
+import { resolveServiceEndpoint, type EndpointsView } from '../../lib/service-endpoints.js';
 import { DISCOVERY_PATHS } from '../authn/authn-machine.js';
 import { servedVersion, type VersionConversion } from '../store/served-version.js';
 import { documentToV1, hpaV1ToV2 } from '../../scheme/kinds/hpa-conversion.js';
@@ -100,19 +103,32 @@ export function describeServerChain(actorIds: readonly string[]): ChainedServer[
  * Every version goes to the one store of the resource; a version other than the storage version
  * through conversion (actors/apiextensions/conversion.ts).
  */
-export function apiExtensionsServer(registry: CustomResourceRegistry, store: (plural: string, group: string) => RequestHandler | undefined, webhooks: WebhookClient): DelegatingServer {
+/** kube's crdHandler while a CRD is Terminating: 405 MethodNotAllowed for a create, before admission. */
+const refuseWhileTerminating: RequestHandler = {
+  send({ request }) {
+    const info = request.info as ResourceRequestInfo;
+    const status = failure('MethodNotAllowed', `${info.verb} not allowed while custom resource definition is terminating`, { group: info.apiGroup, kind: info.resource });
+    request.replyTo.send(statusResponse(request.id, status));
+  },
+};
+
+export function apiExtensionsServer(registry: CustomResourceRegistry, store: (plural: string, group: string) => RequestHandler | undefined, webhooks: WebhookClient, endpoints: EndpointsView): DelegatingServer {
+  const resolveService: ServiceResolver = (namespace, name, port) => resolveServiceEndpoint(endpoints, namespace, name, port);
   return (request) => {
     const info = request.info;
     if (!info.isResourceRequest) return undefined;
     const found = registry.lookup(info.apiGroup, info.apiVersion, info.resource);
     if (!found) return undefined;
+    // Each version has its own subresources: one the requested version does not declare is not served.
+    if (info.subresource && !(found.kind.subresources ?? []).some((s) => s.name === info.subresource)) return undefined;
     const target = store(found.resource.plural, found.resource.group);
     if (!target) return undefined;
+    if (found.resource.terminating && info.verb === 'create') return { target: refuseWhileTerminating, admit: false };
     const storage = found.resource.storage.version;
     if (info.apiVersion === storage) return { target, admit: MUTATING.has(info.verb) };
     const webhook = found.resource.conversionWebhook;
-    const convert = webhook ? webhookConverter(webhooks, found.resource.name, found.kind.kind, webhook) : noneConverter;
-    const handler = convertingHandler(target, `${info.apiGroup}/${info.apiVersion}`, `${info.apiGroup}/${storage}`, storage, convert);
+    const convert = webhook ? webhookConverter(webhooks, found.resource.name, found.kind.kind, webhook, resolveService) : noneConverter;
+    const handler = convertingHandler(target, `${info.apiGroup}/${info.apiVersion}`, `${info.apiGroup}/${storage}`, storage, convert, found.kind);
     return { target: handler, admit: MUTATING.has(info.verb) };
   };
 }

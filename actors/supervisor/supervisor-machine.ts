@@ -81,6 +81,7 @@ import { authorizersOf } from './authorizers.js';
 import { auditMachine, terminateAudit } from '../audit/audit-machine.js';
 import { apiExtensions, serveCustomResource, serveStoredCustomResources, storeKey, unserveCustomResource, type ApiExtensions } from './custom-resources.js';
 import { webhookClientFor } from '../admission/webhook/shared.js';
+import { serviceEndpointsView } from '../apiextensions/service-endpoints.js';
 import { crdControllerMachine, terminateCrdController, type CrdControllerInput } from '../crd-controller/crd-controller.js';
 import type { CustomResourceMessage, ServeCustomResource, UnserveCustomResource } from '../../protocol/messages/custom-resources.js';
 import type { ServedCustomResource } from '../../scheme/custom/custom-resource-kind.js';
@@ -300,7 +301,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       supervisor: self,
       ...(eviction ? { eviction } : {}),
     }),
-    apiExtensionsServer(api.registry, store, webhookClient),
+    apiExtensionsServer(api.registry, store, webhookClient, serviceEndpointsView((plural, group) => runtime.stores.get(storeKey(plural, group)) as Subscribable | undefined)),
   ]);
   const rbac = 'rbac.authorization.k8s.io';
   late.authz = start('authz', authzMachine, {

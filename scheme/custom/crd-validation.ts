@@ -7,6 +7,7 @@ import { isDNS1035Label, isDNS1123Subdomain } from '../validate.js';
 import type { CrdNames, CrdVersion, CustomResourceDefinition, JSONSchemaProps } from './crd.js';
 import { isEstablished } from './crd.js';
 import { compileSchemaValidations } from '../../lib/cel/validation.js';
+import { validateService, validateUrl } from '../kinds/webhook-configuration.js';
 
 const required = (field: string, detail = ''): StatusCause => ({ reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' });
 const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({
@@ -26,6 +27,8 @@ export function defaultCrd(crd: CustomResourceDefinition): void {
     if (!spec.names.listKind && spec.names.kind) spec.names.listKind = `${spec.names.kind}List`;
   }
   spec.conversion ??= { strategy: 'None' };
+  const service = spec.conversion.webhook?.clientConfig?.service;
+  if (service && typeof service === 'object') service.port ??= 443;
   for (const version of Array.isArray(spec.versions) ? spec.versions : []) {
     for (const column of version.additionalPrinterColumns ?? []) column.priority ??= 0;
   }
@@ -200,6 +203,8 @@ export function validateCrd(crd: CustomResourceDefinition, old: CustomResourceDe
       const config = conversion.webhook?.clientConfig;
       if (!config) causes.push(required('spec.conversion.webhook.clientConfig', 'required when strategy is set to Webhook'));
       else if ((config.url === undefined) === (config.service === undefined)) causes.push(required('spec.conversion.webhook.clientConfig', 'exactly one of url or service is required'));
+      else if (typeof config.url === 'string') causes.push(...validateUrl(config.url, 'spec.conversion.webhook.clientConfig.url'));
+      else if (isObject(config.service)) causes.push(...validateService(config.service, 'spec.conversion.webhook.clientConfig.service'));
       const reviewVersions = conversion.webhook?.conversionReviewVersions ?? [];
       if (reviewVersions.length === 0) causes.push(required('spec.conversion.webhook.conversionReviewVersions', 'must contain at least one version'));
       else if (!reviewVersions.some((v) => v === 'v1' || v === 'v1beta1')) {

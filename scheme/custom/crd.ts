@@ -109,6 +109,12 @@ export const storageVersionOf = (crd: CustomResourceDefinition): CrdVersion | un
 
 export const conditionOf = (crd: CustomResourceDefinition, type: string): CrdCondition | undefined => crd.status?.conditions?.find((c) => c.type === type);
 
+/** A CRD as it is served: under the names it was accepted with. */
+export function crdWithAcceptedNames(crd: CustomResourceDefinition): CustomResourceDefinition {
+  const names = crd.status?.acceptedNames;
+  return names ? { ...crd, spec: { ...crd.spec, names } } : crd;
+}
+
 export const isEstablished = (crd: CustomResourceDefinition): boolean => conditionOf(crd, 'Established')?.status === 'True';
 
 /** kube's `reversed group`: the prefix of a custom resource's OpenAPI definition names (com.example.stable.v1.CronTab). */

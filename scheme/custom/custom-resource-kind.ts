@@ -32,6 +32,8 @@ export interface ServedCustomResource {
   definitions: Record<string, SchemaNode>;
   /** spec, to tell a change that needs the store restarted from a status update. */
   fingerprint: string;
+  /** The CRD's Terminating condition is True: its custom resources are being deleted, and creates are refused. */
+  terminating?: boolean;
   /** Where the conversion webhook is (strategy Webhook), caBundle decoded to PEM; absent for strategy None. */
   conversionWebhook?: { url?: string; service?: { namespace: string; name: string; path?: string; port?: number }; caBundle?: string };
 }
@@ -107,11 +109,15 @@ function describeVersion(crd: CustomResourceDefinition, version: CrdVersion): Ki
       applyDefaults(object, body);
       return { causes: [], unknownFields };
     },
-    validate: (object, old): StatusCause[] => {
+    validate: (object, old, _subresource, warnings): StatusCause[] => {
       const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = object;
-      const causes = validateValue(rest, { ...body, type: 'object' }, '');
-      // kube runs the rules only on an object the schema accepts.
-      return causes.length > 0 || !rules.root ? causes : runSchemaValidations(rules, object, old).causes;
+      const oldRest = old ? (({ metadata: _om, apiVersion: _oa, kind: _ok, ...r }) => r)(old) : undefined;
+      const causes = validateValue(rest, { ...body, type: 'object' }, '', oldRest ? { value: oldRest } : undefined);
+      // kube runs the rules only on an object the schema accepts; a rule failing on an unchanged value is a warning.
+      if (causes.length > 0 || !rules.root) return causes;
+      const run = runSchemaValidations(rules, object, old);
+      warnings?.push(...run.warnings);
+      return run.causes;
     },
     ...(Object.keys(selectable).length > 0 ? { selectableFields: selectable } : {}),
   };

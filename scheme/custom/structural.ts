@@ -1,7 +1,8 @@
 // What the apiextensions server does to a custom resource's body with its
 // version's structural schema, in kube's order: prune unknown fields (listed,
 // for fieldValidation Strict and Warn), apply defaults, then validate, with
-// the wording kube's OpenAPI validator gives each failure.
+// the wording kube's OpenAPI validator gives each failure (ratcheted on update:
+// values an update leaves as they were are not validated again).
 
 import type { StatusCause } from '../../protocol/kube/status.js';
 import type { JSONSchemaProps } from './crd.js';
@@ -105,14 +106,42 @@ const FORMATS: Readonly<Record<string, RegExp>> = {
   byte: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
 };
 
-/** Validates `value` against `schema`; field paths as kube prints them (`spec.replicas`, `spec.ports[0]`). */
-export function validateValue(value: Value, schema: JSONSchemaProps, path: string): StatusCause[] {
+/** The old value at the same place as a new one, where the two correlate (kube's CorrelatedObject); undefined where they do not. */
+type Old = { value: Value } | undefined;
+
+function deepEqual(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => k in b && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** The old item a new list item correlates with: by its keys in a map list, by its value in a set; none in an atomic list. */
+function oldItem(schema: JSONSchemaProps, item: Value, old: Old): Old {
+  if (!old || !Array.isArray(old.value)) return undefined;
+  const listType = schema['x-kubernetes-list-type'];
+  if (listType === 'set') return old.value.some((o) => deepEqual(o, item)) ? { value: item } : undefined;
+  if (listType !== 'map' || !isObject(item)) return undefined;
+  const keys = schema['x-kubernetes-list-map-keys'] ?? [];
+  const found = old.value.find((o) => isObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
+  return found === undefined ? undefined : { value: found };
+}
+
+/**
+ * Validates `value` against `schema`; field paths as kube prints them (`spec.replicas`, `spec.ports[0]`).
+ * With `old` (an update), kube 1.33's validation ratcheting: a value equal to the old value it correlates
+ * with is not validated again, so an object stored before a stricter schema can still be updated elsewhere.
+ */
+export function validateValue(value: Value, schema: JSONSchemaProps, path: string, old?: Old): StatusCause[] {
   const causes: StatusCause[] = [];
-  walkValidate(value, schema, path, causes);
+  walkValidate(value, schema, path, causes, old);
   return causes;
 }
 
-function walkValidate(value: Value, schema: JSONSchemaProps, path: string, causes: StatusCause[]): void {
+function walkValidate(value: Value, schema: JSONSchemaProps, path: string, causes: StatusCause[], old: Old): void {
+  if (old && deepEqual(value, old.value)) return;
   const field = path;
   if (value === null) {
     if (schema.nullable || (!schema.type && !schema['x-kubernetes-int-or-string'])) return;
@@ -133,8 +162,8 @@ function walkValidate(value: Value, schema: JSONSchemaProps, path: string, cause
   }
   if (typeof value === 'number') validateNumber(value, schema, field, causes);
   if (typeof value === 'string') validateString(value, schema, field, causes);
-  if (Array.isArray(value)) validateArray(value, schema, field, causes);
-  if (isObject(value)) validateObjectValue(value, schema, field, causes);
+  if (Array.isArray(value)) validateArray(value, schema, field, causes, old);
+  if (isObject(value)) validateObjectValue(value, schema, field, causes, old);
 }
 
 function validateNumber(value: number, schema: JSONSchemaProps, field: string, causes: StatusCause[]): void {
@@ -174,7 +203,7 @@ function validateString(value: string, schema: JSONSchemaProps, field: string, c
   if (format && !format.test(value)) causes.push(invalidCause(field, value, `${field} in body must be of type ${schema.format}: ${JSON.stringify(value)}`));
 }
 
-function validateArray(value: unknown[], schema: JSONSchemaProps, field: string, causes: StatusCause[]): void {
+function validateArray(value: unknown[], schema: JSONSchemaProps, field: string, causes: StatusCause[], old: Old): void {
   if (schema.maxItems !== undefined && value.length > schema.maxItems) {
     causes.push({ reason: 'FieldValueTooMany', field, message: `Too many: ${value.length}: must have at most ${schema.maxItems} items` });
   }
@@ -182,7 +211,7 @@ function validateArray(value: unknown[], schema: JSONSchemaProps, field: string,
     causes.push(invalidCause(field, value.length, `${field} in body should have at least ${schema.minItems} items`));
   }
   const items = itemsOf(schema);
-  if (items) value.forEach((v, i) => walkValidate(v, items, `${field}[${i}]`, causes));
+  if (items) value.forEach((v, i) => walkValidate(v, items, `${field}[${i}]`, causes, oldItem(schema, v, old)));
   const listType = schema['x-kubernetes-list-type'];
   if (listType === 'set') {
     const seen = new Set<string>();
@@ -203,7 +232,8 @@ function validateArray(value: unknown[], schema: JSONSchemaProps, field: string,
   }
 }
 
-function validateObjectValue(value: Record<string, unknown>, schema: JSONSchemaProps, field: string, causes: StatusCause[]): void {
+function validateObjectValue(value: Record<string, unknown>, schema: JSONSchemaProps, field: string, causes: StatusCause[], old: Old): void {
+  const oldObject = old && isObject(old.value) ? old.value : undefined;
   for (const name of schema.required ?? []) {
     if (!(name in value) || value[name] === undefined) causes.push({ reason: 'FieldValueRequired', field: join(field, name), message: 'Required value' });
   }
@@ -221,6 +251,6 @@ function validateObjectValue(value: Record<string, unknown>, schema: JSONSchemaP
   }
   for (const [key, child] of Object.entries(value)) {
     const sub = schema.properties?.[key] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
-    if (sub) walkValidate(child, sub, join(field, key), causes);
+    if (sub) walkValidate(child, sub, join(field, key), causes, oldObject && key in oldObject ? { value: oldObject[key] } : undefined);
   }
 }

@@ -105,8 +105,8 @@ function validateRule(rule: Obj, at: string): StatusCause[] {
   return causes;
 }
 
-/** ValidateWebhookURL with https required. */
-function validateUrl(raw: string, at: string): StatusCause[] {
+/** ValidateWebhookURL with https required (also a CRD's conversion webhook). */
+export function validateUrl(raw: string, at: string): StatusCause[] {
   const form = '; desired format: https://host[/path]';
   let url: URL;
   try {
@@ -123,8 +123,8 @@ function validateUrl(raw: string, at: string): StatusCause[] {
   return causes;
 }
 
-/** ValidateWebhookService. */
-function validateService(service: Obj, at: string): StatusCause[] {
+/** ValidateWebhookService (also a CRD's conversion webhook). */
+export function validateService(service: Obj, at: string): StatusCause[] {
   const causes: StatusCause[] = [];
   if (!service.name) causes.push(required(`${at}.name`));
   if (!service.namespace) causes.push(required(`${at}.namespace`));

@@ -11,6 +11,7 @@ import { suiteServer } from '../support/server.js';
 import { call } from '../support/http.js';
 import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
 import { clusterCrd, cronTab, cronTabCrd } from '../support/crds.js';
+import { eventually } from '../support/eventually.js';
 
 const json = (value: unknown): { body: string; headers: Record<string, string> } => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
 const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -218,5 +219,119 @@ describe('custom resources', () => {
     for (let i = 0; i < 100 && (await actors()).includes(`store/crontabs.${group}`); i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(!(await actors()).includes(`store/crontabs.${group}`));
     assert.equal((await call(suite.creds, 'GET', `/apis/${group}/v1`)).status, 404);
+  });
+  it('applies defaults and pruning on read from storage: a default or a field the CRD adds or drops later shows on objects stored before', async () => {
+    const group = 'onread.example.com';
+    const crd = cronTabCrd(group) as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, unknown> } } } } }[] } };
+    await call(suite.creds, 'POST', CRDS, json(crd));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+    const stored = cronTab(group, 'stored', { suspend: true });
+    let created = await call(suite.creds, 'POST', path, json(stored));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', path, json(stored));
+    assert.equal(created.status, 201, created.body);
+    assert.equal(created.json().spec.timeZone, undefined);
+    const current = (await call(suite.creds, 'GET', `${CRDS}/crontabs.${group}`)).json();
+    const properties = current.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties;
+    properties.timeZone = { type: 'string', default: 'Etc/UTC' };
+    delete properties.suspend;
+    assert.equal((await call(suite.creds, 'PUT', `${CRDS}/crontabs.${group}`, json(current))).status, 200);
+    const read = await eventually(async () => {
+      const object = (await call(suite.creds, 'GET', `${path}/stored`)).json();
+      assert.equal(object.spec.timeZone, 'Etc/UTC');
+      return object;
+    });
+    assert.equal(read.spec.suspend, undefined, 'pruned: the schema no longer names it');
+    const listed = (await call(suite.creds, 'GET', path)).json().items[0];
+    assert.deepEqual([listed.spec.timeZone, listed.spec.suspend], ['Etc/UTC', undefined]);
+  });
+
+  it('serves each version with its own schema, printer columns and subresources', async () => {
+    const group = 'perversion.example.com';
+    const crd = cronTabCrd(group) as { spec: { versions: Record<string, unknown>[] } };
+    crd.spec.versions[1] = {
+      name: 'v1beta1', served: true, storage: false,
+      additionalPrinterColumns: [{ name: 'Cron', type: 'string', jsonPath: '.spec.schedule' }],
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { schedule: { type: 'string', maxLength: 20 }, image: { type: 'string' }, replicas: { type: 'integer', default: 7 } } } } } },
+    };
+    await call(suite.creds, 'POST', CRDS, json(crd));
+    const v1beta1 = `/apis/${group}/v1beta1/namespaces/default/crontabs`;
+    const body = { apiVersion: `${group}/v1beta1`, kind: 'CronTab', metadata: { name: 'old' }, spec: { schedule: '*/5 * * * *', unknown: 1 } };
+    let created = await call(suite.creds, 'POST', v1beta1, json(body));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', v1beta1, json(body));
+    assert.equal(created.status, 201, created.body);
+    // v1beta1's own schema: its default, its pruning; the v1 default is the storage version's business.
+    assert.equal(created.json().spec.replicas, 7);
+    assert.equal(created.json().spec.unknown, undefined);
+    const tooLong = await call(suite.creds, 'POST', v1beta1, json({ ...body, metadata: { name: 'long' }, spec: { schedule: '*/5 *  *  *  *  *  *  *' } }));
+    assert.equal(tooLong.status, 422);
+    assert.match(tooLong.json().message, /spec.schedule: Too long: may not be more than 20 bytes/);
+    const table = (await call(suite.creds, 'GET', v1beta1, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json();
+    assert.deepEqual(table.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Cron']);
+    const v1Table = (await call(suite.creds, 'GET', `/apis/${group}/v1/namespaces/default/crontabs`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })).json();
+    assert.deepEqual(v1Table.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Schedule', 'Replicas', 'Last']);
+    // /scale and /status are v1's subresources only.
+    assert.equal((await call(suite.creds, 'GET', `/apis/${group}/v1/namespaces/default/crontabs/old/scale`)).status, 200);
+    assert.equal((await call(suite.creds, 'GET', `${v1beta1}/old/scale`)).status, 404);
+    const resources = (await call(suite.creds, 'GET', `/apis/${group}/v1beta1`)).json().resources.map((r: { name: string }) => r.name);
+    assert.deepEqual(resources, ['crontabs']);
+  });
+
+  it('refuses creates while the CRD is Terminating with kube\'s 405, and lets the CRD go once its last object does', async () => {
+    const group = 'terminating.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+    const held = cronTab(group, 'held');
+    (held.metadata as Record<string, unknown>).finalizers = ['example.com/hold'];
+    let created = await call(suite.creds, 'POST', path, json(held));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', path, json(held));
+    assert.equal(created.status, 201, created.body);
+    assert.equal((await call(suite.creds, 'DELETE', `${CRDS}/crontabs.${group}`)).status, 200);
+    const refused = await eventually(async () => {
+      const reply = await call(suite.creds, 'POST', path, json(cronTab(group, 'late')));
+      assert.equal(reply.status, 405, reply.body);
+      return reply.json();
+    });
+    assert.deepEqual([refused.reason, refused.message, refused.details], ['MethodNotAllowed', 'create not allowed while custom resource definition is terminating', { group, kind: 'crontabs' }]);
+    const crd = (await call(suite.creds, 'GET', `${CRDS}/crontabs.${group}`)).json();
+    assert.equal(crd.status.conditions.find((c: { type: string }) => c.type === 'Terminating')?.status, 'True');
+    // Reads and updates go on: the held object's finalizer can still be removed.
+    const patched = await call(suite.creds, 'PATCH', `${path}/held`, { body: JSON.stringify({ metadata: { finalizers: null } }), headers: { 'content-type': 'application/merge-patch+json' } });
+    assert.equal(patched.status, 200, patched.body);
+    await eventually(async () => assert.equal((await call(suite.creds, 'GET', `${CRDS}/crontabs.${group}`)).status, 404));
+  });
+  it('ratchets validation on update as kube 1.33 does: a value left unchanged is not refused under a stricter schema, a failing CEL rule on it is a warning', async () => {
+    const group = 'ratchet.example.com';
+    await call(suite.creds, 'POST', CRDS, json(cronTabCrd(group)));
+    const path = `/apis/${group}/v1/namespaces/default/crontabs`;
+    const body = cronTab(group, 'loose', { replicas: 8, image: 'nginx', jobTemplate: { containers: [{ name: 'a', image: 'a:latest' }] } });
+    let created = await call(suite.creds, 'POST', path, json(body));
+    for (let i = 0; i < 100 && created.status === 404; i++) created = await call(suite.creds, 'POST', path, json(body));
+    assert.equal(created.status, 201, created.body);
+    // The CRD tightens: at most 5 replicas, no ':latest' container image, and a rule the stored schedule fails.
+    const crd = (await call(suite.creds, 'GET', `${CRDS}/crontabs.${group}`)).json();
+    const spec = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec;
+    spec.properties.replicas.maximum = 5;
+    spec.properties.jobTemplate.properties.containers.items.properties.image.pattern = '^[^:]+(:[^l].*)?$';
+    spec.properties.schedule['x-kubernetes-validations'].push({ rule: "!self.startsWith('*/5')", message: 'every five minutes is too often' });
+    assert.equal((await call(suite.creds, 'PUT', `${CRDS}/crontabs.${group}`, json(crd))).status, 200);
+    const patch = (p: unknown) => call(suite.creds, 'PATCH', `${path}/loose`, { body: JSON.stringify(p), headers: { 'content-type': 'application/merge-patch+json' } });
+    // A new object is held to the new schema...
+    const fresh = await eventually(async () => {
+      const reply = await call(suite.creds, 'POST', path, json(cronTab(group, 'fresh', { replicas: 8 })));
+      assert.equal(reply.status, 422, reply.body);
+      return reply.json();
+    });
+    assert.match(fresh.message, /spec.replicas: Invalid value: 8: spec.replicas in body should be less than or equal to 5/);
+    // ...an update that leaves the invalid values as they were is not, and the rule's failure comes back as a warning.
+    const untouched = await patch({ spec: { suspend: true } });
+    assert.equal(untouched.status, 200, untouched.body);
+    assert.match(String(untouched.headers.warning), /299 - "spec.schedule: Invalid value: \\"string\\": every five minutes is too often"/);
+    // A changed value is validated: the other container is new, its image refused; replicas changed, refused.
+    const added = await patch({ spec: { jobTemplate: { containers: [{ name: 'a', image: 'a:latest' }, { name: 'b', image: 'b:latest' }] } } });
+    assert.equal(added.status, 422, added.body);
+    assert.deepEqual(added.json().details.causes.map((c: { field: string }) => c.field), ['spec.jobTemplate.containers[1].image']);
+    const more = await patch({ spec: { replicas: 9 } });
+    assert.equal(more.status, 422, more.body);
+    assert.equal((await patch({ spec: { replicas: 4 } })).status, 200);
   });
 });

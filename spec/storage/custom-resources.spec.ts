@@ -2,7 +2,9 @@
 // SQLite and on etcd, under kube's keys (`<prefix>/<group>/<plural>/<namespace>/<name>`,
 // the CRDs themselves under `<prefix>/apiextensions.k8s.io/customresourcedefinitions/`);
 // and with two servers on one etcd, a CRD created through one is served by the other.
-// Watch, list and paging behave as for built-in kinds: the same store serves them.
+// Watch, list and paging behave as for built-in kinds: the same store serves them,
+// and the shared storage suite (watch, resourceVersion on reads, deletes, a restarted
+// store) runs on a custom resource as on a ConfigMap (spec/support/subjects.ts).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,7 +53,7 @@ describeEachBackend('custom resources', (backend) => {
   });
 
   if (backend.name === 'etcd') {
-    it('keeps custom resources where kube does, and a CRD created through one server is served by another on the same etcd', async () => {
+    it('keeps custom resources where kube does, a CRD created through one server is served by another on the same etcd, and a value put by another writer is read defaulted and pruned', async () => {
       const prefix = `/crd-two-${process.pid}`;
       const one = await startTestServer(backend.with({ etcdPrefix: prefix }));
       const two = await startTestServer(backend.with({ etcdPrefix: prefix }));
@@ -68,7 +70,19 @@ describeEachBackend('custom resources', (backend) => {
         const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
         const client = new Client({ hosts: backend.etcd()!.endpoints });
         const keys = await client.getAll().prefix(`${prefix}/`).keys();
+        // A value another writer put, without the schema's defaults and with a field it does not name: read, it is defaulted and pruned.
+        const raw = { apiVersion: `${GROUP}/v1`, kind: 'CronTab', metadata: { name: 'raw', namespace: 'default', uid: '4b8c1c7e-0000-4000-8000-000000000001', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { schedule: '*/5 * * * *', stray: 1 } };
+        await client.put(`${prefix}/${GROUP}/crontabs/default/raw`).value(JSON.stringify(raw));
         client.close();
+        for (const server of [one, two]) {
+          let spec: Record<string, unknown> | undefined;
+          for (let i = 0; i < 200 && !spec; i++) {
+            const reply = await server.client.request('GET', `${CRONTABS}/raw`);
+            if (reply.status === 200) spec = JSON.parse(reply.body).spec;
+            else await new Promise((r) => setTimeout(r, 10));
+          }
+          assert.deepEqual(spec, { schedule: '*/5 * * * *', image: 'busybox', replicas: 1, concurrencyPolicy: 'Allow' });
+        }
         assert.ok(keys.includes(`${prefix}/${GROUP}/crontabs/default/shared`), keys.join('\n'));
         assert.ok(keys.includes(`${prefix}/apiextensions.k8s.io/customresourcedefinitions/crontabs.${GROUP}`), keys.join('\n'));
       } finally {

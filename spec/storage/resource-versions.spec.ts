@@ -9,10 +9,8 @@ import { settle, type Reply, type RunningServer } from '../../harness/start-serv
 import type { SimulatedClock } from '../../harness/simulated-clock.js';
 import { CONTINUE_TOO_OLD, LIST_TOO_OLD } from '../../protocol/kube/status.js';
 import { TOO_LARGE_WAIT_MS } from '../../actors/store/read.js';
-import { withSimulated } from '../support/simulated.js';
-import { describeEachBackend } from '../support/backends.js';
+import { describeEachSubject } from '../support/subjects.js';
 
-const CM = '/api/v1/namespaces/default/configmaps';
 
 interface List {
   metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
@@ -34,8 +32,8 @@ async function ok<T>(server: RunningServer, method: string, path: string, body?:
   return JSON.parse(reply.body) as T;
 }
 
-const create = (server: RunningServer, name: string, value = 'v1'): Promise<{ metadata: { resourceVersion: string } }> =>
-  ok(server, 'POST', CM, { metadata: { name }, data: { value } });
+const create = (server: RunningServer, path: string, name: string, value = 'v1'): Promise<{ metadata: { resourceVersion: string } }> =>
+  ok(server, 'POST', path, { metadata: { name }, data: { value } });
 
 const names = (list: List): string[] => list.items.map((i) => i.metadata.name);
 
@@ -60,8 +58,9 @@ async function heldRead(server: RunningServer, clock: SimulatedClock, path: stri
   return whileTimePasses(clock, answer);
 }
 
-describeEachBackend('resourceVersion on reads', (backend) => {
-  it('answers a GET or LIST at a version the server has not reached with 504 Too large resource version, after waiting', () => withSimulated(backend.with(), async ({ server, clock }) => {
+describeEachSubject('resourceVersion on reads', (backend, subject) => {
+  const CM = subject.path;
+  it('answers a GET or LIST at a version the server has not reached with 504 Too large resource version, after waiting', () => subject.withSimulated(backend.with(), async ({ server, clock }) => {
     const current = Number((await ok<List>(server, 'GET', CM)).metadata.resourceVersion);
     const future = current + 1000;
     for (const path of [`${CM}/missing?resourceVersion=${future}`, `${CM}?resourceVersion=${future}&resourceVersionMatch=NotOlderThan`, `${CM}?resourceVersion=${future}&resourceVersionMatch=Exact`]) {
@@ -79,10 +78,10 @@ describeEachBackend('resourceVersion on reads', (backend) => {
     }
   }));
 
-  it('serves a read at a future version once the server has reached it within the wait', () => withSimulated(backend.with(), async ({ server, clock }) => {
+  it('serves a read at a future version once the server has reached it within the wait', () => subject.withSimulated(backend.with(), async ({ server, clock }) => {
     const current = Number((await ok<List>(server, 'GET', CM)).metadata.resourceVersion);
     const answer = server.client.request('GET', `${CM}?resourceVersion=${current + 1}`);
-    const arrived = Number((await create(server, 'arrives')).metadata.resourceVersion);
+    const arrived = Number((await create(server, CM, 'arrives')).metadata.resourceVersion);
     const reply = await whileTimePasses(clock, answer);
     assert.equal(reply.status, 200);
     const list = JSON.parse(reply.body) as List;
@@ -92,7 +91,7 @@ describeEachBackend('resourceVersion on reads', (backend) => {
     assert.deepEqual(names(list), served >= arrived ? ['arrives'] : []);
   }));
 
-  it('rejects a resourceVersion that is not one, and kube\'s forbidden combinations of resourceVersionMatch', () => withSimulated(backend.with(), async ({ server }) => {
+  it('rejects a resourceVersion that is not one, and kube\'s forbidden combinations of resourceVersionMatch', () => subject.withSimulated(backend.with(), async ({ server }) => {
     const bad = await server.client.request('GET', `${CM}?resourceVersion=abc`);
     assert.equal(bad.status, 400);
     assert.equal((JSON.parse(bad.body) as StatusBody).message, 'invalid resource version: abc');
@@ -103,12 +102,12 @@ describeEachBackend('resourceVersion on reads', (backend) => {
     assert.deepEqual(status.details?.causes, [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided' }]);
   }));
 
-  it('lists the resource exactly as it was at a revision with resourceVersionMatch=Exact', () => withSimulated(backend.with(), async ({ server }) => {
-    await create(server, 'a');
-    const then = (await create(server, 'b')).metadata.resourceVersion;
+  it('lists the resource exactly as it was at a revision with resourceVersionMatch=Exact', () => subject.withSimulated(backend.with(), async ({ server }) => {
+    await create(server, CM, 'a');
+    const then = (await create(server, CM, 'b')).metadata.resourceVersion;
     assert.equal((await server.client.request('DELETE', `${CM}/a`)).status, 200);
     await ok(server, 'PUT', `${CM}/b`, { metadata: { name: 'b' }, data: { value: 'v2' } });
-    await create(server, 'c');
+    await create(server, CM, 'c');
 
     const exact = await ok<List>(server, 'GET', `${CM}?resourceVersion=${then}&resourceVersionMatch=Exact`);
     assert.equal(exact.metadata.resourceVersion, then);
@@ -119,14 +118,14 @@ describeEachBackend('resourceVersion on reads', (backend) => {
     assert.equal(now.items[0]!.data?.value, 'v2');
   }));
 
-  it('pages through one consistent snapshot with limit and continue, counting what remains', () => withSimulated(backend.with(), async ({ server }) => {
-    for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) await create(server, name);
+  it('pages through one consistent snapshot with limit and continue, counting what remains', () => subject.withSimulated(backend.with(), async ({ server }) => {
+    for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) await create(server, CM, name);
     const first = await ok<List>(server, 'GET', `${CM}?limit=2`);
     assert.deepEqual(names(first), ['p1', 'p2']);
     assert.equal(first.metadata.remainingItemCount, 3);
 
     // Changes after the first page do not show in the next ones.
-    await create(server, 'p3a');
+    await create(server, CM, 'p3a');
     assert.equal((await server.client.request('DELETE', `${CM}/p4`)).status, 200);
     await ok(server, 'PUT', `${CM}/p5`, { metadata: { name: 'p5' }, data: { value: 'changed' } });
 
@@ -140,8 +139,8 @@ describeEachBackend('resourceVersion on reads', (backend) => {
     assert.equal(third.metadata.continue, undefined);
   }));
 
-  it('answers a continue token or an Exact list older than compaction with 410, and offers a token that continues at the latest revision', () => withSimulated(backend.with({ etcdCompactionInterval: '1m' }), async ({ server, clock }) => {
-    for (const name of ['q1', 'q2', 'q3']) await create(server, name);
+  it('answers a continue token or an Exact list older than compaction with 410, and offers a token that continues at the latest revision', () => subject.withSimulated(backend.with({ etcdCompactionInterval: '1m' }), async ({ server, clock }) => {
+    for (const name of ['q1', 'q2', 'q3']) await create(server, CM, name);
     const first = await ok<List>(server, 'GET', `${CM}?limit=1`);
     await ok(server, 'PUT', `${CM}/q2`, { metadata: { name: 'q2' }, data: { value: 'after' } });
     clock.advance(60_000); // the compactor notes the revision

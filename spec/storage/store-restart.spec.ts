@@ -5,15 +5,14 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { settle } from '../../harness/start-server.js';
-import { withSimulated } from '../support/simulated.js';
-import { describeEachBackend } from '../support/backends.js';
+import { describeEachSubject } from '../support/subjects.js';
 
-const CM = '/api/v1/namespaces/default/configmaps';
 
-describeEachBackend('a restarted store', (backend) => {
-  it('loads every object again, then serves and watches new changes', () => withSimulated(backend.with(), async ({ server, clock }) => {
+describeEachSubject('a restarted store', (backend, subject) => {
+  const CM = subject.path;
+  it('loads every object again, then serves and watches new changes', () => subject.withSimulated(backend.with(), async ({ server, clock }) => {
     assert.equal((await server.client.request('POST', CM, { metadata: { name: 'before' } })).status, 201);
-    server.kill('store/configmaps');
+    server.kill(subject.storeId);
     // Down until its restart, then Loading until its objects are in: not ready meanwhile.
     const notReady = await server.client.request('GET', '/readyz?verbose');
     assert.equal(notReady.status, 500);
