@@ -112,7 +112,8 @@ function proxy(context: ProxyContext, self: AnyActorRef, request: ApiRequest): v
     answered = true;
     request.replyTo.send(textResponse(request.id, 503, `${goError(error, request.method, urlOf(backend, path), backend)}\n`));
   };
-  const upstream = context.upstreams.open(route, backend, request.method, path, forwardedHeaders(request), (res) => {
+  const headers = forwardedHeaders(request);
+  const onResponse = (res: IncomingMessage): void => {
     const exchange = open.get(request.id);
     if (!exchange) return void res.destroy();
     exchange.response = res;
@@ -137,15 +138,33 @@ function proxy(context: ProxyContext, self: AnyActorRef, request: ApiRequest): v
       answered = true;
       request.replyTo.send({ type: 'http.response', id: request.id, status: res.statusCode ?? 502, headers: responseHeaders(res), body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
     });
-  });
-  upstream.on('error', fail);
+  };
+  const attempt = (timer: unknown, mayRetry: boolean): void => {
+    const upstream = context.upstreams.open(route, backend, request.method, path, headers, onResponse);
+    upstream.on('error', (error) => {
+      const exchange = open.get(request.id);
+      // Go's transport: a request that failed on a kept-alive connection the server had closed meanwhile,
+      // before any answer, goes again on a new connection when it can be replayed.
+      if (mayRetry && exchange?.upstream === upstream && !exchange.response && upstream.reusedSocket && isStaleConnection(error)) return attempt(timer, false);
+      fail(error);
+    });
+    open.set(request.id, { upstream, response: undefined, timer });
+    upstream.end(request.body);
+  };
   // Within the request's deadline, ahead of the listener's own 504 (its sweep runs each second), so a slow
   // extension server gets the proxy's 503; never longer than --request-timeout (a loopback request has no deadline).
   const remaining = request.deadline - clock.now();
   const waitMs = longRunning ? context.requestTimeoutMs : Math.min(context.requestTimeoutMs, Math.max(remaining - 1000, remaining / 2, 0));
-  const timer = clock.setTimeout(() => upstream.destroy(timedOut()), waitMs);
-  open.set(request.id, { upstream, response: undefined, timer });
-  upstream.end(request.body);
+  const timer = clock.setTimeout(() => open.get(request.id)?.upstream.destroy(timedOut()), waitMs);
+  attempt(timer, REPLAYABLE.has(request.method) && !request.body?.byteLength);
+}
+
+/** Go's Request.isReplayable: the methods a transport may send twice. */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function cut(context: ProxyContext, id: number): void {

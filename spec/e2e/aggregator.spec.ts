@@ -40,7 +40,8 @@ const untilAvailable = (creds: Credentials, status: string, what: string): Promi
   until(async () => { const c = await available(creds); return c?.status === status ? c : undefined; }, what);
 
 describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
-  const suite = suiteServer({ requestTimeout: '4s' });
+  // Remote discovery is read again every half second here (kube: every minute).
+  const suite = suiteServer({ requestTimeout: '4s', aggregatorDiscoveryRefreshMs: 500 });
   let metrics: MetricsServer;
 
   before(async () => {
@@ -106,6 +107,14 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
         assert.match(out, /^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics$/m);
         assert.match(out, /^pods\s+metrics\.k8s\.io\/v1beta1\s+true\s+PodMetrics$/m);
       });
+
+      it('explain describes a remote kind from the extension server\'s OpenAPI', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        const out = await k.ok(['explain', 'pods', '--api-version=metrics.k8s.io/v1beta1']);
+        assert.match(out, /^KIND:\s+PodMetrics$/m);
+        assert.match(out, /PodMetrics sets resource usage metrics of a pod\./);
+        assert.match(out, /^\s+containers\s+<\[\]Object>/m);
+      });
     });
   }
 
@@ -147,6 +156,21 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
     const url = root['apis/metrics.k8s.io/v1beta1']?.serverRelativeURL;
     assert.equal(url, '/openapi/v3/apis/metrics.k8s.io/v1beta1?hash=0123456789ABCDEF');
     assert.equal((await call(creds, 'GET', url!)).json().info.title, 'metrics-server');
+  });
+
+  it('merges the extension server\'s definitions into /openapi/v2 beside the built-in ones', async () => {
+    const v2 = await call(suite.creds, 'GET', '/openapi/v2', { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    assert.equal(v2.status, 200);
+    assert.ok(v2.body.includes('io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics'));
+    assert.ok(v2.body.includes('io.k8s.api.core.v1.Pod'));
+  });
+
+  it('reads remote discovery again on its timer: a resource the extension server adds appears in api-resources', async () => {
+    metrics.addResource({ name: 'containers', singularName: '', namespaced: true, kind: 'ContainerMetrics', verbs: ['get', 'list'] });
+    for (const version of KUBECTL_VERSIONS) {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      await until(async () => (/^containers\s+metrics\.k8s\.io\/v1beta1\s+true\s+ContainerMetrics$/m.test(await k.ok(['api-resources', '--api-group=metrics.k8s.io'])) ? true : undefined), `kubectl ${version} to list containers`);
+    }
   });
 
   it('streams a proxied watch as the extension server writes it', async () => {

@@ -1,6 +1,7 @@
 // A small extension API server of the specs' own, in the shape of
 // metrics-server: metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics, with
-// legacy and aggregated discovery and an OpenAPI v3 root, over HTTPS on
+// legacy and aggregated discovery and OpenAPI (v2, and v3 with its root:
+// PodMetrics described, for kubectl explain), over HTTPS on
 // 127.0.0.1 with its own serving CA. Like any extension server it trusts a
 // request only from a front proxy whose client certificate the
 // request-header CA signed (read from the extension-apiserver-authentication
@@ -39,15 +40,42 @@ export interface MetricsServerOptions {
   trustHeadersWithoutCertificate?: boolean;
 }
 
-const RESOURCES = [
+export interface MetricsResource {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+}
+
+const RESOURCES: readonly MetricsResource[] = [
   { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] },
   { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
 ];
+
+/** PodMetrics as metrics-server's OpenAPI names and describes it (a part of it: enough for kubectl explain). */
+const POD_METRICS = 'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics';
+const podMetricsSchema = (ref: (name: string) => string): Record<string, unknown> => ({
+  description: 'PodMetrics sets resource usage metrics of a pod.',
+  type: 'object',
+  required: ['timestamp', 'window', 'containers'],
+  properties: {
+    apiVersion: { description: 'APIVersion defines the versioned schema of this representation of an object.', type: 'string' },
+    kind: { description: 'Kind is a string value representing the REST resource this object represents.', type: 'string' },
+    metadata: { description: "Standard object's metadata.", $ref: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta') },
+    timestamp: { description: 'The following fields define time interval from which metrics were collected from the interval [Timestamp-Window, Timestamp].', type: 'string', format: 'date-time' },
+    window: { type: 'string' },
+    containers: { description: 'Metrics for all containers are collected within the same time window.', type: 'array', items: { type: 'object' } },
+  },
+  'x-kubernetes-group-version-kind': [{ group: 'metrics.k8s.io', kind: 'PodMetrics', version: 'v1beta1' }],
+});
 
 const TIMESTAMP = '2026-01-01T00:00:00Z';
 
 export class MetricsServer {
   readonly seen: SeenRequest[] = [];
+  /** What its discovery lists: a spec may add one while it runs (addResource()). */
+  private readonly resources: MetricsResource[] = [...RESOURCES];
   /** Open watches on pods: each gets the events emit() sends. */
   private readonly watchers = new Set<ServerResponse>();
   /** Requests the server holds without answering (namespace `slow`). */
@@ -98,6 +126,11 @@ export class MetricsServer {
     await new Promise((resolve) => server.close(resolve));
   }
 
+  /** Lists one more resource in its discovery from now on, as an upgraded extension server would. */
+  addResource(resource: MetricsResource): void {
+    this.resources.push(resource);
+  }
+
   /** Sends one watch event to every open pods watch. */
   emit(type: string, object: unknown): void {
     for (const res of this.watchers) res.write(`${JSON.stringify({ type, object })}\n`);
@@ -146,9 +179,25 @@ export class MetricsServer {
       return this.json(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [this.group()] });
     }
     if (path === `/apis/${METRICS_GROUP}`) return this.json(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...this.group() });
-    if (path === `/apis/${GV}`) return this.json(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: GV, resources: RESOURCES });
+    if (path === `/apis/${GV}`) return this.json(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: GV, resources: this.resources });
     if (path === '/openapi/v3') return this.json(res, 200, { paths: { [`apis/${GV}`]: { serverRelativeURL: `/openapi/v3/apis/${GV}?hash=0123456789ABCDEF` } } });
-    if (path === `/openapi/v3/apis/${GV}`) return this.json(res, 200, { openapi: '3.0.0', info: { title: 'metrics-server', version: METRICS_VERSION }, paths: {}, components: { schemas: {} } });
+    if (path === `/openapi/v3/apis/${GV}`) {
+      const schemas = { [POD_METRICS]: podMetricsSchema((name) => `#/components/schemas/${name}`), 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': { type: 'object' } };
+      // kubectl explain finds a resource's kind through the GVK of its path's GET operation.
+      const get = {
+        get: {
+          operationId: 'readMetricsV1beta1NamespacedPodMetrics', 'x-kubernetes-action': 'get',
+          'x-kubernetes-group-version-kind': { group: METRICS_GROUP, version: METRICS_VERSION, kind: 'PodMetrics' },
+          responses: { 200: { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${POD_METRICS}` } } } } },
+        },
+      };
+      const paths = { [`/apis/${GV}/namespaces/{namespace}/pods/{name}`]: get };
+      return this.json(res, 200, { openapi: '3.0.0', info: { title: 'metrics-server', version: METRICS_VERSION }, paths, components: { schemas } });
+    }
+    if (path === '/openapi/v2') {
+      const definitions = { [POD_METRICS]: podMetricsSchema((name) => `#/definitions/${name}`), 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': { type: 'object' } };
+      return this.json(res, 200, { swagger: '2.0', info: { title: 'metrics-server', version: METRICS_VERSION }, paths: {}, definitions });
+    }
     const nodes = new RegExp(`^/apis/${GV}/nodes(?:/([^/]+))?$`).exec(path);
     if (nodes) {
       const items = Object.entries(this.options.nodes).filter(([name]) => !nodes[1] || name === nodes[1]).map(([name, usage]) => this.nodeMetrics(name, usage));
@@ -191,7 +240,7 @@ export class MetricsServer {
         metadata: { name: METRICS_GROUP, creationTimestamp: null },
         versions: [{
           version: METRICS_VERSION,
-          resources: RESOURCES.map((r) => ({ resource: r.name, responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind }, scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: r.name.slice(0, -1), verbs: r.verbs })),
+          resources: this.resources.map((r) => ({ resource: r.name, responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind }, scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: r.name.slice(0, -1), verbs: r.verbs })),
           freshness: 'Current',
         }],
       }],
