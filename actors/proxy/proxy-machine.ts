@@ -4,13 +4,15 @@
 // extension server's endpoints, with the user in the front-proxy headers
 // and the proxy's client certificate, and relays the answer. Watches and
 // other long-running answers stream through chunk by chunk, pausing the
-// extension server's response while the client does not read.
+// extension server's response while the client does not read. Upgrade
+// requests (exec, attach, port-forward over SPDY or WebSocket) become
+// tunnels (tunnel.ts) once the extension server has switched protocols.
 //
-// Owns: the open upstream exchanges, and the HTTPS agents (upstream.ts).
+// Owns: the open upstream exchanges and tunnels, and the HTTPS agents (upstream.ts).
 // Receives: `request` (routed by the server chain); `stream.cancelled`,
 //   `stream.paused` and `stream.resumed` from the listener for the streams it
-//   relays; `actor.stop`.
-// Sends: http.response / stream.* to the request's replyTo.
+//   relays; `tunnel.data` (a client's) for its tunnels; `actor.stop`.
+// Sends: http.response / stream.* / tunnel.* to the request's replyTo.
 // States: Serving → Stopped (open exchanges are cut; their clients see the
 //   stream end, as when any server stops).
 //
@@ -25,14 +27,15 @@ import { setup, type AnyActorRef } from 'xstate';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { ApiRequest, HandleRequest } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
-import type { StreamCancelled, StreamFlow } from '../../protocol/messages/http.js';
+import type { StreamCancelled, StreamFlow, TunnelData } from '../../protocol/messages/http.js';
 import { statusResponse, textResponse } from '../../protocol/messages/http.js';
-import { resourceNotFound } from '../../protocol/kube/status.js';
+import { badRequest, resourceNotFound } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { RemoteRoute, RemoteRoutes } from '../aggregator/routes.js';
 import { frontProxyHeaders, goError, timedOut, urlOf, type Upstreams } from './upstream.js';
+import { openTunnel, type Tunnel } from './tunnel.js';
 
 export interface ProxyInput {
   routes: RemoteRoutes;
@@ -51,6 +54,7 @@ interface Exchange {
 
 interface ProxyContext extends ProxyInput {
   open: Map<number, Exchange>;
+  tunnels: Map<number, Tunnel>;
   counters: ActorCounters;
 }
 
@@ -98,6 +102,14 @@ function proxy(context: ProxyContext, self: AnyActorRef, request: ApiRequest): v
   }
   const backend = resolution.backends[Math.floor(Math.random() * resolution.backends.length)]!;
   const path = pathWithQuery(request);
+  if (request.upgrade?.mode === 'unsupported') {
+    const protocol = request.upgrade.headers.upgrade ?? '';
+    return request.replyTo.send(statusResponse(request.id, badRequest(`unable to upgrade connection: ${protocol} cannot pass through the uWebSockets.js transport, which hands over no connection (serve with --transport=node, or use WebSocket)`)));
+  }
+  if (request.upgrade) {
+    const deps = { upstreams: context.upstreams, clock: context.clock, handshakeMs: context.requestTimeoutMs, tunnels: context.tunnels, peer: self };
+    return openTunnel(deps, request, route, backend, path, forwardedHeaders(request), responseHeaders);
+  }
   const longRunning = request.deadline === 0;
   const { clock, open } = context;
   let answered = false;
@@ -168,6 +180,11 @@ function isStaleConnection(error: unknown): boolean {
 }
 
 function cut(context: ProxyContext, id: number): void {
+  const tunnel = context.tunnels.get(id);
+  if (tunnel) {
+    context.tunnels.delete(id);
+    tunnel.cut();
+  }
   const exchange = context.open.get(id);
   if (!exchange) return;
   context.open.delete(id);
@@ -178,7 +195,7 @@ function cut(context: ProxyContext, id: number): void {
 export const proxyMachine = setup({
   types: {
     context: {} as ProxyContext,
-    events: {} as HandleRequest | StreamCancelled | StreamFlow | ActorStop,
+    events: {} as HandleRequest | StreamCancelled | StreamFlow | TunnelData | ActorStop,
     input: {} as ProxyInput,
   },
   actions: {
@@ -187,19 +204,24 @@ export const proxyMachine = setup({
       serveSafely(request, context.counters, context.logger, () => proxy(context, self, request));
     },
     cut: ({ context, event }) => cut(context, (event as StreamCancelled).id),
+    tunnelData: ({ context, event }) => {
+      const { id, data, binary } = event as TunnelData;
+      context.tunnels.get(id)?.write(data, binary);
+    },
     pause: ({ context, event }) => context.open.get((event as StreamFlow).id)?.response?.pause(),
     resume: ({ context, event }) => context.open.get((event as StreamFlow).id)?.response?.resume(),
     stop: ({ context }) => terminateProxy(context),
   },
 }).createMachine({
   id: 'proxy',
-  context: ({ input }) => ({ ...input, open: new Map(), counters: { handled: 0, errors: 0 } }),
+  context: ({ input }) => ({ ...input, open: new Map(), tunnels: new Map(), counters: { handled: 0, errors: 0 } }),
   initial: 'Serving',
   states: {
     Serving: {
       on: {
         request: { actions: 'proxy' },
         'stream.cancelled': { actions: 'cut' },
+        'tunnel.data': { actions: 'tunnelData' },
         'stream.paused': { actions: 'pause' },
         'stream.resumed': { actions: 'resume' },
         'actor.stop': { target: 'Stopped', actions: 'stop' },
@@ -210,7 +232,9 @@ export const proxyMachine = setup({
 });
 
 /** On a crash or stop (OTP's terminate): every upstream exchange and connection is cut. */
-export function terminateProxy(context: Pick<ProxyContext, 'open' | 'upstreams' | 'clock'>): void {
+export function terminateProxy(context: Pick<ProxyContext, 'open' | 'tunnels' | 'upstreams' | 'clock'>): void {
+  for (const tunnel of context.tunnels.values()) tunnel.cut();
+  context.tunnels.clear();
   for (const [id, exchange] of context.open) {
     context.clock.clearTimeout(exchange.timer);
     exchange.upstream.destroy();

@@ -6,11 +6,15 @@
 // request only from a front proxy whose client certificate the
 // request-header CA signed (read from the extension-apiserver-authentication
 // ConfigMap) and whose CN is an allowed name; the user comes from the
-// X-Remote-* headers, and it records who asked.
+// X-Remote-* headers, and it records who asked. It also accepts upgrades on
+// pods/<name>/exec and echoes what it gets: a WebSocket's messages (the
+// first subprotocol offered is chosen), any other protocol's bytes.
 
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import { issueServingPair } from '../../actors/supervisor/pki.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
@@ -81,6 +85,9 @@ export class MetricsServer {
   /** Requests the server holds without answering (namespace `slow`). */
   private readonly held = new Set<ServerResponse>();
   private server: Server | undefined;
+  private readonly webSockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => [...offered][0] ?? false });
+  /** Upgraded connections open now. */
+  private readonly tunnels = new Set<Duplex>();
   /** The verified proxy name of each connection: a TLS client certificate is checked once per connection, as Go's server does. */
   private readonly proxyNames = new WeakMap<TLSSocket, string>();
   port = 0;
@@ -107,6 +114,7 @@ export class MetricsServer {
       rejectUnauthorized: false,
       ca: this.options.authentication['requestheader-client-ca-file'],
     }, (req, res) => this.serve(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.server = server;
     return new Promise((resolve) => server.listen(port, '127.0.0.1', () => {
       this.port = (server.address() as { port: number }).port;
@@ -117,6 +125,7 @@ export class MetricsServer {
   /** Stops listening and cuts every connection, as a crashed extension server would. */
   async stop(): Promise<void> {
     for (const res of [...this.watchers, ...this.held]) res.destroy();
+    for (const socket of this.tunnels) socket.destroy();
     this.watchers.clear();
     this.held.clear();
     const server = this.server;
@@ -150,22 +159,55 @@ export class MetricsServer {
     return this.watchers.size;
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse): void {
+  get openTunnels(): number {
+    return this.tunnels.size;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'https://metrics');
+    const user = this.trustedUser(req, url);
+    if (!user || !/\/pods\/[^/]+\/exec$/.test(url.pathname)) {
+      socket.end(`HTTP/1.1 ${user ? '404 Not Found' : '401 Unauthorized'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    const track = (s: Duplex): void => {
+      this.tunnels.add(s);
+      s.once('close', () => this.tunnels.delete(s));
+    };
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+      track(socket);
+      this.webSockets.handleUpgrade(req, socket, head, (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+      return;
+    }
+    track(socket);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${req.headers.upgrade}\r\n\r\n`);
+    if (head.byteLength > 0) socket.write(head);
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  }
+
+  /** The user of a request the front proxy vouches for (its certificate verified, its name allowed), and what it asked. */
+  private trustedUser(req: IncomingMessage, url: URL): string | undefined {
     const socket = req.socket as TLSSocket;
     let cn = this.proxyNames.get(socket);
     if (cn === undefined) this.proxyNames.set(socket, (cn = socket.authorized ? String(socket.getPeerCertificate().subject?.CN ?? '') : ''));
     const allowed = JSON.parse(this.options.authentication['requestheader-allowed-names'] ?? '[]') as string[];
     const user = req.headersDistinct['x-remote-user']?.[0];
     const trusted = cn !== '' && (allowed.length === 0 || allowed.includes(cn));
-    if (!user || (!trusted && !this.options.trustHeadersWithoutCertificate)) {
-      return this.json(res, 401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
-    }
+    if (!user || (!trusted && !this.options.trustHeadersWithoutCertificate)) return undefined;
     const extra: Record<string, string[]> = {};
     for (const [name, values] of Object.entries(req.headersDistinct)) {
       if (name.startsWith('x-remote-extra-') && values) extra[decodeURIComponent(name.slice('x-remote-extra-'.length))] = values;
     }
-    const url = new URL(req.url ?? '/', 'https://metrics');
     this.seen.push({ path: url.pathname, user, groups: req.headersDistinct['x-remote-group'] ?? [], extra, proxyName: cn });
+    return user;
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'https://metrics');
+    if (!this.trustedUser(req, url)) {
+      return this.json(res, 401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    }
     this.route(req, res, url);
   }
 
