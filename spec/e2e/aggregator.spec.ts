@@ -252,11 +252,13 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
     const down = await untilAvailable(creds, 'False', 'Available=False');
     assert.equal(down.reason, 'FailedDiscoveryCheck');
     assert.match(down.message, new RegExp(`^failing or missing response from https://127\\.0\\.0\\.1:${port}/apis/metrics\\.k8s\\.io/v1beta1: .*connection refused`));
-    const k = kubectl('1.33', suite.server.kubeconfigPath);
-    // As with kube: discovery marks the group Stale, so kubectl top finds no metrics API; a request says why.
-    assert.match((await k.run(['top', 'pod'])).stderr, /Metrics API not available/);
-    assert.match((await k.run(['get', '--raw', PODS])).stderr, /the server is currently unable to handle the request/);
-    assert.match(await k.ok(['get', 'apiservice', 'v1beta1.metrics.k8s.io']), /False \(FailedDiscoveryCheck\)/);
+    for (const version of KUBECTL_VERSIONS) {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      // As with kube: discovery marks the group Stale, so kubectl top finds no metrics API; a request says why.
+      assert.match((await k.run(['top', 'pod'])).stderr, /Metrics API not available/, `kubectl ${version}`);
+      assert.match((await k.run(['get', '--raw', PODS])).stderr, /the server is currently unable to handle the request/, `kubectl ${version}`);
+      assert.match(await k.ok(['get', 'apiservice', 'v1beta1.metrics.k8s.io']), /False \(FailedDiscoveryCheck\)/, `kubectl ${version}`);
+    }
     const unavailable = await call(creds, 'GET', PODS);
     assert.equal(unavailable.status, 503);
     assert.equal(unavailable.body, 'service unavailable\n');
@@ -265,7 +267,11 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
 
     await metrics.listen(port);
     await untilAvailable(creds, 'True', 'Available=True again');
-    assert.match(await k.ok(['top', 'pod']), /^web-1\s+150m\s+64Mi\s*$/m);
+    for (const version of KUBECTL_VERSIONS) {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      assert.match(await k.ok(['get', 'apiservice', 'v1beta1.metrics.k8s.io']), /^v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+\S+$/m, `kubectl ${version}`);
+      assert.match(await k.ok(['top', 'pod']), /^web-1\s+150m\s+64Mi\s*$/m, `kubectl ${version}`);
+    }
   });
 
   it('says why with kube\'s reasons when the endpoints or the Service are missing', async () => {
