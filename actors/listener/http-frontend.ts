@@ -397,16 +397,23 @@ export abstract class HttpFrontend<Res> {
     this.finish(open);
   }
 
-  streamOpen(message: StreamOpen): void {
-    const open = this.open.get(message.id);
+  /** The open request a stream or tunnel begins on, now streaming; undefined, and the owner told, when its client has gone. */
+  private beginStream(id: number, owner: StreamOpen['owner'], code: number): OpenRequest<Res> | undefined {
+    const open = this.open.get(id);
     if (!open) {
-      message.owner.send({ type: 'stream.cancelled', id: message.id, why: 'client-closed' });
-      return;
+      owner.send({ type: 'stream.cancelled', id, why: 'client-closed' });
+      return undefined;
     }
     open.streaming = true;
-    open.owner = message.owner;
+    open.owner = owner;
+    open.code = code;
+    return open;
+  }
+
+  streamOpen(message: StreamOpen): void {
+    const open = this.beginStream(message.id, message.owner, 200);
+    if (!open) return;
     open.flow = message.flow;
-    open.code = 200;
     open.auditId = message.headers['audit-id'];
     if (open.protobuf && message.headers['content-type'] === 'application/json') {
       open.protobufStream = true;
@@ -451,15 +458,9 @@ export abstract class HttpFrontend<Res> {
 
   /** The peer upgraded the connection upstream: the client's connection is upgraded too. */
   tunnelOpen(message: TunnelOpen): void {
-    const open = this.open.get(message.id);
-    if (!open || open.aborted) {
-      message.peer.send({ type: 'stream.cancelled', id: message.id, why: 'client-closed' });
-      return;
-    }
-    open.streaming = true;
-    open.owner = message.peer;
+    const open = this.beginStream(message.id, message.peer, 101);
+    if (!open) return;
     open.peer = message.peer;
-    open.code = 101;
     this.writeTunnelHead(open, message.headers);
   }
 
