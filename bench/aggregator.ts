@@ -5,9 +5,12 @@
 // two in each round. Reports the ratio of requests/s and the latency that
 // the proxy adds at p50 and p99.
 //
-//   node dist/bench/aggregator.js [--runs N] [--seconds S] [--connections C]
+//   node dist/bench/aggregator.js [--runs N] [--seconds S] [--connections C] [--profile FILE]
+//
+// --profile takes one more proxied run under kubeactor's /debug/pprof/profile,
+// writes the .cpuprofile to FILE and prints the functions with the most self time.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { median, spawnUntil, stop, wrk, type WrkResult } from './measure.js';
 import { call, startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
@@ -21,6 +24,8 @@ const argument = (name: string, fallback: number): number => {
 };
 const settings: Settings = { runs: argument('--runs', 3), seconds: argument('--seconds', 3), serverCpu: 0, loadCpu: 1 };
 const connections = argument('--connections', 8);
+const profileAt = process.argv.indexOf('--profile');
+const profileFile = profileAt >= 0 ? process.argv[profileAt + 1] : undefined;
 const BIN = fileURLToPath(new URL('../kubeactor.mjs', import.meta.url));
 const EXTENSION = fileURLToPath(new URL('./extension-server.js', import.meta.url));
 const PODS = '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods';
@@ -89,5 +94,32 @@ process.stdout.write([
   `ratio ${fmt(p.rps / d.rps, 2)}×; added latency p50 ${fmt(p.p50 - d.p50, 2)} ms, p99 ${fmt(p.p99 - d.p99, 2)} ms`,
   '',
 ].join('\n'));
+if (profileFile) {
+  const [profile] = await Promise.all([
+    call(k, 'GET', `/debug/pprof/profile?seconds=${settings.seconds}`),
+    wrk(proxied.url, { ...options, headers: proxied.headers, seconds: settings.seconds + 1 }),
+  ]);
+  writeFileSync(profileFile, profile.text);
+  process.stdout.write(`${selfTimes(JSON.parse(profile.text) as CpuProfile)}\n`);
+}
 await stop(extension.child);
 await stopKubeactor(k);
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  samples: number[];
+}
+
+/** The 30 functions with the most self time, as a share of all samples. */
+function selfTimes(profile: CpuProfile): string {
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    total += hits;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const name = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
+  }
+  return [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([name, hits]) => `${(100 * hits / total).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+}

@@ -69,8 +69,22 @@ export function buildOpenApiV2Protobuf(kinds: readonly KindDescription[], defini
   w.message(Document.paths, (p) => {
     for (const kind of kinds) if (kind.verbs.includes('patch')) patchPath(p, kind);
   });
+  writeDefinitions(w, definitions);
+  return w.finish();
+}
+
+function writeDefinitions(w: ProtoWriter, definitions: Definitions): void {
   w.message(Document.definitions, (d) => {
     for (const [name, node] of Object.entries(definitions)) d.message(1, (n) => n.string(NamedItem.name, name).message(NamedItem.value, (s) => schema(s, node)));
   });
+}
+
+/**
+ * A Document holding only `definitions`: appended to a whole document's bytes, a protobuf parser
+ * merges it in (an embedded message given twice is merged, its repeated fields concatenated).
+ */
+export function openApiV2DefinitionsProtobuf(definitions: Definitions): Buffer {
+  const w = new ProtoWriter();
+  writeDefinitions(w, definitions);
   return w.finish();
 }

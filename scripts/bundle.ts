@@ -18,7 +18,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'uWebSockets.js', 'yaml', '@peculiar/x509', 'reflect-metadata', 'etcd3'],
+  external: ['better-sqlite3', 'uWebSockets.js', 'yaml', '@peculiar/x509', 'reflect-metadata', 'etcd3', 'ws'],
   // Bundled CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
   logLevel: 'warning',

@@ -9,16 +9,21 @@
 // Receives: `request` for the paths the server chain routes to it;
 //   store.snapshot / store.changed from the apiservices, services,
 //   endpoints and endpointslices stores; its own `aggregator.discovered`
-//   (what an extension server's discovery answered); `aggregator.documents`
+//   (what an extension server's discovery answered) and `aggregator.refresh`
+//   (its timer); `aggregator.documents`
 //   from the supervisor when the served custom resources change (new
 //   documents, so new ETags); `actor.stop`.
 // Sends: replies to the client; store.subscribe / store.unsubscribe.
 // States: Serving → Stopped.
 //
 // An extension server's discovery is fetched when its APIService becomes
-// Available (again) or changes: aggregated discovery from its /apis (v2,
-// else its legacy /apis/<g>/<v>), and its /openapi/v3 root. While the
-// APIService is not Available its last answer stays, marked Stale.
+// Available (again) or changes, and again every discoveryRefreshMs (kube's
+// discovery manager re-reads every APIService each minute: an extension
+// server may serve new resources without any object changing): aggregated
+// discovery from its /apis (v2, else its legacy /apis/<g>/<v>), its
+// /openapi/v3 root and its /openapi/v2 definitions. While the APIService is
+// not Available its last answer stays, marked Stale. A document is
+// re-encoded (new ETag) only when an answer differs from the last.
 
 import { assign, setup, type AnyActorRef } from 'xstate';
 import type { HandleRequest } from '../../protocol/messages/request.js';
@@ -32,10 +37,13 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { Scheme } from '../../scheme/scheme.js';
-import { encodeDocument, type Documents, type Document } from './documents.js';
+import { encodeDocument, OPENAPI_V2_PROTOBUF, type Documents, type Document } from './documents.js';
+import { openApiV2DefinitionsProtobuf } from '../../scheme/openapi-v2.js';
 import { aggregatedDiscovery, aggregatedVersionOf, apiGroupList } from './discovery.js';
 import { isAvailable, resolveService, ServiceIndex, viewOf, type ApiServiceView } from './apiservices.js';
-import { mergedAggregated, mergedGroupList, mergedOpenApiRoot, remoteApiGroup, versionFromResourceList, type RemoteDiscovery } from './merged.js';
+import {
+  mergedAggregated, mergedGroupList, mergedOpenApiRoot, remoteApiGroup, remoteOpenApiV2Definitions, versionFromResourceList, type RemoteDiscovery,
+} from './merged.js';
 import type { RemoteRoute, RemoteRoutes } from './routes.js';
 import type { Upstreams } from '../proxy/upstream.js';
 
@@ -56,8 +64,15 @@ export interface AggregatorInput {
   upstreams: Upstreams;
   /** apiservices, services, endpoints and endpointslices, where served. */
   stores: Subscribable[];
+  /** How often every Available remote APIService's discovery is read again (kube: one minute). */
+  discoveryRefreshMs: number;
   clock: Clock;
   logger: Log;
+}
+
+/** The aggregator's timer: read every remote discovery again. */
+interface AggregatorRefresh {
+  type: 'aggregator.refresh';
 }
 
 interface AggregatorContext extends AggregatorInput {
@@ -71,6 +86,9 @@ interface AggregatorContext extends AggregatorInput {
   remoteGroupPaths: Set<string>;
   /** /openapi/v3 with the remote group versions; rebuilt on demand after a change. */
   openapiRoot: Document | undefined;
+  /** /openapi/v2 with the remote definitions; rebuilt on demand after a change. */
+  openapiV2: Document | undefined;
+  refreshTimer: unknown;
   /** What this incarnation subscribed to the stores as. */
   subscriber: { send(message: StoreSnapshot | StoreChanged): void } | undefined;
 }
@@ -98,7 +116,16 @@ function documentFor(context: AggregatorContext, path: string, accept: string | 
     context.openapiRoot ??= encodeDocument(mergedOpenApiRoot(JSON.parse(documents.openapi().get(path)!.body.toString('utf8')) as { paths: Record<string, { serverRelativeURL: string }> }, [...context.remote.values()]));
     return context.openapiRoot;
   }
+  if (path === '/openapi/v2' && context.remote.size > 0) return (context.openapiV2 ??= mergedOpenApiV2(context));
   return path.startsWith('/openapi/') ? documents.openapi().get(path) : documents.byPath.get(path);
+}
+
+/** The built-in /openapi/v2 with the remote definitions appended (a protobuf parser merges the two `definitions`). */
+function mergedOpenApiV2(context: AggregatorContext): Document {
+  const builtin = context.documents.openapi().get('/openapi/v2')!;
+  const added = remoteOpenApiV2Definitions(context.documents.definitions, [...context.remote.values()]);
+  if (Object.keys(added).length === 0) return builtin;
+  return encodeDocument(Buffer.concat([builtin.body, openApiV2DefinitionsProtobuf(added)]), OPENAPI_V2_PROTOBUF);
 }
 
 const remoteViews = (context: AggregatorContext): ApiServiceView[] => [...context.apiServices.values()].filter((v) => v.service !== undefined);
@@ -132,6 +159,7 @@ function rebuildDocuments(context: AggregatorContext): void {
     documents.aggregated.set(`/apis|${version}`, encodeDocument(mergedAggregated(aggregatedDiscovery(scheme, false, version), discoveries), contentType));
   }
   context.openapiRoot = undefined;
+  context.openapiV2 = undefined;
 }
 
 /** Asks each remote APIService's extension server for its discovery when it became Available or changed since the last ask. */
@@ -147,7 +175,7 @@ function fetchDiscoveries(context: AggregatorContext, self: AnyActorRef): void {
   }
 }
 
-async function discover(context: AggregatorContext, route: RemoteRoute, view: ApiServiceView): Promise<Pick<RemoteDiscovered, 'version' | 'openapiUrl'>> {
+async function discover(context: AggregatorContext, route: RemoteRoute, view: ApiServiceView): Promise<Pick<RemoteDiscovered, 'version' | 'openapiUrl' | 'openapiV2Definitions'>> {
   const { upstreams, clock } = context;
   const backend = (route.resolution as { backends: { host: string; port: number }[] }).backends[0]!;
   const get = (path: string, accept: string) => upstreams.get(route, backend, path, accept, DISCOVERY_TIMEOUT_MS, clock);
@@ -173,7 +201,14 @@ async function discover(context: AggregatorContext, route: RemoteRoute, view: Ap
   } catch {
     // An extension server need not serve OpenAPI v3; kube then lists nothing for it.
   }
-  return { version, openapiUrl };
+  let openapiV2Definitions: Record<string, unknown> | undefined;
+  try {
+    const v2 = await get('/openapi/v2', 'application/json');
+    if (v2.status === 200) openapiV2Definitions = (JSON.parse(v2.body.toString('utf8')) as { definitions?: Record<string, unknown> }).definitions;
+  } catch {
+    // Nor OpenAPI v2: /openapi/v2 then has none of its definitions.
+  }
+  return { version, openapiUrl, openapiV2Definitions };
 }
 
 function learn(context: AggregatorContext, self: AnyActorRef, message: StoreSnapshot | StoreChanged): void {
@@ -197,7 +232,7 @@ function learn(context: AggregatorContext, self: AnyActorRef, message: StoreSnap
         continue;
       }
       const known = context.remote.get(name);
-      context.remote.set(name, { view, version: known?.view.generation === view.generation ? known.version : undefined, openapiUrl: known?.openapiUrl });
+      context.remote.set(name, { view, version: known?.view.generation === view.generation ? known.version : undefined, openapiUrl: known?.openapiUrl, openapiV2Definitions: known?.openapiV2Definitions });
     }
     recomputeRoutes(context);
     fetchDiscoveries(context, self);
@@ -213,7 +248,7 @@ function learn(context: AggregatorContext, self: AnyActorRef, message: StoreSnap
 export const aggregatorMachine = setup({
   types: {
     context: {} as AggregatorContext,
-    events: {} as HandleRequest | StoreSnapshot | StoreChanged | RemoteDiscovered | AggregatorDocuments | ActorStop,
+    events: {} as HandleRequest | StoreSnapshot | StoreChanged | RemoteDiscovered | AggregatorRefresh | AggregatorDocuments | ActorStop,
     input: {} as AggregatorInput,
   },
   actions: {
@@ -228,9 +263,21 @@ export const aggregatorMachine = setup({
       const known = context.remote.get(found.name);
       if (!known || known.view.generation !== found.generation) return;
       // A failed fetch keeps what the extension server said last.
-      context.remote.set(found.name, { view: known.view, version: found.version ?? known.version, openapiUrl: found.openapiUrl ?? known.openapiUrl });
+      const next: RemoteDiscovery = {
+        view: known.view, version: found.version ?? known.version, openapiUrl: found.openapiUrl ?? known.openapiUrl,
+        openapiV2Definitions: found.openapiV2Definitions ?? known.openapiV2Definitions,
+      };
+      context.remote.set(found.name, next);
       if (!found.version) context.fetchedFor.delete(found.name);
-      rebuildDocuments(context);
+      if (!sameDiscovery(known, next)) rebuildDocuments(context);
+    },
+    scheduleRefresh: ({ context, self }) => {
+      context.refreshTimer = context.clock.setTimeout(() => self.send({ type: 'aggregator.refresh' }), context.discoveryRefreshMs);
+    },
+    refresh: ({ context, self }) => {
+      // Every Available remote APIService is asked again, whatever it was last asked for.
+      context.fetchedFor.clear();
+      fetchDiscoveries(context, self);
     },
     serve: ({ context, event }) => {
       const { request } = event as HandleRequest;
@@ -252,6 +299,7 @@ export const aggregatorMachine = setup({
       context.documents = (event as AggregatorDocuments).documents;
       if (remoteViews(context).length > 0) rebuildDocuments(context);
       context.openapiRoot = undefined;
+      context.openapiV2 = undefined;
     },
     stop: ({ context }) => terminateAggregator(context),
   },
@@ -259,9 +307,9 @@ export const aggregatorMachine = setup({
   id: 'aggregator',
   context: ({ input }) => ({
     ...input, counters: { handled: 0, errors: 0 }, apiServices: new Map(), index: new ServiceIndex(), remote: new Map(),
-    fetchedFor: new Map(), remoteGroupPaths: new Set(), openapiRoot: undefined, subscriber: undefined,
+    fetchedFor: new Map(), remoteGroupPaths: new Set(), openapiRoot: undefined, openapiV2: undefined, refreshTimer: undefined, subscriber: undefined,
   }),
-  entry: 'subscribe',
+  entry: ['subscribe', 'scheduleRefresh'],
   initial: 'Serving',
   states: {
     Serving: {
@@ -270,6 +318,7 @@ export const aggregatorMachine = setup({
         'store.snapshot': { actions: 'learn' },
         'store.changed': { actions: 'learn' },
         'aggregator.discovered': { actions: 'discovered' },
+        'aggregator.refresh': { actions: ['refresh', 'scheduleRefresh'] },
         'actor.stop': { target: 'Stopped', actions: 'stop' },
         'aggregator.documents': { actions: ['replaceDocuments'] },
       },
@@ -278,8 +327,15 @@ export const aggregatorMachine = setup({
   },
 });
 
-/** On a stop or crash (OTP's terminate): no more store changes for this incarnation. */
-export function terminateAggregator(context: Pick<AggregatorContext, 'stores' | 'subscriber'>): void {
+/** Whether a fetch brought nothing new: then the documents and their ETags stay. */
+function sameDiscovery(a: RemoteDiscovery, b: RemoteDiscovery): boolean {
+  return a.openapiUrl === b.openapiUrl && JSON.stringify(a.version) === JSON.stringify(b.version)
+    && (a.openapiV2Definitions === b.openapiV2Definitions || JSON.stringify(a.openapiV2Definitions) === JSON.stringify(b.openapiV2Definitions));
+}
+
+/** On a stop or crash (OTP's terminate): no more store changes or refreshes for this incarnation. */
+export function terminateAggregator(context: Pick<AggregatorContext, 'stores' | 'subscriber' | 'clock' | 'refreshTimer'>): void {
+  context.clock.clearTimeout(context.refreshTimer);
   const subscriber = context.subscriber;
   if (!subscriber) return;
   context.subscriber = undefined;

@@ -30,6 +30,8 @@ export interface Documents {
   aggregated: Map<string, Document>;
   /** /openapi/v2, /openapi/v3 and /openapi/v3/<gv>: built on first use, since most clients never ask and it costs ~100 ms. */
   openapi(): Map<string, Document>;
+  /** The OpenAPI definitions served, by name: a remote definition of the same name is not merged again. */
+  definitions: Definitions;
 }
 
 export function buildDocuments(scheme: Scheme, definitions: Definitions, serverAddress: string): Documents {
@@ -51,7 +53,7 @@ export function buildDocuments(scheme: Scheme, definitions: Definitions, serverA
     aggregated.set(`/apis|${version}`, encodeDocument(aggregatedDiscovery(scheme, false, version), contentType));
   }
   let openapi: Map<string, Document> | undefined;
-  return { byPath, aggregated, openapi: () => (openapi ??= buildOpenApiDocuments(scheme, definitions)) };
+  return { byPath, aggregated, openapi: () => (openapi ??= buildOpenApiDocuments(scheme, definitions)), definitions };
 }
 
 function buildOpenApiDocuments(scheme: Scheme, definitions: Definitions): Map<string, Document> {

@@ -9,6 +9,7 @@ import type {
   APIGroup, APIGroupDiscovery, APIGroupDiscoveryList, APIGroupList, APIResourceDiscovery, APIResourceList, APIVersionDiscovery,
 } from '../../protocol/kube/discovery.js';
 import { GROUP_PRIORITY } from '../../scheme/kinds/facts.js';
+import type { Definitions, SchemaNode } from '../../scheme/schema.js';
 import { isAvailable, type ApiServiceView } from './apiservices.js';
 
 /** What the aggregator knows of one remote group version's discovery. */
@@ -17,6 +18,8 @@ export interface RemoteDiscovery {
   /** Its extension server's last answer; undefined until it has answered once. */
   version: APIVersionDiscovery | undefined;
   openapiUrl: string | undefined;
+  /** The `definitions` of its /openapi/v2, when it serves one. */
+  openapiV2Definitions: Record<string, unknown> | undefined;
 }
 
 const versionRank = (version: string): [number, number, number] => {
@@ -124,4 +127,19 @@ export function mergedOpenApiRoot(builtin: { paths: Record<string, { serverRelat
   const paths = { ...builtin.paths };
   for (const r of remotes) if (r.openapiUrl) paths[`apis/${r.view.group}/${r.view.version}`] = { serverRelativeURL: r.openapiUrl };
   return { paths };
+}
+
+/**
+ * The definitions /openapi/v2 gains from the extension servers: each remote definition whose name
+ * the built-in document (or an earlier remote) does not have. Shared ones (ObjectMeta and the like)
+ * are the same types, as kube's merge finds them.
+ */
+export function remoteOpenApiV2Definitions(builtin: Definitions, remotes: readonly RemoteDiscovery[]): Definitions {
+  const added: Record<string, SchemaNode> = {};
+  for (const r of remotes) {
+    for (const [name, node] of Object.entries(r.openapiV2Definitions ?? {})) {
+      if (!(name in builtin) && !(name in added)) added[name] = node as SchemaNode;
+    }
+  }
+  return added;
 }

@@ -6,10 +6,10 @@
 // admit() and bodyReceived(), and writes what respond() and the stream
 // methods hand it.
 
-import type { ApiRequest, ReplyTo, RequestInfo } from '../../protocol/messages/request.js';
+import type { ApiRequest, ReplyTo, RequestInfo, UpgradeRequest } from '../../protocol/messages/request.js';
 import type { ServerMetrics } from '../../lib/metrics.js';
 import type { Log } from '../../lib/log.js';
-import type { HttpResponse, StreamChunk, StreamOpen, StreamCancelled } from '../../protocol/messages/http.js';
+import type { HttpResponse, StreamChunk, StreamOpen, StreamCancelled, TunnelData, TunnelOpen } from '../../protocol/messages/http.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import {
   badRequest, entityTooLarge, failure, methodNotAllowed, timeout, tooManyRequests, unsupportedMediaType, type Status,
@@ -70,6 +70,8 @@ export interface OpenRequest<Res> {
   deadline: number;
   owner: { send(message: StreamCancelled): void } | undefined;
   flow: StreamOpen['flow'];
+  /** An upgraded connection's peer (the proxy): it gets the client's data. */
+  peer: TunnelOpen['peer'] | undefined;
   backlog: number;
   /** Counted against the in-flight limits (and so in the drain). */
   counted: boolean;
@@ -221,6 +223,15 @@ export abstract class HttpFrontend<Res> {
   /** Ends a stream's response. */
   protected abstract endStream(open: OpenRequest<Res>): void;
 
+  /** Upgrades the connection (101), then hands every piece the client sends to clientData(). */
+  protected abstract writeTunnelHead(open: OpenRequest<Res>, headers: Record<string, string>): void;
+
+  /** Sends the client one piece of an upgraded connection (bytes, or a WebSocket message). */
+  protected abstract writeTunnelData(open: OpenRequest<Res>, data: Uint8Array, binary: boolean): void;
+
+  /** Closes an upgraded connection. */
+  protected abstract endTunnel(open: OpenRequest<Res>): void;
+
   /**
    * kube's timeout filter. One sweep a second instead of a timer per request:
    * a timer costs more on the hot path than a second of slack costs a timeout.
@@ -270,14 +281,16 @@ export abstract class HttpFrontend<Res> {
    */
   protected admit(
     res: Res, method: string, path: string, rawQuery: string, headers: Record<string, string>,
-    onAbort: (open: OpenRequest<Res>) => void, extend?: (request: ApiRequest) => void,
+    onAbort: (open: OpenRequest<Res>) => void, extend?: (request: ApiRequest) => void, upgrade?: UpgradeRequest,
   ): { open: OpenRequest<Res>; request: ApiRequest } | undefined {
+    // An upgraded connection lives as long as its client and peer keep it, as kube's proxy keeps it.
+    const tunnel = upgrade !== undefined && upgrade.mode !== 'unsupported';
     const query: Record<string, string> = {};
     if (rawQuery !== '') for (const [k, v] of new URLSearchParams(rawQuery)) if (!(k in query)) query[k] = v;
     const info = requestInfoOf(method, path, query);
     const open: OpenRequest<Res> = {
-      id: this.nextId++, res, head: method === 'HEAD', aborted: false, longRunning: isLongRunning(info, query), mutating: isMutating(info),
-      streaming: false, closeConnection: false, deadline: 0, owner: undefined, flow: undefined, backlog: 0, counted: false,
+      id: this.nextId++, res, head: method === 'HEAD', aborted: false, longRunning: tunnel || isLongRunning(info, query), mutating: isMutating(info),
+      streaming: false, closeConnection: false, deadline: 0, owner: undefined, flow: undefined, peer: undefined, backlog: 0, counted: false,
       method, info, dryRun: query.dryRun ?? '', apply: method === 'PATCH' && (headers['content-type'] ?? '').startsWith('application/apply-patch'),
       startedAt: this.clock.now(), code: 0, auditId: undefined, uri: rawQuery ? `${path}?${rawQuery}` : path, userAgent: headers['user-agent'] ?? '',
       protobuf: undefined, protobufStream: false, request: undefined,
@@ -325,7 +338,8 @@ export abstract class HttpFrontend<Res> {
     };
     open.request = request;
     extend?.(request);
-    if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') {
+    if (upgrade) request.upgrade = upgrade;
+    if (tunnel || (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE')) {
       this.forward(request);
       return undefined;
     }
@@ -386,16 +400,23 @@ export abstract class HttpFrontend<Res> {
     this.finish(open);
   }
 
-  streamOpen(message: StreamOpen): void {
-    const open = this.open.get(message.id);
+  /** The open request a stream or tunnel begins on, now streaming; undefined, and the owner told, when its client has gone. */
+  private beginStream(id: number, owner: StreamOpen['owner'], code: number): OpenRequest<Res> | undefined {
+    const open = this.open.get(id);
     if (!open) {
-      message.owner.send({ type: 'stream.cancelled', id: message.id, why: 'client-closed' });
-      return;
+      owner.send({ type: 'stream.cancelled', id, why: 'client-closed' });
+      return undefined;
     }
     open.streaming = true;
-    open.owner = message.owner;
+    open.owner = owner;
+    open.code = code;
+    return open;
+  }
+
+  streamOpen(message: StreamOpen): void {
+    const open = this.beginStream(message.id, message.owner, 200);
+    if (!open) return;
     open.flow = message.flow;
-    open.code = 200;
     open.auditId = message.headers['audit-id'];
     const extra = open.request?.responseHeaders;
     const headers = extra ? { ...message.headers, ...extra } : message.headers;
@@ -433,8 +454,30 @@ export abstract class HttpFrontend<Res> {
   streamClose(id: number): void {
     const open = this.open.get(id);
     if (!open) return;
-    if (!open.aborted) this.endStream(open);
+    if (!open.aborted) {
+      if (open.peer) this.endTunnel(open);
+      else this.endStream(open);
+    }
     this.finish(open);
+  }
+
+  /** The peer upgraded the connection upstream: the client's connection is upgraded too. */
+  tunnelOpen(message: TunnelOpen): void {
+    const open = this.beginStream(message.id, message.peer, 101);
+    if (!open) return;
+    open.peer = message.peer;
+    this.writeTunnelHead(open, message.headers);
+  }
+
+  /** The peer's data, for the client. */
+  tunnelData(message: TunnelData): void {
+    const open = this.open.get(message.id);
+    if (open?.peer && !open.aborted) this.writeTunnelData(open, message.data, message.binary);
+  }
+
+  /** The client's data, for the peer (transports call this). */
+  protected clientData(open: OpenRequest<Res>, data: Uint8Array, binary: boolean): void {
+    if (this.open.get(open.id) === open) open.peer?.send({ type: 'tunnel.data', id: open.id, data, binary });
   }
 
   /** Ends every open stream, telling each stream's owner. */

@@ -2,10 +2,12 @@
 // one of two transports (transport.ts): uWebSockets.js or node:http2.
 //
 // Receives: replies to requests (`http.response`, `stream.open`,
-//   `stream.chunk`, `stream.close`) from whichever actor served them;
+//   `stream.chunk`, `stream.close`, and for upgraded connections
+//   `tunnel.open` and `tunnel.data`) from whichever actor served them;
 //   `listener.stop-accepting`, `listener.close`, `stream.owner-down` from the supervisor.
 // Sends: each HTTP request, as a `request` message, to authn (the first
-//   filter); `stream.cancelled` to a stream's owner; `listener.listening`,
+//   filter); `stream.cancelled` to a stream's owner; `tunnel.data` (the
+//   client's) to a tunnel's peer; `listener.listening`,
 //   `listener.failed`, `listener.drained` to the supervisor.
 //
 // States, named after kube-apiserver's lifecycle signals:
@@ -69,6 +71,8 @@ const REPLIES = {
   'stream.open': { actions: 'reply' },
   'stream.chunk': { actions: 'reply' },
   'stream.close': { actions: 'reply' },
+  'tunnel.open': { actions: 'reply' },
+  'tunnel.data': { actions: 'reply' },
   'stream.owner-down': { actions: 'endOrphanedStreams' },
 } as const;
 
@@ -91,6 +95,10 @@ export const listenerMachine = setup({
           return frontend.streamChunk(event);
         case 'stream.close':
           return frontend.streamClose(event.id);
+        case 'tunnel.open':
+          return frontend.tunnelOpen(event);
+        case 'tunnel.data':
+          return frontend.tunnelData(event);
       }
     },
     endOrphanedStreams: ({ context, event }) => context.frontend.closeStreamsOf((event as StreamOwnerDown).owner),

@@ -1,6 +1,9 @@
 // The node:http2 transport: one secure HTTP/2 server that also speaks
 // HTTP/1.1 to clients that do not offer h2 in ALPN (allowHTTP1), through the
-// compatibility API, so both protocols share one request path. Chosen when
+// compatibility API, so both protocols share one request path. An HTTP/1.1
+// upgrade request (SPDY, WebSocket) arrives apart, with its socket: it goes
+// through the same chain, and once a peer (the proxy) has upgraded upstream
+// the socket's bytes pass through both ways. Chosen when
 // client certificates are wanted (--client-ca-file), when --transport=node
 // asks for it, or when the uWS native binary cannot load. Node's own HTTP/1
 // parser answers malformed requests at once (400, 431), as Go's server does.
@@ -10,8 +13,9 @@ import { readFileSync } from 'node:fs';
 import {
   createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session,
 } from 'node:http2';
-import type { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { HttpResponse } from '../../protocol/messages/http.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
@@ -30,6 +34,8 @@ export class NodeFrontend extends HttpFrontend<Res> {
   private readonly sessions = new Set<Http2Session>();
   /** The client certificate of each connection, read once per connection. */
   private readonly peerCertificates = new WeakMap<object, Uint8Array | null>();
+  /** An upgrade request's socket and the bytes read past its head, by the response written on it until it is upgraded. */
+  private readonly upgrades = new WeakMap<object, { socket: Duplex; head: Buffer }>();
 
   constructor(wiring: FrontendWiring) {
     super(wiring);
@@ -52,6 +58,14 @@ export class NodeFrontend extends HttpFrontend<Res> {
         this.onError(e);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify(internalError(e instanceof Error ? e.message : String(e))));
+      }
+    });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.acceptUpgrade(req, socket, head);
+      } catch (e) {
+        this.onError(e);
+        socket.destroy();
       }
     });
     this.server.on('connection', (socket: Socket) => {
@@ -118,6 +132,33 @@ export class NodeFrontend extends HttpFrontend<Res> {
       r.clientCertificate = certificate;
     } : undefined);
     if (admitted) this.readBody(req, admitted.open, admitted.request);
+  }
+
+  /**
+   * An HTTP/1.1 upgrade request: admitted as any request (a rejection is written as an answer on its
+   * socket, which then closes), its upgrade headers kept aside for the peer that will upgrade upstream.
+   */
+  private acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const target = pathOfTarget(req.url ?? '/');
+    const q = target.indexOf('?');
+    const headers: Record<string, string> = {};
+    const upgradeHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || name === 'host') continue;
+      const joined = Array.isArray(value) ? value.join(',') : value;
+      if (keepsHeader(this.options, name)) headers[name] = joined;
+      else upgradeHeaders[name] = joined;
+    }
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end());
+    socket.on('error', () => undefined);
+    this.upgrades.set(res, { socket, head });
+    const certificate = this.peerCertificateOf(req as unknown as Http2ServerRequest);
+    this.admit(res as unknown as Res, req.method ?? 'GET', q < 0 ? target : target.slice(0, q), q < 0 ? '' : target.slice(q + 1), headers, this.abortHandler, certificate ? (r) => {
+      r.clientCertificate = certificate;
+    } : undefined, { mode: 'bytes', headers: upgradeHeaders });
   }
 
   private readonly abortHandler = (open: Open): void => {
@@ -189,6 +230,23 @@ export class NodeFrontend extends HttpFrontend<Res> {
 
   protected endStream(open: Open): void {
     open.res.end();
+  }
+
+  protected writeTunnelHead(open: Open, headers: Record<string, string>): void {
+    const upgrade = this.upgrades.get(open.res)!;
+    let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+    for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+    upgrade.socket.write(`${head}\r\n`);
+    if (upgrade.head.byteLength > 0) this.clientData(open, upgrade.head, true);
+    upgrade.socket.on('data', (chunk: Buffer) => this.clientData(open, chunk, true));
+  }
+
+  protected writeTunnelData(open: Open, data: Uint8Array): void {
+    this.upgrades.get(open.res)?.socket.write(data);
+  }
+
+  protected endTunnel(open: Open): void {
+    this.upgrades.get(open.res)?.socket.end();
   }
 }
 

@@ -4,6 +4,9 @@
 // "HTTP parsing").
 // uWS discipline: onAborted before anything async, copy the request
 // synchronously (it lives on the stack), write inside cork, honour backpressure.
+// uWS hands over no socket: a WebSocket upgrade is terminated here and its
+// messages pass to the peer whole; any other upgrade (SPDY) is marked
+// unsupported, for the peer to refuse.
 
 import type { HttpResponse } from '../../protocol/messages/http.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
@@ -14,6 +17,16 @@ import { HttpFrontend, keepsHeader, pathOfTarget, type FrontendWiring, type Open
 
 type Open = OpenRequest<Uws.HttpResponse>;
 
+/** What a WebSocket upgrade needs from its request once its peer has upgraded upstream. */
+interface PendingUpgrade {
+  key: string;
+  extensions: string;
+  context: Uws.us_socket_context_t;
+}
+
+/** The headers a WebSocket handshake answers itself; the rest of an upgrade request's go to the peer. */
+const HANDSHAKE_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-extensions', 'sec-websocket-version', 'connection', 'upgrade', 'host']);
+
 export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
   readonly transport = 'uWebSockets.js';
   private listenSocket: Uws.us_listen_socket | undefined;
@@ -22,9 +35,41 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     open.res.onAborted(() => this.aborted(open));
   };
 
+  /** WebSocket upgrades admitted and not yet upgraded (by their request), and upgraded ones (by request id). */
+  private readonly pendingUpgrades = new WeakMap<Open, PendingUpgrade>();
+  private readonly webSockets = new Map<number, Uws.WebSocket<{ id: number }>>();
+
   constructor(private readonly uws: typeof Uws, wiring: FrontendWiring) {
     super(wiring);
     this.app = uws.SSLApp({ key_file_name: this.options.keyFile, cert_file_name: this.options.certFile });
+    this.app.ws<{ id: number }>('/*', {
+      compression: uws.DISABLED,
+      maxPayloadLength: this.options.maxBodyBytes,
+      // As kube's proxy: an upgraded connection lives as long as both ends keep it.
+      idleTimeout: 0,
+      upgrade: (res, req, context) => {
+        try {
+          this.acceptWebSocket(res, req, context);
+        } catch (e) {
+          this.onError(e);
+          res.cork(() => res.writeStatus(statusLine(500)).writeHeader('content-type', 'application/json').end(JSON.stringify(internalError(e instanceof Error ? e.message : String(e))), true));
+        }
+      },
+      open: (ws) => {
+        this.webSockets.set(ws.getUserData().id, ws);
+      },
+      message: (ws, message, isBinary) => {
+        const open = this.open.get(ws.getUserData().id);
+        // uWS neuters the message once this callback returns.
+        if (open) this.clientData(open, Buffer.from(message.slice(0)), isBinary);
+      },
+      close: (ws) => {
+        const id = ws.getUserData().id;
+        this.webSockets.delete(id);
+        const open = this.open.get(id);
+        if (open) this.aborted(open);
+      },
+    });
     this.app.any('/*', (res, req) => {
       // kube's panic recovery, outermost: nothing a request does may take the process down.
       try {
@@ -58,8 +103,28 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     req.forEach((name, value) => {
       if (keepsHeader(this.options, name)) headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
     });
-    const admitted = this.admit(res, method, path, rawQuery, headers, this.abortHandler);
+    const upgrade = req.getHeader('upgrade');
+    const admitted = this.admit(res, method, path, rawQuery, headers, this.abortHandler, undefined, upgrade ? { mode: 'unsupported', headers: { upgrade } } : undefined);
     if (admitted) this.readBody(admitted.open, admitted.request);
+  }
+
+  /** A WebSocket upgrade request: admitted as any request; upgraded here once its peer has upgraded upstream. */
+  private acceptWebSocket(res: Uws.HttpResponse, req: Uws.HttpRequest, context: Uws.us_socket_context_t): void {
+    const method = req.getMethod().toUpperCase();
+    const path = pathOfTarget(req.getUrl());
+    const rawQuery = req.getQuery() ?? '';
+    const headers: Record<string, string> = {};
+    const upgradeHeaders: Record<string, string> = {};
+    req.forEach((name, value) => {
+      const into = keepsHeader(this.options, name) ? headers : HANDSHAKE_HEADERS.has(name) ? undefined : upgradeHeaders;
+      if (into) into[name] = into[name] === undefined ? value : `${into[name]},${value}`;
+    });
+    const pending = { key: req.getHeader('sec-websocket-key'), extensions: '', context };
+    upgradeHeaders.upgrade = 'websocket';
+    this.admit(res, method, path, rawQuery, headers, (open) => {
+      this.pendingUpgrades.set(open, pending);
+      this.abortHandler(open);
+    }, undefined, { mode: 'messages', headers: upgradeHeaders });
   }
 
   private readBody(open: Open, request: ApiRequest): void {
@@ -169,6 +234,24 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
       }
       open.res.end();
     });
+  }
+
+  protected writeTunnelHead(open: Open, headers: Record<string, string>): void {
+    const pending = this.pendingUpgrades.get(open);
+    if (!pending) return;
+    this.pendingUpgrades.delete(open);
+    // The handshake's answer is uWS's own: the peer's choice of subprotocol carries over.
+    open.res.cork(() => open.res.upgrade({ id: open.id }, pending.key, headers['sec-websocket-protocol'] ?? '', pending.extensions, pending.context));
+  }
+
+  protected writeTunnelData(open: Open, data: Uint8Array, binary: boolean): void {
+    this.webSockets.get(open.id)?.send(data, binary);
+  }
+
+  protected endTunnel(open: Open): void {
+    const ws = this.webSockets.get(open.id);
+    this.webSockets.delete(open.id);
+    ws?.end(1000);
   }
 }
 

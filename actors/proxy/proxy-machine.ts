@@ -4,13 +4,15 @@
 // extension server's endpoints, with the user in the front-proxy headers
 // and the proxy's client certificate, and relays the answer. Watches and
 // other long-running answers stream through chunk by chunk, pausing the
-// extension server's response while the client does not read.
+// extension server's response while the client does not read. Upgrade
+// requests (exec, attach, port-forward over SPDY or WebSocket) become
+// tunnels (tunnel.ts) once the extension server has switched protocols.
 //
-// Owns: the open upstream exchanges, and the HTTPS agents (upstream.ts).
+// Owns: the open upstream exchanges and tunnels, and the HTTPS agents (upstream.ts).
 // Receives: `request` (routed by the server chain); `stream.cancelled`,
 //   `stream.paused` and `stream.resumed` from the listener for the streams it
-//   relays; `actor.stop`.
-// Sends: http.response / stream.* to the request's replyTo.
+//   relays; `tunnel.data` (a client's) for its tunnels; `actor.stop`.
+// Sends: http.response / stream.* / tunnel.* to the request's replyTo.
 // States: Serving → Stopped (open exchanges are cut; their clients see the
 //   stream end, as when any server stops).
 //
@@ -25,14 +27,15 @@ import { setup, type AnyActorRef } from 'xstate';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { ApiRequest, HandleRequest } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
-import type { StreamCancelled, StreamFlow } from '../../protocol/messages/http.js';
+import type { StreamCancelled, StreamFlow, TunnelData } from '../../protocol/messages/http.js';
 import { statusResponse, textResponse } from '../../protocol/messages/http.js';
-import { resourceNotFound } from '../../protocol/kube/status.js';
+import { badRequest, resourceNotFound } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { RemoteRoute, RemoteRoutes } from '../aggregator/routes.js';
 import { frontProxyHeaders, goError, timedOut, urlOf, type Upstreams } from './upstream.js';
+import { openTunnel, type Tunnel } from './tunnel.js';
 
 export interface ProxyInput {
   routes: RemoteRoutes;
@@ -51,6 +54,7 @@ interface Exchange {
 
 interface ProxyContext extends ProxyInput {
   open: Map<number, Exchange>;
+  tunnels: Map<number, Tunnel>;
   counters: ActorCounters;
 }
 
@@ -98,6 +102,14 @@ function proxy(context: ProxyContext, self: AnyActorRef, request: ApiRequest): v
   }
   const backend = resolution.backends[Math.floor(Math.random() * resolution.backends.length)]!;
   const path = pathWithQuery(request);
+  if (request.upgrade?.mode === 'unsupported') {
+    const protocol = request.upgrade.headers.upgrade ?? '';
+    return request.replyTo.send(statusResponse(request.id, badRequest(`unable to upgrade connection: ${protocol} cannot pass through the uWebSockets.js transport, which hands over no connection (serve with --transport=node, or use WebSocket)`)));
+  }
+  if (request.upgrade) {
+    const deps = { upstreams: context.upstreams, clock: context.clock, handshakeMs: context.requestTimeoutMs, tunnels: context.tunnels, peer: self };
+    return openTunnel(deps, request, route, backend, path, forwardedHeaders(request), responseHeaders);
+  }
   const longRunning = request.deadline === 0;
   const { clock, open } = context;
   let answered = false;
@@ -112,7 +124,8 @@ function proxy(context: ProxyContext, self: AnyActorRef, request: ApiRequest): v
     answered = true;
     request.replyTo.send(textResponse(request.id, 503, `${goError(error, request.method, urlOf(backend, path), backend)}\n`));
   };
-  const upstream = context.upstreams.open(route, backend, request.method, path, forwardedHeaders(request), (res) => {
+  const headers = forwardedHeaders(request);
+  const onResponse = (res: IncomingMessage): void => {
     const exchange = open.get(request.id);
     if (!exchange) return void res.destroy();
     exchange.response = res;
@@ -137,18 +150,41 @@ function proxy(context: ProxyContext, self: AnyActorRef, request: ApiRequest): v
       answered = true;
       request.replyTo.send({ type: 'http.response', id: request.id, status: res.statusCode ?? 502, headers: responseHeaders(res), body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
     });
-  });
-  upstream.on('error', fail);
+  };
+  const attempt = (timer: unknown, mayRetry: boolean): void => {
+    const upstream = context.upstreams.open(route, backend, request.method, path, headers, onResponse);
+    upstream.on('error', (error) => {
+      const exchange = open.get(request.id);
+      // Go's transport: a request that failed on a kept-alive connection the server had closed meanwhile,
+      // before any answer, goes again on a new connection when it can be replayed.
+      if (mayRetry && exchange?.upstream === upstream && !exchange.response && upstream.reusedSocket && isStaleConnection(error)) return attempt(timer, false);
+      fail(error);
+    });
+    open.set(request.id, { upstream, response: undefined, timer });
+    upstream.end(request.body);
+  };
   // Within the request's deadline, ahead of the listener's own 504 (its sweep runs each second), so a slow
   // extension server gets the proxy's 503; never longer than --request-timeout (a loopback request has no deadline).
   const remaining = request.deadline - clock.now();
   const waitMs = longRunning ? context.requestTimeoutMs : Math.min(context.requestTimeoutMs, Math.max(remaining - 1000, remaining / 2, 0));
-  const timer = clock.setTimeout(() => upstream.destroy(timedOut()), waitMs);
-  open.set(request.id, { upstream, response: undefined, timer });
-  upstream.end(request.body);
+  const timer = clock.setTimeout(() => open.get(request.id)?.upstream.destroy(timedOut()), waitMs);
+  attempt(timer, REPLAYABLE.has(request.method) && !request.body?.byteLength);
+}
+
+/** Go's Request.isReplayable: the methods a transport may send twice. */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function cut(context: ProxyContext, id: number): void {
+  const tunnel = context.tunnels.get(id);
+  if (tunnel) {
+    context.tunnels.delete(id);
+    tunnel.cut();
+  }
   const exchange = context.open.get(id);
   if (!exchange) return;
   context.open.delete(id);
@@ -159,7 +195,7 @@ function cut(context: ProxyContext, id: number): void {
 export const proxyMachine = setup({
   types: {
     context: {} as ProxyContext,
-    events: {} as HandleRequest | StreamCancelled | StreamFlow | ActorStop,
+    events: {} as HandleRequest | StreamCancelled | StreamFlow | TunnelData | ActorStop,
     input: {} as ProxyInput,
   },
   actions: {
@@ -168,19 +204,24 @@ export const proxyMachine = setup({
       serveSafely(request, context.counters, context.logger, () => proxy(context, self, request));
     },
     cut: ({ context, event }) => cut(context, (event as StreamCancelled).id),
+    tunnelData: ({ context, event }) => {
+      const { id, data, binary } = event as TunnelData;
+      context.tunnels.get(id)?.write(data, binary);
+    },
     pause: ({ context, event }) => context.open.get((event as StreamFlow).id)?.response?.pause(),
     resume: ({ context, event }) => context.open.get((event as StreamFlow).id)?.response?.resume(),
     stop: ({ context }) => terminateProxy(context),
   },
 }).createMachine({
   id: 'proxy',
-  context: ({ input }) => ({ ...input, open: new Map(), counters: { handled: 0, errors: 0 } }),
+  context: ({ input }) => ({ ...input, open: new Map(), tunnels: new Map(), counters: { handled: 0, errors: 0 } }),
   initial: 'Serving',
   states: {
     Serving: {
       on: {
         request: { actions: 'proxy' },
         'stream.cancelled': { actions: 'cut' },
+        'tunnel.data': { actions: 'tunnelData' },
         'stream.paused': { actions: 'pause' },
         'stream.resumed': { actions: 'resume' },
         'actor.stop': { target: 'Stopped', actions: 'stop' },
@@ -191,7 +232,9 @@ export const proxyMachine = setup({
 });
 
 /** On a crash or stop (OTP's terminate): every upstream exchange and connection is cut. */
-export function terminateProxy(context: Pick<ProxyContext, 'open' | 'upstreams' | 'clock'>): void {
+export function terminateProxy(context: Pick<ProxyContext, 'open' | 'tunnels' | 'upstreams' | 'clock'>): void {
+  for (const tunnel of context.tunnels.values()) tunnel.cut();
+  context.tunnels.clear();
   for (const [id, exchange] of context.open) {
     context.clock.clearTimeout(exchange.timer);
     exchange.upstream.destroy();

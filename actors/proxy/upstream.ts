@@ -5,7 +5,7 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import type { Backend, ServiceReference } from '../aggregator/apiservices.js';
 import type { Clock } from '../../lib/clock.js';
@@ -67,26 +67,28 @@ export interface Fetched {
 
 export class Upstreams {
   /** One keep-alive agent per APIService and TLS trust, so connections are reused across requests. */
-  private readonly agents = new Map<string, { trust: string; agent: Agent }>();
+  private readonly agents = new Map<string, { trust: string; agent: Agent; secureContext: SecureContext }>();
 
   constructor(private readonly client: ProxyClientCertificate) {}
 
-  private agentFor(target: UpstreamTarget): Agent {
+  private connectionFor(target: UpstreamTarget): { agent: Agent; secureContext: SecureContext } {
     const trust = `${target.insecureSkipTLSVerify}|${target.caBundle ?? ''}`;
     const known = this.agents.get(target.name);
-    if (known && known.trust === trust) return known.agent;
+    if (known && known.trust === trust) return known;
     known?.agent.destroy();
     // kube's BuildTransportConfig: the caBundle verifies the server, or nothing does with insecureSkipTLSVerify.
     const ca = target.insecureSkipTLSVerify || !target.caBundle ? undefined : Buffer.from(target.caBundle, 'base64').toString('utf8');
-    const agent = new Agent({
-      keepAlive: true,
-      maxSockets: 256,
-      // One secure context per agent: passing the PEMs instead would make node fold them into every request's pool key.
-      secureContext: createSecureContext({ cert: this.client.certPem, key: this.client.keyPem, ...(ca ? { ca } : {}) }),
-      rejectUnauthorized: !target.insecureSkipTLSVerify,
-    });
-    this.agents.set(target.name, { trust, agent });
-    return agent;
+    // One secure context per agent: passing the PEMs instead would make node fold them into every request's pool key.
+    const secureContext = createSecureContext({ cert: this.client.certPem, key: this.client.keyPem, ...(ca ? { ca } : {}) });
+    const agent = new Agent({ keepAlive: true, maxSockets: 256, secureContext, rejectUnauthorized: !target.insecureSkipTLSVerify });
+    const connection = { trust, agent, secureContext };
+    this.agents.set(target.name, connection);
+    return connection;
+  }
+
+  /** The TLS options of a connection of its own to `target` (a WebSocket's): the agent's trust and client certificate. */
+  tlsFor(target: UpstreamTarget): { secureContext: SecureContext; rejectUnauthorized: boolean; servername: string } {
+    return { secureContext: this.connectionFor(target).secureContext, rejectUnauthorized: !target.insecureSkipTLSVerify, servername: serverNameOf(target) };
   }
 
   /** Forgets the agents of APIServices no longer proxied to. */
@@ -106,9 +108,8 @@ export class Upstreams {
       method,
       path,
       headers,
-      agent: this.agentFor(target),
-      // kube dials the endpoint but verifies the certificate for the Service's DNS name.
-      servername: `${target.service.name}.${target.service.namespace}.svc`,
+      agent: this.connectionFor(target).agent,
+      servername: serverNameOf(target),
     }, onResponse);
   }
 
@@ -138,6 +139,11 @@ export class Upstreams {
     for (const { agent } of this.agents.values()) agent.destroy();
     this.agents.clear();
   }
+}
+
+/** kube dials the endpoint but verifies the certificate for the Service's DNS name. */
+function serverNameOf(target: UpstreamTarget): string {
+  return `${target.service.name}.${target.service.namespace}.svc`;
 }
 
 /** The URL a request to `backend` names, as Go prints it in errors. */

@@ -90,6 +90,8 @@ export interface ServerRunOptions extends OidcFlags {
   /** The aggregator's client certificate to extension API servers; generated in --data-dir when not given. */
   proxyClientCertFile: string | undefined;
   proxyClientKeyFile: string | undefined;
+  /** No flag: how often the aggregator re-reads each remote APIService's discovery and OpenAPI (kube: one minute). Specs shorten it. */
+  aggregatorDiscoveryRefreshMs: number;
   /** kube-controller-manager's CA for csrsigning; the data directory's CA when unset. */
   clusterSigningCertFile: string | undefined;
   clusterSigningKeyFile: string | undefined;
@@ -176,6 +178,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   enablePriorityAndFairness: true,
   proxyClientCertFile: undefined,
   proxyClientKeyFile: undefined,
+  aggregatorDiscoveryRefreshMs: 60_000,
   clusterSigningCertFile: undefined,
   clusterSigningKeyFile: undefined,
   clusterSigningDuration: '8760h0m0s',

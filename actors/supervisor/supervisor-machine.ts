@@ -283,7 +283,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const routes = new RemoteRoutes();
   const upstreams = (runtime.upstreams = new Upstreams(files!.frontProxy));
   const watched = ['apiservices', 'services', 'endpoints', 'endpointslices'].map((plural, i) => runtime.stores.get(storeKey(plural, i === 0 ? APIREGISTRATION : i === 3 ? 'discovery.k8s.io' : ''))).filter((s): s is ChildSlot => !!s);
-  const aggregator = start('aggregator', aggregatorMachine, { documents: api.documents, scheme: api.scheme, routes, upstreams, stores: watched as Subscribable[], clock, logger: logger.getSubLogger({ name: 'aggregator' }) }, terminateAggregator as Terminate);
+  const aggregator = start('aggregator', aggregatorMachine, { documents: api.documents, scheme: api.scheme, routes, upstreams, stores: watched as Subscribable[], discoveryRefreshMs: options!.raw.aggregatorDiscoveryRefreshMs, clock, logger: logger.getSubLogger({ name: 'aggregator' }) }, terminateAggregator as Terminate);
   const proxy = start('proxy', proxyMachine, { routes, upstreams, requestTimeoutMs: options!.requestTimeoutMs, clock, logger: logger.getSubLogger({ name: 'proxy' }) }, terminateProxy as Terminate);
   const apiServices = store('apiservices', APIREGISTRATION);
   if (apiServices) {

@@ -47,4 +47,6 @@ export interface RemoteDiscovered {
   version: APIVersionDiscovery | undefined;
   /** The extension server's serverRelativeURL for the group version in its /openapi/v3, when it has one. */
   openapiUrl: string | undefined;
+  /** The `definitions` of the extension server's /openapi/v2 (JSON), when it serves one. */
+  openapiV2Definitions: Record<string, unknown> | undefined;
 }

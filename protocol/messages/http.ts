@@ -2,6 +2,10 @@
 // Sent by: any actor that serves or rejects a request.
 // A watch is a stream: one `stream.open`, then `stream.chunk`s (one chunk can
 // serve many watchers at once, encoded once), then `stream.close`.
+// An upgraded connection is a tunnel: one `tunnel.open` (the 101's headers),
+// then `tunnel.data` both ways (the listener sends the client's to the
+// tunnel's peer), ended by `stream.close` from the peer or `stream.cancelled`
+// from the listener.
 
 export interface HttpResponse {
   type: 'http.response';
@@ -37,7 +41,24 @@ export interface StreamClose {
   id: number;
 }
 
-export type HttpReply = HttpResponse | StreamOpen | StreamChunk | StreamClose;
+export interface TunnelOpen {
+  type: 'tunnel.open';
+  id: number;
+  /** The upgrade answer's headers (101 Switching Protocols). */
+  headers: Record<string, string>;
+  /** Who gets the client's data, and `stream.cancelled` when the client goes away. */
+  peer: { send(message: TunnelData | StreamCancelled): void };
+}
+
+export interface TunnelData {
+  type: 'tunnel.data';
+  id: number;
+  data: Uint8Array;
+  /** For a tunnel of WebSocket messages: a binary message, else text. Bytes tunnels ignore it. */
+  binary: boolean;
+}
+
+export type HttpReply = HttpResponse | StreamOpen | StreamChunk | StreamClose | TunnelOpen | TunnelData;
 
 /** Sent by the listener to a stream's owner when the client disconnects or is too slow. */
 export interface StreamCancelled {

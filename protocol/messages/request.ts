@@ -53,6 +53,19 @@ export type BodyEncoding = 'json' | 'yaml' | 'protobuf';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
+/**
+ * How the listener holds an upgraded connection: its `bytes` (node:http2's HTTP/1.1 side hands over the
+ * socket, so SPDY and WebSocket both pass), `messages` (uWS terminates WebSocket itself and exchanges
+ * whole messages), or `unsupported` (uWS cannot hand over a connection for another protocol).
+ */
+export type UpgradeMode = 'bytes' | 'messages' | 'unsupported';
+
+export interface UpgradeRequest {
+  mode: UpgradeMode;
+  /** The request headers the handler chain does not keep (Upgrade, Sec-WebSocket-*, X-Stream-Protocol-Version …), lower case. */
+  headers: Record<string, string>;
+}
+
 export interface ApiRequest {
   /** Unique per listener; the listener matches replies to open responses by it. */
   id: number;
@@ -70,6 +83,8 @@ export interface ApiRequest {
    * client sent it; not yet verified. The same bytes object for every request of a connection.
    */
   clientCertificate?: Uint8Array;
+  /** A connection upgrade (Connection: Upgrade): how the listener holds the connection, and the upgrade's own headers. */
+  upgrade?: UpgradeRequest;
   /** Set by authn; replaced by authz with the impersonated user when the request impersonates. */
   user?: UserInfo;
   /** Set by authz when the request impersonates: who it acts as (audit records both). */

@@ -8,6 +8,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import { suiteServer } from '../support/server.js';
 import { call, type Credentials } from '../support/http.js';
 import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
@@ -39,31 +41,37 @@ async function available(creds: Credentials): Promise<Condition | undefined> {
 const untilAvailable = (creds: Credentials, status: string, what: string): Promise<Condition> =>
   until(async () => { const c = await available(creds); return c?.status === status ? c : undefined; }, what);
 
+/** Starts the spec's extension server for a kubeactor and registers it: Node, Service, Endpoints, APIService; returns once it is Available. */
+async function registerMetricsServer(creds: Credentials): Promise<MetricsServer> {
+  const authentication = (await call(creds, 'GET', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication')).json().data as Record<string, string>;
+  const metrics = await MetricsServer.start({
+    authentication,
+    service: { namespace: 'kube-system', name: 'metrics-server' },
+    nodes: { 'node-1': { cpu: '250m', memory: '512Mi' } },
+    pods: { default: { 'web-1': { cpu: '150m', memory: '64Mi' } } },
+  });
+  const post = async (path: string, body: unknown): Promise<void> => {
+    const r = await call(creds, 'POST', path, { body: JSON.stringify(body) });
+    assert.equal(r.status, 201, r.body);
+  };
+  await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, status: { capacity: { cpu: '4', memory: '8Gi' }, allocatable: { cpu: '4', memory: '8Gi' } } });
+  await post('/api/v1/namespaces/kube-system/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server' }, spec: { ports: [{ name: 'https', port: 443, targetPort: metrics.port }] } });
+  await post('/api/v1/namespaces/kube-system/endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'metrics-server' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: metrics.port }] }] });
+  await post(APISERVICE, {
+    apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' },
+    spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server' }, caBundle: metrics.caBundle, groupPriorityMinimum: 100, versionPriority: 100 },
+  });
+  await untilAvailable(creds, 'True', 'the APIService to become Available');
+  return metrics;
+}
+
 describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
-  const suite = suiteServer({ requestTimeout: '4s' });
+  // Remote discovery is read again every half second here (kube: every minute).
+  const suite = suiteServer({ requestTimeout: '4s', aggregatorDiscoveryRefreshMs: 500 });
   let metrics: MetricsServer;
 
   before(async () => {
-    const { creds } = suite;
-    const authentication = (await call(creds, 'GET', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication')).json().data as Record<string, string>;
-    metrics = await MetricsServer.start({
-      authentication,
-      service: { namespace: 'kube-system', name: 'metrics-server' },
-      nodes: { 'node-1': { cpu: '250m', memory: '512Mi' } },
-      pods: { default: { 'web-1': { cpu: '150m', memory: '64Mi' } } },
-    });
-    const post = async (path: string, body: unknown): Promise<void> => {
-      const r = await call(creds, 'POST', path, { body: JSON.stringify(body) });
-      assert.equal(r.status, 201, r.body);
-    };
-    await post('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' }, status: { capacity: { cpu: '4', memory: '8Gi' }, allocatable: { cpu: '4', memory: '8Gi' } } });
-    await post('/api/v1/namespaces/kube-system/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server' }, spec: { ports: [{ name: 'https', port: 443, targetPort: metrics.port }] } });
-    await post('/api/v1/namespaces/kube-system/endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'metrics-server' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: metrics.port }] }] });
-    await post(APISERVICE, {
-      apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' },
-      spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { namespace: 'kube-system', name: 'metrics-server' }, caBundle: metrics.caBundle, groupPriorityMinimum: 100, versionPriority: 100 },
-    });
-    await untilAvailable(creds, 'True', 'the APIService to become Available');
+    metrics = await registerMetricsServer(suite.creds);
   });
   after(async () => {
     await metrics.stop();
@@ -106,6 +114,14 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
         assert.match(out, /^nodes\s+metrics\.k8s\.io\/v1beta1\s+false\s+NodeMetrics$/m);
         assert.match(out, /^pods\s+metrics\.k8s\.io\/v1beta1\s+true\s+PodMetrics$/m);
       });
+
+      it('explain describes a remote kind from the extension server\'s OpenAPI', async () => {
+        const k = kubectl(version, suite.server.kubeconfigPath);
+        const out = await k.ok(['explain', 'pods', '--api-version=metrics.k8s.io/v1beta1']);
+        assert.match(out, /^KIND:\s+PodMetrics$/m);
+        assert.match(out, /PodMetrics sets resource usage metrics of a pod\./);
+        assert.match(out, /^\s+containers\s+<\[\]Object>/m);
+      });
     });
   }
 
@@ -147,6 +163,21 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
     const url = root['apis/metrics.k8s.io/v1beta1']?.serverRelativeURL;
     assert.equal(url, '/openapi/v3/apis/metrics.k8s.io/v1beta1?hash=0123456789ABCDEF');
     assert.equal((await call(creds, 'GET', url!)).json().info.title, 'metrics-server');
+  });
+
+  it('merges the extension server\'s definitions into /openapi/v2 beside the built-in ones', async () => {
+    const v2 = await call(suite.creds, 'GET', '/openapi/v2', { headers: { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    assert.equal(v2.status, 200);
+    assert.ok(v2.body.includes('io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics'));
+    assert.ok(v2.body.includes('io.k8s.api.core.v1.Pod'));
+  });
+
+  it('reads remote discovery again on its timer: a resource the extension server adds appears in api-resources', async () => {
+    metrics.addResource({ name: 'containers', singularName: '', namespaced: true, kind: 'ContainerMetrics', verbs: ['get', 'list'] });
+    for (const version of KUBECTL_VERSIONS) {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      await until(async () => (/^containers\s+metrics\.k8s\.io\/v1beta1\s+true\s+ContainerMetrics$/m.test(await k.ok(['api-resources', '--api-group=metrics.k8s.io'])) ? true : undefined), `kubectl ${version} to list containers`);
+    }
   });
 
   it('streams a proxied watch as the extension server writes it', async () => {
@@ -221,11 +252,13 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
     const down = await untilAvailable(creds, 'False', 'Available=False');
     assert.equal(down.reason, 'FailedDiscoveryCheck');
     assert.match(down.message, new RegExp(`^failing or missing response from https://127\\.0\\.0\\.1:${port}/apis/metrics\\.k8s\\.io/v1beta1: .*connection refused`));
-    const k = kubectl('1.33', suite.server.kubeconfigPath);
-    // As with kube: discovery marks the group Stale, so kubectl top finds no metrics API; a request says why.
-    assert.match((await k.run(['top', 'pod'])).stderr, /Metrics API not available/);
-    assert.match((await k.run(['get', '--raw', PODS])).stderr, /the server is currently unable to handle the request/);
-    assert.match(await k.ok(['get', 'apiservice', 'v1beta1.metrics.k8s.io']), /False \(FailedDiscoveryCheck\)/);
+    for (const version of KUBECTL_VERSIONS) {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      // As with kube: discovery marks the group Stale, so kubectl top finds no metrics API; a request says why.
+      assert.match((await k.run(['top', 'pod'])).stderr, /Metrics API not available/, `kubectl ${version}`);
+      assert.match((await k.run(['get', '--raw', PODS])).stderr, /the server is currently unable to handle the request/, `kubectl ${version}`);
+      assert.match(await k.ok(['get', 'apiservice', 'v1beta1.metrics.k8s.io']), /False \(FailedDiscoveryCheck\)/, `kubectl ${version}`);
+    }
     const unavailable = await call(creds, 'GET', PODS);
     assert.equal(unavailable.status, 503);
     assert.equal(unavailable.body, 'service unavailable\n');
@@ -234,7 +267,11 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
 
     await metrics.listen(port);
     await untilAvailable(creds, 'True', 'Available=True again');
-    assert.match(await k.ok(['top', 'pod']), /^web-1\s+150m\s+64Mi\s*$/m);
+    for (const version of KUBECTL_VERSIONS) {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      assert.match(await k.ok(['get', 'apiservice', 'v1beta1.metrics.k8s.io']), /^v1beta1\.metrics\.k8s\.io\s+kube-system\/metrics-server\s+True\s+\S+$/m, `kubectl ${version}`);
+      assert.match(await k.ok(['top', 'pod']), /^web-1\s+150m\s+64Mi\s*$/m, `kubectl ${version}`);
+    }
   });
 
   it('says why with kube\'s reasons when the endpoints or the Service are missing', async () => {
@@ -264,3 +301,95 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
     assert.deepEqual(chain[0]!.actors.sort(), ['aggregator', 'autoregister', 'controller/apiservice-status-remote-available-controller', 'proxy']);
   });
 });
+
+const EXEC = `${PODS}/web-1/exec`;
+
+/** A WebSocket to kubeactor, as kubectl 1.30+ opens one for exec: resolves once open. */
+function webSocketTo(creds: Credentials, path: string, protocols: string[]): Promise<WebSocket> {
+  const ws = new WebSocket(`${creds.server.replace(/^https:/, 'wss:')}${path}`, protocols, { headers: { authorization: `Bearer ${creds.token}` }, ca: creds.ca, perMessageDeflate: false });
+  return new Promise((resolve, reject) => {
+    ws.on('open', () => resolve(ws));
+    ws.on('error', reject);
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade answered ${res.statusCode}`)));
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<{ data: Buffer; isBinary: boolean }> {
+  return new Promise((resolve) => ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data, isBinary })));
+}
+
+/** An upgrade request of another protocol (SPDY, as kubectl ≤ 1.29 execs): the socket once upgraded, or the answer. */
+function upgradeTo(creds: Credentials, path: string, protocol: string): Promise<{ socket: Duplex } | { status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, creds.server), {
+      method: 'POST', ca: creds.ca,
+      headers: { authorization: `Bearer ${creds.token}`, connection: 'Upgrade', upgrade: protocol, 'x-stream-protocol-version': 'v4.channel.k8s.io' },
+    });
+    req.on('upgrade', (_res, socket) => resolve({ socket }));
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// Upgrades through the proxy on each transport: uWS terminates WebSocket itself and passes messages; node:http2's
+// HTTP/1.1 side hands over the socket, so any protocol's bytes pass.
+for (const transport of ['auto', 'node'] as const) {
+  describe(`upgrade requests through the aggregator (--transport=${transport})`, () => {
+    const suite = suiteServer({ transport });
+    let metrics: MetricsServer;
+    before(async () => {
+      metrics = await registerMetricsServer(suite.creds);
+    });
+    after(async () => {
+      await metrics.stop();
+    });
+
+    it('passes a WebSocket through: the subprotocol the extension server chose, and messages both ways as they were', async () => {
+      const ws = await webSocketTo(suite.creds, EXEC, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+      assert.equal(ws.protocol, 'v5.channel.k8s.io');
+      const binary = nextMessage(ws);
+      ws.send(Buffer.from([1, ...Buffer.from('echo me')]), { binary: true });
+      assert.deepEqual(await binary, { data: Buffer.from([1, ...Buffer.from('echo me')]), isBinary: true });
+      const text = nextMessage(ws);
+      ws.send(Buffer.from('as text'), { binary: false });
+      const echoed = await text;
+      assert.deepEqual([echoed.data.toString('utf8'), echoed.isBinary], ['as text', false]);
+      const upgrade = metrics.seen.filter((s) => s.path.endsWith('/web-1/exec')).at(-1);
+      assert.deepEqual([upgrade?.user, upgrade?.proxyName], ['kubeactor-admin', 'front-proxy-client']);
+      ws.close();
+      await until(async () => (metrics.openTunnels === 0 ? true : undefined), 'the client\'s leaving to close the upstream connection');
+    });
+
+    it('authorizes an upgrade before it reaches the extension server', async () => {
+      const before = metrics.seen.length;
+      await assert.rejects(webSocketTo({ ...suite.creds, token: 'no-such-token' }, EXEC, ['v5.channel.k8s.io']), /upgrade answered 401/);
+      assert.equal(metrics.seen.length, before);
+    });
+
+    if (transport === 'node') {
+      it('passes any other upgrade (SPDY/3.1) through as bytes, both ways', async () => {
+        const upgraded = await upgradeTo(suite.creds, EXEC, 'SPDY/3.1');
+        assert.ok('socket' in upgraded, JSON.stringify(upgraded));
+        const { socket } = upgraded;
+        const echoed = new Promise<Buffer>((resolve) => socket.once('data', resolve));
+        socket.write(Buffer.from([0x80, 0x03, 0x00, 0x01]));
+        assert.deepEqual(await echoed, Buffer.from([0x80, 0x03, 0x00, 0x01]));
+        socket.destroy();
+        await until(async () => (metrics.openTunnels === 0 ? true : undefined), 'the upstream connection to close');
+      });
+    } else {
+      it('refuses an upgrade uWS cannot hand over (SPDY/3.1) with 400 and says why', async () => {
+        const answer = await upgradeTo(suite.creds, EXEC, 'SPDY/3.1');
+        assert.ok('status' in answer);
+        assert.equal(answer.status, 400);
+        assert.match(JSON.parse(answer.body).message, /^unable to upgrade connection: SPDY\/3\.1 cannot pass through the uWebSockets\.js transport/);
+      });
+    }
+  });
+}

@@ -1,15 +1,20 @@
 // A small extension API server of the specs' own, in the shape of
 // metrics-server: metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics, with
-// legacy and aggregated discovery and an OpenAPI v3 root, over HTTPS on
+// legacy and aggregated discovery and OpenAPI (v2, and v3 with its root:
+// PodMetrics described, for kubectl explain), over HTTPS on
 // 127.0.0.1 with its own serving CA. Like any extension server it trusts a
 // request only from a front proxy whose client certificate the
 // request-header CA signed (read from the extension-apiserver-authentication
 // ConfigMap) and whose CN is an allowed name; the user comes from the
-// X-Remote-* headers, and it records who asked.
+// X-Remote-* headers, and it records who asked. It also accepts upgrades on
+// pods/<name>/exec and echoes what it gets: a WebSocket's messages (the
+// first subprotocol offered is chosen), any other protocol's bytes.
 
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import { issueServingPair } from '../../actors/supervisor/pki.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
@@ -39,20 +44,50 @@ export interface MetricsServerOptions {
   trustHeadersWithoutCertificate?: boolean;
 }
 
-const RESOURCES = [
+export interface MetricsResource {
+  name: string;
+  singularName: string;
+  namespaced: boolean;
+  kind: string;
+  verbs: string[];
+}
+
+const RESOURCES: readonly MetricsResource[] = [
   { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] },
   { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
 ];
+
+/** PodMetrics as metrics-server's OpenAPI names and describes it (a part of it: enough for kubectl explain). */
+const POD_METRICS = 'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics';
+const podMetricsSchema = (ref: (name: string) => string): Record<string, unknown> => ({
+  description: 'PodMetrics sets resource usage metrics of a pod.',
+  type: 'object',
+  required: ['timestamp', 'window', 'containers'],
+  properties: {
+    apiVersion: { description: 'APIVersion defines the versioned schema of this representation of an object.', type: 'string' },
+    kind: { description: 'Kind is a string value representing the REST resource this object represents.', type: 'string' },
+    metadata: { description: "Standard object's metadata.", $ref: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta') },
+    timestamp: { description: 'The following fields define time interval from which metrics were collected from the interval [Timestamp-Window, Timestamp].', type: 'string', format: 'date-time' },
+    window: { type: 'string' },
+    containers: { description: 'Metrics for all containers are collected within the same time window.', type: 'array', items: { type: 'object' } },
+  },
+  'x-kubernetes-group-version-kind': [{ group: 'metrics.k8s.io', kind: 'PodMetrics', version: 'v1beta1' }],
+});
 
 const TIMESTAMP = '2026-01-01T00:00:00Z';
 
 export class MetricsServer {
   readonly seen: SeenRequest[] = [];
+  /** What its discovery lists: a spec may add one while it runs (addResource()). */
+  private readonly resources: MetricsResource[] = [...RESOURCES];
   /** Open watches on pods: each gets the events emit() sends. */
   private readonly watchers = new Set<ServerResponse>();
   /** Requests the server holds without answering (namespace `slow`). */
   private readonly held = new Set<ServerResponse>();
   private server: Server | undefined;
+  private readonly webSockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => [...offered][0] ?? false });
+  /** Upgraded connections open now. */
+  private readonly tunnels = new Set<Duplex>();
   /** The verified proxy name of each connection: a TLS client certificate is checked once per connection, as Go's server does. */
   private readonly proxyNames = new WeakMap<TLSSocket, string>();
   port = 0;
@@ -79,6 +114,7 @@ export class MetricsServer {
       rejectUnauthorized: false,
       ca: this.options.authentication['requestheader-client-ca-file'],
     }, (req, res) => this.serve(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.server = server;
     return new Promise((resolve) => server.listen(port, '127.0.0.1', () => {
       this.port = (server.address() as { port: number }).port;
@@ -89,6 +125,7 @@ export class MetricsServer {
   /** Stops listening and cuts every connection, as a crashed extension server would. */
   async stop(): Promise<void> {
     for (const res of [...this.watchers, ...this.held]) res.destroy();
+    for (const socket of this.tunnels) socket.destroy();
     this.watchers.clear();
     this.held.clear();
     const server = this.server;
@@ -96,6 +133,11 @@ export class MetricsServer {
     this.server = undefined;
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  }
+
+  /** Lists one more resource in its discovery from now on, as an upgraded extension server would. */
+  addResource(resource: MetricsResource): void {
+    this.resources.push(resource);
   }
 
   /** Sends one watch event to every open pods watch. */
@@ -117,22 +159,55 @@ export class MetricsServer {
     return this.watchers.size;
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse): void {
+  get openTunnels(): number {
+    return this.tunnels.size;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'https://metrics');
+    const user = this.trustedUser(req, url);
+    if (!user || !/\/pods\/[^/]+\/exec$/.test(url.pathname)) {
+      socket.end(`HTTP/1.1 ${user ? '404 Not Found' : '401 Unauthorized'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    const track = (s: Duplex): void => {
+      this.tunnels.add(s);
+      s.once('close', () => this.tunnels.delete(s));
+    };
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+      track(socket);
+      this.webSockets.handleUpgrade(req, socket, head, (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+      return;
+    }
+    track(socket);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${req.headers.upgrade}\r\n\r\n`);
+    if (head.byteLength > 0) socket.write(head);
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  }
+
+  /** The user of a request the front proxy vouches for (its certificate verified, its name allowed), and what it asked. */
+  private trustedUser(req: IncomingMessage, url: URL): string | undefined {
     const socket = req.socket as TLSSocket;
     let cn = this.proxyNames.get(socket);
     if (cn === undefined) this.proxyNames.set(socket, (cn = socket.authorized ? String(socket.getPeerCertificate().subject?.CN ?? '') : ''));
     const allowed = JSON.parse(this.options.authentication['requestheader-allowed-names'] ?? '[]') as string[];
     const user = req.headersDistinct['x-remote-user']?.[0];
     const trusted = cn !== '' && (allowed.length === 0 || allowed.includes(cn));
-    if (!user || (!trusted && !this.options.trustHeadersWithoutCertificate)) {
-      return this.json(res, 401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
-    }
+    if (!user || (!trusted && !this.options.trustHeadersWithoutCertificate)) return undefined;
     const extra: Record<string, string[]> = {};
     for (const [name, values] of Object.entries(req.headersDistinct)) {
       if (name.startsWith('x-remote-extra-') && values) extra[decodeURIComponent(name.slice('x-remote-extra-'.length))] = values;
     }
-    const url = new URL(req.url ?? '/', 'https://metrics');
     this.seen.push({ path: url.pathname, user, groups: req.headersDistinct['x-remote-group'] ?? [], extra, proxyName: cn });
+    return user;
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'https://metrics');
+    if (!this.trustedUser(req, url)) {
+      return this.json(res, 401, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    }
     this.route(req, res, url);
   }
 
@@ -146,9 +221,25 @@ export class MetricsServer {
       return this.json(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [this.group()] });
     }
     if (path === `/apis/${METRICS_GROUP}`) return this.json(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...this.group() });
-    if (path === `/apis/${GV}`) return this.json(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: GV, resources: RESOURCES });
+    if (path === `/apis/${GV}`) return this.json(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: GV, resources: this.resources });
     if (path === '/openapi/v3') return this.json(res, 200, { paths: { [`apis/${GV}`]: { serverRelativeURL: `/openapi/v3/apis/${GV}?hash=0123456789ABCDEF` } } });
-    if (path === `/openapi/v3/apis/${GV}`) return this.json(res, 200, { openapi: '3.0.0', info: { title: 'metrics-server', version: METRICS_VERSION }, paths: {}, components: { schemas: {} } });
+    if (path === `/openapi/v3/apis/${GV}`) {
+      const schemas = { [POD_METRICS]: podMetricsSchema((name) => `#/components/schemas/${name}`), 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': { type: 'object' } };
+      // kubectl explain finds a resource's kind through the GVK of its path's GET operation.
+      const get = {
+        get: {
+          operationId: 'readMetricsV1beta1NamespacedPodMetrics', 'x-kubernetes-action': 'get',
+          'x-kubernetes-group-version-kind': { group: METRICS_GROUP, version: METRICS_VERSION, kind: 'PodMetrics' },
+          responses: { 200: { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${POD_METRICS}` } } } } },
+        },
+      };
+      const paths = { [`/apis/${GV}/namespaces/{namespace}/pods/{name}`]: get };
+      return this.json(res, 200, { openapi: '3.0.0', info: { title: 'metrics-server', version: METRICS_VERSION }, paths, components: { schemas } });
+    }
+    if (path === '/openapi/v2') {
+      const definitions = { [POD_METRICS]: podMetricsSchema((name) => `#/definitions/${name}`), 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': { type: 'object' } };
+      return this.json(res, 200, { swagger: '2.0', info: { title: 'metrics-server', version: METRICS_VERSION }, paths: {}, definitions });
+    }
     const nodes = new RegExp(`^/apis/${GV}/nodes(?:/([^/]+))?$`).exec(path);
     if (nodes) {
       const items = Object.entries(this.options.nodes).filter(([name]) => !nodes[1] || name === nodes[1]).map(([name, usage]) => this.nodeMetrics(name, usage));
@@ -191,7 +282,7 @@ export class MetricsServer {
         metadata: { name: METRICS_GROUP, creationTimestamp: null },
         versions: [{
           version: METRICS_VERSION,
-          resources: RESOURCES.map((r) => ({ resource: r.name, responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind }, scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: r.name.slice(0, -1), verbs: r.verbs })),
+          resources: this.resources.map((r) => ({ resource: r.name, responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind }, scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: r.name.slice(0, -1), verbs: r.verbs })),
           freshness: 'Current',
         }],
       }],

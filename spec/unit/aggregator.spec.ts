@@ -101,10 +101,10 @@ describe('merged discovery', () => {
   it('carries a remote group version as its server described it: Current while Available, Stale after, absent before it ever answered', () => {
     const version = { version: 'v1beta1', resources: [], freshness: 'Current' as const };
     const base = { kind: 'APIGroupDiscoveryList' as const, apiVersion: 'apidiscovery.k8s.io/v2' as const, metadata: {}, items: [] };
-    const freshness = (available: boolean) => mergedAggregated(base, [{ view: remote('v1beta1.metrics.k8s.io', available), version, openapiUrl: undefined }]).items[0]!.versions[0]!.freshness;
+    const freshness = (available: boolean) => mergedAggregated(base, [{ view: remote('v1beta1.metrics.k8s.io', available), version, openapiUrl: undefined, openapiV2Definitions: undefined }]).items[0]!.versions[0]!.freshness;
     assert.equal(freshness(true), 'Current');
     assert.equal(freshness(false), 'Stale');
-    assert.equal(mergedAggregated(base, [{ view: remote('v1beta1.metrics.k8s.io', true), version: undefined, openapiUrl: undefined }]).items.length, 0);
+    assert.equal(mergedAggregated(base, [{ view: remote('v1beta1.metrics.k8s.io', true), version: undefined, openapiUrl: undefined, openapiV2Definitions: undefined }]).items.length, 0);
   });
 
   it('turns a legacy APIResourceList into aggregated discovery, subresources under their resource', () => {
