@@ -95,6 +95,9 @@ describe('webhook token authentication and Webhook authorization', () => {
       assert.match(secrets.stderr, /secrets is forbidden: User "jane" cannot list resource "secrets" in API group "" in the namespace "default": no secrets for ops/);
       assert.equal((await run.ok(['auth', 'can-i', 'list', 'pods'])).trim(), 'yes');
       assert.equal((await run.run(['auth', 'can-i', 'get', 'secrets'])).stdout.trim(), 'no');
+      const rules = await run.run(['auth', 'can-i', '--list']);
+      assert.match(rules.stderr, /warning: the list may be incomplete: webhook authorizer does not support user rule resolution/i);
+      assert.match(rules.stdout, /^configmaps\s+\[\]\s+\[\]\s+\[.*get.*\]$/m, 'RBAC\'s rules are listed all the same');
     });
   }
 
