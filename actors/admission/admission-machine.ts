@@ -109,11 +109,14 @@ function admit(context: AdmissionContext, { request, next }: AdmitRequest): void
       if (plugin.admitRequest) {
         const verdict = plugin.admitRequest(request, attributes);
         if (verdict.warnings) warnings.push(...verdict.warnings);
+        if (verdict.auditAnnotations && request.auditAnnotations) Object.assign(request.auditAnnotations, verdict.auditAnnotations);
         if (!verdict.allowed) return refuse(request, verdict.status, warnings);
       }
       if (!object && (plugin.mutate || plugin.validate) && wants(plugin, attributes)) object = true;
     }
-    if (object) request.objectAdmission = context.port;
+    // An audited request's reviews carry its annotations map, so each phase records there too.
+    const sink = request.auditAnnotations;
+    if (object) request.objectAdmission = sink ? { send: (message) => context.port.send({ ...message, auditAnnotations: sink }) } : context.port;
   }
   next.send({ type: 'request', request });
 }
@@ -140,6 +143,7 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
   /** Takes one verdict; false when it ends the phase. */
   const take = (verdict: PluginVerdict): boolean => {
     if (verdict.warnings) warnings.push(...verdict.warnings);
+    if (verdict.auditAnnotations && message.auditAnnotations) Object.assign(message.auditAnnotations, verdict.auditAnnotations);
     if (!verdict.allowed) {
       fail(verdict.status);
       return false;

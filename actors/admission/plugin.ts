@@ -21,7 +21,7 @@ export interface WatchedResource { group: string; plural: string }
 /** What a plugin decides: let it through (with warnings or audit annotations) or refuse it. */
 export type PluginVerdict =
   | { allowed: true; warnings?: string[]; auditAnnotations?: Record<string, string> }
-  | { allowed: false; status: Status; warnings?: string[] };
+  | { allowed: false; status: Status; warnings?: string[]; auditAnnotations?: Record<string, string> };
 
 export const ALLOW: PluginVerdict = { allowed: true };
 
