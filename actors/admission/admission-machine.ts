@@ -30,7 +30,7 @@ import { internalError, timeout, type Status } from '../../protocol/kube/status.
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
-import type { AdmissionPlugin, PluginContext, PluginRegistration, PluginVerdict, WatchedResource } from './plugin.js';
+import type { AdmissionPlugin, PluginContext, PluginRegistration, PluginVerdict, Reinvocation, WatchedResource } from './plugin.js';
 
 export type StoreHandle = { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
@@ -155,6 +155,11 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
     logger.error(`admission plugin ${plugin.name} failed`, e);
     fail(internalError(e instanceof Error ? e.message : String(e)));
   };
+  // kube's reinvoker: when a plugin asks (a webhook changed the object), every mutating plugin runs once more.
+  let reinvokeAsked = false;
+  const reinvocation: Reinvocation | undefined = mutating
+    ? { isReinvoke: false, values: new Map(), requestReinvoke: () => void (reinvokeAsked = true) }
+    : undefined;
   let next = 0;
   const walk = (): void => {
     while (next < plugins.length) {
@@ -162,7 +167,7 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
       let verdict: PluginVerdict | Promise<PluginVerdict>;
       try {
         verdict = mutating
-          ? plugin.mutate!(message.attributes, message.object, message.oldObject)
+          ? plugin.mutate!(message.attributes, message.object, message.oldObject, reinvocation)
           : plugin.validate!(message.attributes, message.object, message.oldObject);
       } catch (e) {
         return crashed(plugin, e);
@@ -176,6 +181,11 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
         return;
       }
       if (!take(verdict)) return;
+    }
+    if (reinvokeAsked && reinvocation && !reinvocation.isReinvoke) {
+      reinvocation.isReinvoke = true;
+      next = 0;
+      return walk();
     }
     const revalidate = mutating && plugins.some((p) => p.external);
     answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(revalidate ? { revalidate } : {}) });
