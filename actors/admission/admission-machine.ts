@@ -156,8 +156,10 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
     fail(internalError(e instanceof Error ? e.message : String(e)));
   };
   // kube's reinvoker: when a plugin asks (a webhook changed the object), every mutating plugin runs once more.
+  // Only a plugin whose changes come from outside asks: without one, no context is made.
+  const external = mutating && plugins.some((p) => p.external);
   let reinvokeAsked = false;
-  const reinvocation: Reinvocation | undefined = mutating
+  const reinvocation: Reinvocation | undefined = external
     ? { isReinvoke: false, values: new Map(), requestReinvoke: () => void (reinvokeAsked = true) }
     : undefined;
   let next = 0;
@@ -187,8 +189,7 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
       next = 0;
       return walk();
     }
-    const revalidate = mutating && plugins.some((p) => p.external);
-    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(revalidate ? { revalidate } : {}) });
+    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(external ? { revalidate: true } : {}) });
   };
   walk();
 }
