@@ -30,6 +30,10 @@ export interface WebhookClientConfig {
   service?: { namespace: string; name: string; path?: string; port?: number };
   /** PEM, as the API carries it base64-encoded; absent or empty: the system roots. */
   caBundle?: string;
+  /** The server's own credentials, from a webhook kubeconfig's user (lib/webhook-kubeconfig.ts): a client certificate and key (PEM), a bearer token. */
+  clientCert?: string;
+  clientKey?: string;
+  bearerToken?: string;
 }
 
 /** Picks the address behind a Service's port; throws an Error whose message is kube's (`services "x" not found`, `no endpoints available for service "x"`). */
@@ -296,7 +300,10 @@ export class WebhookClient {
           path: target.path,
           servername,
           ca: call.config.caBundle || undefined,
+          cert: call.config.clientCert,
+          key: call.config.clientKey,
           headers: {
+            ...(call.config.bearerToken ? { authorization: `Bearer ${call.config.bearerToken}` } : {}),
             host: hostHeader,
             'content-type': 'application/json',
             accept: 'application/json, */*',

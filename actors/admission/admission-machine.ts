@@ -30,7 +30,7 @@ import { internalError, timeout, type Status } from '../../protocol/kube/status.
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
-import type { AdmissionPlugin, PluginContext, PluginRegistration, PluginVerdict, WatchedResource } from './plugin.js';
+import type { AdmissionPlugin, PluginContext, PluginRegistration, PluginVerdict, Reinvocation, WatchedResource } from './plugin.js';
 
 export type StoreHandle = { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
@@ -109,11 +109,14 @@ function admit(context: AdmissionContext, { request, next }: AdmitRequest): void
       if (plugin.admitRequest) {
         const verdict = plugin.admitRequest(request, attributes);
         if (verdict.warnings) warnings.push(...verdict.warnings);
+        if (verdict.auditAnnotations && request.auditAnnotations) Object.assign(request.auditAnnotations, verdict.auditAnnotations);
         if (!verdict.allowed) return refuse(request, verdict.status, warnings);
       }
       if (!object && (plugin.mutate || plugin.validate) && wants(plugin, attributes)) object = true;
     }
-    if (object) request.objectAdmission = context.port;
+    // An audited request's reviews carry its annotations map, so each phase records there too.
+    const sink = request.auditAnnotations;
+    if (object) request.objectAdmission = sink ? { send: (message) => context.port.send({ ...message, auditAnnotations: sink }) } : context.port;
   }
   next.send({ type: 'request', request });
 }
@@ -140,6 +143,7 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
   /** Takes one verdict; false when it ends the phase. */
   const take = (verdict: PluginVerdict): boolean => {
     if (verdict.warnings) warnings.push(...verdict.warnings);
+    if (verdict.auditAnnotations && message.auditAnnotations) Object.assign(message.auditAnnotations, verdict.auditAnnotations);
     if (!verdict.allowed) {
       fail(verdict.status);
       return false;
@@ -151,6 +155,13 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
     logger.error(`admission plugin ${plugin.name} failed`, e);
     fail(internalError(e instanceof Error ? e.message : String(e)));
   };
+  // kube's reinvoker: when a plugin asks (a webhook changed the object), every mutating plugin runs once more.
+  // Only a plugin whose changes come from outside asks: without one, no context is made.
+  const external = mutating && plugins.some((p) => p.external);
+  let reinvokeAsked = false;
+  const reinvocation: Reinvocation | undefined = external
+    ? { isReinvoke: false, values: new Map(), requestReinvoke: () => void (reinvokeAsked = true) }
+    : undefined;
   let next = 0;
   const walk = (): void => {
     while (next < plugins.length) {
@@ -158,7 +169,7 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
       let verdict: PluginVerdict | Promise<PluginVerdict>;
       try {
         verdict = mutating
-          ? plugin.mutate!(message.attributes, message.object, message.oldObject)
+          ? plugin.mutate!(message.attributes, message.object, message.oldObject, reinvocation)
           : plugin.validate!(message.attributes, message.object, message.oldObject);
       } catch (e) {
         return crashed(plugin, e);
@@ -173,8 +184,12 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
       }
       if (!take(verdict)) return;
     }
-    const revalidate = mutating && plugins.some((p) => p.external);
-    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(revalidate ? { revalidate } : {}) });
+    if (reinvokeAsked && reinvocation && !reinvocation.isReinvoke) {
+      reinvocation.isReinvoke = true;
+      next = 0;
+      return walk();
+    }
+    answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(external ? { revalidate: true } : {}) });
   };
   walk();
 }

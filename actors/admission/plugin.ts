@@ -21,7 +21,7 @@ export interface WatchedResource { group: string; plural: string }
 /** What a plugin decides: let it through (with warnings or audit annotations) or refuse it. */
 export type PluginVerdict =
   | { allowed: true; warnings?: string[]; auditAnnotations?: Record<string, string> }
-  | { allowed: false; status: Status; warnings?: string[] };
+  | { allowed: false; status: Status; warnings?: string[]; auditAnnotations?: Record<string, string> };
 
 export const ALLOW: PluginVerdict = { allowed: true };
 
@@ -40,10 +40,23 @@ export interface AdmissionPlugin {
    * store decodes, defaults and validates the object whole again after a mutating phase it took part in.
    */
   readonly external?: boolean;
-  /** Mutating phase: may change `object` in place. */
-  mutate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
+  /** Mutating phase: may change `object` in place. Runs a second time when a plugin asks for reinvocation. */
+  mutate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined, reinvocation?: Reinvocation): PluginVerdict | Promise<PluginVerdict>;
   /** Validating phase: must not change the object. */
   validate?(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): PluginVerdict | Promise<PluginVerdict>;
+}
+
+/**
+ * kube's admission.ReinvocationContext, one per mutating phase: a plugin whose change the others
+ * must see (a webhook's patch) asks for one more pass of every mutating plugin, in order.
+ */
+export interface Reinvocation {
+  /** This is the second pass (set by the admission actor). */
+  isReinvoke: boolean;
+  /** Asks for the second pass (ignored during it). */
+  requestReinvoke(): void;
+  /** State a plugin keeps between the passes, by its name. */
+  readonly values: Map<string, unknown>;
 }
 
 /** What a plugin's factory is given when the admission actor starts (and again when it restarts). */

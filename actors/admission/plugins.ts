@@ -26,12 +26,13 @@ import { VALIDATING_ADMISSION_POLICY } from './validating-admission-policy.js';
 import { MUTATING_ADMISSION_WEBHOOK } from './webhook/mutating.js';
 import { VALIDATING_ADMISSION_WEBHOOK } from './webhook/validating.js';
 import { POD_SECURITY_PLUGIN } from './pod-security.js';
+import { NODE_RESTRICTION } from './node-restriction.js';
 
 export const PLUGINS: readonly PluginRegistration[] = [
   NAMESPACE_LIFECYCLE,
   LIMIT_RANGER,
   SERVICE_ACCOUNT,
-  // NodeRestriction (with the Node authorizer)
+  NODE_RESTRICTION,
   TAINT_NODES_BY_CONDITION,
   ALWAYS_PULL_IMAGES,
   POD_SECURITY_PLUGIN,

@@ -63,6 +63,9 @@ function emit(context: AuditContext, pending: Pending, event: AuditEvent): void 
   // Impersonation happens after audit, in authz: a later stage records both identities, as kube's does.
   const impersonated = pending.forwarded?.impersonatedUser;
   if (impersonated && !event.impersonatedUser) event = { ...event, impersonatedUser: auditUser(impersonated) };
+  // What admission recorded (plugins, webhooks, policies) is in every event after the request was handled.
+  const annotations = event.stage === 'RequestReceived' ? undefined : pending.forwarded?.auditAnnotations;
+  if (annotations && Object.keys(annotations).length > 0) event = { ...event, annotations: { ...event.annotations, ...annotations } };
   pending.event = event;
   if (!pending.skip.has(event.stage)) context.backend.process(event);
 }
@@ -81,7 +84,7 @@ function receive(context: AuditContext, self: ReplyTo & { send(message: StreamCa
   context.pending.set(request.id, pending);
   context.lastReplyTo = request.replyTo;
   emit(context, pending, pending.event);
-  pending.forwarded = { ...request, replyTo: self };
+  pending.forwarded = { ...request, replyTo: self, auditAnnotations: {} };
   context.next.send({ type: 'authorize', request: pending.forwarded });
 }
 

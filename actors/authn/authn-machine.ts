@@ -33,6 +33,7 @@ import { bearerTokenOf } from './token-file.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import type { ClientCertificateAuthenticator } from './x509.js';
 import { firstToKnow, isPromise, staticTokens, type Authenticated, type MaybePromise, type TokenAuthenticator } from './authenticator.js';
+import { audienceAgnostic } from './audience-agnostic.js';
 import { jwks, openIdConfiguration, servesDiscovery, type ServiceAccountIssuer } from './service-account-keys.js';
 import type { ApfConfiguration, ApfSubscribe } from '../../protocol/messages/flowcontrol.js';
 import { classify } from '../apf/classify.js';
@@ -228,7 +229,7 @@ export const authnMachine = setup({
     if (input.x509) requestAuthenticators.push(input.x509);
     return {
       input,
-      tokenAuthenticators: [staticTokens(input.tokens), ...(input.tokenAuthenticators ?? [])],
+      tokenAuthenticators: [audienceAgnostic(input.serviceAccounts?.issuer.apiAudiences ?? [], staticTokens(input.tokens)), ...(input.tokenAuthenticators ?? [])],
       requestAuthenticators,
       apiAudiences: input.serviceAccounts?.issuer.apiAudiences ?? [],
       logger: input.logger,

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 import { isResourceAttributes, type Attributes } from './rbac.js';
-import type { ModeAuthorizer, Verdict } from './decide.js';
+import type { ModeAuthorizer, RulesAnswer, Verdict } from './decide.js';
 
 interface PolicySpec {
   user?: string;
@@ -93,5 +93,17 @@ export class AbacAuthorizer implements ModeAuthorizer {
 
   authorize(user: UserInfo, attributes: Attributes): Verdict {
     return this.policies.some((p) => matches(p, user, attributes)) ? { decision: 'Allow', reason: '' } : { decision: 'NoOpinion', reason: 'No policy matched.' };
+  }
+
+  /** kube's PolicyList.RulesFor: each policy the user matches, in this namespace or `*`, as one rule; read-only ones for get, list and watch. */
+  rulesFor(user: UserInfo, namespace: string): RulesAnswer {
+    const answer: RulesAnswer = { resourceRules: [], nonResourceRules: [], incomplete: false };
+    for (const p of this.policies) {
+      if (!subjectMatches(p, user) || (p.namespace !== '*' && p.namespace !== namespace)) continue;
+      const verbs = p.readonly ? ['get', 'list', 'watch'] : ['*'];
+      if (p.resource) answer.resourceRules.push({ verbs, apiGroups: [p.apiGroup ?? ''], resources: [p.resource] });
+      if (p.nonResourcePath) answer.nonResourceRules.push({ verbs: [...verbs], nonResourceURLs: [p.nonResourcePath] });
+    }
+    return answer;
   }
 }

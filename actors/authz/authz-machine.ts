@@ -32,8 +32,8 @@ import { type ResourceAttributes, buildRbacIndex, forbiddenStatus, isResourceAtt
 import { attributesOf, isPrivileged } from './attributes.js';
 import { escalationReason } from './escalation.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
-import { alwaysAllow, alwaysDeny, decide, type AuthorizationMode, type ModeAuthorizer } from './decide.js';
-import { authorize as rbacAuthorize, type Decision } from './rbac.js';
+import { alwaysAllow, alwaysDeny, decide, rulesOfChain, type AuthorizationMode, type ModeAuthorizer } from './decide.js';
+import { authorize as rbacAuthorize, rulesFor, type Decision } from './rbac.js';
 import { isPromise, type MaybePromise } from '../../lib/maybe-promise.js';
 import { impersonate } from './impersonate.js';
 import { serveReview } from './reviews.js';
@@ -95,10 +95,16 @@ export function authorizerOf(context: AuthzContext): Authorizer {
 }
 
 function chainOf(entries: readonly ChainEntry[], context: () => AuthzContext): ModeAuthorizer[] {
-  const rbac: ModeAuthorizer = { authorize: (user, attributes) => {
-    const decision = rbacAuthorize(rbacIndexOf(context()), user, attributes);
-    return { decision: decision.allowed ? 'Allow' : 'NoOpinion', reason: decision.reason };
-  } };
+  const rbac: ModeAuthorizer = {
+    authorize: (user, attributes) => {
+      const decision = rbacAuthorize(rbacIndexOf(context()), user, attributes);
+      return { decision: decision.allowed ? 'Allow' : 'NoOpinion', reason: decision.reason };
+    },
+    rulesFor: (user, namespace) => {
+      const { evaluationError, ...rules } = rulesFor(rbacIndexOf(context()), user, namespace);
+      return evaluationError ? { ...rules, error: evaluationError } : rules;
+    },
+  };
   return entries.map((e) => e.authorizer ?? (e.mode === 'RBAC' ? rbac : e.mode === 'AlwaysAllow' ? alwaysAllow : alwaysDeny));
 }
 
@@ -236,7 +242,7 @@ export const authzMachine = setup({
     review: ({ context, event }) => {
       const { request } = event as HandleRequest;
       serveSafely(request, context.counters, context.logger, () => {
-        void serveReview(request, authorizerOf(context), () => rbacIndexOf(context), context.modes).catch((e: unknown) => failed(context, request, e));
+        void serveReview(request, authorizerOf(context), (user, namespace) => rulesOfChain(context.authorizers!, user, namespace)).catch((e: unknown) => failed(context, request, e));
       });
     },
     refuse: ({ event }) => {

@@ -7,7 +7,7 @@
 // asynchronous.
 
 import type { UserInfo } from '../../protocol/kube/meta.js';
-import type { Attributes, Decision } from './rbac.js';
+import { aggregateMessage, type Attributes, type Decision, type NonResourceRule, type ResourceRule, type SubjectRulesReviewStatus } from './rbac.js';
 import { isPrivileged } from './attributes.js';
 import { isPromise, type MaybePromise } from '../../lib/maybe-promise.js';
 
@@ -22,15 +22,46 @@ export interface Verdict {
   error?: string;
 }
 
+/** One authorizer's part of a SelfSubjectRulesReview (kube's RuleResolver.RulesFor). */
+export interface RulesAnswer {
+  resourceRules: ResourceRule[];
+  nonResourceRules: NonResourceRule[];
+  /** It may allow more than it listed. */
+  incomplete: boolean;
+  error?: string;
+}
+
 export interface ModeAuthorizer {
   authorize(user: UserInfo, attributes: Attributes): MaybePromise<Verdict>;
+  /** What it allows `user` in `namespace`, as far as it can say. */
+  rulesFor(user: UserInfo, namespace: string): RulesAnswer;
 }
+
+export const NO_RULES: RulesAnswer = { resourceRules: [], nonResourceRules: [], incomplete: false };
 
 export const NO_OPINION: Verdict = { decision: 'NoOpinion', reason: '' };
 
-export const alwaysAllow: ModeAuthorizer = { authorize: () => ({ decision: 'Allow', reason: '' }) };
+export const alwaysAllow: ModeAuthorizer = {
+  authorize: () => ({ decision: 'Allow', reason: '' }),
+  rulesFor: () => ({ resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false }),
+};
 /** kube's AlwaysDeny has no opinion, so a later mode may still allow. */
-export const alwaysDeny: ModeAuthorizer = { authorize: () => ({ decision: 'NoOpinion', reason: 'Everything is forbidden.' }) };
+export const alwaysDeny: ModeAuthorizer = { authorize: () => ({ decision: 'NoOpinion', reason: 'Everything is forbidden.' }), rulesFor: () => NO_RULES };
+
+/** kube's union rule resolver: every authorizer's rules in chain order; incomplete if any is; their errors aggregated. */
+export function rulesOfChain(authorizers: readonly ModeAuthorizer[], user: UserInfo, namespace: string): SubjectRulesReviewStatus {
+  const status: SubjectRulesReviewStatus = { resourceRules: [], nonResourceRules: [], incomplete: false };
+  const errors: string[] = [];
+  for (const authorizer of authorizers) {
+    const answer = authorizer.rulesFor(user, namespace);
+    status.resourceRules.push(...answer.resourceRules);
+    status.nonResourceRules.push(...answer.nonResourceRules);
+    if (answer.incomplete) status.incomplete = true;
+    if (answer.error) errors.push(answer.error);
+  }
+  if (errors.length > 0) status.evaluationError = aggregateMessage(errors);
+  return status;
+}
 
 /**
  * Allowed, or denied with the reasons the authorizers gave (a missing role,

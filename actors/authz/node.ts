@@ -9,7 +9,7 @@
 
 import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
 import { isResourceAttributes, ruleAllows, type Attributes, type PolicyRule } from './rbac.js';
-import type { ModeAuthorizer, Verdict } from './decide.js';
+import { NO_RULES, type ModeAuthorizer, type RulesAnswer, type Verdict } from './decide.js';
 
 const NODE_PREFIX = 'system:node:';
 const GRAPH_RESOURCES = new Set(['secrets', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts']);
@@ -89,5 +89,11 @@ export class NodeAuthorizer implements ModeAuthorizer {
       return { decision: 'NoOpinion', reason: `no relationship found between node '${node}' and this object` };
     }
     return NODE_RULES.some((r) => ruleAllows(r, a)) ? { decision: 'Allow', reason: '' } : { decision: 'NoOpinion', reason: '' };
+  }
+
+  /** kube's: a node's rules depend on its graph, which it cannot list. */
+  rulesFor(user: UserInfo): RulesAnswer {
+    if (!user.username.startsWith(NODE_PREFIX) || !user.groups.includes('system:nodes')) return NO_RULES;
+    return { resourceRules: [], nonResourceRules: [], incomplete: true, error: 'node authorizer does not support user rule resolution' };
   }
 }

@@ -365,7 +365,8 @@ function visitRules(
 }
 
 /** utilerrors.NewAggregate(...).Error(): one message alone, several deduplicated in brackets. */
-function aggregateMessage(messages: readonly string[]): string {
+/** Go's utilerrors.Aggregate message: one error as itself, several (deduplicated) in brackets. */
+export function aggregateMessage(messages: readonly string[]): string {
   if (messages.length <= 1) return messages[0] ?? '';
   const unique = [...new Set(messages)];
   return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;

@@ -7,9 +7,8 @@ import type { ApiRequest } from '../../protocol/messages/request.js';
 import { jsonResponse, statusResponse } from '../../protocol/messages/http.js';
 import { badRequest } from '../../protocol/kube/status.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
-import { rulesFor, type Attributes, type Decision, type RbacIndex } from './rbac.js';
+import type { Attributes, Decision, SubjectRulesReviewStatus } from './rbac.js';
 import { isPromise, type MaybePromise } from '../../lib/maybe-promise.js';
-import type { AuthorizationMode } from './decide.js';
 import { decodeAs } from '../../scheme/validate.js';
 import { definitions } from '../../scheme/definitions.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview } from '../../scheme/kinds/reviews.js';
@@ -42,7 +41,7 @@ function attributesOfSpec(spec: ReviewSpec): Attributes | undefined {
   return undefined;
 }
 
-export async function serveReview(request: ApiRequest, authorizer: Authorizer, index: () => RbacIndex, modes: readonly AuthorizationMode[]): Promise<void> {
+export async function serveReview(request: ApiRequest, authorizer: Authorizer, rules: (user: UserInfo, namespace: string) => SubjectRulesReviewStatus): Promise<void> {
   const info = request.info;
   if (!info.isResourceRequest) return;
   const decoded = decodeBody(request);
@@ -62,8 +61,8 @@ export async function serveReview(request: ApiRequest, authorizer: Authorizer, i
 
   if (info.resource === 'selfsubjectrulesreviews') {
     // Only RBAC can list what it allows; with any other mode that might allow, the list is incomplete, as kube says.
-    const rules = modes.includes('RBAC') ? rulesFor(index(), self, spec.namespace ?? '') : { resourceRules: [], nonResourceRules: [] };
-    return answer({ ...rules, incomplete: modes.some((m) => m !== 'RBAC' && m !== 'AlwaysDeny') });
+    // Every authorizer of the chain says what it allows; one that cannot (a webhook, the Node authorizer for a node) makes the list incomplete.
+    return answer(rules(self, spec.namespace ?? ''));
   }
   const attributes = attributesOfSpec(spec);
   if (!attributes) {

@@ -13,7 +13,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { WebhookClient, WebhookClientConfig } from '../../lib/webhook-client.js';
 import { WebhookCallError } from '../../lib/webhook-client.js';
 import { isResourceAttributes, type Attributes } from './rbac.js';
-import type { ModeAuthorizer, Verdict } from './decide.js';
+import type { ModeAuthorizer, RulesAnswer, Verdict } from './decide.js';
 import type { Program } from '../../lib/cel/compile.js';
 import { dynToCel } from '../../lib/cel/schema-types.js';
 import { RUNTIME_CEL_COST_BUDGET } from '../../lib/cel/cost.js';
@@ -73,6 +73,11 @@ export class WebhookAuthorizer implements ModeAuthorizer {
       this.cache.set(key, { verdict, until: this.clock.now() + (verdict.decision === 'Allow' ? this.options.authorizedTtlMs : this.options.unauthorizedTtlMs) });
       return verdict;
     }, (e: unknown) => this.failed(e instanceof WebhookCallError ? e.message : String(e)));
+  }
+
+  /** kube's: a webhook cannot be asked what it would allow. */
+  rulesFor(): RulesAnswer {
+    return { resourceRules: [], nonResourceRules: [], incomplete: true, error: 'webhook authorizer does not support user rule resolution' };
   }
 
   /** The legacy flags' webhook has no opinion and an error (kube's 500); a configured one follows its failurePolicy. */

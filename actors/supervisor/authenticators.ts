@@ -8,6 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { JwtAuthenticator } from '../authn/jwt.js';
 import { BootstrapTokens } from '../authn/bootstrap-tokens.js';
+import { audienceAgnostic } from '../authn/audience-agnostic.js';
 import { WebhookTokenAuthenticator } from '../authn/webhook-token.js';
 import type { WebhookClient } from '../../lib/webhook-client.js';
 import type { AuthnInput } from '../authn/authn-machine.js';
@@ -40,12 +41,12 @@ export function authenticatorsOf(options: CompletedOptions, files: RuntimeFiles,
   }
   if (raw.enableBootstrapTokenAuth) {
     const bootstrap = new BootstrapTokens(clock);
-    tokenAuthenticators.push(bootstrap);
+    tokenAuthenticators.push(audienceAgnostic(issuer.apiAudiences, bootstrap));
     const secrets = store('secrets', '');
     if (secrets) observers.push({ resource: 'secrets', store: secrets, observe: (namespace, name, object) => bootstrap.observe(namespace, name, object) });
   }
   // Then OIDC / JWT, one authenticator per issuer.
-  files.authentication.jwt.forEach((config, i) => tokenAuthenticators.push(new JwtAuthenticator(config, `jwt[${i}]`, clock, logger)));
+  files.authentication.jwt.forEach((config, i) => tokenAuthenticators.push(audienceAgnostic(issuer.apiAudiences, new JwtAuthenticator(config, `jwt[${i}]`, clock, logger))));
   if (files.webhooks.token) {
     const version = raw.authenticationTokenWebhookVersion as 'v1' | 'v1beta1';
     tokenAuthenticators.push(new WebhookTokenAuthenticator(files.webhooks.token, { version, cacheTtlMs: options.webhookTtls.token }, webhookClient, clock, logger));

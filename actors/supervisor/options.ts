@@ -288,6 +288,19 @@ export function firstServiceIp(cidr: string): string | undefined {
   return [24, 16, 8, 0].map((s) => Math.floor(first / 2 ** s) % 256).join('.');
 }
 
+/**
+ * kube's AreLegacyFlagsSet: --authorization-mode or an --authorization-webhook-* flag was given. A given
+ * list is a new array (bin/flags.ts and the harness both copy what they are handed over the defaults); a
+ * given string is told from the default by its value.
+ */
+function legacyAuthorizationFlagsSet(raw: ServerRunOptions): boolean {
+  return raw.authorizationMode !== DEFAULT_OPTIONS.authorizationMode
+    || raw.authorizationWebhookConfigFile !== undefined
+    || raw.authorizationWebhookVersion !== DEFAULT_OPTIONS.authorizationWebhookVersion
+    || raw.authorizationWebhookCacheAuthorizedTtl !== DEFAULT_OPTIONS.authorizationWebhookCacheAuthorizedTtl
+    || raw.authorizationWebhookCacheUnauthorizedTtl !== DEFAULT_OPTIONS.authorizationWebhookCacheUnauthorizedTtl;
+}
+
 /** Complete() then Validate(): every problem, as kube's one-line messages. */
 export function completeAndValidate(raw: ServerRunOptions): { options: CompletedOptions } | { errors: string[] } {
   const errors: string[] = [];
@@ -298,7 +311,10 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     errors.push(`--bind-address ${JSON.stringify(raw.bindAddress)} is not a valid IP address`);
   }
   const modes: AuthorizationMode[] = [];
-  for (const mode of raw.authorizationMode) {
+  // kube's BuiltInAuthorizationOptions.Validate: the structured file replaces the legacy flags outright.
+  const legacyAuthorizationFlags = raw.authorizationConfig !== undefined && legacyAuthorizationFlagsSet(raw);
+  if (legacyAuthorizationFlags) errors.push('--authorization-config can not be specified when --authorization-mode or --authorization-webhook-* flags are defined');
+  if (!legacyAuthorizationFlags) for (const mode of raw.authorizationMode) {
     if (!(AUTHORIZATION_MODES as readonly string[]).includes(mode)) {
       errors.push(`--authorization-mode ${JSON.stringify(mode)} is not a valid mode; supported modes: ${AUTHORIZATION_MODES.join(', ')}`);
     } else if (modes.includes(mode as AuthorizationMode)) {
@@ -307,7 +323,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
       modes.push(mode as AuthorizationMode);
     }
   }
-  if (modes.length === 0 && raw.authorizationMode.length === 0) errors.push('--authorization-mode must name at least one mode');
+  if (!legacyAuthorizationFlags && modes.length === 0 && raw.authorizationMode.length === 0) errors.push('--authorization-mode must name at least one mode');
   errors.push(...admissionFlagErrors(raw.enableAdmissionPlugins, raw.disableAdmissionPlugins));
   const plugins = enabledPlugins(raw.enableAdmissionPlugins, raw.disableAdmissionPlugins);
   let admissionConfigs = new Map<string, unknown>();
@@ -363,7 +379,7 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
   if (modes.includes('ABAC') && !raw.authorizationPolicyFile && !raw.authorizationConfig) errors.push("authorization-mode ABAC's authorization policy file not passed");
   if (!modes.includes('ABAC') && raw.authorizationPolicyFile) errors.push('cannot specify --authorization-policy-file without mode ABAC');
   if (modes.includes('Webhook') && !raw.authorizationWebhookConfigFile && !raw.authorizationConfig) errors.push("authorization-mode Webhook's authorization config file not passed");
-  if (!modes.includes('Webhook') && raw.authorizationWebhookConfigFile) errors.push('cannot specify --authorization-webhook-config-file without mode Webhook');
+  if (!legacyAuthorizationFlags && !modes.includes('Webhook') && raw.authorizationWebhookConfigFile) errors.push('cannot specify --authorization-webhook-config-file without mode Webhook');
   if (raw.serviceAccountIssuer.length === 0) errors.push('--service-account-issuer: at least one issuer is required');
   for (const issuer of raw.serviceAccountIssuer) {
     // kube: a URL needs the https scheme; anything else may not contain a colon.

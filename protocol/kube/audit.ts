@@ -55,4 +55,6 @@ export interface AuditEvent {
   responseObject?: unknown;
   requestReceivedTimestamp: string;
   stageTimestamp: string;
+  /** What the request's stages recorded (admission plugins, webhooks, policies). */
+  annotations?: Record<string, string>;
 }

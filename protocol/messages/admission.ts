@@ -48,6 +48,8 @@ export interface AdmissionReview {
   oldObject?: KubeObject;
   /** The request's deadline (ms since the epoch, the listener's clock): admission answers by then, whatever its plugins do. */
   deadline?: number;
+  /** The audited request's annotations (ApiRequest.auditAnnotations), set by the admission actor's port: the phase records its plugins' there, refused or not. */
+  auditAnnotations?: Record<string, string>;
   replyTo: { send(message: AdmissionReviewed): void };
 }
 

@@ -90,6 +90,12 @@ export interface ApiRequest {
   /** Set by authz when the request impersonates: who it acts as (audit records both). */
   impersonatedUser?: UserInfo;
   /**
+   * Set by audit, to an empty map, on a request it records: admission adds its plugins', webhooks' and
+   * policies' audit annotations, and audit writes them into the request's event. A copy of the request
+   * shares the map.
+   */
+  auditAnnotations?: Record<string, string>;
+  /**
    * Set by authz on a write of a Role or ClusterRole by a user who may not `escalate` it: the
    * rights the user holds there. The store refuses a role whose final rules exceed them.
    */

@@ -238,6 +238,34 @@ describe('admission webhooks', () => {
     assert.equal(firstCalls, 2);
   });
 
+  it('reinvokes the built-in plugins after a webhook changed the object, and an IfNeeded webhook the built-in plugins changed it after', async () => {
+    const selector = await namespace('wh-sidecar');
+    let injections = 0;
+    // Injects a sidecar once; called again, it leaves the pod as it is.
+    routes.set('/sidecar', (body) => {
+      injections++;
+      const containers = ((body as Review).request.object as { spec: { containers: { name: string }[] } }).spec.containers;
+      if (containers.some((c) => c.name === 'proxy')) return admissionAnswer(body, { allowed: true });
+      const patch = [{ op: 'add', path: '/spec/containers/-', value: { name: 'proxy', image: 'envoy' } }];
+      return admissionAnswer(body, { allowed: true, patchType: 'JSONPatch', patch: b64(JSON.stringify(patch)) });
+    });
+    const pods = [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }];
+    await admissionApi.createMutatingWebhookConfiguration({ body: { metadata: { name: 'wh-sidecar' }, webhooks: [hook('sidecar.wh-sidecar.example.com', '/sidecar', selector, { rules: pods, reinvocationPolicy: 'IfNeeded' })] } });
+    const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
+    const created = await eventually(async () => {
+      injections = 0;
+      const answer = await call(creds, 'POST', '/api/v1/namespaces/wh-sidecar/pods?dryRun=All', { body: pod });
+      assert.equal(answer.status, 201, answer.body);
+      assert.equal(answer.json().spec.containers.length, 2);
+      return answer.json();
+    });
+    // The ServiceAccount plugin ran again and mounted the token into the sidecar too, as in kube.
+    const proxy = created.spec.containers.find((c: { name: string }) => c.name === 'proxy');
+    assert.ok(proxy.volumeMounts?.some((m: { mountPath: string }) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount'), JSON.stringify(proxy));
+    // That change came after the webhook: IfNeeded, it was called once more (and did nothing).
+    assert.equal(injections, 2);
+  });
+
   it('calls a webhook only where its matchConditions (CEL) hold, and refuses conditions that do not compile', async () => {
     const selector = await namespace('wh-cel');
     routes.set('/refuse-all', (body) => admissionAnswer(body, { allowed: false, status: { message: 'refused by name' } }));

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedClock, startServer, StartupError } from '../../harness/start-server.js';
 import { tempDir } from '../support/temp.js';
+import { admissionAnswer, loopbackWebhook } from '../support/webhook-server.js';
 
 const POLICY = `
 apiVersion: audit.k8s.io/v1
@@ -107,5 +108,53 @@ describe('the audit log', () => {
     assert.ok(failure instanceof StartupError);
     assert.deepEqual(failure.outcome.optionErrors, [`--audit-policy-file: ${policy}: rules[0].level: Unsupported value: "Loud": supported values: "None", "Metadata", "Request", "RequestResponse"`]);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('audit annotations from admission', () => {
+  it("records PodSecurity's, a ValidatingAdmissionPolicy's and a validating webhook's annotations in the request's event", async () => {
+    const { dir, policy, log } = setup();
+    const { ca, webhook } = await loopbackWebhook({
+      handler: (body) => admissionAnswer(body, { allowed: true, auditAnnotations: { checked: 'yes' } }),
+    });
+    const server = await startServer({ securePort: 0, quiet: true, dataDir: join(dir, 'data'), auditPolicyFile: policy, auditLogPath: log });
+    try {
+      const labels = { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/audit': 'restricted', audited: 'yes' };
+      assert.equal((await server.client.request('POST', '/api/v1/namespaces', { metadata: { name: 'annotated', labels } })).status, 201);
+      const vap = { metadata: { name: 'sizes.example.com' }, spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
+        validations: [{ expression: 'object.spec.containers.size() > 5', message: 'few containers' }],
+        auditAnnotations: [{ key: 'containers', valueExpression: 'string(object.spec.containers.size())' }],
+      } };
+      assert.equal((await server.client.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', vap)).status, 201);
+      const binding = { metadata: { name: 'sizes-audit' }, spec: { policyName: 'sizes.example.com', validationActions: ['Audit'], matchResources: { namespaceSelector: { matchLabels: { audited: 'yes' } } } } };
+      assert.equal((await server.client.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', binding)).status, 201);
+      const hooks = { metadata: { name: 'audit-check' }, webhooks: [{
+        name: 'check.audit.example.com', clientConfig: { url: webhook.url('/check'), caBundle: Buffer.from(ca.certPem).toString('base64') },
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        namespaceSelector: { matchLabels: { audited: 'yes' } }, sideEffects: 'None', admissionReviewVersions: ['v1'],
+      }] };
+      assert.equal((await server.client.request('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', hooks)).status, 201);
+      const pod = (name: string) => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+      // The policy and the webhook are in force once a create reaches the webhook.
+      let created: Awaited<ReturnType<typeof server.client.request>> | undefined;
+      for (let i = 0; i < 50 && !webhook.seen.some((s) => JSON.stringify(s.body).includes('"p-')); i++) {
+        created = await server.client.request('POST', '/api/v1/namespaces/annotated/pods', pod(`p-${i}`));
+        assert.equal(created.status, 201, created.body);
+      }
+      assert.ok(created, 'a pod was created');
+      await server.stop();
+      const done = eventsIn(log).find((e) => e.auditID === created!.headers['audit-id'] && e.stage === 'ResponseComplete')!;
+      assert.ok(done, 'the create was audited');
+      const annotations = done.annotations as Record<string, string>;
+      assert.equal(annotations['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest');
+      assert.match(annotations['pod-security.kubernetes.io/audit-violations'] ?? '', /would violate PodSecurity "restricted:latest"/);
+      assert.equal(annotations['sizes.example.com/containers'], '1');
+      assert.match(annotations['validation.policy.admission.k8s.io/validation_failure'] ?? '', /few containers/);
+      assert.equal(annotations['check.audit.example.com/checked'], 'yes');
+    } finally {
+      await webhook.close();
+    }
   });
 });

@@ -45,6 +45,7 @@ describe('ABAC (--authorization-policy-file)', () => {
       '{"apiVersion": "abac.authorization.kubernetes.io/v1beta1", "kind": "Policy", "spec": {"group": "readers", "namespace": "*", "resource": "pods", "apiGroup": "", "readonly": true}}',
       '{"apiVersion": "abac.authorization.kubernetes.io/v1beta1", "kind": "Policy", "spec": {"group": "system:authenticated", "readonly": true, "nonResourcePath": "*"}}',
       '{"apiVersion": "abac.authorization.kubernetes.io/v1beta1", "kind": "Policy", "spec": {"group": "system:authenticated", "readonly": true, "namespace": "*", "resource": "*", "apiGroup": "apiextensions.k8s.io"}}',
+      '{"apiVersion": "abac.authorization.kubernetes.io/v1beta1", "kind": "Policy", "spec": {"group": "system:authenticated", "namespace": "*", "resource": "selfsubjectrulesreviews", "apiGroup": "authorization.k8s.io"}}',
       '',
     ].join('\n'));
     server = await startTestServer({ tokenAuthFile: tokens, authorizationMode: ['ABAC'], authorizationPolicyFile: policy });
@@ -66,6 +67,13 @@ describe('ABAC (--authorization-policy-file)', () => {
       assert.match(write.stderr, /pods "nothing" is forbidden: User "bob" cannot delete resource "pods" in API group "" in the namespace "dev"/);
       const secrets = await bob.run(['get', 'secrets', '-n', 'dev']);
       assert.match(secrets.stderr, /secrets is forbidden: User "bob" cannot list resource "secrets"/);
+      // ABAC lists its rules: alice's in dev, bob's read-only ones, and no warning of an incomplete list.
+      const aliceRules = await alice.run(['auth', 'can-i', '--list', '-n', 'dev']);
+      assert.match(aliceRules.stdout, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+      assert.doesNotMatch(aliceRules.stderr, /incomplete/i);
+      const bobRules = await bob.ok(['auth', 'can-i', '--list', '-n', 'dev']);
+      assert.match(bobRules, /^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+      assert.doesNotMatch(bobRules, /^\*\.\*/m);
     });
   }
 
@@ -111,6 +119,10 @@ describe('the Node authorizer, chained with RBAC by --authorization-config', () 
       const list = await node1.run(['get', 'secrets']);
       assert.match(list.stderr, /can only get individual resources of this type/);
       assert.match(await node1.ok(['get', 'pods', '-o', 'name']), /pod\/on-node1/);
+      // The Node authorizer cannot list a node's rules: kube says the list is incomplete, and RBAC's are still listed.
+      const rules = await node1.run(['auth', 'can-i', '--list']);
+      assert.match(rules.stderr, /warning: the list may be incomplete: node authorizer does not support user rule resolution/i);
+      assert.match(rules.stdout, /selfsubjectaccessreviews\.authorization\.k8s\.io/);
     });
   }
 

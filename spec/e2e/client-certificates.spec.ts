@@ -6,57 +6,13 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:http2';
 import { join } from 'node:path';
 import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
-
-const openssl = (...args: string[]): void => {
-  execFileSync('openssl', args, { stdio: 'pipe' });
-};
-
-interface Identity {
-  cert: string;
-  key: string;
-}
-
-/** A client key and certificate for `subject`, made and signed by openssl with the given CA. */
-function issue(dir: string, name: string, subject: string, ca: Identity): Identity {
-  const key = join(dir, `${name}.key`);
-  const csr = join(dir, `${name}.csr`);
-  const cert = join(dir, `${name}.crt`);
-  const ext = join(dir, `${name}.ext`);
-  writeFileSync(ext, 'extendedKeyUsage = clientAuth\n');
-  openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', subject, '-out', csr);
-  openssl('x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', cert);
-  return { cert, key };
-}
-
-function kubeconfigFor(path: string, server: string, caFile: string, user: Identity): string {
-  writeFileSync(path, [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: kubeactor',
-    '  cluster:',
-    `    certificate-authority: ${caFile}`,
-    `    server: ${server}`,
-    'users:',
-    '- name: user',
-    '  user:',
-    `    client-certificate: ${user.cert}`,
-    `    client-key: ${user.key}`,
-    'contexts:',
-    '- name: kubeactor',
-    '  context: {cluster: kubeactor, user: user}',
-    'current-context: kubeactor',
-    '',
-  ].join('\n'));
-  return path;
-}
+import { certificateKubeconfig as kubeconfigFor, issue, openssl, type Identity } from '../support/client-certificates.js';
 
 /** A SelfSubjectReview over HTTP/1.1 with the given certificate and, optionally, a bearer token. */
 function whoami(server: TestServer, user: Identity, token?: string): Promise<{ status: number; body: string }> {

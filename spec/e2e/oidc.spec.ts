@@ -126,6 +126,26 @@ describe('OIDC through --authentication-config (a JWT authenticator with CEL cla
     }
     assert.equal((await whoamiAs(creds, await issuer.sign(jane))).status, 201, 'while a good one passes');
   });
+
+  it("answers a TokenReview's spec.audiences as kube does: an ID token (or a static token) is good only for the API's audiences among them", async () => {
+    const review = async (token: string, audiences?: string[]) => {
+      const reply = await call(creds, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', { body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } }) });
+      assert.equal(reply.status, 201);
+      return reply.json().status as { authenticated?: boolean; audiences?: string[]; user?: { username?: string } };
+    };
+    const api = 'https://kubernetes.default.svc.cluster.local';
+    const token = await issuer.sign(jane);
+    assert.deepEqual((await review(token)).audiences, [api]);
+    const both = await review(token, ['vault', api]);
+    assert.equal(both.authenticated, true);
+    assert.equal(both.user?.username, 'oidc:jane@example.com');
+    assert.deepEqual(both.audiences, [api]);
+    // kube intersects with the API's audiences, not the OIDC client's: `kubeactor` alone is no audience of the API.
+    assert.notEqual((await review(token, ['kubeactor'])).authenticated, true);
+    assert.notEqual((await review(token, ['vault'])).authenticated, true);
+    assert.notEqual((await review(creds.token, ['vault'])).authenticated, true);
+    assert.deepEqual((await review(creds.token, [api, 'vault'])).audiences, [api]);
+  });
 });
 
 describe('OIDC through the --oidc-* flags', () => {

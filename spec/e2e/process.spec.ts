@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { kubectl } from '../support/kubectl.js';
 import { tempDir } from '../support/server.js';
 import { BIN, startProcess } from '../support/process.js';
@@ -41,6 +42,19 @@ describe('the kubeactor command', () => {
     assert.equal(mode.code, 2);
     assert.equal(mode.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')).length, 1);
     assert.match(mode.stderr, /--authorization-mode "Magic" is not a valid mode/);
+  });
+
+  it('refuses --authorization-config beside --authorization-mode or an --authorization-webhook-* flag, in kube\'s one line', async () => {
+    const dir = tempDir('authz-config-and-mode');
+    const config = join(dir, 'authz.yaml');
+    writeFileSync(config, 'apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n- type: RBAC\n  name: rbac\n');
+    for (const legacy of ['--authorization-mode=Node,RBAC', '--authorization-webhook-version=v1']) {
+      const result = await runCli([`--authorization-config=${config}`, legacy, `--data-dir=${dir}`]);
+      assert.notEqual(result.code, 0);
+      const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('Error:'));
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, /--authorization-config can not be specified when --authorization-mode or --authorization-webhook-\* flags are defined$/);
+    }
   });
 
   it('prints the export line, stops on SIGTERM with status 0, and keeps every object across a restart', async () => {

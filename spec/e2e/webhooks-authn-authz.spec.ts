@@ -11,16 +11,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
+import { startServer, StartupError } from '../../harness/start-server.js';
 import { call, credentialsOf, type Credentials } from '../support/http.js';
 import { tokenKubeconfig, UNAUTHORIZED } from '../support/tokens.js';
 import { makeTestCa, startTestWebhook, type TestWebhook } from '../support/webhook-server.js';
 
-function webhookKubeconfig(dir: string, name: string, url: string, caPem: string): string {
+/** A webhook kubeconfig; `user` holds the user entry's fields (the API server's credentials for the webhook). */
+function webhookKubeconfig(dir: string, name: string, url: string, caPem: string, user: Record<string, string> = {}): string {
   const path = join(dir, `${name}.kubeconfig`);
+  const fields = Object.entries(user).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
   writeFileSync(path, [
     'apiVersion: v1', 'kind: Config',
     'clusters:', '- name: webhook', '  cluster:', `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`, `    server: ${url}`,
-    'users:', '- name: apiserver',
+    'users:', '- name: apiserver', ...(fields.length > 0 ? ['  user:', ...fields] : []),
     'contexts:', '- name: webhook', '  context: {cluster: webhook, user: apiserver}', 'current-context: webhook', '',
   ].join('\n'));
   return path;
@@ -92,6 +95,9 @@ describe('webhook token authentication and Webhook authorization', () => {
       assert.match(secrets.stderr, /secrets is forbidden: User "jane" cannot list resource "secrets" in API group "" in the namespace "default": no secrets for ops/);
       assert.equal((await run.ok(['auth', 'can-i', 'list', 'pods'])).trim(), 'yes');
       assert.equal((await run.run(['auth', 'can-i', 'get', 'secrets'])).stdout.trim(), 'no');
+      const rules = await run.run(['auth', 'can-i', '--list']);
+      assert.match(rules.stderr, /warning: the list may be incomplete: webhook authorizer does not support user rule resolution/i);
+      assert.match(rules.stdout, /^configmaps\s+\[\]\s+\[\]\s+\[.*get.*\]$/m, 'RBAC\'s rules are listed all the same');
     });
   }
 
@@ -118,5 +124,81 @@ describe('webhook token authentication and Webhook authorization', () => {
     assert.equal(failing.status, 500);
     assert.equal(failing.json().reason, 'InternalError');
     assert.doesNotMatch(failing.body, /jane-token/);
+  });
+});
+
+describe("the webhooks' kubeconfig user: a client certificate and a bearer token", () => {
+  const dir = tempDir('webhooks-credentials');
+  let tokens: TestWebhook;
+  let authz: TestWebhook;
+  let server: TestServer;
+  let clientCa: Awaited<ReturnType<typeof makeTestCa>>;
+  let serving: Awaited<ReturnType<typeof makeTestCa>>;
+
+  before(async () => {
+    serving = await makeTestCa();
+    clientCa = await makeTestCa('webhook-client-ca');
+    // Both webhooks refuse, in the TLS handshake, a client without a certificate their CA signed.
+    tokens = await startTestWebhook(serving, {
+      clientCa: clientCa.certPem,
+      handler: (body) => ({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', status: (body as Review).spec.token === 'jane-token' ? { authenticated: true, user: { username: 'jane', groups: ['ops'] } } : { authenticated: false } }),
+    });
+    authz = await startTestWebhook(serving, {
+      clientCa: clientCa.certPem,
+      handler: (body, request) => {
+        const { spec } = body as Review;
+        const allowed = request.headers.authorization === 'Bearer authz-secret' && spec.user === 'jane' && spec.resourceAttributes?.resource === 'pods';
+        return { status: { allowed } };
+      },
+    });
+    const apiserver = await clientCa.issue({}, undefined, { commonName: 'kube-apiserver' });
+    writeFileSync(join(dir, 'client.crt'), apiserver.certPem);
+    writeFileSync(join(dir, 'client.key'), apiserver.keyPem);
+    writeFileSync(join(dir, 'authz-token'), 'authz-secret\n');
+    server = await startTestServer({
+      authenticationTokenWebhookConfigFile: webhookKubeconfig(dir, 'tokens', tokens.url('/authenticate'), serving.certPem, {
+        'client-certificate-data': Buffer.from(apiserver.certPem).toString('base64'),
+        'client-key-data': Buffer.from(apiserver.keyPem).toString('base64'),
+      }),
+      authorizationMode: ['Webhook', 'RBAC'],
+      authorizationWebhookConfigFile: webhookKubeconfig(dir, 'authz', authz.url('/authorize'), serving.certPem, {
+        'client-certificate': join(dir, 'client.crt'), 'client-key': join(dir, 'client.key'), tokenFile: join(dir, 'authz-token'),
+      }),
+    });
+  });
+  after(async () => {
+    await server.dispose();
+    await tokens.close();
+    await authz.close();
+  });
+
+  for (const version of KUBECTL_VERSIONS) {
+    it(`kubectl ${version}: the server presents its client certificate to both webhooks and its token to the authorizer`, async () => {
+      const run = kubectl(version, tokenKubeconfig(dir, `jane-${version}`, server, 'jane-token'));
+      await run.ok(['get', 'pods']);
+      const refused = await run.run(['get', 'configmaps']);
+      assert.match(refused.stderr, /configmaps is forbidden: User "jane" cannot list resource "configmaps"/);
+      assert.equal(tokens.seen.at(-1)?.clientName, 'kube-apiserver');
+      assert.equal(authz.seen.at(-1)?.clientName, 'kube-apiserver');
+      assert.equal(authz.seen.at(-1)?.headers.authorization, 'Bearer authz-secret');
+      assert.equal(tokens.seen.at(-1)?.headers.authorization, undefined);
+    });
+  }
+
+  it('refuses at start, in one line quoting no key, a certificate without its key and a key that is not the certificate\'s', async () => {
+    const other = await clientCa.issue({}, undefined, { commonName: 'other' });
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'client-certificate': join(dir, 'client.crt') }, /client-key-data or client-key must be specified/],
+      [{ 'client-certificate': join(dir, 'client.crt'), 'client-key-data': Buffer.from(other.keyPem).toString('base64') }, /tls: private key does not match public key/],
+    ];
+    for (const [i, [user, expected]] of cases.entries()) {
+      const config = webhookKubeconfig(dir, `bad-${i}`, tokens.url('/authenticate'), serving.certPem, user);
+      const error = await startServer({ securePort: 0, quiet: true, dataDir: tempDir('webhook-bad'), authenticationTokenWebhookConfigFile: config }).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof StartupError, String(error));
+      assert.equal(error.outcome.optionErrors.length, 1);
+      assert.match(error.outcome.optionErrors[0]!, /^--authentication-token-webhook-config-file: /);
+      assert.match(error.outcome.optionErrors[0]!, expected);
+      assert.doesNotMatch(error.outcome.optionErrors[0]!, /PRIVATE KEY/);
+    }
   });
 });

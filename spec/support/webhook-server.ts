@@ -12,8 +12,8 @@ import { WebhookClient } from '../../lib/webhook-client.js';
 export interface TestCa {
   certPem: string;
   keyPem: string;
-  /** Signs a serving certificate for these DNS names and IPs. */
-  issue(sans: { dns?: string[]; ips?: string[] }, validity?: { notBefore: Date; notAfter: Date }): Promise<{ certPem: string; keyPem: string }>;
+  /** Signs a serving certificate for these DNS names and IPs (or, with `client`, a client certificate for that CN). */
+  issue(sans: { dns?: string[]; ips?: string[] }, validity?: { notBefore: Date; notAfter: Date }, client?: { commonName: string }): Promise<{ certPem: string; keyPem: string }>;
 }
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -42,16 +42,16 @@ export async function makeTestCa(name = 'webhook-test-ca'): Promise<TestCa> {
   return {
     certPem: caCert.toString('pem'),
     keyPem: pemOfKey(caKeys.privateKey),
-    async issue(sans, validity) {
+    async issue(sans, validity, client) {
       const keys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
       const names = [...(sans.dns ?? []).map((value) => ({ type: 'dns' as const, value })), ...(sans.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
       const cert = await lib.X509CertificateGenerator.create({
-        serialNumber: serial(), subject: 'CN=webhook', issuer: caCert.subjectName,
+        serialNumber: serial(), subject: `CN=${client?.commonName ?? 'webhook'}`, issuer: caCert.subjectName,
         notBefore: validity?.notBefore ?? new Date(now - HOUR), notAfter: validity?.notAfter ?? new Date(now + 24 * HOUR),
         publicKey: keys.publicKey, signingKey: caKeys.privateKey, signingAlgorithm: SIGNING,
         extensions: [
           new lib.KeyUsagesExtension(lib.KeyUsageFlags.digitalSignature, true),
-          new lib.ExtendedKeyUsageExtension([lib.ExtendedKeyUsage.serverAuth]),
+          new lib.ExtendedKeyUsageExtension([client ? lib.ExtendedKeyUsage.clientAuth : lib.ExtendedKeyUsage.serverAuth]),
           ...(names.length > 0 ? [new lib.SubjectAlternativeNameExtension(names)] : []),
         ],
       });
@@ -65,8 +65,8 @@ export type WebhookHandler = (body: unknown, request: IncomingMessage, response:
 export interface TestWebhook {
   port: number;
   url(path?: string): string;
-  /** Every request seen: path (with query) and decoded body. */
-  seen: { path: string; body: unknown; headers: IncomingMessage['headers'] }[];
+  /** Every request seen: path (with query), decoded body, headers, and the client certificate's CN when one was asked for. */
+  seen: { path: string; body: unknown; headers: IncomingMessage['headers']; clientName?: string }[];
   handle(handler: WebhookHandler): void;
   close(): Promise<void>;
 }
@@ -76,11 +76,13 @@ export interface TestWebhook {
  * A handler's return value is sent as JSON with 200; a handler that wrote
  * the response itself returns undefined.
  */
-export async function startTestWebhook(ca: TestCa, options: { dns?: string[]; ips?: string[]; handler?: WebhookHandler } = {}): Promise<TestWebhook> {
+export async function startTestWebhook(ca: TestCa, options: { dns?: string[]; ips?: string[]; handler?: WebhookHandler; clientCa?: string } = {}): Promise<TestWebhook> {
   const serving = await ca.issue({ dns: options.dns ?? ['localhost'], ips: options.ips ?? ['127.0.0.1'] });
   let handler: WebhookHandler = options.handler ?? (() => ({}));
   const seen: TestWebhook['seen'] = [];
-  const server: Server = createServer({ cert: serving.certPem, key: serving.keyPem, keepAliveTimeout: 30_000 }, (request, response) => {
+  // With `clientCa`, the TLS handshake itself refuses a client without a certificate that CA signed.
+  const clientAuth = options.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: options.clientCa } : {};
+  const server: Server = createServer({ cert: serving.certPem, key: serving.keyPem, keepAliveTimeout: 30_000, ...clientAuth }, (request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', () => {
@@ -91,7 +93,8 @@ export async function startTestWebhook(ca: TestCa, options: { dns?: string[]; ip
       } catch {
         body = text;
       }
-      seen.push({ path: request.url ?? '', body, headers: request.headers });
+      const peer = options.clientCa ? (request.socket as import('node:tls').TLSSocket).getPeerCertificate() : undefined;
+      seen.push({ path: request.url ?? '', body, headers: request.headers, ...(peer?.subject ? { clientName: peer.subject.CN } : {}) });
       const answer = handler(body, request, response);
       if (answer === undefined || answer === response || response.headersSent) return;
       const json = JSON.stringify(answer);

@@ -275,3 +275,52 @@ describe('built-in plugins', () => {
     assert.equal(((await p.validate!(create, await csr('CN=root, O=system:masters', 'example.com/other'), undefined)) as { allowed: boolean }).allowed, true);
   });
 });
+
+describe('NodeRestriction', () => {
+  const NODE: UserInfo = { username: 'system:node:n1', groups: ['system:nodes', 'system:authenticated'] };
+  const as = (operation: AdmissionAttributes['operation'], group: string, resource: string, extra: Partial<AdmissionAttributes> = {}): AdmissionAttributes =>
+    attributes(operation, group, resource, { userInfo: NODE, ...extra });
+  const message = (verdict: ReturnType<NonNullable<AdmissionPlugin['admitRequest']>>): string => (verdict.allowed ? 'allowed' : verdict.status.message ?? '');
+  const request = {} as Parameters<NonNullable<AdmissionPlugin['admitRequest']>>[0];
+
+  it('leaves users that are not nodes alone, and refuses a node user it cannot name', () => {
+    const p = plugin('NodeRestriction');
+    assert.equal(p.wantsObject!(attributes('UPDATE', '', 'nodes')), false);
+    assert.equal(message(p.admitRequest!(request, attributes('UPDATE', '', 'nodes', { name: 'n2' }))), 'allowed');
+    const nameless = { username: 'system:node:', groups: ['system:nodes'] };
+    assert.equal(message(p.admitRequest!(request, attributes('UPDATE', '', 'nodes', { name: 'n2', userInfo: nameless }))), 'nodes "n2" is forbidden: could not determine node from user "system:node:"');
+  });
+
+  it('keeps a node to its own lease in kube-node-lease, its own CSINode, and its claims\' status capacity and conditions', () => {
+    const p = plugin('NodeRestriction');
+    assert.equal(message(p.admitRequest!(request, as('UPDATE', 'coordination.k8s.io', 'leases', { namespace: 'default', name: 'n1' }))), 'leases.coordination.k8s.io "n1" is forbidden: can only access leases in the "kube-node-lease" system namespace');
+    assert.equal(message(p.admitRequest!(request, as('UPDATE', 'coordination.k8s.io', 'leases', { namespace: 'kube-node-lease', name: 'n2' }))), 'leases.coordination.k8s.io "n2" is forbidden: can only access node lease with the same name as the requesting node');
+    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n2', namespace: 'kube-node-lease' } };
+    assert.equal(message(p.mutate!(as('CREATE', 'coordination.k8s.io', 'leases', { namespace: 'kube-node-lease', name: 'n2' }), lease, undefined) as never), 'leases.coordination.k8s.io "n2" is forbidden: can only access node lease with the same name as the requesting node');
+    assert.equal(message(p.admitRequest!(request, as('DELETE', 'storage.k8s.io', 'csinodes', { namespace: '', name: 'n2' }))), 'csinodes.storage.k8s.io "n2" is forbidden: can only access CSINode with the same name as the requesting node');
+    assert.equal(message(p.admitRequest!(request, as('UPDATE', '', 'persistentvolumeclaims', { name: 'c' }))), 'persistentvolumeclaims "c" is forbidden: may only update PVC status');
+    const claim = (capacity: string, labels: Record<string, string> = {}): KubeObject => object('PersistentVolumeClaim', 'c', { metadata: { name: 'c', labels }, status: { capacity: { storage: capacity } } });
+    const status = as('UPDATE', '', 'persistentvolumeclaims', { name: 'c', subresource: 'status' });
+    assert.equal(message(p.mutate!(status, claim('2Gi'), claim('1Gi')) as never), 'allowed');
+    assert.match(message(p.mutate!(status, claim('2Gi', { a: 'b' }), claim('1Gi')) as never), /node "n1" is not allowed to update fields other than status.capacity and status.conditions/);
+  });
+
+  it('lets a node evict only its own pods, known from the pods it watches', () => {
+    const p = plugin('NodeRestriction');
+    const pod = (name: string, node: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', uid: name }, spec: { nodeName: node } });
+    p.observe!({ group: '', plural: 'pods' }, { type: 'SYNC', objects: [pod('mine', 'n1'), pod('theirs', 'n2')] });
+    const evict = (name: string) => p.admitRequest!(request, as('CREATE', '', 'pods', { name, subresource: 'eviction' }));
+    assert.equal(message(evict('mine')), 'allowed');
+    assert.equal(message(evict('theirs')), 'pods "theirs" is forbidden: node n1 can only evict pods with spec.nodeName set to itself');
+    assert.equal(message(evict('gone')), 'pods "gone" not found');
+    assert.equal(message(p.admitRequest!(request, as('CREATE', '', 'pods', { name: 'mine', subresource: 'binding' }))), 'pods "mine" is forbidden: unexpected pod subresource "binding", only \'status\' and \'eviction\' are allowed');
+  });
+
+  it('refuses relabelling a pod through its status, and a new node with restricted labels', () => {
+    const p = plugin('NodeRestriction');
+    const pod = (labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels }, spec: { nodeName: 'n1' } });
+    assert.equal(message(p.mutate!(as('UPDATE', '', 'pods', { name: 'p', subresource: 'status' }), pod({ a: 'c' }), pod({ a: 'b' })) as never), 'pods "p" is forbidden: node "n1" cannot update labels through pod status');
+    const node = object('Node', 'n1', { metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', 'node-role.kubernetes.io/master': '', 'example.com/x': 'y' } } });
+    assert.equal(message(p.mutate!(as('CREATE', '', 'nodes', { name: 'n1' }), node, undefined) as never), 'nodes "n1" is forbidden: node "n1" is not allowed to set the following labels: node-role.kubernetes.io/master');
+  });
+});

@@ -17,6 +17,8 @@ import {
   type ResourceAttributes,
 } from '../../actors/authz/rbac.js';
 import { bootstrapPolicy } from '../../actors/authz/bootstrap-policy.js';
+import { alwaysAllow, alwaysDeny, NO_OPINION, rulesOfChain } from '../../actors/authz/decide.js';
+import { NodeAuthorizer } from '../../actors/authz/node.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -379,5 +381,25 @@ describe('bootstrap policy', () => {
     assert.ok(allowed(admin, user('ada'), resource('delete', 'jobs', 'team', { apiGroup: 'batch', name: 'j' })));
     assert.ok(allowed(admin, user('ada'), resource('watch', 'pods', 'team')), 'admin includes edit and view');
     assert.ok(!allowed(admin, user('ada'), resource('delete', 'namespaces', '', { name: 'team' })));
+  });
+});
+
+describe('SelfSubjectRulesReview across the chain (kube\'s union rule resolver)', () => {
+  it('joins each authorizer\'s rules in order: AlwaysAllow lists everything, AlwaysDeny nothing, and neither is incomplete', () => {
+    const status = rulesOfChain([alwaysDeny, alwaysAllow], { username: 'ann', groups: [] }, 'team');
+    assert.deepEqual(status, {
+      resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+      nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+      incomplete: false,
+    });
+  });
+
+  it('is incomplete, with the reasons aggregated, when the Node authorizer answers for a node, and complete for anyone else', () => {
+    const node = new NodeAuthorizer();
+    const cannot = { rulesFor: () => ({ resourceRules: [], nonResourceRules: [], incomplete: true, error: 'webhook authorizer does not support user rule resolution' }), authorize: () => NO_OPINION };
+    const forNode = rulesOfChain([node, cannot], { username: 'system:node:n1', groups: ['system:nodes'] }, '');
+    assert.equal(forNode.incomplete, true);
+    assert.equal(forNode.evaluationError, '[node authorizer does not support user rule resolution, webhook authorizer does not support user rule resolution]');
+    assert.deepEqual(rulesOfChain([node], { username: 'ann', groups: [] }, ''), { resourceRules: [], nonResourceRules: [], incomplete: false });
   });
 });

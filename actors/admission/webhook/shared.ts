@@ -6,7 +6,7 @@
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
 import { internalError, invalid, type Status } from '../../../protocol/kube/status.js';
 import type { Log } from '../../../lib/log.js';
-import { ALLOW, type AdmissionPlugin, type PluginVerdict } from '../plugin.js';
+import { ALLOW, type AdmissionPlugin, type PluginVerdict, type Reinvocation } from '../plugin.js';
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import { loadCel } from './cel.js';
 import { WebhookClient } from '../../../lib/webhook-client.js';
@@ -74,7 +74,7 @@ async function checkConfiguration(source: WebhookSource, attributes: AdmissionAt
   return causes.length === 0 ? ALLOW : { allowed: false, status: invalid(attributes.kind.kind, attributes.kind.group, object.metadata.name ?? '', causes) };
 }
 
-type Phase = (attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined) => Promise<PluginVerdict>;
+type Phase = (attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined, reinvocation?: Reinvocation) => Promise<PluginVerdict>;
 
 /**
  * The plugin around a source and its phase. Before a phase matches, CEL is loaded if some webhook
@@ -104,9 +104,10 @@ export function webhookPlugin(name: string, source: WebhookSource, phase: { muta
     },
   };
   if ('mutate' in phase) {
-    plugin.mutate = async (attributes, object, oldObject) => {
+    const mutate = phase.mutate;
+    plugin.mutate = async (attributes, object, oldObject, reinvocation) => {
       await ready();
-      return phase.mutate(attributes, object, oldObject);
+      return mutate(attributes, object, oldObject, reinvocation);
     };
   }
   return plugin;

@@ -54,7 +54,7 @@ function createValidatingWebhook(context: PluginContext): AdmissionPlugin {
           refusal ??= failedCall(hook, outcome.message, context.logger, auditAnnotations, `${FAILED_OPEN_VALIDATING_PREFIX}round_0_index_${index}`);
       }
     }));
-    if (refusal) return { allowed: false, status: refusal, warnings };
+    if (refusal) return { allowed: false, status: refusal, warnings, auditAnnotations };
     return { allowed: true, warnings, auditAnnotations };
   }
 
