@@ -32,8 +32,8 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { Scheme } from '../../scheme/scheme.js';
-import { encodeDocument, type Documents, type Document } from './documents.js';
-import { aggregatedDiscovery, aggregatedVersionOf, apiGroupList } from './discovery.js';
+import { encodeDocument, setAggregated, type Documents, type Document } from './documents.js';
+import { aggregatedDiscovery, aggregatedMediaOf, apiGroupList } from './discovery.js';
 import { isAvailable, resolveService, ServiceIndex, viewOf, type ApiServiceView } from './apiservices.js';
 import { mergedAggregated, mergedGroupList, mergedOpenApiRoot, remoteApiGroup, versionFromResourceList, type RemoteDiscovery } from './merged.js';
 import type { RemoteRoute, RemoteRoutes } from './routes.js';
@@ -91,8 +91,8 @@ function trimSlash(path: string): string {
 function documentFor(context: AggregatorContext, path: string, accept: string | undefined): Document | undefined {
   const { documents } = context;
   if (path === '/api' || path === '/apis') {
-    const version = aggregatedVersionOf(accept);
-    if (version) return documents.aggregated.get(`${path}|${version}`);
+    const media = aggregatedMediaOf(accept);
+    if (media) return documents.aggregated.get(`${path}|${media.version}${media.protobuf ? '|protobuf' : ''}`);
   }
   if (path === '/openapi/v3' && context.remote.size > 0) {
     context.openapiRoot ??= encodeDocument(mergedOpenApiRoot(JSON.parse(documents.openapi().get(path)!.body.toString('utf8')) as { paths: Record<string, { serverRelativeURL: string }> }, [...context.remote.values()]));
@@ -127,10 +127,7 @@ function rebuildDocuments(context: AggregatorContext): void {
     context.remoteGroupPaths.add(path);
   }
   const discoveries = [...context.remote.values()];
-  for (const version of ['v2', 'v2beta1'] as const) {
-    const contentType = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
-    documents.aggregated.set(`/apis|${version}`, encodeDocument(mergedAggregated(aggregatedDiscovery(scheme, false, version), discoveries), contentType));
-  }
+  for (const version of ['v2', 'v2beta1'] as const) setAggregated(documents.aggregated, '/apis', mergedAggregated(aggregatedDiscovery(scheme, false, version), discoveries));
   context.openapiRoot = undefined;
 }
 
