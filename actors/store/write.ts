@@ -172,7 +172,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
   if (!decoded.ok) return reply(request, decoded.status);
   const admitted = admitBody(state, info, decoded.value);
   if (isStatus(admitted)) return reply(request, admitted);
-  writeCreate(state, request, info, admitted, false);
+  writeCreate(state, request, info, admitted, request.appliedInServedVersion === true);
 }
 
 /** The tail of CREATE (and of an apply that creates): name, strategy, managed fields, admission, validation, commit. */
@@ -299,7 +299,7 @@ export function handleUpdate(state: StoreState, request: ApiRequest, info: Resou
   if (isStatus(admitted)) return reply(request, admitted);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
-  writeUpdate(state, request, info, admitted, current);
+  writeUpdate(state, request, info, admitted, current, 'main', undefined, request.appliedInServedVersion === true);
 }
 
 export function handlePatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {
