@@ -13,7 +13,11 @@ import { request } from 'node:https';
 import protobuf from 'protobufjs';
 import { suiteServer } from '../support/server.js';
 import { call, type Credentials } from '../support/http.js';
-import { kubectl } from '../support/kubectl.js';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { KUBECTL_VERSIONS, kubectl } from '../support/kubectl.js';
+import { tempDir } from '../support/temp.js';
 import { decodeKubeProtobuf } from '../../protocol/codec/protobuf.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -227,4 +231,35 @@ describe('protobuf responses', () => {
     assert.equal(created.spec.strategy.rollingUpdate.maxSurge, '25%');
     assert.match(await k.ok(['create', 'configmap', 'pb', '--from-literal=k=v']), /configmap\/pb created/);
   });
+
+  for (const version of KUBECTL_VERSIONS) {
+    it(`kubectl ${version}'s typed creates of every kind issue #11 names succeed (protobuf bodies from 1.32)`, async () => {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      const ns = `typed-${version.replace('.', '-')}`;
+      await k.ok(['create', 'namespace', ns]);
+      const dir = tempDir('typed-create');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=web.example', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
+      const creates: [string[], string][] = [
+        [['deployment', 'web', '--image=nginx:1.27'], 'deployment.apps/web'],
+        [['job', 'once', '--image=busybox'], 'job.batch/once'],
+        [['cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *'], 'cronjob.batch/nightly'],
+        [['service', 'clusterip', 'web', '--tcp=80:8080'], 'service/web'],
+        [['quota', 'small', '--hard=pods=10'], 'resourcequota/small'],
+        [['priorityclass', `${ns}-high`, '--value=1000'], `priorityclass.scheduling.k8s.io/${ns}-high`],
+        [['pdb', 'web', '--selector=app=web', '--min-available=1'], 'poddisruptionbudget.policy/web'],
+        [['ingress', 'web', '--rule=web.example/*=web:80'], 'ingress.networking.k8s.io/web'],
+        [['secret', 'tls', 'web-tls', `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`], 'secret/web-tls'],
+        [['role', 'reader', '--verb=get', '--resource=pods'], 'role.rbac.authorization.k8s.io/reader'],
+        [['rolebinding', 'reader', '--role=reader', '--user=alice'], 'rolebinding.rbac.authorization.k8s.io/reader'],
+      ];
+      for (const [args, name] of creates) {
+        const namespaced = args[0] === 'priorityclass' ? [] : ['-n', ns];
+        assert.equal((await k.ok(['create', ...args, ...namespaced])).trim(), `${name} created`);
+        const read = JSON.parse(await k.ok(['get', name, ...namespaced, '-o', 'json']));
+        assert.equal(read.metadata.name, name.split('/')[1]);
+      }
+      await k.ok(['delete', 'priorityclass', `${ns}-high`]);
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
 });
