@@ -44,6 +44,27 @@ export interface AllocationPool {
   serviceNodePortRange: string;
   /** Every stored object of the resource but the one being written (pending writes included). */
   others(): Iterable<KubeObject>;
+  /**
+   * Whether the shared allocation record (see AllocationRecordClaim) shows an offset taken: as last
+   * read, when picking a value; as a claim of it found it, when the object asks for that value.
+   */
+  claimed?(record: string, offset: number, requested: boolean): boolean;
+}
+
+/**
+ * What an object holds of a pool that every server on one storage shares: kube's RangeAllocation
+ * record at `<etcd-prefix>/ranges/<record>`, a bitmap of the range's offsets that servers change by
+ * compare-and-swap, so that two servers never hand out the same value.
+ */
+export interface AllocationRecordClaim {
+  /** serviceips, servicenodeports. */
+  record: string;
+  /** The range the record covers, as RangeAllocation.range says it. */
+  range: string;
+  /** How many values the range holds. */
+  size: number;
+  /** The offsets the object holds. */
+  offsets: number[];
 }
 
 export interface KindDescription {
@@ -88,6 +109,8 @@ export interface KindDescription {
    * met, or `full` (kube's 500) when nothing is left to hand out.
    */
   allocate?(object: KubeObject, old: KubeObject | undefined, pool: AllocationPool): StatusCause[] | { full: string };
+  /** What an object holds of the shared allocation records (every record, even with no offsets). */
+  allocationRecords?(object: KubeObject | undefined, ranges: Pick<AllocationPool, 'serviceClusterIpRange' | 'serviceNodePortRange'>): AllocationRecordClaim[];
   /** What kube records of the requesting user on create (a CSR's spec.username, uid, groups, extra). Mutates its argument. */
   fromRequester?(object: KubeObject, user: UserInfo): void;
   /** What must be cleared before a deleted object goes; metadata.finalizers when absent. */

@@ -28,6 +28,8 @@ const API_PACKAGES = [
   'admissionregistration/v1', 'flowcontrol/v1', 'node/v1',
   // kubectl create token / auth can-i / auth whoami send these through typed clients too.
   'authentication/v1', 'authorization/v1',
+  // Aggregated discovery: client-go 1.30+ asks for /api and /apis as protobuf first.
+  'apidiscovery/v2', 'apidiscovery/v2beta1',
 ];
 const MACHINERY_PACKAGES = ['pkg/apis/meta/v1', 'pkg/runtime', 'pkg/runtime/schema', 'pkg/util/intstr', 'pkg/api/resource'];
 

@@ -37,9 +37,9 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { Scheme } from '../../scheme/scheme.js';
-import { encodeDocument, OPENAPI_V2_PROTOBUF, type Documents, type Document } from './documents.js';
+import { encodeDocument, OPENAPI_V2_PROTOBUF, setAggregated, type Documents, type Document } from './documents.js';
 import { openApiV2DefinitionsProtobuf } from '../../scheme/openapi-v2.js';
-import { aggregatedDiscovery, aggregatedVersionOf, apiGroupList } from './discovery.js';
+import { aggregatedDiscovery, aggregatedMediaOf, aggregatedVersionOf, apiGroupList } from './discovery.js';
 import { isAvailable, resolveService, ServiceIndex, viewOf, type ApiServiceView } from './apiservices.js';
 import {
   mergedAggregated, mergedGroupList, mergedOpenApiRoot, remoteApiGroup, remoteOpenApiV2Definitions, versionFromResourceList, type RemoteDiscovery,
@@ -109,8 +109,8 @@ function trimSlash(path: string): string {
 function documentFor(context: AggregatorContext, path: string, accept: string | undefined): Document | undefined {
   const { documents } = context;
   if (path === '/api' || path === '/apis') {
-    const version = aggregatedVersionOf(accept);
-    if (version) return documents.aggregated.get(`${path}|${version}`);
+    const media = aggregatedMediaOf(accept);
+    if (media) return documents.aggregated.get(`${path}|${media.version}${media.protobuf ? '|protobuf' : ''}`);
   }
   if (path === '/openapi/v3' && context.remote.size > 0) {
     context.openapiRoot ??= encodeDocument(mergedOpenApiRoot(JSON.parse(documents.openapi().get(path)!.body.toString('utf8')) as { paths: Record<string, { serverRelativeURL: string }> }, [...context.remote.values()]));
@@ -154,10 +154,7 @@ function rebuildDocuments(context: AggregatorContext): void {
     context.remoteGroupPaths.add(path);
   }
   const discoveries = [...context.remote.values()];
-  for (const version of ['v2', 'v2beta1'] as const) {
-    const contentType = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
-    documents.aggregated.set(`/apis|${version}`, encodeDocument(mergedAggregated(aggregatedDiscovery(scheme, false, version), discoveries), contentType));
-  }
+  for (const version of ['v2', 'v2beta1'] as const) setAggregated(documents.aggregated, '/apis', mergedAggregated(aggregatedDiscovery(scheme, false, version), discoveries));
   context.openapiRoot = undefined;
   context.openapiV2 = undefined;
 }

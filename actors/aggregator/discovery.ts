@@ -98,16 +98,23 @@ export function aggregatedDiscovery(scheme: Scheme, legacy: boolean, version: 'v
   };
 }
 
-/** Which aggregated discovery version the Accept header asks for first, if any. */
-export function aggregatedVersionOf(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+/** Which aggregated discovery version the Accept header asks for first, if any, and whether as protobuf. */
+export function aggregatedMediaOf(accept: string | undefined): { version: 'v2' | 'v2beta1'; protobuf: boolean } | undefined {
   if (!accept) return undefined;
   for (const clause of accept.split(',')) {
-    const params = new Map(clause.split(';').slice(1).map((p) => p.trim().split('=') as [string, string]));
+    const [type = '', ...rest] = clause.split(';').map((p) => p.trim());
+    const params = new Map(rest.map((p) => p.split('=') as [string, string]));
     if (params.get('g') === 'apidiscovery.k8s.io' && params.get('as') === 'APIGroupDiscoveryList') {
       const v = params.get('v');
-      if (v === 'v2' || v === 'v2beta1') return v;
+      if ((v === 'v2' || v === 'v2beta1') && (type === 'application/json' || type === 'application/vnd.kubernetes.protobuf')) {
+        return { version: v, protobuf: type !== 'application/json' };
+      }
     }
-    if (clause.split(';')[0]!.trim() === 'application/json' && !clause.includes('as=')) return undefined;
+    if (type === 'application/json' && !clause.includes('as=')) return undefined;
   }
   return undefined;
+}
+
+export function aggregatedVersionOf(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  return aggregatedMediaOf(accept)?.version;
 }

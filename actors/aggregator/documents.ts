@@ -6,6 +6,8 @@ import type { Scheme } from '../../scheme/scheme.js';
 import type { Definitions } from '../../scheme/schema.js';
 import { buildOpenApiV3, openApiV3Hash, openApiV3Root } from '../../scheme/openapi.js';
 import { buildOpenApiV2Protobuf } from '../../scheme/openapi-v2.js';
+import { encodeKubeProtobuf } from '../../protocol/codec/protobuf-encode.js';
+import type { APIGroupDiscoveryList } from '../../protocol/kube/discovery.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiVersions, resourceList } from './discovery.js';
 import { versionInfo } from './version.js';
 
@@ -26,7 +28,7 @@ export function encodeDocument(value: unknown, contentType = 'application/json')
 export interface Documents {
   /** By exact path: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>, /version. */
   byPath: Map<string, Document>;
-  /** Aggregated discovery, by `<path>|<version>`. */
+  /** Aggregated discovery, by `<path>|<version>` (JSON) and `<path>|<version>|protobuf`. */
   aggregated: Map<string, Document>;
   /** /openapi/v2, /openapi/v3 and /openapi/v3/<gv>: built on first use, since most clients never ask and it costs ~100 ms. */
   openapi(): Map<string, Document>;
@@ -48,12 +50,26 @@ export function buildDocuments(scheme: Scheme, definitions: Definitions, serverA
   }
   const aggregated = new Map<string, Document>();
   for (const version of ['v2', 'v2beta1'] as const) {
-    const contentType = `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
-    aggregated.set(`/api|${version}`, encodeDocument(aggregatedDiscovery(scheme, true, version), contentType));
-    aggregated.set(`/apis|${version}`, encodeDocument(aggregatedDiscovery(scheme, false, version), contentType));
+    setAggregated(aggregated, '/api', aggregatedDiscovery(scheme, true, version));
+    setAggregated(aggregated, '/apis', aggregatedDiscovery(scheme, false, version));
   }
   let openapi: Map<string, Document> | undefined;
   return { byPath, aggregated, openapi: () => (openapi ??= buildOpenApiDocuments(scheme, definitions)), definitions };
+}
+
+/**
+ * An aggregated discovery document in both of kube's encodings: JSON, and protobuf (the `k8s\0`
+ * envelope around apidiscovery's APIGroupDiscoveryList). Both carry the JSON's ETag, as kube's
+ * handler hashes the object once whatever it is written as.
+ */
+export function setAggregated(aggregated: Map<string, Document>, path: '/api' | '/apis', list: APIGroupDiscoveryList): void {
+  const version = list.apiVersion.slice('apidiscovery.k8s.io/'.length);
+  const params = `;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
+  const json = encodeDocument(list, `application/json${params}`);
+  aggregated.set(`${path}|${version}`, json);
+  const message = `k8s.io.api.apidiscovery.${version}.APIGroupDiscoveryList`;
+  const protobuf = encodeKubeProtobuf(list as unknown as Record<string, unknown>, message)!;
+  aggregated.set(`${path}|${version}|protobuf`, { body: Buffer.from(protobuf), etag: json.etag, contentType: `application/vnd.kubernetes.protobuf${params}` });
 }
 
 function buildOpenApiDocuments(scheme: Scheme, definitions: Definitions): Map<string, Document> {

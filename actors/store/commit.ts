@@ -13,6 +13,7 @@ import type { PendingWrite, StoreState } from './store-state.js';
 import { decodeStored, deletedAt, encodeText, entryOf, latest, parseObject, whenCaughtUp, whenFed } from './store-state.js';
 import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
 import { fanOut } from './watch.js';
+import { claimAllocations, sharesAllocations } from './allocation-record.js';
 
 export interface Commit {
   /** The revision the key must still have (its cache entry's); 0 for a create. */
@@ -48,8 +49,36 @@ function releaseKey(state: StoreState, key: string): void {
   for (const run of queue) run();
 }
 
-/** Appends one change. */
+/**
+ * Appends one change. On etcd, a change to what an object holds of a shared pool (a Service's cluster
+ * IP and node ports) first claims it in the pool's record (allocation-record.ts): a value another
+ * server holds runs the request again once the cache has caught up, as a refused append does.
+ */
 export function commitChange(state: StoreState, key: string, type: EventType, object: KubeObject, commit: Commit): void {
+  if (!sharesAllocations(state)) return appendChange(state, key, type, object, commit);
+  const previous = latest(state, key);
+  state.inFlight++;
+  claimAllocations(state, previous && parseObject(previous), type === 'DELETED' ? undefined : object, (outcome) => {
+    state.inFlight--;
+    if ('error' in outcome) return commit.done(undefined, outcome.error);
+    if ('taken' in outcome) return whenCaughtUp(state, (error) => (error ? commit.done(undefined, error) : commit.conflict()));
+    const { claimed } = outcome;
+    appendChange(state, key, type, object, {
+      expected: commit.expected,
+      done: (entry, error) => {
+        if (error || !entry) claimed.dropped();
+        else claimed.stored();
+        commit.done(entry, error);
+      },
+      conflict: () => {
+        claimed.dropped();
+        commit.conflict();
+      },
+    });
+  });
+}
+
+function appendChange(state: StoreState, key: string, type: EventType, object: KubeObject, commit: Commit): void {
   if (holdKey(state, key, commit)) return;
   const previous = latest(state, key);
   let encoded: Uint8Array = new Uint8Array();

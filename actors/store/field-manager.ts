@@ -34,18 +34,21 @@ export function scopeOf(state: StoreState, subresource = ''): FieldManagerScope 
   let bySubresource = scopes.get(state);
   if (!bySubresource) scopes.set(state, (bySubresource = new Map()));
   let scope = bySubresource.get(subresource);
-  if (scope) return scope;
-  let schema = schemas.get(state.definitions);
-  if (!schema) {
-    schema = mergeSchema(state.definitions);
-    schemas.set(state.definitions, schema);
-  }
-  const node = { $ref: `#/definitions/${state.kind.definition}` };
-  const hasStatus = state.definitions[state.kind.definition]?.properties?.status !== undefined;
-  const ignored = subresource === 'status' ? SPEC : hasStatus ? STATUS : undefined;
-  scope = { schema, node, apiVersion: apiVersionOf(state.kind), subresource, ...(ignored ? { ignored } : {}) };
-  bySubresource.set(subresource, scope);
+  if (!scope) bySubresource.set(subresource, (scope = scopeFor(state.definitions, state.kind.definition, apiVersionOf(state.kind), subresource)));
   return scope;
+}
+
+/** The merge scope of a definition in a group version: a store's kind, or the version a converting handle serves it in. */
+export function scopeFor(definitions: Definitions, definition: string, apiVersion: string, subresource = ''): FieldManagerScope {
+  let schema = schemas.get(definitions);
+  if (!schema) {
+    schema = mergeSchema(definitions);
+    schemas.set(definitions, schema);
+  }
+  const node = { $ref: `#/definitions/${definition}` };
+  const hasStatus = definitions[definition]?.properties?.status !== undefined;
+  const ignored = subresource === 'status' ? SPEC : hasStatus ? STATUS : undefined;
+  return { schema, node, apiVersion, subresource, ...(ignored ? { ignored } : {}) };
 }
 
 /** `fieldManager`, else what kube derives from the User-Agent. */
@@ -85,36 +88,54 @@ export type Applied = { object: KubeObject; live: KubeObject | undefined } | Sta
 
 /** The object an apply patch makes of the live one (or of nothing: apply creates), or the Status to answer. */
 export function applyConfiguration(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): Applied {
+  const kind = state.kind;
+  const config = applyPatchOf(request, apiVersionOf(kind), kind.kind);
+  if (isStatus(config)) return config;
+  const current = latest(state, keyOf(info.namespace, info.name));
+  const live: KubeObject = current ? parseObject(current) : skeleton(apiVersionOf(kind), kind.kind, kind.namespaced ? info.namespace : '', info.name);
+  const object = applyIn(scopeOf(state), request, live, config as KubeObject, timestamp(new Date(state.clock.now())));
+  return isStatus(object) ? object : { object, live: current ? live : undefined };
+}
+
+export const isStatus = (value: unknown): value is Status => isPlainObject(value) && value.kind === 'Status' && typeof value.code === 'number';
+
+/** What an apply creates from: an object with only its type, name and namespace. */
+export function skeleton(apiVersion: string, kind: string, namespace: string, name: string): KubeObject {
+  return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } };
+}
+
+/** The apply patch of a request, checked for kube's apply rules in `apiVersion`; a Status (which has no metadata) when it breaks one. */
+export function applyPatchOf(request: ApiRequest, apiVersion: string, kind: string): Record<string, unknown> | Status {
   const decoded = decodeBody(request);
   if (!decoded.ok) return decoded.status;
   const config = decoded.value;
   if (!isPlainObject(config)) return badRequest('error decoding YAML: the apply patch must be an object');
-  const kind = state.kind;
-  const expected = apiVersionOf(kind);
-  if (config.apiVersion !== expected) {
-    return badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(config.apiVersion ?? '')}, expected: ${expected}`);
+  if (config.apiVersion !== apiVersion) {
+    return badRequest(`Incorrect version specified in apply patch. Specified patch version: ${String(config.apiVersion ?? '')}, expected: ${apiVersion}`);
   }
-  if (config.kind !== kind.kind) {
-    return badRequest(`the object provided is unrecognized: ${expected}, Kind=${String(config.kind ?? '')} cannot be handled as a ${kind.kind}`);
+  if (config.kind !== kind) {
+    return badRequest(`the object provided is unrecognized: ${apiVersion}, Kind=${String(config.kind ?? '')} cannot be handled as a ${kind}`);
   }
   if (config.metadata !== undefined && !isPlainObject(config.metadata)) return badRequest('metadata must be an object');
   const meta = (config.metadata ?? {}) as Record<string, unknown>;
   if (meta.managedFields !== undefined && meta.managedFields !== null) return badRequest('metadata.managedFields must be nil');
-  const current = latest(state, keyOf(info.namespace, info.name));
-  const live: KubeObject = current
-    ? parseObject(current)
-    : { apiVersion: expected, kind: kind.kind, metadata: { name: info.name, ...(kind.namespaced ? { namespace: info.namespace } : {}) } };
+  return config;
+}
+
+/** The request's apply of `config` over `live` in `scope`: the object with its managedFields, or kube's 409 or 400. */
+export function applyIn(scope: FieldManagerScope, request: ApiRequest, live: KubeObject, config: KubeObject, now: string): KubeObject | Status {
   try {
-    const result = recordApply(scopeOf(state), live, config as KubeObject, request.query.fieldManager ?? '', queryFlag(request.query, 'force'), timestamp(new Date(state.clock.now())));
+    const result = recordApply(scope, live, config, request.query.fieldManager ?? '', queryFlag(request.query, 'force'), now);
     if (!result.ok) {
       const { message, causes } = conflictReport(result.conflicts);
       return failure('Conflict', message, { causes });
     }
-    return { object: result.object, live: current ? live : undefined };
+    return result.object;
   } catch (e) {
     if (!(e instanceof MergeTypeError)) throw e;
     // Named as kube names the configuration it could not type: its own namespace and name.
-    const named = `${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`;
-    return badRequest(`failed to create typed patch object (${named}; ${kind.group}/${kind.version}, Kind=${kind.kind}): ${e.message}`);
+    const meta = config.metadata ?? {};
+    const [group, version] = scope.apiVersion.includes('/') ? scope.apiVersion.split('/') : ['', scope.apiVersion];
+    return badRequest(`failed to create typed patch object (${String(meta.namespace ?? '')}/${String(meta.name ?? '')}; ${group}/${version}, Kind=${String(config.kind)}): ${e.message}`);
   }
 }

@@ -4,6 +4,10 @@
 // to the storage version, and every answer (objects, lists, Tables, watch
 // events) converted back; a patch is applied to the object as the client
 // sees it (v1), then written in full, so its fields mean what the client meant.
+// Server-side apply works the same way, as kube's field manager does: the
+// apply is merged into the object as v1 with v1's schema, its managedFields
+// entry names autoscaling/v1, and the result is written (created when missing)
+// in the stored version with those managedFields kept.
 // Not an actor: a handle in front of the store that rewrites messages on their way.
 
 import fastJsonPatch from 'fast-json-patch';
@@ -12,12 +16,19 @@ import type { HttpReply, HttpResponse } from '../../protocol/messages/http.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import { badRequest, failure, unsupportedMediaType } from '../../protocol/kube/status.js';
 import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
+import type { KubeObject } from '../../protocol/kube/meta.js';
+import { definitions } from '../../scheme/definitions.js';
+import { applyIn, applyPatchOf, isStatus, scopeFor, skeleton } from './field-manager.js';
+import { timestamp } from './strategy.js';
 
 type Obj = Record<string, unknown>;
 
 export interface VersionConversion {
   served: string;
   stored: string;
+  kind: string;
+  /** The served version's schema, which a server-side apply in that version merges by. */
+  definition: string;
   /** A body in the served version, as the stored version. */
   toStored(object: Obj): Obj;
   /** Any answer in the stored version (object, list, Table, watch event), as the served version. */
@@ -98,6 +109,29 @@ async function patchAsServed(store: RequestHandler, request: ApiRequest, convers
   }
 }
 
+/** A server-side apply in the served version: merged there, then created or updated whole in the stored version; a conflict runs it again. */
+async function applyAsServed(store: RequestHandler, request: ApiRequest, conversion: VersionConversion): Promise<HttpResponse> {
+  const info = request.info as ResourceRequestInfo;
+  const apiVersion = `${info.apiGroup}/${conversion.served}`;
+  const config = applyPatchOf(request, apiVersion, conversion.kind);
+  if (isStatus(config)) return statusResponse(request.id, config);
+  const scope = scopeFor(definitions, conversion.definition, apiVersion);
+  for (let attempt = 1; ; attempt++) {
+    const current = await ask(store, request, { method: 'GET', info: { ...info, verb: 'get' }, query: {}, shape: { as: 'object' } });
+    if (current.status !== 200 && current.status !== 404) return current;
+    const exists = current.status === 200;
+    const live = exists ? (conversion.toServed(JSON.parse(textOf(current.body)) as Obj) as KubeObject) : skeleton(apiVersion, conversion.kind, info.namespace, info.name);
+    const applied = applyIn(scope, request, live, config as KubeObject, timestamp(new Date()));
+    if (isStatus(applied)) return statusResponse(request.id, applied);
+    const stored = conversion.toStored({ ...applied, metadata: { ...applied.metadata, resourceVersion: live.metadata.resourceVersion } });
+    const written = await ask(store, request, {
+      method: exists ? 'PUT' : 'POST', info: { ...info, verb: exists ? 'update' : 'create' }, body: Buffer.from(JSON.stringify(stored)), bodyEncoding: 'json',
+      patchType: undefined, shape: { as: 'object' }, appliedInServedVersion: true,
+    });
+    if (written.status !== 409 || attempt >= PATCH_ATTEMPTS) return written;
+  }
+}
+
 /** The store's handle for requests in the served version. */
 export function servedVersion(store: RequestHandler, conversion: VersionConversion): RequestHandler {
   return {
@@ -105,8 +139,11 @@ export function servedVersion(store: RequestHandler, conversion: VersionConversi
       const replyTo = request.replyTo;
       retarget(request, conversion);
       if (request.method === 'PATCH') {
-        if (request.patchType === 'apply') return replyTo.send(statusResponse(request.id, unsupportedMediaType('application/apply-patch+yaml')));
-        void patchAsServed(store, request, conversion).then((answer) => convertingReplies(replyTo, conversion).send(answer));
+        const subresource = (request.info as ResourceRequestInfo).subresource;
+        // An apply through /status would need the status write to keep its managedFields: not yet.
+        if (request.patchType === 'apply' && subresource) return replyTo.send(statusResponse(request.id, unsupportedMediaType('application/apply-patch+yaml')));
+        const patching = request.patchType === 'apply' ? applyAsServed(store, request, conversion) : patchAsServed(store, request, conversion);
+        void patching.then((answer) => convertingReplies(replyTo, conversion).send(answer));
         return;
       }
       if ((request.method === 'POST' || request.method === 'PUT') && request.body && request.body.length > 0) {

@@ -179,6 +179,7 @@ export const storeMachine = setup({
       ranges: { serviceClusterIpRange: input.serviceClusterIpRange ?? '10.0.0.0/24', serviceNodePortRange: input.serviceNodePortRange ?? '30000-32767' },
       deliver: (run) => self.send({ type: 'log.answered', run }),
       retry: (request) => self.send({ type: 'request', request }),
+      warn: (message) => logger.warn(message),
       streamOwner: self,
       bookmarkTimer: undefined,
     };

@@ -72,6 +72,8 @@ export interface StoreState {
   readonly deliver: (run: () => void) => void;
   /** Runs a request again, as a message to this actor. */
   readonly retry: (request: ApiRequest) => void;
+  /** Logs what failed in the background, with no request left to answer (a shared allocation not released). */
+  readonly warn: (message: string) => void;
   /** Who the listener tells when a watch's client goes away. */
   readonly streamOwner: { send(message: StreamCancelled): void };
   bookmarkTimer: unknown;

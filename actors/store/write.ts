@@ -17,6 +17,7 @@ import { decodeBody, isPlainObject } from '../../lib/decode-body.js';
 import { prepareForCreate, prepareForUpdate, validate, timestamp, type FieldValidation, type WritePart } from './strategy.js';
 import { decodeAs, decodeObject, pruneUnknownFields, type SchemaValidation } from '../../scheme/validate.js';
 import { commitChange, type Commit } from './commit.js';
+import { claimedOffset, sharesAllocations } from './allocation-record.js';
 import { respondEntry, respondObject } from './respond.js';
 import { applyPatch } from './patch.js';
 import { generateName, MAX_GENERATE_ATTEMPTS } from './generate-name.js';
@@ -130,7 +131,8 @@ function* othersThan(state: StoreState, key: string): Generator<KubeObject> {
 
 /** The kind's allocate hook (a Service's cluster IP and node ports), run as kube's BeginCreate/BeginUpdate does, before validation. */
 function allocate(state: StoreState, object: KubeObject, old: KubeObject | undefined, key: string): Status | undefined {
-  const result = state.kind.allocate?.(object, old, { ...state.ranges, others: () => othersThan(state, key) }) ?? [];
+  const claimed = sharesAllocations(state) ? (record: string, offset: number, requested: boolean) => claimedOffset(state, record, offset, requested) : undefined;
+  const result = state.kind.allocate?.(object, old, { ...state.ranges, others: () => othersThan(state, key), ...(claimed ? { claimed } : {}) }) ?? [];
   if (!Array.isArray(result)) return internalError(result.full);
   return result.length > 0 ? invalid(state.kind.kind, state.kind.group, object.metadata.name ?? '', result) : undefined;
 }
@@ -172,7 +174,7 @@ export function handleCreate(state: StoreState, request: ApiRequest, info: Resou
   if (!decoded.ok) return reply(request, decoded.status);
   const admitted = admitBody(state, info, decoded.value);
   if (isStatus(admitted)) return reply(request, admitted);
-  writeCreate(state, request, info, admitted, false);
+  writeCreate(state, request, info, admitted, request.appliedInServedVersion === true);
 }
 
 /** The tail of CREATE (and of an apply that creates): name, strategy, managed fields, admission, validation, commit. */
@@ -299,7 +301,7 @@ export function handleUpdate(state: StoreState, request: ApiRequest, info: Resou
   if (isStatus(admitted)) return reply(request, admitted);
   const current = latest(state, keyOf(info.namespace, info.name));
   if (!current) return reply(request, notFound(state.resource, info.name));
-  writeUpdate(state, request, info, admitted, current);
+  writeUpdate(state, request, info, admitted, current, 'main', undefined, request.appliedInServedVersion === true);
 }
 
 export function handlePatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo): void {

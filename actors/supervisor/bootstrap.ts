@@ -17,11 +17,21 @@ export interface PostStartHook {
 }
 
 /** Creates `object` unless it exists already; any other failure fails the hook. */
-async function ensure(store: RequestHandler | undefined, group: string, resource: string, object: KubeObject): Promise<void> {
+async function ensure(store: RequestHandler | undefined, group: string, resource: string, object: KubeObject, attempts = 1): Promise<void> {
   if (!store) throw new Error(`no store for ${resource}`);
-  const reply = await loopback(store, 'create', { apiGroup: group, namespace: object.metadata.namespace ?? '', resource }, object);
-  if (reply.status !== 201 && reply.status !== 409) throw new Error(`creating ${resource}/${object.metadata.name}: ${Buffer.from(reply.body).toString("utf8")}`);
+  for (let attempt = 1; ; attempt++) {
+    const reply = await loopback(store, 'create', { apiGroup: group, namespace: object.metadata.namespace ?? '', resource }, object);
+    if (reply.status === 201 || reply.status === 409) return;
+    if (reply.status !== 422 || attempt >= attempts) throw new Error(`creating ${resource}/${object.metadata.name}: ${Buffer.from(reply.body).toString("utf8")}`);
+  }
 }
+
+/**
+ * Servers starting together on one etcd: another may have claimed the `kubernetes` Service's address
+ * in the shared allocation record and not yet stored its Service (a 422 here); each attempt waits for
+ * this server's cache to catch up, so the next one finds the Service (409).
+ */
+const KUBERNETES_SERVICE_ATTEMPTS = 10;
 
 /** How often the reconciler tries again when another server on the same etcd changed the Endpoints first. */
 const RECONCILE_ATTEMPTS = 10;
@@ -101,7 +111,7 @@ export function postStartHooks(stores: (plural: string, group: string) => Reques
         await ensure(stores('services', ''), '', 'services', {
           apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels },
           spec: { type: 'ClusterIP', clusterIP: kubernetesService.clusterIp, clusterIPs: [kubernetesService.clusterIp], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: kubernetesService.port }], sessionAffinity: 'None' },
-        });
+        }, KUBERNETES_SERVICE_ATTEMPTS);
         await reconcileEndpoints(stores('endpoints', ''), kubernetesService, 'add');
       },
     },

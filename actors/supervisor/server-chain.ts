@@ -19,7 +19,9 @@ import { documentToV1, hpaV1ToV2 } from '../../scheme/kinds/hpa-conversion.js';
 
 /** Versions served by converting to the version their store keeps (kube's storage version), keyed `<group>/<plural>/<served>`. */
 const CONVERSIONS: Readonly<Record<string, VersionConversion>> = {
-  'autoscaling/horizontalpodautoscalers/v1': { served: 'v1', stored: 'v2', toStored: hpaV1ToV2, toServed: documentToV1 },
+  'autoscaling/horizontalpodautoscalers/v1': {
+    served: 'v1', stored: 'v2', kind: 'HorizontalPodAutoscaler', definition: 'io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler', toStored: hpaV1ToV2, toServed: documentToV1,
+  },
 };
 import type { RemoteRoutes } from '../aggregator/routes.js';
 

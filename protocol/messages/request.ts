@@ -110,6 +110,11 @@ export interface ApiRequest {
    * priority level uids); the listener writes them after the answer's own.
    */
   responseHeaders?: Record<string, string>;
+  /**
+   * Set by a converting handle (actors/store/served-version.ts) on the create or update that carries a
+   * server-side apply it computed in the version it serves: the store keeps the body's managedFields.
+   */
+  appliedInServedVersion?: true;
   /** Milliseconds since the epoch at which the listener gives up and answers 504. */
   deadline: number;
   replyTo: ReplyTo;

@@ -5,10 +5,13 @@
 // persisted with them. A requested IP or port is honoured when free; a taken
 // or out-of-range one gets kube's 422 cause. Headless and ExternalName
 // Services get no IP; only NodePort and LoadBalancer get node ports.
+// Several servers on one etcd also share kube's two RangeAllocation records
+// (ranges/serviceips, ranges/servicenodeports: serviceAllocationRecords says
+// which offsets a Service holds); what they show taken is not handed out.
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { StatusCause } from '../../protocol/kube/status.js';
-import type { AllocationPool } from '../kind-description.js';
+import type { AllocationPool, AllocationRecordClaim } from '../kind-description.js';
 import { invalid, isObj, objects, type Obj } from './workloads/field-errors.js';
 
 export const DEFAULT_NODE_PORT_RANGE = '30000-32767';
@@ -84,20 +87,23 @@ export function allocateServiceAddresses(object: KubeObject, old: KubeObject | u
     for (const p of objects(other.spec.ports)) if (typeof p.nodePort === 'number') usedPorts.add(p.nodePort);
   }
   const causes: StatusCause[] = [];
+  // With shared records, they alone say whether an asked-for value is taken: this server's view of the
+  // other Services may not yet show one another server just deleted.
+  const claimed = pool.claimed;
   if (needsClusterIp(spec)) {
-    const ip = allocateIp(spec, old, pool.serviceClusterIpRange, usedIps);
+    const ip = allocateIp(spec, old, pool.serviceClusterIpRange, usedIps, claimed && ((offset, requested) => claimed('serviceips', offset, requested)));
     if (!Array.isArray(ip)) return ip;
     causes.push(...ip);
   } else if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
   if (needsNodePorts(spec)) {
-    const ports = allocatePorts(spec, old, pool.serviceNodePortRange, usedPorts);
+    const ports = allocatePorts(spec, old, pool.serviceNodePortRange, usedPorts, claimed && ((offset, requested) => claimed('servicenodeports', offset, requested)));
     if (!Array.isArray(ports)) return ports;
     causes.push(...ports);
   }
   return causes;
 }
 
-function allocateIp(spec: Obj, old: KubeObject | undefined, range: string, used: Set<string>): StatusCause[] | { full: string } {
+function allocateIp(spec: Obj, old: KubeObject | undefined, range: string, used: Set<string>, claimed: ((offset: number, requested: boolean) => boolean) | undefined): StatusCause[] | { full: string } {
   const cidr = parseCidr(range);
   if (!cidr) return [];
   const first = cidr.base + 1;
@@ -113,18 +119,18 @@ function allocateIp(spec: Obj, old: KubeObject | undefined, range: string, used:
       invalid('spec.clusterIPs', undefined, `failed to allocate IP ${requested}: ${why}`, `[]string{${JSON.stringify(requested)}}`),
     ];
     if (n < first || n >= first + count) return failed(`the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${range}`);
-    if (used.has(requested)) return failed('provided IP is already allocated');
+    if (claimed ? claimed(n - first, true) : used.has(requested)) return failed('provided IP is already allocated');
     spec.clusterIPs = [requested];
     return [];
   }
-  const picked = pickFree(count, (i) => used.has(numberToIp(first + i)));
+  const picked = pickFree(count, (i) => used.has(numberToIp(first + i)) || claimed?.(i, false) === true);
   if (picked === undefined) return { full: 'failed to allocate a serviceIP: range is full' };
   spec.clusterIP = numberToIp(first + picked);
   spec.clusterIPs = [spec.clusterIP];
   return [];
 }
 
-function allocatePorts(spec: Obj, old: KubeObject | undefined, range: string, used: Set<number>): StatusCause[] | { full: string } {
+function allocatePorts(spec: Obj, old: KubeObject | undefined, range: string, used: Set<number>, claimed: ((offset: number, requested: boolean) => boolean) | undefined): StatusCause[] | { full: string } {
   const { min, max } = parsePortRange(range);
   const oldPorts = new Set(objects(old && isObj(old.spec) ? old.spec.ports : undefined).map((p) => p.nodePort));
   const causes: StatusCause[] = [];
@@ -134,14 +140,34 @@ function allocatePorts(spec: Obj, old: KubeObject | undefined, range: string, us
       if (oldPorts.has(requested)) continue;
       const at = `spec.ports[${i}].nodePort`;
       if (requested < min || requested > max) causes.push(invalid(at, requested, `provided port is not in the valid range. The range of valid ports is ${range}`));
-      else if (used.has(requested)) causes.push(invalid(at, requested, 'provided port is already allocated'));
+      else if (claimed ? claimed(requested - min, true) : used.has(requested)) causes.push(invalid(at, requested, 'provided port is already allocated'));
       else used.add(requested);
       continue;
     }
-    const picked = pickFree(max - min + 1, (k) => used.has(min + k));
+    const picked = pickFree(max - min + 1, (k) => used.has(min + k) || claimed?.(k, false) === true);
     if (picked === undefined) return { full: 'failed to allocate a nodePort: range is full' };
     port.nodePort = min + picked;
     used.add(min + picked);
   }
   return causes;
+}
+
+/** The offsets a Service holds in kube's two records: its cluster IPs from the range's first usable address, its node ports from the range's start. */
+export function serviceAllocationRecords(object: KubeObject | undefined, ranges: Pick<AllocationPool, 'serviceClusterIpRange' | 'serviceNodePortRange'>): AllocationRecordClaim[] {
+  const spec = object && isObj(object.spec) ? object.spec : {};
+  const cidr = parseCidr(ranges.serviceClusterIpRange);
+  const ips: AllocationRecordClaim = { record: 'serviceips', range: ranges.serviceClusterIpRange, size: cidr ? Math.max(cidr.size - 2, 0) : 0, offsets: [] };
+  if (cidr && needsClusterIp(spec)) {
+    const held = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [spec.clusterIP];
+    for (const ip of held) {
+      const n = typeof ip === 'string' ? ipToNumber(ip) : undefined;
+      if (n !== undefined && n > cidr.base && n - cidr.base - 1 < ips.size) ips.offsets.push(n - cidr.base - 1);
+    }
+  }
+  const { min, max } = parsePortRange(ranges.serviceNodePortRange);
+  const ports: AllocationRecordClaim = { record: 'servicenodeports', range: ranges.serviceNodePortRange, size: max - min + 1, offsets: [] };
+  if (needsNodePorts(spec)) {
+    for (const port of objects(spec.ports)) if (typeof port.nodePort === 'number' && port.nodePort >= min && port.nodePort <= max) ports.offsets.push(port.nodePort - min);
+  }
+  return [ips, ports];
 }

@@ -14,7 +14,7 @@ import { child, duplicate, forbidden, invalid, isObj, notSupported, objects, req
 import { portNameErrors, portNumberErrors } from './workloads/pod-spec.js';
 import { formatLabels } from './workloads/selector.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../validate.js';
-import { allocateServiceAddresses } from './service-allocation.js';
+import { allocateServiceAddresses, serviceAllocationRecords } from './service-allocation.js';
 
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -126,6 +126,7 @@ export const service: KindDescription = {
     object.status = { loadBalancer: {} };
   },
   allocate: allocateServiceAddresses,
+  allocationRecords: serviceAllocationRecords,
   validate(object, old) {
     const spec = isObj(object.spec) ? object.spec : {};
     const causes: StatusCause[] = [];

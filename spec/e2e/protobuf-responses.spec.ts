@@ -13,7 +13,11 @@ import { request } from 'node:https';
 import protobuf from 'protobufjs';
 import { suiteServer } from '../support/server.js';
 import { call, type Credentials } from '../support/http.js';
-import { kubectl } from '../support/kubectl.js';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { KUBECTL_VERSIONS, kubectl } from '../support/kubectl.js';
+import { tempDir } from '../support/temp.js';
 import { decodeKubeProtobuf } from '../../protocol/codec/protobuf.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -35,6 +39,24 @@ const root = protobuf.Root.fromJSON(({
     Status: { fields: { status: { type: 'string', id: 2 }, message: { type: 'string', id: 3 }, reason: { type: 'string', id: 4 }, code: { type: 'int32', id: 6 } } },
     RawExtension: { fields: { raw: { type: 'bytes', id: 1 } } },
     WatchEvent: { fields: { type: { type: 'string', id: 1 }, object: { type: 'RawExtension', id: 2 } } },
+    // apidiscovery.k8s.io/v2 (and v2beta1, the same numbers).
+    GroupVersionKind: { fields: { group: { type: 'string', id: 1 }, version: { type: 'string', id: 2 }, kind: { type: 'string', id: 3 } } },
+    APIGroupDiscoveryList: { fields: { metadata: { type: 'ListMeta', id: 1 }, items: { rule: 'repeated', type: 'APIGroupDiscovery', id: 2 } } },
+    APIGroupDiscovery: { fields: { metadata: { type: 'ObjectMeta', id: 1 }, versions: { rule: 'repeated', type: 'APIVersionDiscovery', id: 2 } } },
+    APIVersionDiscovery: { fields: { version: { type: 'string', id: 1 }, resources: { rule: 'repeated', type: 'APIResourceDiscovery', id: 2 }, freshness: { type: 'string', id: 3 } } },
+    APIResourceDiscovery: {
+      fields: {
+        resource: { type: 'string', id: 1 }, responseKind: { type: 'GroupVersionKind', id: 2 }, scope: { type: 'string', id: 3 }, singularResource: { type: 'string', id: 4 },
+        verbs: { rule: 'repeated', type: 'string', id: 5 }, shortNames: { rule: 'repeated', type: 'string', id: 6 }, categories: { rule: 'repeated', type: 'string', id: 7 },
+        subresources: { rule: 'repeated', type: 'APISubresourceDiscovery', id: 8 },
+      },
+    },
+    APISubresourceDiscovery: {
+      fields: {
+        subresource: { type: 'string', id: 1 }, responseKind: { type: 'GroupVersionKind', id: 2 }, acceptedTypes: { rule: 'repeated', type: 'GroupVersionKind', id: 3 },
+        verbs: { rule: 'repeated', type: 'string', id: 4 },
+      },
+    },
   },
   // Map fields (keyType) are protobufjs's IMapField, which its INamespace typing does not name.
 }) as unknown as protobuf.INamespace);
@@ -109,9 +131,9 @@ describe('protobuf responses', () => {
     assert.equal(lower.headers['content-type'], 'application/json');
     const table = await rawCall(suite.creds, 'GET', '/api/v1/namespaces/default/configmaps', `${PROTOBUF};as=Table;v=v1;g=meta.k8s.io, application/json;as=Table;v=v1;g=meta.k8s.io`);
     assert.equal(JSON.parse(table.body.toString()).kind, 'Table');
-    // Aggregated discovery has no protobuf form here: JSON, whatever Accept prefers.
+    // Aggregated discovery in JSON first stays JSON, even with protobuf further down.
     const aggregated = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
-    const discovery = await rawCall(suite.creds, 'GET', '/apis', `${PROTOBUF};g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList, ${aggregated}, ${PROTOBUF}`);
+    const discovery = await rawCall(suite.creds, 'GET', '/apis', `${aggregated}, ${PROTOBUF};g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList, ${PROTOBUF}`);
     assert.equal(discovery.status, 200);
     assert.equal(discovery.headers['content-type'], aggregated);
     // Legacy discovery documents are meta.k8s.io messages: protobuf.
@@ -120,6 +142,50 @@ describe('protobuf responses', () => {
     assert.equal(unwrap(resources.body, 'TypeMeta').typeMeta.kind, 'APIResourceList');
     // A group with no protobuf form (a custom resource's) refuses protobuf alone.
     assert.equal((await rawCall(suite.creds, 'GET', '/apis/example.com/v1/widgets', PROTOBUF)).status, 406);
+  });
+
+  it('aggregated discovery asked for as protobuf first is an APIGroupDiscoveryList in kube\'s envelope, the same groups as its JSON, with the same ETag', async () => {
+    for (const [path, version] of [['/apis', 'v2'], ['/api', 'v2'], ['/apis', 'v2beta1']] as const) {
+      const params = `;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
+      const res = await rawCall(suite.creds, 'GET', path, `${PROTOBUF}${params},application/json${params},application/json`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-type'], `${PROTOBUF}${params}`);
+      const { typeMeta, object } = unwrap(res.body, 'APIGroupDiscoveryList');
+      assert.deepEqual(typeMeta, { apiVersion: `apidiscovery.k8s.io/${version}`, kind: 'APIGroupDiscoveryList' });
+      const json = await rawCall(suite.creds, 'GET', path, `application/json${params}`);
+      type Group = { metadata: Message; versions: { version: string; freshness: string; resources: Message[] }[] };
+      const expected = (JSON.parse(json.body.toString()) as { items: Group[] }).items;
+      const items = object.items as Group[];
+      assert.ok(items.length > 0);
+      assert.deepEqual(items.map((g) => g.metadata.name ?? ''), expected.map((g) => g.metadata.name ?? ''));
+      const shape = (groups: Group[]): unknown => groups.map((g) => g.versions.map((v) => [v.version, v.freshness, v.resources.map((r) => r.resource)]));
+      assert.deepEqual(shape(items), shape(expected));
+      assert.equal(res.headers.etag, json.headers.etag);
+      assert.equal(res.headers.vary, 'Accept');
+      if (path !== '/apis' || version !== 'v2') continue;
+      const deployments = items.find((g) => g.metadata.name === 'apps')!.versions[0]!.resources.find((r) => r.resource === 'deployments')!;
+      assert.deepEqual(deployments.responseKind, { group: 'apps', version: 'v1', kind: 'Deployment' });
+      assert.equal(deployments.scope, 'Namespaced');
+      assert.equal(deployments.singularResource, 'deployment');
+      assert.deepEqual(deployments.shortNames, ['deploy']);
+      assert.deepEqual(deployments.categories, ['all']);
+      const subresources = deployments.subresources as Message[];
+      assert.deepEqual(subresources.map((s) => s.subresource), ['scale', 'status']);
+      assert.deepEqual(subresources[0]!.responseKind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    }
+    // The ETag answers If-None-Match with 304 whichever encoding is asked for.
+    const accept = `${PROTOBUF};g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`;
+    const first = await rawCall(suite.creds, 'GET', '/apis', accept);
+    const again = await new Promise<number>((resolve, reject) => {
+      const headers = { accept, authorization: `Bearer ${suite.creds.token}`, 'if-none-match': String(first.headers.etag) };
+      const req = request(new URL('/apis', suite.creds.server), { headers, ca: suite.creds.ca }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(again, 304);
   });
 
   it('a watch that prefers protobuf gets kube\'s length-delimited WatchEvent frames', async () => {
@@ -165,4 +231,35 @@ describe('protobuf responses', () => {
     assert.equal(created.spec.strategy.rollingUpdate.maxSurge, '25%');
     assert.match(await k.ok(['create', 'configmap', 'pb', '--from-literal=k=v']), /configmap\/pb created/);
   });
+
+  for (const version of KUBECTL_VERSIONS) {
+    it(`kubectl ${version}'s typed creates of every kind issue #11 names succeed (protobuf bodies from 1.32)`, async () => {
+      const k = kubectl(version, suite.server.kubeconfigPath);
+      const ns = `typed-${version.replace('.', '-')}`;
+      await k.ok(['create', 'namespace', ns]);
+      const dir = tempDir('typed-create');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=web.example', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
+      const creates: [string[], string][] = [
+        [['deployment', 'web', '--image=nginx:1.27'], 'deployment.apps/web'],
+        [['job', 'once', '--image=busybox'], 'job.batch/once'],
+        [['cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *'], 'cronjob.batch/nightly'],
+        [['service', 'clusterip', 'web', '--tcp=80:8080'], 'service/web'],
+        [['quota', 'small', '--hard=pods=10'], 'resourcequota/small'],
+        [['priorityclass', `${ns}-high`, '--value=1000'], `priorityclass.scheduling.k8s.io/${ns}-high`],
+        [['pdb', 'web', '--selector=app=web', '--min-available=1'], 'poddisruptionbudget.policy/web'],
+        [['ingress', 'web', '--rule=web.example/*=web:80'], 'ingress.networking.k8s.io/web'],
+        [['secret', 'tls', 'web-tls', `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`], 'secret/web-tls'],
+        [['role', 'reader', '--verb=get', '--resource=pods'], 'role.rbac.authorization.k8s.io/reader'],
+        [['rolebinding', 'reader', '--role=reader', '--user=alice'], 'rolebinding.rbac.authorization.k8s.io/reader'],
+      ];
+      for (const [args, name] of creates) {
+        const namespaced = args[0] === 'priorityclass' ? [] : ['-n', ns];
+        assert.equal((await k.ok(['create', ...args, ...namespaced])).trim(), `${name} created`);
+        const read = JSON.parse(await k.ok(['get', name, ...namespaced, '-o', 'json']));
+        assert.equal(read.metadata.name, name.split('/')[1]);
+      }
+      await k.ok(['delete', 'priorityclass', `${ns}-high`]);
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
 });

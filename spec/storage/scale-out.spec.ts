@@ -104,6 +104,37 @@ describe('scale-out over one etcd', () => {
     const counter = JSON.parse((await b.client.request('GET', `${CM}/counter`)).body) as { data: Record<string, string> };
     assert.equal(Object.keys(counter.data).length, 20);
   });
+
+  it('never hands out one cluster IP or node port twice when Services are created through two servers at once', async () => {
+    const [a, b] = suite.servers as [Server, Server, Server];
+    const SVC = '/api/v1/namespaces/default/services';
+    const service = (name: string, spec: Record<string, unknown> = {}) => ({ metadata: { name }, spec: { type: 'NodePort', ports: [{ port: 80 }], ...spec } });
+    // 30 through each server at once, from the default /24 (254 addresses) and 2768 node ports.
+    const replies = await Promise.all([a, b].flatMap((server, s) => Array.from({ length: 30 }, (_, i) => server.client.request('POST', SVC, service(`svc-${s}-${i}`)))));
+    for (const reply of replies) assert.equal(reply.status, 201, reply.body);
+    type Svc = { metadata: { name: string }; spec: { clusterIP: string; ports: { nodePort?: number }[] } };
+    const listed = (JSON.parse((await b.client.request('GET', SVC)).body) as { items: Svc[] }).items;
+    const ips = listed.map((svc) => svc.spec.clusterIP);
+    const ports = listed.flatMap((svc) => svc.spec.ports.map((p) => p.nodePort)).filter((p) => p !== undefined);
+    assert.equal(listed.length, 61);
+    assert.equal(new Set(ips).size, ips.length, `cluster IPs handed out twice: ${ips.sort().join(' ')}`);
+    assert.equal(ports.length, 60);
+    assert.equal(new Set(ports).size, ports.length, `node ports handed out twice: ${ports.sort().join(' ')}`);
+
+    // One free address asked for through both servers at once: one gets it, the other kube's 422.
+    const free = Array.from({ length: 250 }, (_, i) => `10.0.0.${i + 2}`).find((ip) => !ips.includes(ip))!;
+    const [first, second] = await Promise.all([a, b].map((server, s) => server.client.request('POST', SVC, service(`asked-${s}`, { type: 'ClusterIP', clusterIP: free }))));
+    assert.deepEqual([first!.status, second!.status].sort(), [201, 422], `${first!.body} ${second!.body}`);
+    const refused = [first!, second!].find((r) => r.status === 422)!;
+    assert.equal(JSON.parse(refused.body).details.causes[0].message, `Invalid value: []string{"${free}"}: failed to allocate IP ${free}: provided IP is already allocated`);
+
+    // A deleted Service's address is free again for the other server.
+    const winner = [first!, second!].findIndex((r) => r.status === 201);
+    const deleted = await [a, b][winner]!.client.request('DELETE', `${SVC}/asked-${winner}`);
+    assert.equal(deleted.status, 200, deleted.body);
+    const again = await [a, b][1 - winner]!.client.request('POST', SVC, service('asked-again', { type: 'ClusterIP', clusterIP: free }));
+    assert.equal(again.status, 201, again.body);
+  });
 });
 
 /** The client ports of etcd members that a process holds connections to. */

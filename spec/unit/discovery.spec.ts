@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildScheme } from '../../scheme/scheme.js';
 import { builtinKinds } from '../../scheme/kinds/index.js';
-import { aggregatedDiscovery, aggregatedVersionOf, apiGroupList, resourceList } from '../../actors/aggregator/discovery.js';
+import { aggregatedDiscovery, aggregatedMediaOf, aggregatedVersionOf, apiGroupList, resourceList } from '../../actors/aggregator/discovery.js';
 
 const scheme = buildScheme(builtinKinds);
 
@@ -28,6 +28,11 @@ describe('discovery', () => {
     assert.equal(aggregatedVersionOf('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'), 'v2');
     assert.equal(aggregatedVersionOf('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'), 'v2beta1');
     assert.equal(aggregatedVersionOf('application/json, */*'), undefined);
+    // and in the encoding it asks for first: protobuf when that comes before JSON.
+    const pb = 'application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+    assert.deepEqual(aggregatedMediaOf(`${pb},application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`), { version: 'v2', protobuf: true });
+    assert.deepEqual(aggregatedMediaOf(`application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,${pb}`), { version: 'v2beta1', protobuf: false });
+    assert.equal(aggregatedMediaOf(`application/json,${pb}`), undefined);
     const core = aggregatedDiscovery(scheme, true, 'v2');
     assert.equal(core.items.length, 1);
     const cm = core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'configmaps')!;
