@@ -98,6 +98,11 @@ function compactStep(): void {
 function close(): void {
   closing = true;
   commit();
+  if (compaction) {
+    // What was removed so far stays removed; the rest waits for the next compaction after a restart.
+    send({ type: 'writer.compacted', target: compaction.target, message: 'the log closed before compaction finished' });
+    compaction = undefined;
+  }
   db.close();
   send({ type: 'writer.closed' });
   port.close();
