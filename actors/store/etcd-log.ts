@@ -64,6 +64,9 @@ const isCompacted = (e: unknown): boolean => e instanceof Error && /compacted/.t
 /** How long a starting server waits for etcd to answer before it gives up, with one clear error. */
 export const ETCD_STARTUP_TIMEOUT_MS = 10_000;
 
+/** How long connecting waits for a member to say its version; one that does not counts as old. */
+const VERSION_TIMEOUT_MS = 3_000;
+
 /** How this log makes a read consistent: by a progress notification, or by writing a fence. */
 export type ConsistentReads = 'progress' | 'fence';
 
@@ -130,11 +133,14 @@ function clientFor(options: EtcdLogOptions, hosts: string[]): Etcd3 {
 async function consistentReadsOf(options: EtcdLogOptions): Promise<ConsistentReads> {
   const versions = await Promise.all(options.servers.map(async (server) => {
     const client = clientFor(options, [server]);
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(''), VERSION_TIMEOUT_MS)));
     try {
-      return (await client.maintenance.status()).version;
+      return await Promise.race([client.maintenance.status().then((status) => status.version), silent]);
     } catch {
       return '';
     } finally {
+      clearTimeout(timer);
       client.close();
     }
   }));
