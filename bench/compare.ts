@@ -3,7 +3,8 @@
 // scenario runs against A and B alternately, run after run, so both see the
 // same machine noise. Prints a table of medians and B/A.
 //
-//   npm run bench:compare -- <commit-a> <commit-b> [--quick]
+//   npm run bench:compare -- <commit-a> <commit-b> [--quick] [--only=CREATE,UPDATE]
+//   (--only: just the scenarios whose names contain one of the words)
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ if (args.length !== 2) {
 }
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 1 : 3;
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 // Each round measures each build once (one wrk run after its warm-up); the medians are over rounds.
 const settings: Settings = { runs: 1, seconds: quick ? 3 : 5, serverCpu: 0, loadCpu: 1 };
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
       '| scenario | A | B | B/A |',
       '|---|---|---|---|',
     ];
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((s) => !only || only.some((word) => s.name.includes(word)))) {
       const samples: { a: number[]; b: number[] } = { a: [], b: [] };
       for (let round = 0; round < rounds; round++) {
         // Alternate which goes first, so neither always gets the warmer machine.

@@ -26,7 +26,7 @@ import { etcdScenarios } from './etcd.js';
 import { applyVersusMergePatch } from './apply.js';
 import { PLUGINS } from '../actors/admission/plugins.js';
 import {
-  bareServer, call, CONFIGMAPS, createMany, deleteMany, getAtRate, getOne, listPage, medianWrk, GET_CONNECTIONS, rssKiB, SCRIPTS,
+  bareServer, bareWrites, call, CONFIGMAPS, createMany, deleteMany, getAtRate, getOne, listPage, medianWrk, GET_CONNECTIONS, rssKiB, SCRIPTS,
   startKubeactor, stopKubeactor, TABLE_ACCEPT, updateMany, type Kubeactor, type Settings,
 } from './scenarios.js';
 
@@ -191,6 +191,13 @@ async function httpScenarios(): Promise<void> {
     const rawDelete100 = await step('raw SQLite DELETE, 100 rows/txn', () => rawSqlite('delete', 100, value, settings.runs, settings.seconds));
     rows.push({ scenario: 'DELETE ConfigMap (each once, from 200,000 stored), deletes/s', ours: fmt(deletes.rps), baseline: `${fmt(rawDelete100)} rows/s (DELETE by name, 100 rows/txn)`, ratio: ratio(deletes.rps, rawDelete100) });
     rows.push({ scenario: 'DELETE vs raw SQLite at one row per transaction', ours: fmt(deletes.rps), baseline: `${fmt(rawDelete1)} rows/s (DELETE, 1 row/txn)`, ratio: ratio(deletes.rps, rawDelete1) });
+
+    // #19's goal for writes: against the HTTP write limit, not the disk's.
+    const bareWrite = await step('CREATE, UPDATE and DELETE against a bare uWS server that parses each body', () => bareWrites(k, settings));
+    const limit = 'bare uWS SSLApp parsing the JSON body and answering it, same wrk script';
+    rows.push({ scenario: 'CREATE vs the HTTP write limit, creates/s', ours: fmt(creates.rps), baseline: `${fmt(bareWrite.create.rps)} (${limit})`, ratio: ratio(creates.rps, bareWrite.create.rps) });
+    rows.push({ scenario: 'UPDATE vs the HTTP write limit, updates/s', ours: fmt(updates.rps), baseline: `${fmt(bareWrite.update.rps)} (${limit})`, ratio: ratio(updates.rps, bareWrite.update.rps) });
+    rows.push({ scenario: 'DELETE vs the HTTP write limit, deletes/s', ours: fmt(deletes.rps), baseline: `${fmt(bareWrite.delete.rps)} (${limit})`, ratio: ratio(deletes.rps, bareWrite.delete.rps) });
   } finally {
     await stopKubeactor(k);
   }

@@ -160,6 +160,30 @@ export async function bareServer<T>(k: Kubeactor, body: string, settings: Settin
   }
 }
 
+/** The HTTP write limit per verb: the same wrk scripts against a bare uWS server that parses each body and answers it (bench/bare-uws.ts --parse). */
+export interface BareWrites {
+  create: WrkResult;
+  update: WrkResult;
+  delete: WrkResult;
+}
+
+export async function bareWrites(k: Kubeactor, settings: Settings): Promise<BareWrites> {
+  const bare = await spawnUntil([BARE, join(k.dir, 'serving.crt'), join(k.dir, 'serving.key'), '--parse'], /port=(\d+)/, settings.serverCpu);
+  try {
+    const url = `https://127.0.0.1:${bare.match[1]}${CONFIGMAPS}`;
+    const options = { seconds: settings.seconds, connections: 32, headers: [k.auth, 'Content-Type: application/json'], cpu: settings.loadCpu };
+    const objects = join(k.dir, 'bare-update-objects.txt');
+    writeFileSync(objects, `${Array.from({ length: 1000 }, (_, i) => `update-${i} 1`).join('\n')}\n`);
+    return {
+      create: await medianWrk(url, { ...options, script: join(SCRIPTS, 'create.lua') }, settings.runs),
+      update: await medianWrk(url, { ...options, script: join(SCRIPTS, 'update.lua'), env: { OBJECTS_FILE: objects } }, settings.runs),
+      delete: await medianWrk(url, { ...options, script: join(SCRIPTS, 'delete.lua'), env: { DELETE_FROM: '0' } }, settings.runs),
+    };
+  } finally {
+    await stop(bare.child);
+  }
+}
+
 export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
 /** LIST a page of 500 from a namespace of `count` seeded ConfigMaps. */

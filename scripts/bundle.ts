@@ -18,9 +18,20 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'uWebSockets.js', 'yaml', '@peculiar/x509', 'reflect-metadata', 'etcd3', 'ws'],
+  external: ['better-sqlite3', 'uWebSockets.js', 'yaml', '@peculiar/x509', 'reflect-metadata', 'etcd3', 'ws', 'msgpackr'],
   // Bundled CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
+  logLevel: 'warning',
+});
+// The SQLite log's writer thread, beside the bundle where actors/store/sqlite-log.ts looks for it.
+await build({
+  entryPoints: [`${dist}actors/store/sqlite-writer.js`],
+  outfile: `${dist}sqlite-writer.js`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['better-sqlite3', 'msgpackr'],
   logLevel: 'warning',
 });
 // scheme/definitions.ts loads its JSON beside itself at run time: put a copy where the bundle looks.

@@ -7,12 +7,17 @@
 //   overwrite each other's changes unseen.
 // - One gRPC watch stream per process carries every store's watcher. A store is told of
 //   changes only through it, its own included, so every process sees one order: etcd's.
-// - A consistent read needs the cache to have seen every change made before it. The store
-//   writes a fence, an empty value at the bare prefix key (never an object's key), and waits
-//   until its own watcher reports the fence: etcd sends a watcher's events in revision order,
-//   so everything before the fence has arrived. kube-apiserver asks the watch stream for a
-//   progress notification instead, but etcd before 3.4.31 may send that ahead of events still
-//   queued (etcd-io/etcd#15220), and Debian ships 3.4.23. Reads that arrive together share a fence.
+// - A consistent read needs the cache to have seen every change made before it. Which way
+//   depends on the cluster's version, read from every member's Maintenance Status at connect:
+//   - etcd 3.4.31 or later in 3.4, 3.5.13 or later (kube-apiserver's way): read etcd's current
+//     revision (a range of no keys), then ask the watch stream for a progress notification.
+//     Such etcd sends it only once every watcher on the stream has been sent everything up to
+//     the revision it reports, so each follower's feed is then complete up to there.
+//   - older etcd, or a member that does not say: a fence. The store writes an empty value at
+//     the bare prefix key (never an object's key) and waits until its own watcher reports it:
+//     etcd sends a watcher's events in revision order, so everything before the fence has
+//     arrived. Older etcd may send a progress notification ahead of events still queued
+//     (etcd-io/etcd#15220); Debian ships 3.4.23. Reads that arrive together share a fence.
 //
 // The client is etcd3 (npm), chosen over a hand-written one because it gives the raw KV and
 // Watch RPCs (txn, compaction, progress requests) over @grpc/grpc-js, with failover across
@@ -59,8 +64,27 @@ const isCompacted = (e: unknown): boolean => e instanceof Error && /compacted/.t
 /** How long a starting server waits for etcd to answer before it gives up, with one clear error. */
 export const ETCD_STARTUP_TIMEOUT_MS = 10_000;
 
+/** How long connecting waits for a member to say its version; one that does not counts as old. */
+const VERSION_TIMEOUT_MS = 3_000;
+
+/** How this log makes a read consistent: by a progress notification, or by writing a fence. */
+export type ConsistentReads = 'progress' | 'fence';
+
+/** Whether etcd `version` sends a requested progress notification only after every queued event (etcd-io/etcd#15220). */
+export function progressNotifyIsSafe(version: string): boolean {
+  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!match) return false;
+  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (major !== 3) return major > 3;
+  if (minor === 4) return patch >= 31;
+  if (minor === 5) return patch >= 13;
+  return minor > 5;
+}
+
 export interface EtcdLogOptions {
   servers: string[];
+  /** Decided from the members' versions at connect when absent; given, for specs of either way. */
+  consistentReads?: ConsistentReads | undefined;
   /** PEM for TLS: the CA that signed etcd's serving certificate (the system's when absent), and a client certificate and key. */
   tls?: { ca: Buffer | undefined; cert: Buffer | undefined; key: Buffer | undefined } | undefined;
   logger: Log;
@@ -70,12 +94,15 @@ export interface EtcdLogOptions {
  * Opens the log once a member of the cluster answers a read, trying until `timeoutMs` has passed;
  * a server started against an etcd it cannot reach then fails at once, saying so, instead of serving nothing.
  */
-export async function openEtcdLogWhenReachable(options: EtcdLogOptions, timeoutMs = ETCD_STARTUP_TIMEOUT_MS): Promise<RevisionLog> {
+export async function openEtcdLogWhenReachable(options: EtcdLogOptions, timeoutMs = ETCD_STARTUP_TIMEOUT_MS): Promise<EtcdLog> {
   const log = openEtcdLog(options);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await new Promise<number | Error>((resolve) => log.probe(resolve));
-    if (!(answer instanceof Error)) return log;
+    if (!(answer instanceof Error)) {
+      if (!options.consistentReads) log.useConsistentReads(await consistentReadsOf(options));
+      return log;
+    }
     if (Date.now() >= deadline) {
       await log.close();
       throw new Error(`etcd at ${options.servers.join(',')} did not answer within ${timeoutMs / 1000}s: ${answer.message}`);
@@ -84,16 +111,51 @@ export async function openEtcdLogWhenReachable(options: EtcdLogOptions, timeoutM
   }
 }
 
-function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revision: number | Error) => void): void } {
-  const { logger } = options;
-  // grpc-js and protobufjs take ~100 ms to load: a SQLite server never pays for them.
+export interface EtcdLog extends RevisionLog {
+  /** How consistent reads are made on this cluster. */
+  readonly consistentReads: ConsistentReads;
+}
+
+/** An etcd3 client for `hosts`. grpc-js and protobufjs take ~100 ms to load: a SQLite server never pays for them. */
+function clientFor(options: EtcdLogOptions, hosts: string[]): Etcd3 {
   const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as { Etcd3: typeof Etcd3 };
   const tls = options.tls;
   const credentials = tls
     ? { rootCertificate: tls.ca ?? Buffer.from(rootCertificates.join('\n')), ...(tls.cert && tls.key ? { certChain: tls.cert, privateKey: tls.key } : {}) }
     : undefined;
-  const client = new Client({ hosts: options.servers, dialTimeout: 3_000, ...(credentials ? { credentials } : {}) });
+  return new Client({ hosts, dialTimeout: 3_000, ...(credentials ? { credentials } : {}) });
+}
+
+/**
+ * Progress notifications when every member runs an etcd that sends them safely, else fences. A member
+ * that does not answer counts as old: kube-apiserver's feature checker is as cautious.
+ */
+async function consistentReadsOf(options: EtcdLogOptions): Promise<ConsistentReads> {
+  const versions = await Promise.all(options.servers.map(async (server) => {
+    const client = clientFor(options, [server]);
+    let timer: NodeJS.Timeout | undefined;
+    const silent = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(''), VERSION_TIMEOUT_MS)));
+    try {
+      return await Promise.race([client.maintenance.status().then((status) => status.version), silent]);
+    } catch {
+      return '';
+    } finally {
+      clearTimeout(timer);
+      client.close();
+    }
+  }));
+  const reads = versions.every(progressNotifyIsSafe) ? 'progress' : 'fence';
+  options.logger.info(`etcd ${versions.join(', ')}: consistent reads by ${reads === 'progress' ? 'progress notification' : 'fence writes'}`);
+  return reads;
+}
+
+function openEtcdLog(options: EtcdLogOptions): EtcdLog & { probe(done: (revision: number | Error) => void): void; useConsistentReads(reads: ConsistentReads): void } {
+  const { logger } = options;
+  const client = clientFor(options, options.servers);
   const kv = client.kv;
+  let consistentReads: ConsistentReads = options.consistentReads ?? 'fence';
+  /** Progress notifications: the highest revision a reader waits for, and whether a request is on its way. */
+  const progress = { wanted: 0, requested: false };
 
   let current = 0;
   let compacted = 0;
@@ -140,6 +202,7 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revi
         stream.on('error', (error) => broken(opened as unknown as Duplex, error));
         stream.on('end', () => broken(opened as unknown as Duplex, new Error('the watch stream ended')));
         for (const follower of followers) create(follower);
+        requestProgress();
       },
       (error: unknown) => {
         connecting = false;
@@ -161,6 +224,8 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revi
     detach(which);
     stream = undefined;
     creating = [];
+    // A request on the lost stream is never answered: readers still waiting ask again on the next.
+    progress.requested = false;
     byWatchId.clear();
     for (const follower of followers) follower.watchId = undefined;
     if (closed) return;
@@ -192,7 +257,10 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revi
       }
       return;
     }
-    if (response.events.length === 0) return;
+    if (response.events.length === 0) {
+      if (!response.created) onProgress(id, revision);
+      return;
+    }
     const follower = byWatchId.get(id);
     if (!follower || follower.stopped) return;
     const changes: FeedChange[] = [];
@@ -204,6 +272,44 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revi
     }
     follower.reported = Number(response.events[response.events.length - 1]!.kv.mod_revision);
     follower.sink({ type: 'changes', changes, revision: follower.reported });
+  }
+
+  /**
+   * A progress notification: every watcher on the stream (watch id -1, as etcd answers a progress
+   * request) or one of them has been sent everything up to `revision`.
+   */
+  function onProgress(id: string, revision: number): void {
+    const reached = id === '-1' ? [...byWatchId.values()] : [byWatchId.get(id)].filter((f) => f !== undefined);
+    for (const follower of reached) {
+      if (follower.stopped || follower.reported >= revision) continue;
+      follower.reported = revision;
+      follower.sink({ type: 'changes', changes: [], revision });
+    }
+    if (id !== '-1') return;
+    progress.requested = false;
+    requestProgress();
+  }
+
+  /** Asks the stream for a progress notification, unless one is on its way or no reader waits past what was reported. */
+  function requestProgress(): void {
+    if (progress.requested || !stream) return;
+    const behind = [...byWatchId.values()].some((f) => !f.stopped && f.reported < progress.wanted);
+    if (!behind && creating.length === 0) return;
+    progress.requested = true;
+    stream.write({ progress_request: {} });
+  }
+
+  /** The revision a read of `prefix` must wait for, by progress notification: etcd's current one. */
+  function progressRevision(done: (revision: number | Error) => void): void {
+    kv.range({ key: Buffer.from('\0'), count_only: true }).then(
+      (response) => {
+        const revision = noteHeader(response.header.revision);
+        progress.wanted = Math.max(progress.wanted, revision);
+        done(revision);
+        requestProgress();
+      },
+      (e: unknown) => done(failed(e)),
+    );
   }
 
   function cancel(follower: Follower): void {
@@ -273,7 +379,14 @@ function openEtcdLog(options: EtcdLogOptions): RevisionLog & { probe(done: (revi
         (e: unknown) => done(isCompacted(e) ? new CompactedError(Math.max(compacted, revision)) : failed(e)),
       );
     },
+    get consistentReads() {
+      return consistentReads;
+    },
+    useConsistentReads(reads: ConsistentReads) {
+      consistentReads = reads;
+    },
     consistentRevision(prefix, done) {
+      if (consistentReads === 'progress') return progressRevision(done);
       let fence = fences.get(prefix);
       if (!fence) fences.set(prefix, (fence = { writing: false, next: [] }));
       fence.next.push(done);

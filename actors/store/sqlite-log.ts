@@ -1,9 +1,27 @@
-// RevisionLog on one SQLite file in WAL mode. The only module that imports SQLite.
-// Group commit: the first append of an event-loop turn opens a transaction;
-// a setImmediate commits it, then wakes every waiter at once.
+// RevisionLog on one SQLite file in WAL mode. With sqlite-writer.ts, the only modules that import SQLite.
+//
+// Two connections. The main thread's reads: loads, snapshots, watch replays,
+// sizes, all of committed rows. The writer thread's (sqlite-writer.ts) writes:
+// every append and every compaction window, so that COMMIT's fsync never
+// holds this thread's event loop.
+//
+// An append gets its revision here, at once (the next after the newest given
+// out), so its stored bytes can carry it. The rows of one event-loop turn go
+// to the writer as one batch at the next setImmediate; the writer puts every
+// batch that arrived while it was committing into its next transaction (group
+// commit). A write's `done` runs only once the writer reports its transaction
+// committed, so a client is answered only after its change is durable.
+// Revisions of a failed transaction are never given out again: later batches
+// may already be on their way.
+//
+// The writer thread is referenced (keeps the process alive) only while
+// writes are waiting for it.
 
 import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import { CompactedError, type AppendRequest, type LatestRow, type LogRow, type RevisionLog } from './revision-log.js';
+import { writerCodec, type FromWriter, type ToWriter, type WriterData, type WriterRow } from '../../protocol/messages/sqlite-writer.js';
+import { applyPragmas } from './sqlite-pragmas.js';
 
 interface RawRow {
   id: number;
@@ -52,10 +70,6 @@ function migrateKeyLayout(db: Database.Database, moves: PrefixMove[]): void {
   })();
 }
 
-const WAL_LIMIT_BYTES = 4 * 1024 * 1024;
-/** Row ids per compaction step: a few milliseconds of work at most. */
-const COMPACTION_WINDOW = 2_000;
-
 /** The smallest string greater than every key that starts with `prefix`. */
 function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
@@ -69,19 +83,58 @@ function toRow(raw: RawRow): LogRow {
   return { revision: raw.id, key: raw.name, created: raw.created === 1, deleted: raw.deleted === 1, value: raw.value };
 }
 
+/**
+ * The writer thread: dist/sqlite-writer.js beside the bundle (scripts/bundle.ts), or the compiled
+ * module beside this one when running unbundled. The same relative address finds either.
+ */
+const WRITER_SCRIPT = new URL('./sqlite-writer.js', import.meta.url);
+
+interface WriterThread {
+  send(message: ToWriter): void;
+  /** `onMessage` for each answer; `onExit` once, if the thread dies before it has closed. */
+  receive(onMessage: (message: FromWriter) => void, onExit: (error: Error) => void): void;
+  /** Writes are waiting: keep the process alive until they are answered. */
+  busy(): void;
+  idle(): void;
+  exited(): Promise<void>;
+}
+
+function startWriter(path: string): WriterThread {
+  const worker = new Worker(WRITER_SCRIPT, { workerData: { path } satisfies WriterData });
+  worker.unref();
+  const codec = writerCodec();
+  const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let closed = false;
+  return {
+    send(message) {
+      const bytes = codec.pack(message);
+      worker.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+    },
+    receive(onMessage, onExit) {
+      worker.on('message', (bytes: Uint8Array) => {
+        const message = codec.unpack<FromWriter>(bytes);
+        if (message.type === 'writer.closed') closed = true;
+        onMessage(message);
+      });
+      let failure: Error | undefined;
+      worker.on('error', (error) => (failure = error));
+      worker.on('exit', (code) => {
+        if (!closed) onExit(failure ?? new Error(`the SQLite writer thread exited (code ${code})`));
+      });
+    },
+    busy: () => worker.ref(),
+    idle: () => worker.unref(),
+    exited: () => exit,
+  };
+}
+
 /** Opens (or creates) the log at `path`; `moves` brings a file of the first key layout to kube's. */
 export function openSqliteLog(path: string, moves: PrefixMove[] = []): RevisionLog {
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  // FULL: a write is acknowledged only once it survives power loss, not just a crash.
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  // After each checkpoint the WAL file is cut back to this size, so it stays bounded under constant churn.
-  db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+  applyPragmas(db);
   db.exec(SCHEMA);
   migrateKeyLayout(db, moves);
 
-  const insert = db.prepare('INSERT INTO kine (id, name, created, deleted, value) VALUES (?, ?, ?, ?, ?)');
   const latestRows = db.prepare<[string, string]>(
     // As TEXT: one V8 string per row, short-lived, instead of a Buffer with its own backing store.
     `SELECT k.id, k.name, CAST(k.value AS TEXT) AS text FROM kine k
@@ -98,43 +151,84 @@ export function openSqliteLog(path: string, moves: PrefixMove[] = []): RevisionL
   );
   const maxId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM kine');
   const compacted = db.prepare('SELECT revision FROM compaction WHERE id = 1');
-
-  // Compaction, kine's way: a row at or below the target goes when a newer row of its key (also at or
-  // below the target) supersedes it, or when it records a deletion. Windows are taken in id order, so
-  // a deletion's older rows always go in its window or an earlier one: no deleted object reappears.
-  const compactWindow = db.prepare<[number, number, number, number]>(
-    `DELETE FROM kine WHERE id IN (
-       SELECT k.id FROM kine k WHERE k.id >= ? AND k.id < ? AND k.id <= ?
-         AND (k.deleted = 1 OR EXISTS (SELECT 1 FROM kine n WHERE n.name = k.name AND n.id > k.id AND n.id <= ?)))`,
-  );
-  const recordCompaction = db.prepare('INSERT INTO compaction (id, revision) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET revision = excluded.revision');
-  const minId = db.prepare('SELECT COALESCE(MIN(id), 0) AS id FROM kine');
   const rowCount = db.prepare('SELECT COUNT(*) AS rows, COALESCE(SUM(LENGTH(value)), 0) AS bytes FROM kine');
-  let compaction: { target: number; cursor: number } | undefined;
 
   let revision = (maxId.get() as { id: number }).id;
-  let batchOpen = false;
-  let batchError: Error | undefined;
-  let waiters: ((error?: Error) => void)[] = [];
+  const writer = startWriter(path);
+  // Rows appended this turn, sent to the writer as one batch at the next setImmediate.
+  let batch: WriterRow[] = [];
+  // Waiters in revision order: each wakes once the writer reports its revision committed (or failed).
+  let waiters: { revision: number; wake: (error?: Error) => void }[] = [];
+  let woken = 0;
+  let compacting: { target: number; done: (error?: Error) => void }[] = [];
+  let broken: Error | undefined;
+  let whenClosed: (() => void) | undefined;
+  let held = false;
 
-  function commit(): void {
-    batchOpen = false;
-    let error = batchError;
-    batchError = undefined;
-    if (!error) {
-      try {
-        db.exec('COMMIT');
-      } catch (e) {
-        error = e as Error;
+  function flush(): void {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    writer.send({ type: 'writer.append', rows });
+  }
+
+  /** Wakes every waiter at or below `through`, with `error` when their transaction failed. */
+  function settle(through: number, error?: Error): void {
+    let i = woken;
+    while (i < waiters.length && waiters[i]!.revision <= through) i++;
+    const ready = waiters.slice(woken, i);
+    woken = i;
+    if (woken === waiters.length) {
+      waiters = [];
+      woken = 0;
+    }
+    holdProcess();
+    for (const waiter of ready) waiter.wake(error);
+  }
+
+  writer.receive((message) => {
+    switch (message.type) {
+      case 'writer.committed':
+        return settle(message.through);
+      case 'writer.failed':
+        return settle(message.through, new Error(message.message));
+      case 'writer.compacted': {
+        const done = compacting.filter((c) => c.target <= message.target);
+        compacting = compacting.filter((c) => c.target > message.target);
+        holdProcess();
+        for (const c of done) c.done(message.message === undefined ? undefined : new Error(message.message));
+        return;
       }
+      case 'writer.closed':
+        return whenClosed?.();
     }
-    if (error) {
-      if (db.inTransaction) db.exec('ROLLBACK');
-      revision = (maxId.get() as { id: number }).id;
+  }, (error) => {
+    // The writer thread died: nothing more can be made durable. Every waiter hears why, and so does every later append.
+    broken = error;
+    settle(Infinity, error);
+    for (const c of compacting) c.done(error);
+    compacting = [];
+    holdProcess();
+    whenClosed?.();
+  });
+
+  /** Runs `wake` once every revision up to `upTo` has been committed. */
+  function wait(upTo: number, wake: (error?: Error) => void): void {
+    if (broken) {
+      queueMicrotask(() => wake(broken));
+      return;
     }
-    const woken = waiters;
-    waiters = [];
-    for (const wake of woken) wake(error);
+    waiters.push({ revision: upTo, wake });
+    holdProcess();
+  }
+
+  /** The writer thread keeps the process alive only while something waits for it. */
+  function holdProcess(): void {
+    const hold = waiters.length > 0 || compacting.length > 0 || whenClosed !== undefined;
+    if (hold === held) return;
+    held = hold;
+    if (hold) writer.busy();
+    else writer.idle();
   }
 
   const compactedRevision = (): number => (compacted.get() as { revision: number } | undefined)?.revision ?? 0;
@@ -159,56 +253,37 @@ export function openSqliteLog(path: string, moves: PrefixMove[] = []): RevisionL
     // The stores of this process are the file's only writers: each already knows its own changes.
     follow: () => () => undefined,
     append(request: AppendRequest, done): number {
-      if (!batchOpen) {
-        db.exec('BEGIN IMMEDIATE');
-        batchOpen = true;
-        setImmediate(commit);
-      }
       const next = revision + 1;
       const value = request.encode(next);
-      if (!batchError) {
-        try {
-          insert.run(next, request.key, request.created ? 1 : 0, request.deleted ? 1 : 0, value);
-        } catch (e) {
-          // The whole batch fails together: its waiters all hear of it at commit.
-          batchError = e as Error;
-        }
-      }
+      if (batch.length === 0) setImmediate(flush);
+      batch.push({ id: next, name: request.key, created: request.created ? 1 : 0, deleted: request.deleted ? 1 : 0, value });
       revision = next;
-      waiters.push((error) => done(error ? { error } : { revision: next }));
+      wait(next, (error) => done(error ? { error } : { revision: next }));
       return next;
     },
-    async compact(target) {
-      if (target <= compactedRevision()) return;
-      recordCompaction.run(target);
-      compaction = { target, cursor: Math.max(compaction?.cursor ?? 0, (minId.get() as { id: number }).id) };
+    compact(target) {
+      if (target <= compactedRevision()) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        if (broken) return reject(broken);
+        compacting.push({ target, done: (error) => (error ? reject(error) : resolve()) });
+        holdProcess();
+        writer.send({ type: 'writer.compact', target });
+      });
     },
-    compactStep() {
-      if (!compaction) return false;
-      // Appends of this turn hold a transaction open: step in between batches, never inside one.
-      if (batchOpen) return true;
-      const { target, cursor } = compaction;
-      const end = Math.min(cursor + COMPACTION_WINDOW, target + 1);
-      compactWindow.run(cursor, end, target, target);
-      if (end > target) {
-        compaction = undefined;
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        return false;
-      }
-      compaction.cursor = end;
-      return true;
-    },
+    // The writer runs every window itself, between its transactions, before compact() resolves.
+    compactStep: () => false,
     size() {
       return rowCount.get() as { rows: number; bytes: number };
     },
     whenDurable(done) {
-      if (!batchOpen) {
-        queueMicrotask(() => done());
+      if (waiters.length === 0 && batch.length === 0) {
+        queueMicrotask(() => done(broken));
         return;
       }
-      waiters.push(done);
+      wait(revision, done);
     },
     check() {
+      if (broken) return broken.message;
       try {
         db.prepare('SELECT 1').get();
         return undefined;
@@ -217,7 +292,15 @@ export function openSqliteLog(path: string, moves: PrefixMove[] = []): RevisionL
       }
     },
     async close() {
-      if (batchOpen) commit();
+      flush();
+      if (!broken) {
+        await new Promise<void>((resolve) => {
+          whenClosed = resolve;
+          holdProcess();
+          writer.send({ type: 'writer.close' });
+        });
+      }
+      await writer.exited();
       db.close();
     },
   };
