@@ -17,6 +17,26 @@ const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1
 /** kube's etcd_request_duration_seconds buckets. */
 const STORAGE_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
 
+/**
+ * A histogram kept by its owner as plain counts per series (the key: label values joined by NUL),
+ * rendered when /metrics is scraped: one map look-up and a few additions per observation.
+ */
+export class BucketCounts {
+  readonly series = new Map<string, { count: number; sum: number; buckets: number[] }>();
+
+  constructor(readonly bounds: readonly number[]) {}
+
+  observe(key: string, value: number): void {
+    let series = this.series.get(key);
+    if (!series) this.series.set(key, (series = { count: 0, sum: 0, buckets: new Array<number>(this.bounds.length + 1).fill(0) }));
+    series.count++;
+    series.sum += value;
+    let bucket = 0;
+    while (bucket < this.bounds.length && value > this.bounds[bucket]!) bucket++;
+    series.buckets[bucket]!++;
+  }
+}
+
 /** What the listener knows of a request once it is answered. */
 export interface FinishedRequest {
   method: string;
@@ -117,9 +137,13 @@ export class ServerMetrics {
 
   /** A family prom-client renders from values computed when scraped. */
   private requestFamily(name: string, type: 'counter' | 'histogram', help: string, values: (series: RequestSeries[]) => MetricValueWithName<string>[]): object {
+    return this.family(name, type, help, () => values([...this.series.values()]));
+  }
+
+  private family(name: string, type: 'counter' | 'histogram', help: string, values: () => MetricValueWithName<string>[]): object {
     return {
       name, help, type, aggregator: 'sum',
-      get: () => ({ name, help, type, aggregator: 'sum', values: values([...this.series.values()]) }),
+      get: () => ({ name, help, type, aggregator: 'sum', values: values() }),
       reset: (): void => undefined,
     };
   }
@@ -151,6 +175,28 @@ export class ServerMetrics {
       values.push({ metricName: 'apiserver_request_duration_seconds_count', labels, value: count });
     }
     return values;
+  }
+
+  /** A histogram rendered at scrape time from the counts its owner keeps (undefined: none yet). */
+  histogram(name: string, help: string, labelNames: readonly string[], counts: () => BucketCounts | undefined): void {
+    const values = (): MetricValueWithName<string>[] => {
+      const source = counts();
+      if (!source) return [];
+      const out: MetricValueWithName<string>[] = [];
+      for (const [key, { count, sum, buckets }] of source.series) {
+        const parts = key.split('\0');
+        const labels = Object.fromEntries(labelNames.map((n, i) => [n, parts[i] ?? '']));
+        let cumulative = 0;
+        buckets.forEach((n, i) => {
+          cumulative += n;
+          out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: i < source.bounds.length ? String(source.bounds[i]) : '+Inf' }, value: cumulative });
+        });
+        out.push({ metricName: `${name}_sum`, labels, value: sum });
+        out.push({ metricName: `${name}_count`, labels, value: count });
+      }
+      return out;
+    };
+    this.registry.registerMetric(this.family(name, 'histogram', help, values) as never);
   }
 
   /** A gauge whose values are read at scrape time. */

@@ -9,7 +9,8 @@ import { requestLabels } from '../../lib/metrics.js';
 import type { StoreState } from '../store/store-state.js';
 import type { HttpFrontend } from '../listener/http-frontend.js';
 import type { HealthCheck } from './health.js';
-import type { ApfContext } from '../apf/apf-machine.js';
+import type { ApfContext, Pending } from '../apf/apf-machine.js';
+import type { PriorityLevel } from '../apf/fair-queuing.js';
 
 interface Slot {
   readonly ref: AnyActorRef | undefined;
@@ -104,12 +105,27 @@ function registerFlowControl(metrics: ServerMetrics, sources: Sources): void {
   metrics.counter('apiserver_flowcontrol_rejected_requests_total', 'Number of requests rejected by API Priority and Fairness subsystem', ['flow_schema', 'priority_level', 'reason'], byFlow((c) => c.counts.rejected));
   metrics.gauge('apiserver_flowcontrol_current_executing_requests', 'Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.executing));
   metrics.gauge('apiserver_flowcontrol_current_inqueue_requests', 'Number of requests currently pending in queues of the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.waiting));
-  metrics.gauge('apiserver_flowcontrol_nominal_limit_seats', 'Nominal number of execution seats configured for each priority level', ['priority_level'], (set) => {
-    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, level.limit);
+  const perLevel = (value: (level: PriorityLevel<Pending>) => number) => (set: (labels: Record<string, string>, value: number) => void): void => {
+    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, value(level));
+  };
+  metrics.gauge('apiserver_flowcontrol_current_executing_seats', '[BETA] Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.executingSeats));
+  metrics.gauge('apiserver_flowcontrol_current_inqueue_seats', '[ALPHA] Number of seats currently pending in queues of the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.waitingSeats));
+  metrics.gauge('apiserver_flowcontrol_nominal_limit_seats', '[BETA] Nominal number of execution seats configured for each priority level', ['priority_level'], perLevel((l) => l.limits.nominal));
+  metrics.gauge('apiserver_flowcontrol_lower_limit_seats', '[ALPHA] Configured lower bound on number of execution seats available to each priority level', ['priority_level'], perLevel((l) => l.limits.min));
+  metrics.gauge('apiserver_flowcontrol_upper_limit_seats', '[ALPHA] Configured upper bound on number of execution seats available to each priority level', ['priority_level'], perLevel((l) => l.limits.max));
+  metrics.gauge('apiserver_flowcontrol_current_limit_seats', '[ALPHA] current derived number of execution seats available to each priority level', ['priority_level'], perLevel((l) => l.currentLimit));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_high_watermark', '[ALPHA] High watermark, over last adjustment period, of demand_seats', ['priority_level'], perLevel((l) => l.demand.highWatermark));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_average', '[ALPHA] Time-weighted average, over last adjustment period, of demand_seats', ['priority_level'], perLevel((l) => l.demand.average));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_stdev', '[ALPHA] Time-weighted standard deviation, over last adjustment period, of demand_seats', ['priority_level'], perLevel((l) => l.demand.stdDev));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_smoothed', '[ALPHA] Smoothed seat demands', ['priority_level'], perLevel((l) => l.demand.smoothed));
+  metrics.gauge('apiserver_flowcontrol_target_seats', '[ALPHA] Seat allocation targets', ['priority_level'], perLevel((l) => l.target));
+  metrics.gauge('apiserver_flowcontrol_seat_fair_frac', "[ALPHA] Fair fraction of server's concurrency to allocate to each priority level that can use it", [], (set) => {
+    const context = apf();
+    if (context) set({}, context.fairFrac);
   });
-  metrics.gauge('apiserver_flowcontrol_current_executing_seats', 'Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem', ['priority_level'], (set) => {
-    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, level.seatsInUse);
-  });
+  metrics.histogram('apiserver_flowcontrol_work_estimated_seats', '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.estimatedSeats);
+  metrics.histogram('apiserver_flowcontrol_request_wait_duration_seconds', '[BETA] Length of time a request spent waiting in its queue', ['flow_schema', 'priority_level', 'execute'], () => apf()?.counts.waitSeconds);
+  metrics.histogram('apiserver_flowcontrol_watch_count_samples', '[ALPHA] count of watchers for mutating requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.watchCounts);
 }
 
 /** kube's /metrics/slis: the result of each health check, and how often each has passed and failed. */

@@ -59,6 +59,7 @@ import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { serveComponentStatuses, type Components } from './component-status.js';
 import { apfMachine, FLOWCONTROL_GROUP, terminateApf } from '../apf/apf-machine.js';
+import { storeWorkload } from '../apf/workload.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
@@ -261,7 +262,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const pods = store('pods', '');
   if (pods) start('pod-terminator', podTerminatorMachine, { pods, clock, logger: logger.getSubLogger({ name: 'pod-terminator' }) }, terminatePodTerminator as Terminate);
   // The chain needs authn and authz, which need the chain (and admission asks authz): route through late-bound handles.
-  const late: { authn?: ChildSlot; authz?: ChildSlot } = {};
+  const late: { authn?: ChildSlot; authz?: ChildSlot; apf?: ChildSlot } = {};
   const admission = start('admission', admissionMachine, {
     plugins: options!.admissionPlugins,
     configs: options!.admissionConfigs,
@@ -299,6 +300,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       authz: { send: (m) => late.authz!.send(m) },
       supervisor: self,
       ...(eviction ? { eviction } : {}),
+      ...(options!.raw.enablePriorityAndFairness ? { apf: { send: (m) => late.apf!.send(m) } } : {}),
     }),
     apiExtensionsServer(api.registry, store, webhookClient),
   ]);
@@ -321,10 +323,12 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       queueWaitLimitMs: options!.requestTimeoutMs / 4,
       next: late.authz,
       stores: { flowschemas: store('flowschemas', flowcontrol), prioritylevelconfigurations: store('prioritylevelconfigurations', flowcontrol) },
+      workload: storeWorkload((plural, group) => runtime.stores.get(storeKey(plural, group))),
       clock,
       logger: logger.getSubLogger({ name: 'apf' }),
     }, terminateApf as Terminate)
     : undefined;
+  late.apf = apf;
   const afterAuthentication = apf ?? late.authz;
   // kube's audit filter runs right after authentication: with a policy, authn hands requests to it.
   const audit = options!.audit

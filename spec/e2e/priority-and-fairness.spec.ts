@@ -28,8 +28,8 @@ const until = async (check: () => Promise<boolean>): Promise<void> => {
 };
 
 describe('API Priority and Fairness', () => {
-  // 4 + 4 seats in all: a level with 1 share of the 246 gets one seat.
-  const suite = suiteServer({ tokenAuthFile: tokens, maxRequestsInflight: 4, maxMutatingRequestsInflight: 4 });
+  // 40 + 40 seats in all: a level with 1 share of the 246 gets one seat.
+  const suite = suiteServer({ tokenAuthFile: tokens, maxRequestsInflight: 40, maxMutatingRequestsInflight: 40 });
 
   it('kubectl lists kube\'s bootstrap FlowSchemas and PriorityLevelConfigurations, none of them dangling', async () => {
     const k = kubectl('1.33', suite.server.kubeconfigPath);
@@ -79,8 +79,8 @@ describe('API Priority and Fairness', () => {
 
   it('a flood from one user gets 429 with Retry-After, while system:masters and /readyz keep being served', async () => {
     const { creds } = suite;
-    // The flooder gets a level of its own with one seat and one short queue.
-    const level = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'tiny' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } } } } };
+    // The flooder gets a level of its own with one seat, none borrowed, and one short queue.
+    const level = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'tiny' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, borrowingLimitPercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 2 } } } } };
     const schema = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: 'flooders' }, spec: { priorityLevelConfiguration: { name: 'tiny' }, matchingPrecedence: 50, distinguisherMethod: { type: 'ByUser' }, rules: [{ subjects: [{ kind: 'User', user: { name: 'flooder' } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }] }] } };
     assert.equal((await call(creds, 'POST', `${FC}/prioritylevelconfigurations`, { body: JSON.stringify(level) })).status, 201);
     assert.equal((await call(creds, 'POST', `${FC}/flowschemas`, { body: JSON.stringify(schema) })).status, 201);
