@@ -109,18 +109,27 @@ export class PriorityLevel<T> implements Borrower {
   /** Dispatches at once when its seats are free and no one waits; else queues (or rejects). */
   offer(item: T, flow: string, estimate: WorkEstimate, now: number): { offer: Offer; ticket: Ticket<T> } {
     const ticket: Ticket<T> = { item, flow, estimate, seats: maxSeatsOf(estimate), queue: -1, arrivedAt: now, startedAt: 0 };
-    // A queuing level dispatches only below its limit (a limit of 0 waits for borrowing); one that rejects runs a wide request alone.
-    if (this.exempt || (this.waiting === 0 && (!this.queuing || this.seatsInUse < this.currentLimit) && this.canAccommodate(ticket.seats))) {
+    if (this.exempt) {
       this.start(ticket, now);
       return { offer: 'dispatched', ticket };
     }
-    if (!this.queuing) return this.refuse(ticket, 'concurrency-limit');
+    if (!this.queuing) {
+      if (!this.canAccommodate(ticket.seats)) return this.refuse(ticket, 'concurrency-limit');
+      this.start(ticket, now);
+      return { offer: 'dispatched', ticket };
+    }
+    // As kube's queueset: every request of a queuing level belongs to the queue shuffle sharding picks, even one dispatched at once.
     const hand = deal(flowHash(flow), this.queues.length, Math.min(this.queuing.handSize, this.queues.length));
     let chosen = hand[0]!;
     for (const index of hand) if (this.queues[index]!.length < this.queues[chosen]!.length) chosen = index;
+    ticket.queue = chosen;
+    // A limit of 0 waits for borrowing; a request wider than the limit runs alone.
+    if (this.waiting === 0 && this.seatsInUse < this.currentLimit && this.canAccommodate(ticket.seats)) {
+      this.start(ticket, now);
+      return { offer: 'dispatched', ticket };
+    }
     const queue = this.queues[chosen]!;
     if (this.seatsInUse >= this.currentLimit && queue.length >= this.queuing.queueLengthLimit) return this.refuse(ticket, 'queue-full');
-    ticket.queue = chosen;
     queue.push(ticket);
     this.waiting++;
     this.seatsWaiting += ticket.seats;
