@@ -31,6 +31,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { AdmissionPlugin, PluginContext, PluginRegistration, PluginVerdict, WatchedResource } from './plugin.js';
+import type { AdmissionMetrics } from '../../lib/metrics.js';
 
 export type StoreHandle = { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
@@ -47,6 +48,8 @@ export interface AdmissionInput {
   authorize?: PluginContext['authorize'];
   /** The resource a kind is served as (kube's RESTMapper). */
   resourceFor?: PluginContext['resourceFor'];
+  /** apiserver_admission_*: each phase (kube's step), each plugin, each webhook call. */
+  metrics?: AdmissionMetrics | undefined;
   clock: Clock;
   logger: Log;
 }
@@ -109,11 +112,22 @@ function admit(context: AdmissionContext, { request, next }: AdmitRequest): void
       if (plugin.admitRequest) {
         const verdict = plugin.admitRequest(request, attributes);
         if (verdict.warnings) warnings.push(...verdict.warnings);
-        if (!verdict.allowed) return refuse(request, verdict.status, warnings);
+        if (!verdict.allowed) {
+          // A refusal before the object is known is the plugin's admit step refusing.
+          const metrics = context.input.metrics;
+          metrics?.controller.observe(`${plugin.name}\0admit\0${attributes.operation}\0true`, 0);
+          metrics?.step.observe(`admit\0${attributes.operation}\0true`, 0);
+          return refuse(request, verdict.status, warnings);
+        }
       }
       if (!object && (plugin.mutate || plugin.validate) && wants(plugin, attributes)) object = true;
     }
     if (object) request.objectAdmission = context.port;
+    // No plugin needs the object: both of kube's steps have passed (with the object, the review times them).
+    else if (context.input.metrics) {
+      context.input.metrics.step.observe(`admit\0${attributes.operation}\0false`, 0);
+      context.input.metrics.step.observe(`validate\0${attributes.operation}\0false`, 0);
+    }
   }
   next.send({ type: 'request', request });
 }
@@ -123,8 +137,19 @@ const DEADLINE_HORIZON_MS = 24 * 60 * 60 * 1000;
 
 /** Runs one phase's plugins in order; synchronous plugins answer in this turn, a promise pauses the walk. */
 function review(context: AdmissionContext, message: AdmissionReview): void {
-  const { clock, logger } = context.input;
+  const { clock, logger, metrics } = context.input;
   const mutating = message.phase === 'mutating';
+  // kube's step and controller metrics: the phase, and each plugin, timed and labelled with its verdict.
+  const step = mutating ? 'admit' : 'validate';
+  const operation = message.attributes.operation;
+  const phaseStarted = clock.now();
+  let pluginStarted = phaseStarted;
+  const timed = (plugin: AdmissionPlugin, rejected: boolean): void => {
+    if (!metrics) return;
+    const now = clock.now();
+    metrics.controller.observe(`${plugin.name}\0${step}\0${operation}\0${rejected}`, (now - pluginStarted) / 1000);
+    pluginStarted = now;
+  };
   const plugins = context.plugins.filter((p) => (mutating ? p.mutate : p.validate) && wants(p, message.attributes));
   const warnings: string[] = [];
   const auditAnnotations: Record<string, string> = {};
@@ -134,11 +159,13 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
     if (answered) return;
     answered = true;
     if (timer !== undefined) clock.clearTimeout(timer);
+    metrics?.step.observe(`${step}\0${operation}\0${!reply.allowed}`, (clock.now() - phaseStarted) / 1000);
     message.replyTo.send(reply);
   };
   const fail = (status: Status): void => answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: false, status, warnings });
-  /** Takes one verdict; false when it ends the phase. */
-  const take = (verdict: PluginVerdict): boolean => {
+  /** Takes one plugin's verdict; false when it ends the phase. */
+  const take = (plugin: AdmissionPlugin, verdict: PluginVerdict): boolean => {
+    timed(plugin, !verdict.allowed);
     if (verdict.warnings) warnings.push(...verdict.warnings);
     if (!verdict.allowed) {
       fail(verdict.status);
@@ -148,6 +175,7 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
     return true;
   };
   const crashed = (plugin: AdmissionPlugin, e: unknown): void => {
+    timed(plugin, true);
     logger.error(`admission plugin ${plugin.name} failed`, e);
     fail(internalError(e instanceof Error ? e.message : String(e)));
   };
@@ -168,10 +196,10 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
         if (timer === undefined && deadline !== undefined && deadline - clock.now() < DEADLINE_HORIZON_MS) {
           timer = clock.setTimeout(() => fail(timeout('request did not complete within requested timeout - context deadline exceeded')), Math.max(0, deadline - clock.now()));
         }
-        verdict.then((v) => !answered && take(v) && walk(), (e: unknown) => !answered && crashed(plugin, e));
+        verdict.then((v) => !answered && take(plugin, v) && walk(), (e: unknown) => !answered && crashed(plugin, e));
         return;
       }
-      if (!take(verdict)) return;
+      if (!take(plugin, verdict)) return;
     }
     const revalidate = mutating && plugins.some((p) => p.external);
     answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: true, object: message.object, warnings, auditAnnotations, ...(revalidate ? { revalidate } : {}) });
@@ -232,6 +260,7 @@ export const admissionMachine = setup({
       authorize: input.authorize ?? (() => Promise.resolve(false)),
       resourceFor: input.resourceFor ?? (() => undefined),
       clock: input.clock,
+      metrics: input.metrics,
       logger: input.logger.getSubLogger({ name: p.name }),
       watch: (resource) => self.send({ type: 'admission.watch', resource }),
     })),

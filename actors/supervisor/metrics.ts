@@ -7,6 +7,7 @@ import type { ActorRecord } from '../../protocol/messages/lifecycle.js';
 import type { ServerMetrics } from '../../lib/metrics.js';
 import { requestLabels } from '../../lib/metrics.js';
 import type { StoreState } from '../store/store-state.js';
+import type { RevisionLog } from '../store/revision-log.js';
 import type { HttpFrontend } from '../listener/http-frontend.js';
 import type { HealthCheck } from './health.js';
 import type { ApfContext, Pending } from '../apf/apf-machine.js';
@@ -23,6 +24,8 @@ export interface Sources {
   /** The priority and fairness actor, when on, and authn, which dispatches the exempt requests itself. */
   apf?: Slot | undefined;
   authn?: Slot | undefined;
+  /** The audit actor, when a policy is set. */
+  audit?: Slot | undefined;
   actors(): ActorRecord[];
   now(): number;
 }
@@ -65,6 +68,12 @@ export function registerCollectors(metrics: ServerMetrics, sources: Sources): vo
     });
 
   registerFlowControl(metrics, sources);
+
+  const audited = (): { events: number; levels: Map<string, number> } | undefined => (sources.audit?.ref?.getSnapshot() as { context?: { audited?: { events: number; levels: Map<string, number> } } } | undefined)?.context?.audited;
+  metrics.counter('apiserver_audit_event_total', '[ALPHA] Counter of audit events generated and sent to the audit backend.', [], (add) => add({}, audited()?.events ?? 0));
+  metrics.counter('apiserver_audit_level_total', '[ALPHA] Counter of policy levels for audit events (1 per request).', ['level'], (add) => {
+    for (const [level, n] of audited()?.levels ?? []) add({ level }, n);
+  });
 
   // kubeactor's own: each actor's messages, failures, restarts, and how long it has been in its state.
   metrics.counter('kubeactor_actor_messages_total', 'Messages an actor has handled.', ['actor'], (add) => {
@@ -126,6 +135,55 @@ function registerFlowControl(metrics: ServerMetrics, sources: Sources): void {
   metrics.histogram('apiserver_flowcontrol_work_estimated_seats', '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.estimatedSeats);
   metrics.histogram('apiserver_flowcontrol_request_wait_duration_seconds', '[BETA] Length of time a request spent waiting in its queue', ['flow_schema', 'priority_level', 'execute'], () => apf()?.counts.waitSeconds);
   metrics.histogram('apiserver_flowcontrol_watch_count_samples', '[ALPHA] count of watchers for mutating requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.watchCounts);
+}
+
+/**
+ * One store's view of the revision log, timed as kube's etcd3 store times its requests
+ * (etcd_request_duration_seconds{operation,type}, for either backend): appends as create, update
+ * or delete, loads and snapshot reads as list. Everything else is the log itself.
+ */
+export function withStorageMetrics(log: RevisionLog, metrics: ServerMetrics | undefined, type: string, now: () => number): RevisionLog {
+  if (!metrics) return log;
+  const record = (operation: string, started: number, failed: boolean): void => {
+    const key = `${operation}\0${type}`;
+    metrics.storageRequests.observe(key, (now() - started) / 1000);
+    if (failed) metrics.storageErrors.set(key, (metrics.storageErrors.get(key) ?? 0) + 1);
+  };
+  const timed: Partial<RevisionLog> = {
+    append(request, done) {
+      const started = now();
+      const operation = request.created ? 'create' : request.deleted ? 'delete' : 'update';
+      return log.append(request, (outcome) => {
+        record(operation, started, 'error' in outcome);
+        done(outcome);
+      });
+    },
+    load(prefix, done) {
+      const started = now();
+      log.load(prefix, (result) => {
+        record('list', started, result instanceof Error);
+        done(result);
+      });
+    },
+    snapshot(prefix, revision, afterKey, done) {
+      const started = now();
+      log.snapshot(prefix, revision, afterKey, (rows) => {
+        record('list', started, rows instanceof Error);
+        done(rows);
+      });
+    },
+  };
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(log, {
+    get(target, property) {
+      if (property in timed) return timed[property as keyof RevisionLog];
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      let method = bound.get(property);
+      if (!method) bound.set(property, (method = (value as (...args: unknown[]) => unknown).bind(target)));
+      return method;
+    },
+  });
 }
 
 /** kube's /metrics/slis: the result of each health check, and how often each has passed and failed. */

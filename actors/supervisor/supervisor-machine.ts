@@ -96,7 +96,7 @@ import { Upstreams } from '../proxy/upstream.js';
 import { autoregisterMachine, terminateAutoregister } from '../autoregister/autoregister-machine.js';
 import { availabilityController } from '../apiservice-availability/availability-controller.js';
 import { ServerMetrics } from '../../lib/metrics.js';
-import { registerCollectors, renderSlis } from './metrics.js';
+import { registerCollectors, renderSlis, withStorageMetrics } from './metrics.js';
 import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
 import type { TransportChoice } from '../listener/transport.js';
@@ -253,7 +253,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   };
   for (const kind of storedKinds) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
-    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, serviceClusterIpRange: options!.raw.serviceClusterIpRange, serviceNodePortRange: options!.raw.serviceNodePortRange, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
+    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log: withStorageMetrics(log, runtime.metrics, storeKey(kind.plural, kind.group), () => clock.now()), etcdPrefix: options!.raw.etcdPrefix, serviceClusterIpRange: options!.raw.serviceClusterIpRange, serviceNodePortRange: options!.raw.serviceNodePortRange, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
   }
   if (options!.compactionIntervalMs > 0) {
     start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });
@@ -273,6 +273,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     },
     authorize: (user: UserInfo, attributes: AuthorizationAttributes) => subjectAccessReview(late.authz!, user, attributes),
     resourceFor: (group: string, version: string, kind: string) => scheme!.byKind(group, version, kind)?.plural,
+    metrics: runtime.metrics?.admission,
     clock,
     logger: logger.getSubLogger({ name: 'admission' }),
   }, terminateAdmission as Terminate);
@@ -403,7 +404,7 @@ function startAggregatorControllers(context: SupervisorContext, self: AnyActorRe
 /** A custom resource's store: like a built-in kind's, over `/registry/<group>/<plural>/`. */
 function startCustomResourceStore(context: SupervisorContext, self: AnyActorRef, spawn: Spawn, id: string, kind: KindDescription, definitions: Definitions): ChildSlot {
   const { runtime, options, clock, logger } = context;
-  const input = { kind, definitions, log: runtime.log!, etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) };
+  const input = { kind, definitions, log: withStorageMetrics(runtime.log!, runtime.metrics, storeKey(kind.plural, kind.group), () => clock.now()), etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) };
   const slot = new ChildSlot(id, storeMachine, input, PERMANENT, undefined, terminateStore as Terminate);
   slot.up(spawnIncarnation(slot, spawn, self, clock), false);
   runtime.children.push(slot);
@@ -859,6 +860,7 @@ export const supervisorMachine = setup({
             listener,
             apf: runtime.children.find((c) => c.id === 'apf'),
             authn,
+            audit: runtime.children.find((c) => c.id === 'audit'),
             actors: () => actorTree(context, self),
             now: () => clock.now(),
           });
