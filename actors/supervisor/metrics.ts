@@ -173,17 +173,17 @@ export function withStorageMetrics(log: RevisionLog, metrics: ServerMetrics | un
       });
     },
   };
-  const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(log, {
-    get(target, property) {
-      if (property in timed) return timed[property as keyof RevisionLog];
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      let method = bound.get(property);
-      if (!method) bound.set(property, (method = (value as (...args: unknown[]) => unknown).bind(target)));
-      return method;
-    },
-  });
+  // A plain object that forwards to the log (methods bound, fields read through), with the three timed: no Proxy on the store's path.
+  const view: Record<PropertyKey, unknown> = {};
+  for (let o: object | null = log; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (key === 'constructor' || key in view) continue;
+      const value: unknown = Reflect.get(log, key);
+      if (typeof value === 'function') view[key] = (value as (...args: unknown[]) => unknown).bind(log);
+      else Object.defineProperty(view, key, { get: () => Reflect.get(log, key), enumerable: true });
+    }
+  }
+  return Object.assign(view, timed) as unknown as RevisionLog;
 }
 
 /** kube's /metrics/slis: the result of each health check, and how often each has passed and failed. */
