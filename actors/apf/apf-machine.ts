@@ -40,7 +40,7 @@ import { serveSafely } from '../../lib/serve-safely.js';
 import { classify, schemasInOrder, type Schema } from './classify.js';
 import { PriorityLevel, type Queuing, type Ticket } from './fair-queuing.js';
 import { adjustLimits, BORROWING_ADJUSTMENT_MS, limitsOf, updateDemand } from './borrowing.js';
-import { estimateWork, type Workload, type WorkEstimate } from './work-estimate.js';
+import { estimateWork, ONE_SEAT, type Workload, type WorkEstimate } from './work-estimate.js';
 import { serveDump } from './dump.js';
 import { BucketCounts } from '../../lib/metrics.js';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from './bootstrap.js';
@@ -310,7 +310,7 @@ function admit(context: ApfContext, self: Self, request: ApiRequest): void {
   const distinguisher = classified.flow.slice(classified.schema.name.length + 1);
   const pending: Pending = { request, schema: classified.schema, distinguisher };
   const now = context.clock.now();
-  const estimate = level.exempt ? ONE_SEAT : estimate_(context, request, level, classified.schema.name);
+  const estimate = level.exempt ? ONE_SEAT : estimateFor(context, request, level, classified.schema.name);
   const { offer, ticket } = level.offer(pending, classified.flow, estimate, now);
   if (offer === 'dispatched') return dispatch(context, self, ticket, level);
   if (offer === 'queued') {
@@ -323,10 +323,8 @@ function admit(context: ApfContext, self: Self, request: ApiRequest): void {
   reject(context, ticket, levelName, level.uid, offer);
 }
 
-const ONE_SEAT: WorkEstimate = { initialSeats: 1, finalSeats: 0, additionalLatencyMs: 0 };
-
 /** The work estimate, observed for /metrics as kube does (seats, and for a write the watchers it will be sent to). */
-function estimate_(context: ApfContext, request: ApiRequest, level: PriorityLevel<Pending>, schema: string): WorkEstimate {
+function estimateFor(context: ApfContext, request: ApiRequest, level: PriorityLevel<Pending>, schema: string): WorkEstimate {
   const k = key(schema, level.name);
   const estimate = estimateWork(request.info, request.query, level.limits.maxSeats, context.workload, (watchers) => context.counts.watchCounts.observe(k, watchers));
   context.counts.estimatedSeats.observe(k, Math.max(estimate.initialSeats, estimate.finalSeats));

@@ -39,7 +39,7 @@ const OBJECTS_PER_SEAT = 100;
 const WATCHES_PER_SEAT = 10;
 const EVENT_ADDITIONAL_MS = 5;
 
-const ONE_SEAT: WorkEstimate = Object.freeze({ initialSeats: MINIMUM_SEATS, finalSeats: 0, additionalLatencyMs: 0 });
+export const ONE_SEAT: WorkEstimate = Object.freeze({ initialSeats: MINIMUM_SEATS, finalSeats: 0, additionalLatencyMs: 0 });
 const seats = (initialSeats: number): WorkEstimate => (initialSeats === MINIMUM_SEATS ? ONE_SEAT : { initialSeats, finalSeats: 0, additionalLatencyMs: 0 });
 
 export const maxSeatsOf = (estimate: WorkEstimate): number => Math.max(estimate.initialSeats, estimate.finalSeats);

@@ -16,7 +16,7 @@ import { kubectl } from '../support/kubectl.js';
 import { parsePrometheusText } from '../support/prometheus.js';
 
 const tokens = join(tempDir('apf-tokens'), 'tokens.csv');
-writeFileSync(tokens, 'flood-token,flooder,200,"devs"\ncalm-token,calm,201,"devs"\n');
+writeFileSync(tokens, 'flood-token,flooder,200,"devs"\ncalm-token,calm,201,"devs"\nother-token,other,202,"devs"\n');
 
 const FC = '/apis/flowcontrol.apiserver.k8s.io/v1';
 const until = async (check: () => Promise<boolean>): Promise<void> => {
@@ -44,6 +44,12 @@ describe('API Priority and Fairness', () => {
       ['global-default', 'global-default', '9900', 'ByUser'], ['catch-all', 'catch-all', '10000', 'ByUser'],
     ]);
     await until(async () => !(await k.ok(['get', 'flowschemas', '--no-headers'])).split('\n').some((l) => /\s(\?|True)$/.test(l)));
+    // Both kinds in one command: a table each, names qualified by kind and group.
+    const both = (await k.ok(['get', 'flowschemas,prioritylevelconfigurations'])).split('\n');
+    assert.match(both[0]!, /^NAME\s+PRIORITYLEVEL\s+MATCHINGPRECEDENCE\s+DISTINGUISHERMETHOD\s+AGE\s+MISSINGPL$/);
+    assert.ok(both.some((l) => /^flowschema\.flowcontrol\.apiserver\.k8s\.io\/catch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+False$/.test(l)));
+    assert.ok(both.some((l) => /^NAME\s+TYPE\s+NOMINALCONCURRENCYSHARES\s+QUEUES\s+HANDSIZE\s+QUEUELENGTHLIMIT\s+AGE$/.test(l)));
+    assert.ok(both.some((l) => /^prioritylevelconfiguration\.flowcontrol\.apiserver\.k8s\.io\/workload-low\s+Limited\s+100\s+128\s+6\s+50\s+\S+$/.test(l)));
     const levels = (await k.ok(['get', 'prioritylevelconfigurations'])).trimEnd().split('\n').map((l) => l.split(/\s+/).slice(0, 6));
     assert.deepEqual(levels, [
       ['NAME', 'TYPE', 'NOMINALCONCURRENCYSHARES', 'QUEUES', 'HANDSIZE', 'QUEUELENGTHLIMIT'],
@@ -84,7 +90,7 @@ describe('API Priority and Fairness', () => {
     const schema = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: 'flooders' }, spec: { priorityLevelConfiguration: { name: 'tiny' }, matchingPrecedence: 50, distinguisherMethod: { type: 'ByUser' }, rules: [{ subjects: [{ kind: 'User', user: { name: 'flooder' } }], resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }] }] } };
     assert.equal((await call(creds, 'POST', `${FC}/prioritylevelconfigurations`, { body: JSON.stringify(level) })).status, 201);
     assert.equal((await call(creds, 'POST', `${FC}/flowschemas`, { body: JSON.stringify(schema) })).status, 201);
-    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'flooder-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'flooder', apiGroup: 'rbac.authorization.k8s.io' }] };
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'flooder-view' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [{ kind: 'User', name: 'flooder', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'User', name: 'other', apiGroup: 'rbac.authorization.k8s.io' }] };
     assert.equal((await call(creds, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { body: JSON.stringify(binding) })).status, 201);
     const tinyUid = (await call(creds, 'GET', `${FC}/prioritylevelconfigurations/tiny`)).json().metadata.uid;
     await until(async () => (await call(creds, 'GET', '/api/v1/namespaces/default/configmaps', { token: 'flood-token' })).headers['x-kubernetes-pf-prioritylevel-uid'] === tinyUid);
@@ -105,8 +111,10 @@ describe('API Priority and Fairness', () => {
     for (let i = 0; i < 10; i++) {
       served.push((await call(creds, 'GET', '/api/v1/namespaces/default/configmaps')).status);
       served.push((await call(creds, 'GET', '/readyz', { token: null })).status);
+      // Another user, in kube's global-default level, with the same rights as the flooder.
+      served.push((await call(creds, 'GET', '/api/v1/namespaces/default/configmaps', { token: 'other-token' })).status);
     }
-    assert.deepEqual(new Set(served), new Set([200]), 'the privileged user and health checks are served throughout');
+    assert.deepEqual(new Set(served), new Set([200]), 'the privileged user, another user and health checks are served throughout');
     const answers = await Promise.all(flood);
     const rejected = answers.filter((a) => a.status === 429);
     assert.ok(rejected.length >= 9, `at most one running and two queued: ${answers.map((a) => a.status).join(',')}`);
