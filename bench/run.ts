@@ -8,6 +8,7 @@
 //   node dist/bench/run.js --metrics-only          prints only GET with /metrics on and off
 //   node dist/bench/run.js --admission-only        prints only CREATE with kube's default admission chain on and off
 //   node dist/bench/run.js --apf-only              prints only GET with priority and fairness on and off
+//   node dist/bench/run.js --overload-only         prints only #18's overload rows (bench/overload.ts)
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { rawSqlite } from './raw-sqlite.js';
 import { churnHour } from './churn.js';
 import { etcdScenarios } from './etcd.js';
 import { applyVersusMergePatch } from './apply.js';
+import { overload } from './overload.js';
 import { PLUGINS } from '../actors/admission/plugins.js';
 import {
   bareServer, bareWrites, call, CONFIGMAPS, createMany, deleteMany, getAtRate, getOne, listPage, medianWrk, GET_CONNECTIONS, rssKiB, SCRIPTS,
@@ -339,9 +341,14 @@ async function apfCost(): Promise<void> {
   }
 }
 
+/** #18's overload figure (bench/overload.ts). */
+async function overloadRows(): Promise<void> {
+  rows.push(...(await overload(BIN, settings)));
+}
+
 async function main(): Promise<void> {
   // One group of rows alone, printed, RESULTS.md left as it is.
-  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
+  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost, '--overload-only': overloadRows }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
   if (only) {
     await only();
     process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);

@@ -31,6 +31,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { AdmissionPlugin, PluginContext, PluginRegistration, PluginVerdict, Reinvocation, WatchedResource } from './plugin.js';
+import type { AdmissionMetrics } from '../../lib/metrics.js';
 
 export type StoreHandle = { send(message: StoreSubscribe | StoreUnsubscribe): void };
 
@@ -47,6 +48,8 @@ export interface AdmissionInput {
   authorize?: PluginContext['authorize'];
   /** The resource a kind is served as (kube's RESTMapper). */
   resourceFor?: PluginContext['resourceFor'];
+  /** apiserver_admission_*: each phase (kube's step), each plugin, each webhook call. */
+  metrics?: AdmissionMetrics | undefined;
   clock: Clock;
   logger: Log;
 }
@@ -110,13 +113,24 @@ function admit(context: AdmissionContext, { request, next }: AdmitRequest): void
         const verdict = plugin.admitRequest(request, attributes);
         if (verdict.warnings) warnings.push(...verdict.warnings);
         if (verdict.auditAnnotations && request.auditAnnotations) Object.assign(request.auditAnnotations, verdict.auditAnnotations);
-        if (!verdict.allowed) return refuse(request, verdict.status, warnings);
+        if (!verdict.allowed) {
+          // A refusal before the object is known is the plugin's admit step refusing.
+          const metrics = context.input.metrics;
+          metrics?.controller.observe(`${plugin.name}\0admit\0${attributes.operation}\0true`, 0);
+          metrics?.step.observe(`admit\0${attributes.operation}\0true`, 0);
+          return refuse(request, verdict.status, warnings);
+        }
       }
       if (!object && (plugin.mutate || plugin.validate) && wants(plugin, attributes)) object = true;
     }
     // An audited request's reviews carry its annotations map, so each phase records there too.
     const sink = request.auditAnnotations;
     if (object) request.objectAdmission = sink ? { send: (message) => context.port.send({ ...message, auditAnnotations: sink }) } : context.port;
+    // No plugin needs the object: both of kube's steps have passed (with the object, the review times them).
+    else if (context.input.metrics) {
+      context.input.metrics.step.observe(`admit\0${attributes.operation}\0false`, 0);
+      context.input.metrics.step.observe(`validate\0${attributes.operation}\0false`, 0);
+    }
   }
   next.send({ type: 'request', request });
 }
@@ -126,8 +140,19 @@ const DEADLINE_HORIZON_MS = 24 * 60 * 60 * 1000;
 
 /** Runs one phase's plugins in order; synchronous plugins answer in this turn, a promise pauses the walk. */
 function review(context: AdmissionContext, message: AdmissionReview): void {
-  const { clock, logger } = context.input;
+  const { clock, logger, metrics } = context.input;
   const mutating = message.phase === 'mutating';
+  // kube's step and controller metrics: the phase, and each plugin, timed and labelled with its verdict.
+  const step = mutating ? 'admit' : 'validate';
+  const operation = message.attributes.operation;
+  const phaseStarted = clock.now();
+  let pluginStarted = phaseStarted;
+  const timed = (plugin: AdmissionPlugin, rejected: boolean): void => {
+    if (!metrics) return;
+    const now = clock.now();
+    metrics.controller.observe(`${plugin.name}\0${step}\0${operation}\0${rejected}`, (now - pluginStarted) / 1000);
+    pluginStarted = now;
+  };
   const plugins = context.plugins.filter((p) => (mutating ? p.mutate : p.validate) && wants(p, message.attributes));
   const warnings: string[] = [];
   const auditAnnotations: Record<string, string> = {};
@@ -137,11 +162,13 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
     if (answered) return;
     answered = true;
     if (timer !== undefined) clock.clearTimeout(timer);
+    metrics?.step.observe(`${step}\0${operation}\0${!reply.allowed}`, (clock.now() - phaseStarted) / 1000);
     message.replyTo.send(reply);
   };
   const fail = (status: Status): void => answer({ type: 'admission.reviewed', id: message.id, phase: message.phase, allowed: false, status, warnings });
-  /** Takes one verdict; false when it ends the phase. */
-  const take = (verdict: PluginVerdict): boolean => {
+  /** Takes one plugin's verdict; false when it ends the phase. */
+  const take = (plugin: AdmissionPlugin, verdict: PluginVerdict): boolean => {
+    timed(plugin, !verdict.allowed);
     if (verdict.warnings) warnings.push(...verdict.warnings);
     if (verdict.auditAnnotations && message.auditAnnotations) Object.assign(message.auditAnnotations, verdict.auditAnnotations);
     if (!verdict.allowed) {
@@ -152,6 +179,7 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
     return true;
   };
   const crashed = (plugin: AdmissionPlugin, e: unknown): void => {
+    timed(plugin, true);
     logger.error(`admission plugin ${plugin.name} failed`, e);
     fail(internalError(e instanceof Error ? e.message : String(e)));
   };
@@ -179,10 +207,10 @@ function review(context: AdmissionContext, message: AdmissionReview): void {
         if (timer === undefined && deadline !== undefined && deadline - clock.now() < DEADLINE_HORIZON_MS) {
           timer = clock.setTimeout(() => fail(timeout('request did not complete within requested timeout - context deadline exceeded')), Math.max(0, deadline - clock.now()));
         }
-        verdict.then((v) => !answered && take(v) && walk(), (e: unknown) => !answered && crashed(plugin, e));
+        verdict.then((v) => !answered && take(plugin, v) && walk(), (e: unknown) => !answered && crashed(plugin, e));
         return;
       }
-      if (!take(verdict)) return;
+      if (!take(plugin, verdict)) return;
     }
     if (reinvokeAsked && reinvocation && !reinvocation.isReinvoke) {
       reinvocation.isReinvoke = true;
@@ -247,6 +275,7 @@ export const admissionMachine = setup({
       authorize: input.authorize ?? (() => Promise.resolve(false)),
       resourceFor: input.resourceFor ?? (() => undefined),
       clock: input.clock,
+      metrics: input.metrics,
       logger: input.logger.getSubLogger({ name: p.name }),
       watch: (resource) => self.send({ type: 'admission.watch', resource }),
     })),

@@ -12,6 +12,7 @@ import type { KubeObject, UserInfo } from '../../protocol/kube/meta.js';
 import type { Status } from '../../protocol/kube/status.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
+import type { AdmissionMetrics } from '../../lib/metrics.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 
@@ -71,6 +72,8 @@ export interface PluginContext {
   /** kube's RESTMapper: the resource (plural) a kind is served as, if this server serves it. */
   resourceFor(group: string, version: string, kind: string): string | undefined;
   clock: Clock;
+  /** apiserver_admission_*: webhook plugins count their calls here. */
+  metrics?: AdmissionMetrics | undefined;
   logger: Log;
   /**
    * Starts watching a store the plugin learned it needs after it started (a policy's paramKind):

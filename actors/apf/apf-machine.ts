@@ -4,17 +4,22 @@
 //
 // Owns: the FlowSchemas and PriorityLevelConfigurations in force (from their
 //   stores; kube's bootstrap set until the stores have answered), each
-//   limited level's seats and queues (fair-queuing.ts), and the counts
-//   /metrics reports as apiserver_flowcontrol_*.
+//   level's limits (nominal, lower, upper and current: borrowing.ts), seats
+//   and queues (fair-queuing.ts), and the counts /metrics reports as
+//   apiserver_flowcontrol_*.
 // Receives: `authorize` from authn (or audit), with the user set; `apf.finished`
 //   from the reply address it gives each request it dispatches (the first
 //   answer, or a watch's stream.open: its initialization has been served);
-//   `apf.sweep` from its own timer; `store.snapshot` and `store.changed` from
-//   the flowschemas and prioritylevelconfigurations stores.
+//   `apf.released` from its own timer when a write's final seats (its watch
+//   fan-out) have been held long enough; `apf.sweep` and `apf.borrow` (every
+//   10 s: new current limits from each level's seat demand) from its own
+//   timers; `store.snapshot` and `store.changed` from the flowschemas and
+//   prioritylevelconfigurations stores; `request` for
+//   /debug/api_priority_and_fairness/dump_* (after authorization, as kube's mux).
 // Sends: `authorize` to authz for each request dispatched (at once when its
-//   level is exempt or has a free seat, else when its turn comes in a queue);
-//   429 with Retry-After to a request its level rejects or that waited too
-//   long. Every answer carries X-Kubernetes-PF-FlowSchema-UID and
+//   level is exempt or has its estimated seats free, else when its turn comes
+//   in a queue); 429 with Retry-After to a request its level rejects or that
+//   waited too long. Every answer carries X-Kubernetes-PF-FlowSchema-UID and
 //   X-Kubernetes-PF-PriorityLevel-UID. Keeps the mandatory objects in place
 //   (recreated when deleted, reset when changed) and each FlowSchema's
 //   Dangling condition current.
@@ -23,7 +28,7 @@
 
 import { setup } from 'xstate';
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import type { ApiRequest, AuthorizeRequest, ReplyTo, RequestHandler } from '../../protocol/messages/request.js';
+import type { ApiRequest, AuthorizeRequest, HandleRequest, ReplyTo, RequestHandler } from '../../protocol/messages/request.js';
 import type { HttpReply } from '../../protocol/messages/http.js';
 import { textResponse } from '../../protocol/messages/http.js';
 import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
@@ -33,7 +38,11 @@ import type { Log } from '../../lib/log.js';
 import { loopback } from '../../lib/loopback.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import { classify, schemasInOrder, type Schema } from './classify.js';
-import { PriorityLevel, type Queuing } from './fair-queuing.js';
+import { PriorityLevel, type Queuing, type Ticket } from './fair-queuing.js';
+import { adjustLimits, BORROWING_ADJUSTMENT_MS, limitsOf, updateDemand } from './borrowing.js';
+import { estimateWork, ONE_SEAT, type Workload, type WorkEstimate } from './work-estimate.js';
+import { serveDump } from './dump.js';
+import { BucketCounts } from '../../lib/metrics.js';
 import { MANDATORY_FLOW_SCHEMAS, MANDATORY_PRIORITY_LEVELS, SUGGESTED_FLOW_SCHEMAS, SUGGESTED_PRIORITY_LEVELS } from './bootstrap.js';
 import { danglingCondition } from './status.js';
 import type { ApfConfiguration, ApfSubscribe } from '../../protocol/messages/flowcontrol.js';
@@ -53,34 +62,63 @@ export interface ApfInput {
   queueWaitLimitMs: number;
   next: { send(message: AuthorizeRequest): void };
   stores: Record<ConfigResource, (Subscribable & RequestHandler) | undefined>;
+  /** What the work estimator reads of the stores: objects stored, watchers; without it every request costs one seat. */
+  workload?: Workload | undefined;
   clock: Clock;
   logger: Log;
 }
 
-/** A request that holds or waits for a seat. */
-interface Pending {
+/** A request that holds or waits for seats. */
+export interface Pending {
   request: ApiRequest;
   schema: Schema;
+  /** The flow's distinguisher (dump_requests' FlowDistingsher). */
+  distinguisher: string;
 }
 
+/** The first answer of a request (its main phase is over); its final seats may linger. */
 interface FinishedEvent {
   type: 'apf.finished';
   level: string;
-  schema: string;
+  ticket: Ticket<Pending>;
+}
+/** A write's final seats are free (its watch fan-out is accounted for). */
+interface ReleasedEvent {
+  type: 'apf.released';
+  level: string;
+  ticket: Ticket<Pending>;
 }
 interface SweepEvent {
   type: 'apf.sweep';
 }
+interface BorrowEvent {
+  type: 'apf.borrow';
+}
+type SelfEvent = FinishedEvent | ReleasedEvent | SweepEvent | BorrowEvent;
+type Self = { send(event: SelfEvent): void };
 
-export type ApfEvent = AuthorizeRequest | FinishedEvent | SweepEvent | StoreSnapshot | StoreChanged | ApfSubscribe | ActorStop;
+export type ApfEvent = AuthorizeRequest | HandleRequest | SelfEvent | StoreSnapshot | StoreChanged | ApfSubscribe | ActorStop;
 
-/** What /metrics reports, keyed `<flow schema>\0<priority level>[\0<reason>]`: counts since start, and requests now. */
+/** What /metrics reports, keyed `<flow schema>\0<priority level>[\0<reason>]`: counts since start, and requests and seats now. */
 export interface ApfCounts {
   dispatched: Map<string, number>;
   rejected: Map<string, number>;
   executing: Map<string, number>;
   waiting: Map<string, number>;
+  executingSeats: Map<string, number>;
+  waitingSeats: Map<string, number>;
+  /** apiserver_flowcontrol_work_estimated_seats, by `<flow schema>\0<priority level>`. */
+  estimatedSeats: BucketCounts;
+  /** apiserver_flowcontrol_request_wait_duration_seconds, by `<flow schema>\0<priority level>\0<executed>`. */
+  waitSeconds: BucketCounts;
+  /** apiserver_flowcontrol_watch_count_samples, by `<flow schema>\0<priority level>`. */
+  watchCounts: BucketCounts;
 }
+
+/** kube's buckets for those three histograms. */
+export const WORK_ESTIMATED_SEATS_BUCKETS = [1, 2, 4, 10];
+export const WAIT_SECONDS_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
+export const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
 
 export interface ApfContext extends Omit<ApfInput, 'logger'> {
   logger: Log;
@@ -88,11 +126,19 @@ export interface ApfContext extends Omit<ApfInput, 'logger'> {
   objects: Record<ConfigResource, Map<string, KubeObject>>;
   synced: Set<ConfigResource>;
   schemas: Schema[];
-  /** Limited levels by name; exempt ones are in `exempt`, with the requests they serve now. */
+  /** Every level by name, exempt ones too (they hold no seats but have limits that borrowing counts). */
   levels: Map<string, PriorityLevel<Pending>>;
+  /** The exempt levels' uids, as authn is told them. */
   exempt: Map<string, { uid: string }>;
+  /** Σ nominalCL: what borrowing shares out (a little over the server's limit, from rounding up). */
+  nominalSum: number;
+  /** The fair fraction of the last adjustment (apiserver_flowcontrol_seat_fair_frac). */
+  fairFrac: number;
   counts: ApfCounts;
   sweep: unknown;
+  borrow: unknown;
+  /** Timers of writes whose final seats linger. */
+  lingering: Set<unknown>;
   /** Told the configuration at every change (authn, which then sends exempt requests past this actor). */
   subscribers: ApfSubscribe['subscriber'][];
 }
@@ -133,6 +179,8 @@ interface LevelSpec {
   uid: string;
   type: 'Exempt' | 'Limited';
   shares: number;
+  lendablePercent: number | undefined;
+  borrowingLimitPercent: number | undefined;
   queuing: Queuing | undefined;
 }
 
@@ -147,72 +195,104 @@ function whole(value: unknown, fallback: number, min: number, max: number): numb
   return Math.min(Math.max(Math.trunc(value), min), max);
 }
 
+const percent = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? whole(value, 0, 0, 100) : undefined);
+
+interface LevelObjectSpec {
+  type?: string;
+  limited?: { nominalConcurrencyShares?: number; lendablePercent?: number; borrowingLimitPercent?: number; limitResponse?: { type?: string; queuing?: Partial<Queuing> } };
+  exempt?: { nominalConcurrencyShares?: number; lendablePercent?: number };
+}
+
 function levelSpecOf(o: KubeObject): LevelSpec {
-  const spec = (o as unknown as { spec?: { type?: string; limited?: { nominalConcurrencyShares?: number; limitResponse?: { type?: string; queuing?: Partial<Queuing> } } } }).spec ?? {};
+  const spec = (o as unknown as { spec?: LevelObjectSpec }).spec ?? {};
+  const exempt = spec.type === 'Exempt';
   const limited = spec.limited ?? {};
-  const q = limited.limitResponse?.type === 'Queue' ? limited.limitResponse.queuing ?? {} : undefined;
+  const q = !exempt && limited.limitResponse?.type === 'Queue' ? limited.limitResponse.queuing ?? {} : undefined;
   // Values kube's validation would refuse are taken as its defaults (or the nearest sound value), never trusted.
   const queues = whole(q?.queues, 64, 1, MAX_QUEUES);
   return {
     name: o.metadata.name ?? '',
     uid: o.metadata.uid ?? '',
-    type: spec.type === 'Exempt' ? 'Exempt' : 'Limited',
-    shares: whole(limited.nominalConcurrencyShares, 30, 0, MAX_SHARES),
+    type: exempt ? 'Exempt' : 'Limited',
+    shares: exempt ? whole(spec.exempt?.nominalConcurrencyShares, 0, 0, MAX_SHARES) : whole(limited.nominalConcurrencyShares, 30, 0, MAX_SHARES),
+    lendablePercent: percent(exempt ? spec.exempt?.lendablePercent : limited.lendablePercent),
+    borrowingLimitPercent: exempt ? undefined : typeof limited.borrowingLimitPercent === 'number' && Number.isFinite(limited.borrowingLimitPercent) ? Math.max(0, Math.trunc(limited.borrowingLimitPercent)) : undefined,
     queuing: q ? { queues, handSize: whole(q.handSize, 8, 1, Math.min(queues, MAX_HAND_SIZE)), queueLengthLimit: whole(q.queueLengthLimit, 50, 1, MAX_QUEUE_LENGTH) } : undefined,
   };
 }
 
 /** Rebuilds the classification and the levels from the objects; a level that stays keeps its seats and queues. */
-function reconfigure(context: ApfContext): Pending[] {
+function reconfigure(context: ApfContext): Ticket<Pending>[] {
+  const now = context.clock.now();
   const specs = [...context.objects.prioritylevelconfigurations.values()].map(levelSpecOf);
-  const limited = specs.filter((s) => s.type === 'Limited');
-  const totalShares = limited.reduce((sum, s) => sum + s.shares, 0) || 1;
-  const orphans: Pending[] = [];
+  // kube divides the server's seats by the shares of every level, exempt ones included.
+  const shareSum = specs.reduce((sum, s) => sum + s.shares, 0);
+  const orphans: Ticket<Pending>[] = [];
   const levels = new Map<string, PriorityLevel<Pending>>();
-  for (const spec of limited) {
-    const limit = Math.max(1, Math.ceil((context.serverConcurrencyLimit * spec.shares) / totalShares));
+  for (const spec of specs) {
+    const exempt = spec.type === 'Exempt';
+    const limits = limitsOf({ ...spec, handSize: spec.queuing?.handSize }, context.serverConcurrencyLimit, shareSum);
     const old = context.levels.get(spec.name);
-    if (old && old.uid === spec.uid && JSON.stringify(old.queuing) === JSON.stringify(spec.queuing)) {
-      old.limit = limit;
+    if (old && old.uid === spec.uid && old.exempt === exempt && JSON.stringify(old.queuing) === JSON.stringify(spec.queuing)) {
+      old.limits = limits;
       levels.set(spec.name, old);
       continue;
     }
-    const level = new PriorityLevel<Pending>(spec.name, spec.uid, limit, spec.queuing);
+    const level = new PriorityLevel<Pending>(spec.name, spec.uid, limits, spec.queuing, now, exempt);
     if (old) {
-      level.seatsInUse = old.seatsInUse;
+      level.adopt(old, now);
       orphans.push(...old.drain());
     }
     levels.set(spec.name, level);
   }
   for (const [name, old] of context.levels) if (!levels.has(name)) orphans.push(...old.drain());
   context.levels = levels;
+  context.nominalSum = [...levels.values()].reduce((sum, l) => sum + l.limits.nominal, 0);
   context.exempt = new Map(specs.filter((s) => s.type === 'Exempt').map((s) => [s.name, { uid: s.uid }]));
-  const exempt = context.exempt;
   // A FlowSchema whose priority level does not exist (Dangling) classifies nothing.
-  context.schemas = schemasInOrder(context.objects.flowschemas.values()).filter((s) => levels.has(s.spec.priorityLevelConfiguration.name) || exempt.has(s.spec.priorityLevelConfiguration.name));
+  context.schemas = schemasInOrder(context.objects.flowschemas.values()).filter((s) => levels.has(s.spec.priorityLevelConfiguration.name));
+  adjustBorrowing(context);
   return orphans;
 }
 
-function reject(context: ApfContext, pending: Pending, levelName: string, levelUid: string, reason: string, fromQueue = false): void {
+/** kube's updateBorrowing: each level's demand over the period just ended gives the current limits. */
+function adjustBorrowing(context: ApfContext): void {
+  const now = context.clock.now();
+  for (const level of context.levels.values()) updateDemand(level.demand, level.takeDemand(now));
+  context.fairFrac = adjustLimits([...context.levels.values()], context.nominalSum);
+}
+
+function reject(context: ApfContext, ticket: Ticket<Pending>, levelName: string, levelUid: string, reason: string, fromQueue = false): void {
+  const pending = ticket.item;
+  const k = key(pending.schema.name, levelName);
   bump(context.counts.rejected, key(pending.schema.name, levelName, reason));
-  if (fromQueue) bump(context.counts.waiting, key(pending.schema.name, levelName), -1);
+  if (fromQueue) {
+    bump(context.counts.waiting, k, -1);
+    bump(context.counts.waitingSeats, k, -ticket.seats);
+    context.counts.waitSeconds.observe(`${k}\0false`, (context.clock.now() - ticket.arrivedAt) / 1000);
+  }
   const { request } = pending;
   request.replyTo.send(textResponse(request.id, 429, REJECTED, { 'retry-after': RETRY_AFTER_SECONDS, ...pfHeaders(pending.schema, levelUid) }));
 }
 
-function dispatch(context: ApfContext, self: { send(event: FinishedEvent): void }, pending: Pending, levelName: string, levelUid: string, limited: boolean, fromQueue = false): void {
-  const k = key(pending.schema.name, levelName);
+function dispatch(context: ApfContext, self: Self, ticket: Ticket<Pending>, level: PriorityLevel<Pending>, fromQueue = false): void {
+  const pending = ticket.item;
+  const k = key(pending.schema.name, level.name);
   bump(context.counts.dispatched, k);
-  if (fromQueue) bump(context.counts.waiting, k, -1);
+  if (fromQueue) {
+    bump(context.counts.waiting, k, -1);
+    bump(context.counts.waitingSeats, k, -ticket.seats);
+  }
+  context.counts.waitSeconds.observe(`${k}\0true`, (ticket.startedAt - ticket.arrivedAt) / 1000);
+  bump(context.counts.executing, k);
+  bump(context.counts.executingSeats, k, ticket.seats);
   const { request } = pending;
-  // An exempt request holds no seat: nothing to free when it is answered.
-  if (limited) bump(context.counts.executing, k);
-  request.responseHeaders = pfHeaders(pending.schema, levelUid);
-  if (limited) request.replyTo = replyThrough(request.replyTo, () => self.send({ type: 'apf.finished', level: levelName, schema: pending.schema.name }));
+  request.responseHeaders = pfHeaders(pending.schema, level.uid);
+  request.replyTo = replyThrough(request.replyTo, () => self.send({ type: 'apf.finished', level: level.name, ticket }));
   context.next.send({ type: 'authorize', request });
 }
 
-function admit(context: ApfContext, self: { send(event: FinishedEvent | SweepEvent): void }, request: ApiRequest): void {
+function admit(context: ApfContext, self: Self, request: ApiRequest): void {
   const classified = classify(context.schemas, request.user!, request.info);
   // The mandatory catch-all matches every authenticated or anonymous user; with it deleted, nothing does until it is restored.
   if (!classified) {
@@ -220,22 +300,64 @@ function admit(context: ApfContext, self: { send(event: FinishedEvent | SweepEve
     return;
   }
   const levelName = classified.schema.spec.priorityLevelConfiguration.name;
-  const pending = { request, schema: classified.schema };
-  const exempt = context.exempt.get(levelName);
-  if (exempt) return dispatch(context, self, pending, levelName, exempt.uid, false);
   const level = context.levels.get(levelName)!;
-  const offer = level.offer(pending, classified.flow, context.clock.now());
-  if (offer === 'dispatched') return dispatch(context, self, pending, levelName, level.uid, true);
+  const distinguisher = classified.flow.slice(classified.schema.name.length + 1);
+  const pending: Pending = { request, schema: classified.schema, distinguisher };
+  const now = context.clock.now();
+  const estimate = level.exempt ? ONE_SEAT : estimateFor(context, request, level, classified.schema.name);
+  const { offer, ticket } = level.offer(pending, classified.flow, estimate, now);
+  if (offer === 'dispatched') return dispatch(context, self, ticket, level);
   if (offer === 'queued') {
-    bump(context.counts.waiting, key(classified.schema.name, levelName));
+    const k = key(classified.schema.name, levelName);
+    bump(context.counts.waiting, k);
+    bump(context.counts.waitingSeats, k, ticket.seats);
+    for (const next of level.dispatchWaiting(now)) dispatch(context, self, next, level, true);
     return scheduleSweep(context, self);
   }
-  reject(context, pending, levelName, level.uid, offer);
+  reject(context, ticket, levelName, level.uid, offer);
 }
 
-function scheduleSweep(context: ApfContext, self: { send(event: SweepEvent): void }): void {
+/** The work estimate, observed for /metrics as kube does (seats, and for a write the watchers it will be sent to). */
+function estimateFor(context: ApfContext, request: ApiRequest, level: PriorityLevel<Pending>, schema: string): WorkEstimate {
+  const k = key(schema, level.name);
+  const estimate = estimateWork(request.info, request.query, level.limits.maxSeats, context.workload, (watchers) => context.counts.watchCounts.observe(k, watchers));
+  context.counts.estimatedSeats.observe(k, Math.max(estimate.initialSeats, estimate.finalSeats));
+  return estimate;
+}
+
+/** A request's main phase is over: its final seats, if any, stay taken for its additional latency. */
+function finished(context: ApfContext, self: Self, event: FinishedEvent): void {
+  const { ticket } = event;
+  bump(context.counts.executing, key(ticket.item.schema.name, event.level), -1);
+  const linger = ticket.estimate.additionalLatencyMs;
+  if (linger <= 0) return released(context, self, event.level, ticket);
+  const timer = context.clock.setTimeout(() => {
+    context.lingering.delete(timer);
+    self.send({ type: 'apf.released', level: event.level, ticket });
+  }, linger);
+  context.lingering.add(timer);
+}
+
+function released(context: ApfContext, self: Self, levelName: string, ticket: Ticket<Pending>): void {
+  bump(context.counts.executingSeats, key(ticket.item.schema.name, levelName), -ticket.seats);
+  const level = context.levels.get(levelName);
+  if (!level) return;
+  for (const next of level.release(ticket, context.clock.now())) dispatch(context, self, next, level, true);
+}
+
+function scheduleSweep(context: ApfContext, self: Self): void {
   if (context.sweep !== undefined) return;
   context.sweep = context.clock.setTimeout(() => self.send({ type: 'apf.sweep' }), SWEEP_MS);
+}
+
+function scheduleBorrow(context: ApfContext, self: Self): void {
+  context.borrow = context.clock.setTimeout(() => self.send({ type: 'apf.borrow' }), BORROWING_ADJUSTMENT_MS);
+}
+
+/** After the limits moved: every level dispatches what its new limit lets it. */
+function dispatchAll(context: ApfContext, self: Self): void {
+  const now = context.clock.now();
+  for (const level of context.levels.values()) for (const next of level.dispatchWaiting(now)) dispatch(context, self, next, level, true);
 }
 
 const CONFIG_RESOURCES: readonly ConfigResource[] = ['flowschemas', 'prioritylevelconfigurations'];
@@ -281,27 +403,36 @@ export const apfMachine = setup({
   actions: {
     subscribe: ({ context, self }) => {
       for (const resource of CONFIG_RESOURCES) context.stores[resource]?.send({ type: 'store.subscribe', subscriber: self });
+      scheduleBorrow(context, self);
     },
     admit: ({ context, event, self }) => {
       const { request } = event as AuthorizeRequest;
       serveSafely(request, context.counters, context.logger, () => admit(context, self, request));
     },
-    finished: ({ context, event, self }) => {
-      const { level: name, schema } = event as FinishedEvent;
-      bump(context.counts.executing, key(schema, name), -1);
-      const level = context.levels.get(name);
-      if (!level) return;
-      for (const next of level.release()) dispatch(context, self, next, level.name, level.uid, true, true);
+    finished: ({ context, event, self }) => finished(context, self, event as FinishedEvent),
+    released: ({ context, event, self }) => {
+      const { level, ticket } = event as ReleasedEvent;
+      released(context, self, level, ticket);
     },
     sweep: ({ context, self }) => {
       context.sweep = undefined;
-      const cutoff = context.clock.now() - context.queueWaitLimitMs;
+      const now = context.clock.now();
+      const cutoff = now - context.queueWaitLimitMs;
       let waiting = false;
       for (const level of context.levels.values()) {
-        for (const expired of level.expire(cutoff)) reject(context, expired, level.name, level.uid, 'time-out', true);
+        for (const expired of level.expire(cutoff, now)) reject(context, expired, level.name, level.uid, 'time-out', true);
         waiting ||= level.waiting > 0;
       }
       if (waiting) scheduleSweep(context, self);
+    },
+    borrow: ({ context, self }) => {
+      adjustBorrowing(context);
+      dispatchAll(context, self);
+      scheduleBorrow(context, self);
+    },
+    dump: ({ context, event }) => {
+      const { request } = event as HandleRequest;
+      serveSafely(request, context.counters, context.logger, () => serveDump(request, context.levels.values()));
     },
     learn: ({ context, event, self }) => {
       const message = event as StoreSnapshot | StoreChanged;
@@ -320,10 +451,12 @@ export const apfMachine = setup({
         }
       }
       for (const orphan of reconfigure(context)) {
-        bump(context.counts.waiting, key(orphan.schema.name, orphan.schema.spec.priorityLevelConfiguration.name), -1);
-        admit(context, self, orphan.request);
+        const k = key(orphan.item.schema.name, orphan.item.schema.spec.priorityLevelConfiguration.name);
+        bump(context.counts.waiting, k, -1);
+        bump(context.counts.waitingSeats, k, -orphan.seats);
+        admit(context, self, orphan.item.request);
       }
-      for (const level of context.levels.values()) for (const next of level.dispatchWaiting()) dispatch(context, self, next, level.name, level.uid, true, true);
+      dispatchAll(context, self);
       const configuration = configurationOf(context);
       for (const subscriber of context.subscribers) subscriber.send(configuration);
       if (context.synced.size === CONFIG_RESOURCES.length) {
@@ -336,9 +469,7 @@ export const apfMachine = setup({
       context.subscribers.push(subscriber);
       subscriber.send(configurationOf(context));
     },
-    stop: ({ context }) => {
-      if (context.sweep !== undefined) context.clock.clearTimeout(context.sweep);
-    },
+    stop: ({ context }) => terminateApf(context),
   },
 }).createMachine({
   id: 'apf',
@@ -355,8 +486,15 @@ export const apfMachine = setup({
       schemas: [],
       levels: new Map(),
       exempt: new Map(),
-      counts: { dispatched: new Map(), rejected: new Map(), executing: new Map(), waiting: new Map() },
+      nominalSum: 0,
+      fairFrac: 0,
+      counts: {
+        dispatched: new Map(), rejected: new Map(), executing: new Map(), waiting: new Map(), executingSeats: new Map(), waitingSeats: new Map(),
+        estimatedSeats: new BucketCounts(WORK_ESTIMATED_SEATS_BUCKETS), waitSeconds: new BucketCounts(WAIT_SECONDS_BUCKETS), watchCounts: new BucketCounts(WATCH_COUNT_BUCKETS),
+      },
       sweep: undefined,
+      borrow: undefined,
+      lingering: new Set(),
       subscribers: [],
     };
     reconfigure(context);
@@ -369,7 +507,10 @@ export const apfMachine = setup({
       on: {
         authorize: { actions: 'admit' },
         'apf.finished': { actions: 'finished' },
+        'apf.released': { actions: 'released' },
         'apf.sweep': { actions: 'sweep' },
+        'apf.borrow': { actions: 'borrow' },
+        request: { actions: 'dump' },
         'store.snapshot': { actions: 'learn' },
         'store.changed': { actions: 'learn' },
         'apf.subscribe': { actions: 'addSubscriber' },
@@ -383,4 +524,8 @@ export const apfMachine = setup({
 /** On a crash: no timer outlives the actor. */
 export function terminateApf(context: ApfContext): void {
   if (context.sweep !== undefined) context.clock.clearTimeout(context.sweep);
+  if (context.borrow !== undefined) context.clock.clearTimeout(context.borrow);
+  for (const timer of context.lingering) context.clock.clearTimeout(timer);
+  context.sweep = context.borrow = undefined;
+  context.lingering.clear();
 }

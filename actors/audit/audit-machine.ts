@@ -51,6 +51,8 @@ interface AuditContext {
   clock: Clock;
   logger: Log;
   counters: ActorCounters;
+  /** apiserver_audit_event_total and apiserver_audit_level_total, read by /metrics. */
+  audited: { events: number; levels: Map<string, number> };
   /** By request id: the requests whose answers this actor relays. */
   pending: Map<number, Pending>;
   /** Where replies go when their request is unknown (they were sent before a restart). */
@@ -67,13 +69,17 @@ function emit(context: AuditContext, pending: Pending, event: AuditEvent): void 
   const annotations = event.stage === 'RequestReceived' ? undefined : pending.forwarded?.auditAnnotations;
   if (annotations && Object.keys(annotations).length > 0) event = { ...event, annotations: { ...event.annotations, ...annotations } };
   pending.event = event;
-  if (!pending.skip.has(event.stage)) context.backend.process(event);
+  if (!pending.skip.has(event.stage)) {
+    context.backend.process(event);
+    context.audited.events++;
+  }
 }
 
 function receive(context: AuditContext, self: ReplyTo & { send(message: StreamCancelled): void }, message: AuthorizeRequest): void {
   const { request } = message;
   context.counters.handled++;
   const decision = decide(context.policy, request.info, request.user ?? { username: '', groups: [] });
+  context.audited.levels.set(decision.level, (context.audited.levels.get(decision.level) ?? 0) + 1);
   if (decision.level === 'None') return context.next.send(message);
   const pending: Pending = {
     event: requestReceived(request, decision.level, context.clock.now()),
@@ -148,6 +154,7 @@ export const auditMachine = setup({
     clock: input.clock,
     logger: input.logger,
     counters: { handled: 0, errors: 0 },
+    audited: { events: 0, levels: new Map() },
     pending: new Map(),
     lastReplyTo: undefined,
   }),

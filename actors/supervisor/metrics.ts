@@ -7,9 +7,11 @@ import type { ActorRecord } from '../../protocol/messages/lifecycle.js';
 import type { ServerMetrics } from '../../lib/metrics.js';
 import { requestLabels } from '../../lib/metrics.js';
 import type { StoreState } from '../store/store-state.js';
+import type { RevisionLog } from '../store/revision-log.js';
 import type { HttpFrontend } from '../listener/http-frontend.js';
 import type { HealthCheck } from './health.js';
-import type { ApfContext } from '../apf/apf-machine.js';
+import type { ApfContext, Pending } from '../apf/apf-machine.js';
+import type { PriorityLevel } from '../apf/fair-queuing.js';
 
 interface Slot {
   readonly ref: AnyActorRef | undefined;
@@ -22,6 +24,8 @@ export interface Sources {
   /** The priority and fairness actor, when on, and authn, which dispatches the exempt requests itself. */
   apf?: Slot | undefined;
   authn?: Slot | undefined;
+  /** The audit actor, when a policy is set. */
+  audit?: Slot | undefined;
   actors(): ActorRecord[];
   now(): number;
 }
@@ -65,6 +69,12 @@ export function registerCollectors(metrics: ServerMetrics, sources: Sources): vo
 
   registerFlowControl(metrics, sources);
 
+  const audited = (): { events: number; levels: Map<string, number> } | undefined => (sources.audit?.ref?.getSnapshot() as { context?: { audited?: { events: number; levels: Map<string, number> } } } | undefined)?.context?.audited;
+  metrics.counter('apiserver_audit_event_total', '[ALPHA] Counter of audit events generated and sent to the audit backend.', [], (add) => add({}, audited()?.events ?? 0));
+  metrics.counter('apiserver_audit_level_total', '[ALPHA] Counter of policy levels for audit events (1 per request).', ['level'], (add) => {
+    for (const [level, n] of audited()?.levels ?? []) add({ level }, n);
+  });
+
   // kubeactor's own: each actor's messages, failures, restarts, and how long it has been in its state.
   metrics.counter('kubeactor_actor_messages_total', 'Messages an actor has handled.', ['actor'], (add) => {
     for (const a of sources.actors()) add({ actor: a.id }, a.counters.handled);
@@ -104,12 +114,76 @@ function registerFlowControl(metrics: ServerMetrics, sources: Sources): void {
   metrics.counter('apiserver_flowcontrol_rejected_requests_total', 'Number of requests rejected by API Priority and Fairness subsystem', ['flow_schema', 'priority_level', 'reason'], byFlow((c) => c.counts.rejected));
   metrics.gauge('apiserver_flowcontrol_current_executing_requests', 'Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.executing));
   metrics.gauge('apiserver_flowcontrol_current_inqueue_requests', 'Number of requests currently pending in queues of the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.waiting));
-  metrics.gauge('apiserver_flowcontrol_nominal_limit_seats', 'Nominal number of execution seats configured for each priority level', ['priority_level'], (set) => {
-    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, level.limit);
+  const perLevel = (value: (level: PriorityLevel<Pending>) => number) => (set: (labels: Record<string, string>, value: number) => void): void => {
+    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, value(level));
+  };
+  metrics.gauge('apiserver_flowcontrol_current_executing_seats', '[BETA] Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.executingSeats));
+  metrics.gauge('apiserver_flowcontrol_current_inqueue_seats', '[ALPHA] Number of seats currently pending in queues of the API Priority and Fairness subsystem', ['flow_schema', 'priority_level'], byFlow((c) => c.counts.waitingSeats));
+  metrics.gauge('apiserver_flowcontrol_nominal_limit_seats', '[BETA] Nominal number of execution seats configured for each priority level', ['priority_level'], perLevel((l) => l.limits.nominal));
+  metrics.gauge('apiserver_flowcontrol_lower_limit_seats', '[ALPHA] Configured lower bound on number of execution seats available to each priority level', ['priority_level'], perLevel((l) => l.limits.min));
+  metrics.gauge('apiserver_flowcontrol_upper_limit_seats', '[ALPHA] Configured upper bound on number of execution seats available to each priority level', ['priority_level'], perLevel((l) => l.limits.max));
+  metrics.gauge('apiserver_flowcontrol_current_limit_seats', '[ALPHA] current derived number of execution seats available to each priority level', ['priority_level'], perLevel((l) => l.currentLimit));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_high_watermark', '[ALPHA] High watermark, over last adjustment period, of demand_seats', ['priority_level'], perLevel((l) => l.demand.highWatermark));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_average', '[ALPHA] Time-weighted average, over last adjustment period, of demand_seats', ['priority_level'], perLevel((l) => l.demand.average));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_stdev', '[ALPHA] Time-weighted standard deviation, over last adjustment period, of demand_seats', ['priority_level'], perLevel((l) => l.demand.stdDev));
+  metrics.gauge('apiserver_flowcontrol_demand_seats_smoothed', '[ALPHA] Smoothed seat demands', ['priority_level'], perLevel((l) => l.demand.smoothed));
+  metrics.gauge('apiserver_flowcontrol_target_seats', '[ALPHA] Seat allocation targets', ['priority_level'], perLevel((l) => l.target));
+  metrics.gauge('apiserver_flowcontrol_seat_fair_frac', "[ALPHA] Fair fraction of server's concurrency to allocate to each priority level that can use it", [], (set) => {
+    const context = apf();
+    if (context) set({}, context.fairFrac);
   });
-  metrics.gauge('apiserver_flowcontrol_current_executing_seats', 'Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem', ['priority_level'], (set) => {
-    for (const level of apf()?.levels.values() ?? []) set({ priority_level: level.name }, level.seatsInUse);
-  });
+  metrics.histogram('apiserver_flowcontrol_work_estimated_seats', '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.estimatedSeats);
+  metrics.histogram('apiserver_flowcontrol_request_wait_duration_seconds', '[BETA] Length of time a request spent waiting in its queue', ['flow_schema', 'priority_level', 'execute'], () => apf()?.counts.waitSeconds);
+  metrics.histogram('apiserver_flowcontrol_watch_count_samples', '[ALPHA] count of watchers for mutating requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.watchCounts);
+}
+
+/**
+ * One store's view of the revision log, timed as kube's etcd3 store times its requests
+ * (etcd_request_duration_seconds{operation,type}, for either backend): appends as create, update
+ * or delete, loads and snapshot reads as list. Everything else is the log itself.
+ */
+export function withStorageMetrics(log: RevisionLog, metrics: ServerMetrics | undefined, type: string, now: () => number): RevisionLog {
+  if (!metrics) return log;
+  const record = (operation: string, started: number, failed: boolean): void => {
+    const key = `${operation}\0${type}`;
+    metrics.storageRequests.observe(key, (now() - started) / 1000);
+    if (failed) metrics.storageErrors.set(key, (metrics.storageErrors.get(key) ?? 0) + 1);
+  };
+  const timed: Partial<RevisionLog> = {
+    append(request, done) {
+      const started = now();
+      const operation = request.created ? 'create' : request.deleted ? 'delete' : 'update';
+      return log.append(request, (outcome) => {
+        record(operation, started, 'error' in outcome);
+        done(outcome);
+      });
+    },
+    load(prefix, done) {
+      const started = now();
+      log.load(prefix, (result) => {
+        record('list', started, result instanceof Error);
+        done(result);
+      });
+    },
+    snapshot(prefix, revision, afterKey, done) {
+      const started = now();
+      log.snapshot(prefix, revision, afterKey, (rows) => {
+        record('list', started, rows instanceof Error);
+        done(rows);
+      });
+    },
+  };
+  // A plain object that forwards to the log (methods bound, fields read through), with the three timed: no Proxy on the store's path.
+  const view: Record<PropertyKey, unknown> = {};
+  for (let o: object | null = log; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Reflect.ownKeys(o)) {
+      if (key === 'constructor' || key in view) continue;
+      const value: unknown = Reflect.get(log, key);
+      if (typeof value === 'function') view[key] = (value as (...args: unknown[]) => unknown).bind(log);
+      else Object.defineProperty(view, key, { get: () => Reflect.get(log, key), enumerable: true });
+    }
+  }
+  return Object.assign(view, timed) as unknown as RevisionLog;
 }
 
 /** kube's /metrics/slis: the result of each health check, and how often each has passed and failed. */

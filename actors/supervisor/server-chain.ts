@@ -14,6 +14,7 @@ import { convertingHandler, noneConverter, webhookConverter } from '../apiextens
 import type { ServiceResolver, WebhookClient } from '../../lib/webhook-client.js';
 import { resolveServiceEndpoint, type EndpointsView } from '../../lib/service-endpoints.js';
 import { DISCOVERY_PATHS } from '../authn/authn-machine.js';
+import { DUMP_PATHS } from '../apf/dump.js';
 import { servedVersion, type VersionConversion } from '../store/served-version.js';
 import { documentToV1, hpaV1ToV2 } from '../../scheme/kinds/hpa-conversion.js';
 
@@ -38,6 +39,8 @@ export function kubeServer(scheme: Scheme, handlers: {
   supervisor: RequestHandler;
   /** pods/eviction: a delete that asks the PodDisruptionBudgets first. */
   eviction?: RequestHandler;
+  /** /debug/api_priority_and_fairness/dump_*: the apf actor, when priority and fairness is on. */
+  apf?: RequestHandler;
 }): DelegatingServer {
   const converters = new WeakMap<RequestHandler, RequestHandler>();
   return (request) => {
@@ -46,6 +49,7 @@ export function kubeServer(scheme: Scheme, handlers: {
       // The service account issuer's OIDC discovery documents belong to authn, which owns the issuer.
       if (DISCOVERY_PATHS.test(info.path)) return { target: handlers.authn, admit: false };
       if (/^\/(healthz|livez|readyz)(\/|$)/.test(info.path) || /^\/(debug\/actors(\/ui)?|debug\/pprof\/(profile|heap)|metrics(\/slis)?)$/.test(info.path)) return { target: handlers.supervisor, admit: false };
+      if (handlers.apf && DUMP_PATHS.test(info.path)) return { target: handlers.apf, admit: false };
       return undefined;
     }
     const kind = scheme.byResource(info.apiGroup, info.apiVersion, info.resource);

@@ -59,6 +59,7 @@ import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { serveComponentStatuses, type Components } from './component-status.js';
 import { apfMachine, FLOWCONTROL_GROUP, terminateApf } from '../apf/apf-machine.js';
+import { storeWorkload } from '../apf/workload.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
@@ -96,7 +97,7 @@ import { Upstreams } from '../proxy/upstream.js';
 import { autoregisterMachine, terminateAutoregister } from '../autoregister/autoregister-machine.js';
 import { availabilityController } from '../apiservice-availability/availability-controller.js';
 import { ServerMetrics } from '../../lib/metrics.js';
-import { registerCollectors, renderSlis } from './metrics.js';
+import { registerCollectors, renderSlis, withStorageMetrics } from './metrics.js';
 import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
 import type { TransportChoice } from '../listener/transport.js';
@@ -253,7 +254,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   };
   for (const kind of storedKinds) {
     const id = `store/${storeKey(kind.plural, kind.group)}`;
-    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log, etcdPrefix: options!.raw.etcdPrefix, serviceClusterIpRange: options!.raw.serviceClusterIpRange, serviceNodePortRange: options!.raw.serviceNodePortRange, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
+    runtime.stores.set(storeKey(kind.plural, kind.group), start(id, storeMachine, { kind, definitions, log: withStorageMetrics(log, runtime.metrics, storeKey(kind.plural, kind.group), () => clock.now()), etcdPrefix: options!.raw.etcdPrefix, serviceClusterIpRange: options!.raw.serviceClusterIpRange, serviceNodePortRange: options!.raw.serviceNodePortRange, clock, logger: logger.getSubLogger({ name: id }) }, terminateStore as Terminate));
   }
   if (options!.compactionIntervalMs > 0) {
     start('compactor', compactorMachine, { log, intervalMs: options!.compactionIntervalMs, clock, logger: logger.getSubLogger({ name: 'compactor' }) });
@@ -262,7 +263,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
   const pods = store('pods', '');
   if (pods) start('pod-terminator', podTerminatorMachine, { pods, clock, logger: logger.getSubLogger({ name: 'pod-terminator' }) }, terminatePodTerminator as Terminate);
   // The chain needs authn and authz, which need the chain (and admission asks authz): route through late-bound handles.
-  const late: { authn?: ChildSlot; authz?: ChildSlot } = {};
+  const late: { authn?: ChildSlot; authz?: ChildSlot; apf?: ChildSlot } = {};
   const admission = start('admission', admissionMachine, {
     plugins: options!.admissionPlugins,
     configs: options!.admissionConfigs,
@@ -273,6 +274,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
     },
     authorize: (user: UserInfo, attributes: AuthorizationAttributes) => subjectAccessReview(late.authz!, user, attributes),
     resourceFor: (group: string, version: string, kind: string) => scheme!.byKind(group, version, kind)?.plural,
+    metrics: runtime.metrics?.admission,
     clock,
     logger: logger.getSubLogger({ name: 'admission' }),
   }, terminateAdmission as Terminate);
@@ -300,6 +302,7 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       authz: { send: (m) => late.authz!.send(m) },
       supervisor: self,
       ...(eviction ? { eviction } : {}),
+      ...(options!.raw.enablePriorityAndFairness ? { apf: { send: (m) => late.apf!.send(m) } } : {}),
     }),
     apiExtensionsServer(api.registry, store, webhookClient, serviceEndpointsView((plural, group) => runtime.stores.get(storeKey(plural, group)) as Subscribable | undefined)),
   ]);
@@ -322,10 +325,12 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       queueWaitLimitMs: options!.requestTimeoutMs / 4,
       next: late.authz,
       stores: { flowschemas: store('flowschemas', flowcontrol), prioritylevelconfigurations: store('prioritylevelconfigurations', flowcontrol) },
+      workload: storeWorkload((plural, group) => runtime.stores.get(storeKey(plural, group))),
       clock,
       logger: logger.getSubLogger({ name: 'apf' }),
     }, terminateApf as Terminate)
     : undefined;
+  late.apf = apf;
   const afterAuthentication = apf ?? late.authz;
   // kube's audit filter runs right after authentication: with a policy, authn hands requests to it.
   const audit = options!.audit
@@ -400,7 +405,7 @@ function startAggregatorControllers(context: SupervisorContext, self: AnyActorRe
 /** A custom resource's store: like a built-in kind's, over `/registry/<group>/<plural>/`. */
 function startCustomResourceStore(context: SupervisorContext, self: AnyActorRef, spawn: Spawn, id: string, kind: KindDescription, definitions: Definitions): ChildSlot {
   const { runtime, options, clock, logger } = context;
-  const input = { kind, definitions, log: runtime.log!, etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) };
+  const input = { kind, definitions, log: withStorageMetrics(runtime.log!, runtime.metrics, storeKey(kind.plural, kind.group), () => clock.now()), etcdPrefix: options!.raw.etcdPrefix, clock, logger: logger.getSubLogger({ name: id }) };
   const slot = new ChildSlot(id, storeMachine, input, PERMANENT, undefined, terminateStore as Terminate);
   slot.up(spawnIncarnation(slot, spawn, self, clock), false);
   runtime.children.push(slot);
@@ -856,6 +861,7 @@ export const supervisorMachine = setup({
             listener,
             apf: runtime.children.find((c) => c.id === 'apf'),
             authn,
+            audit: runtime.children.find((c) => c.id === 'audit'),
             actors: () => actorTree(context, self),
             now: () => clock.now(),
           });

@@ -12,6 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import { kubectl, type Kubectl } from '../support/kubectl.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { call, credentialsOf, type Credentials } from '../support/http.js';
+import { parsePrometheusText } from '../support/prometheus.js';
 import { admissionAnswer, closedPort, eventually, makeTestCa, startTestWebhook, type TestCa, type TestWebhook, type WebhookHandler } from '../support/webhook-server.js';
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
@@ -131,6 +132,16 @@ describe('admission webhooks', () => {
     });
     // What the webhook allows is stored.
     await core.createNamespacedConfigMap({ namespace: 'wh-deny', body: { metadata: { name: 'good' }, data: { fine: 'x' } } });
+
+    // kube's webhook metrics count each call: the refusals by their code, the one allowed as 200.
+    const scrape = parsePrometheusText((await call(creds, 'GET', '/metrics')).body);
+    const hookLabels = { name: 'deny.wh-deny.example.com', type: 'validating', operation: 'CREATE' };
+    const refusals = scrape.value('apiserver_admission_webhook_rejection_count', { ...hookLabels, error_type: 'no_error', rejection_code: '403' });
+    assert.ok(refusals >= 3, `refusals counted: ${refusals}`);
+    assert.equal(scrape.value('apiserver_admission_webhook_request_total', { ...hookLabels, code: '403', rejected: 'true' }), refusals);
+    assert.equal(scrape.value('apiserver_admission_webhook_request_total', { ...hookLabels, code: '200', rejected: 'false' }), 1);
+    assert.equal(scrape.value('apiserver_admission_webhook_admission_duration_seconds_count', { ...hookLabels, rejected: 'false' }), 1);
+    assert.equal(scrape.types.get('apiserver_admission_webhook_admission_duration_seconds'), 'histogram');
   });
 
   it('calls the validating webhooks in parallel', async () => {

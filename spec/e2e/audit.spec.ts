@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { SimulatedClock, startServer, StartupError } from '../../harness/start-server.js';
 import { tempDir } from '../support/temp.js';
 import { admissionAnswer, loopbackWebhook } from '../support/webhook-server.js';
+import { parsePrometheusText } from '../support/prometheus.js';
 
 const POLICY = `
 apiVersion: audit.k8s.io/v1
@@ -48,6 +49,10 @@ describe('the audit log', () => {
     assert.equal((await server.client.request('GET', '/api/v1/namespaces')).status, 200);
     assert.equal((await server.client.request('GET', '/healthz')).status, 200);
     const watch = await server.client.watch('/api/v1/namespaces/default/configmaps?watch=true');
+    const scrape = async () => parsePrometheusText((await server.client.request('GET', '/metrics')).body);
+    const firstScrape = await scrape();
+    assert.equal((await server.client.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'counted' } })).status, 201);
+    const scraped = await scrape();
     await server.stop();
     await watch.ended;
 
@@ -79,6 +84,12 @@ describe('the audit log', () => {
     assert.ok(!events.some((e) => e.requestURI === '/healthz'), 'level None writes nothing');
     const watchStages = events.filter((e) => e.verb === 'watch').map((e) => e.stage);
     assert.deepEqual(watchStages, ['RequestReceived', 'ResponseStarted', 'ResponseComplete']);
+    // kube's audit metrics: every event sent to the backend, and every request's policy level.
+    // Between the two scrapes: the first scrape's ResponseComplete, then the create's two stages (and whatever the controllers did).
+    assert.ok(scraped.value('apiserver_audit_event_total') - firstScrape.value('apiserver_audit_event_total') >= 3);
+    assert.ok(scraped.value('apiserver_audit_event_total') <= events.length);
+    assert.equal(scraped.value('apiserver_audit_level_total', { level: 'None' }), 1, '/healthz');
+    assert.ok(scraped.value('apiserver_audit_level_total', { level: 'RequestResponse' }) >= 2);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -49,6 +49,28 @@ describe('/metrics', () => {
     assert.deepEqual(buckets.map((b) => b.labels.le), ['0.005', '0.025', '0.05', '0.1', '0.2', '0.4', '0.6', '0.8', '1', '1.25', '1.5', '2', '3', '4', '5', '6', '8', '10', '15', '20', '30', '45', '60', '+Inf'], "kube's buckets");
   });
 
+  it("times storage and admission as kube does: etcd requests by operation and type, admission steps and plugins", async () => {
+    const { creds } = suite;
+    const before = await scrape();
+    const cm = (name: string): string => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } });
+    assert.equal((await call(creds, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('timed-1') })).status, 201);
+    assert.equal((await call(creds, 'POST', '/api/v1/namespaces/default/configmaps', { body: cm('timed-2') })).status, 201);
+    assert.equal((await call(creds, 'DELETE', '/api/v1/namespaces/default/configmaps/timed-1')).status, 200);
+    assert.equal((await call(creds, 'POST', '/api/v1/namespaces/nowhere/configmaps', { body: cm('refused') })).status, 404);
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string>): number => after.value(name, labels) - before.value(name, labels);
+
+    assert.equal(delta('etcd_request_duration_seconds_count', { operation: 'create', type: 'configmaps' }), 2);
+    assert.equal(delta('etcd_requests_total', { operation: 'delete', type: 'configmaps' }), 1);
+    assert.equal(after.types.get('etcd_request_duration_seconds'), 'histogram');
+    assert.ok(after.value('etcd_request_duration_seconds_count', { operation: 'list', type: 'clusterroles.rbac.authorization.k8s.io' }) >= 1, 'each store loaded its objects once');
+
+    assert.equal(delta('apiserver_admission_step_admission_duration_seconds_count', { type: 'validate', operation: 'CREATE', rejected: 'false' }), 2);
+    assert.equal(delta('apiserver_admission_controller_admission_duration_seconds_count', { name: 'NamespaceLifecycle', type: 'admit', operation: 'CREATE', rejected: 'true' }), 1, 'the create in a missing namespace');
+    const buckets = after.samples.filter((s) => s.name === 'apiserver_admission_step_admission_duration_seconds_bucket' && s.labels.type === 'validate' && s.labels.operation === 'CREATE' && s.labels.rejected === 'false');
+    assert.deepEqual(buckets.map((b) => b.labels.le), ['0.005', '0.025', '0.1', '0.5', '1', '2.5', '+Inf'], "kube's buckets");
+  });
+
   it('reports stored objects, watchers, in-flight requests, the process and each actor', async () => {
     const families = await scrape();
     const list = (await call(suite.creds, 'GET', '/api/v1/configmaps')).json<{ items: unknown[] }>();

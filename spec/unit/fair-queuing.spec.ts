@@ -1,9 +1,19 @@
 // One priority level's seats and queues (actors/apf/fair-queuing.ts): kube's
-// shuffle-sharding dealer, queues served in turn, and the three rejections.
+// shuffle-sharding dealer, queues served in turn, requests that take several
+// seats, the three rejections; and kube's borrowing between levels
+// (actors/apf/borrowing.ts).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deal, flowHash, PriorityLevel } from '../../actors/apf/fair-queuing.js';
+import { deal, flowHash, PriorityLevel, type Queuing, type Ticket } from '../../actors/apf/fair-queuing.js';
+import { adjustLimits, allocate, Integrator, limitsOf, noDemand, updateDemand, type Limits } from '../../actors/apf/borrowing.js';
+import type { WorkEstimate } from '../../actors/apf/work-estimate.js';
+
+const ONE: WorkEstimate = { initialSeats: 1, finalSeats: 0, additionalLatencyMs: 0 };
+const seats = (n: number): WorkEstimate => ({ initialSeats: n, finalSeats: 0, additionalLatencyMs: 0 });
+const fixed = (limit: number): Limits => ({ nominal: limit, min: limit, max: limit, maxSeats: 0, initial: limit });
+const levelOf = (limit: number, queuing: Queuing | undefined): PriorityLevel<string> => new PriorityLevel<string>('l', 'uid', fixed(limit), queuing, 0);
+const items = (tickets: Ticket<string>[]): string[] => tickets.map((t) => t.item);
 
 describe('shuffle sharding', () => {
   it('deals a hand of distinct queues, the same hand for the same flow', () => {
@@ -23,36 +33,107 @@ describe('shuffle sharding', () => {
 
 describe('a priority level', () => {
   it('dispatches while seats are free, then queues, then rejects a full queue', () => {
-    const level = new PriorityLevel<string>('l', 'uid', 2, { queues: 1, handSize: 1, queueLengthLimit: 1 });
-    assert.equal(level.offer('a', 'f', 0), 'dispatched');
-    assert.equal(level.offer('b', 'f', 0), 'dispatched');
-    assert.equal(level.offer('c', 'f', 0), 'queued');
-    assert.equal(level.offer('d', 'f', 0), 'queue-full');
-    assert.deepEqual(level.release(), ['c']);
+    const level = levelOf(2, { queues: 1, handSize: 1, queueLengthLimit: 1 });
+    const a = level.offer('a', 'f', ONE, 0);
+    assert.equal(a.offer, 'dispatched');
+    assert.equal(level.offer('b', 'f', ONE, 0).offer, 'dispatched');
+    assert.equal(level.offer('c', 'f', ONE, 0).offer, 'queued');
+    assert.equal(level.offer('d', 'f', ONE, 0).offer, 'queue-full');
+    assert.deepEqual(items(level.release(a.ticket, 1)), ['c']);
     assert.equal(level.seatsInUse, 2);
+    assert.deepEqual(level.totals, { dispatched: 3, rejected: 1, timedOut: 0, cancelled: 0 });
   });
   it('rejects at once when its limit response is Reject', () => {
-    const level = new PriorityLevel<string>('l', 'uid', 1, undefined);
-    assert.equal(level.offer('a', 'f', 0), 'dispatched');
-    assert.equal(level.offer('b', 'f', 0), 'concurrency-limit');
+    const level = levelOf(1, undefined);
+    assert.equal(level.offer('a', 'f', ONE, 0).offer, 'dispatched');
+    assert.equal(level.offer('b', 'f', ONE, 0).offer, 'concurrency-limit');
   });
   it('serves queues in turn, so a heavy flow does not starve a light one', () => {
-    const level = new PriorityLevel<string>('l', 'uid', 1, { queues: 8, handSize: 1, queueLengthLimit: 100 });
-    level.offer('running', 'x', 0);
+    const level = levelOf(1, { queues: 8, handSize: 1, queueLengthLimit: 100 });
+    let running = level.offer('running', 'x', ONE, 0).ticket;
     const heavy = 'heavy';
     let light = 'light';
     for (let i = 0; deal(flowHash(light), 8, 1)[0] === deal(flowHash(heavy), 8, 1)[0]; i++) light = `light-${i}`;
-    for (let i = 0; i < 5; i++) level.offer(`h${i}`, heavy, 0);
-    level.offer('l0', light, 0);
-    const order = [level.release()[0], level.release()[0]];
+    for (let i = 0; i < 5; i++) level.offer(`h${i}`, heavy, ONE, 0);
+    level.offer('l0', light, ONE, 0);
+    const order: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      running = level.release(running, 1)[0]!;
+      order.push(running.item);
+    }
     assert.ok(order.includes('l0'), `the light flow waits behind at most one heavy request: ${order.join(',')}`);
   });
   it('takes out requests that waited past the limit', () => {
-    const level = new PriorityLevel<string>('l', 'uid', 1, { queues: 4, handSize: 2, queueLengthLimit: 10 });
-    level.offer('a', 'f', 0);
-    level.offer('b', 'f', 100);
-    level.offer('c', 'g', 900);
-    assert.deepEqual(level.expire(500), ['b']);
+    const level = levelOf(1, { queues: 4, handSize: 2, queueLengthLimit: 10 });
+    level.offer('a', 'f', ONE, 0);
+    level.offer('b', 'f', ONE, 100);
+    level.offer('c', 'g', ONE, 900);
+    assert.deepEqual(items(level.expire(500, 1000)), ['b']);
     assert.equal(level.waiting, 1);
+    assert.equal(level.totals.timedOut, 1);
+  });
+  it('holds a wide request until its seats are free, and lets nothing jump it', () => {
+    const level = levelOf(4, { queues: 1, handSize: 1, queueLengthLimit: 10 });
+    const small = ['s1', 's2', 's3'].map((name) => level.offer(name, 'f', ONE, 0).ticket);
+    assert.equal(level.offer('wide', 'f', seats(3), 0).offer, 'queued');
+    assert.equal(level.offer('s4', 'f', ONE, 0).offer, 'queued');
+    assert.deepEqual(items(level.release(small[0]!, 1)), [], 'two seats are free, but the wide request is first');
+    assert.deepEqual(items(level.release(small[1]!, 1)), ['wide']);
+    assert.equal(level.seatsInUse, 4);
+    assert.equal(level.seatsWaiting, 1);
+  });
+  it('runs a request wider than its whole limit alone', () => {
+    const level = levelOf(2, undefined);
+    const wide = level.offer('wide', 'f', seats(5), 0);
+    assert.equal(wide.offer, 'dispatched');
+    assert.equal(level.offer('next', 'f', ONE, 0).offer, 'concurrency-limit');
+    level.release(wide.ticket, 1);
+    assert.equal(level.offer('next', 'f', ONE, 0).offer, 'dispatched');
+  });
+  it('occupies the most of initial and final seats', () => {
+    const level = levelOf(10, undefined);
+    level.offer('write', 'f', { initialSeats: 1, finalSeats: 4, additionalLatencyMs: 12.5 }, 0);
+    assert.equal(level.seatsInUse, 4);
+  });
+});
+
+describe('borrowing between priority levels', () => {
+  it("derives kube's nominal, lower and upper limits and max seats from shares and percents", () => {
+    // kube's defaults: 600 seats, 245 shares; global-default has 20 shares, lends 50%, may borrow without limit.
+    assert.deepEqual(limitsOf({ shares: 20, lendablePercent: 50, borrowingLimitPercent: undefined, handSize: 6 }, 600, 245), { nominal: 49, min: 24, max: 649, maxSeats: 8, initial: 37 });
+    assert.deepEqual(limitsOf({ shares: 100, lendablePercent: 90, borrowingLimitPercent: 10, handSize: 6 }, 600, 245), { nominal: 245, min: 24, max: 270, maxSeats: 37, initial: 135 });
+    assert.deepEqual(limitsOf({ shares: 0, lendablePercent: 0, borrowingLimitPercent: undefined, handSize: undefined }, 600, 245), { nominal: 0, min: 0, max: 600, maxSeats: 0, initial: 0 });
+  });
+  it('integrates seat demand over time: average, deviation and high watermark', () => {
+    const demand = new Integrator(0);
+    demand.set(4, 0);
+    demand.set(0, 5000);
+    const period = demand.reset(10_000);
+    assert.deepEqual(period, { seconds: 10, average: 2, deviation: 2, max: 4 });
+    const stats = noDemand();
+    updateDemand(stats, period);
+    assert.deepEqual(stats, { highWatermark: 4, average: 2, stdDev: 2, smoothed: 4 });
+    updateDemand(stats, demand.reset(20_000));
+    assert.equal(stats.highWatermark, 0);
+    assert.ok(Math.abs(stats.smoothed - 0.977 * 4) < 1e-9, 'demand decays slowly once it stops');
+  });
+  it('allocates in proportion to the targets within each bound, summing to what is required', () => {
+    assert.deepEqual(allocate(10, [{ target: 1, lower: 0, upper: 100 }, { target: 4, lower: 0, upper: 100 }])?.allocs, [2, 8]);
+    // The second is held at its upper bound; the others share the rest in proportion, 1.5 seats a target.
+    const bounded = allocate(10, [{ target: 1, lower: 0, upper: 100 }, { target: 4, lower: 0, upper: 4 }, { target: 3, lower: 3, upper: 100 }])!;
+    assert.deepEqual(bounded.allocs.map((a) => Math.round(a * 1000) / 1000), [1.5, 4, 4.5]);
+    assert.equal(Math.round(bounded.fairProp * 1000) / 1000, 1.5);
+    assert.equal(allocate(10, [{ target: 1, lower: 0, upper: 2 }]), undefined, 'upper bounds below the sum: impossible');
+  });
+  it('lends an idle level\'s lendable seats to a busy one, never below the idle level\'s lower limit', () => {
+    const busy = { exempt: false, limits: { nominal: 10, min: 5, max: 30, maxSeats: 0, initial: 10 }, demand: { ...noDemand(), highWatermark: 25, smoothed: 25 }, currentLimit: 10, target: 0 };
+    const idle = { exempt: false, limits: { nominal: 10, min: 2, max: 30, maxSeats: 0, initial: 6 }, demand: noDemand(), currentLimit: 6, target: 0 };
+    const exempt = { exempt: true, limits: { nominal: 0, min: 0, max: 20, maxSeats: 0, initial: 0 }, demand: noDemand(), currentLimit: 0, target: 0 };
+    adjustLimits([busy, idle, exempt], 20);
+    assert.deepEqual([busy.currentLimit, idle.currentLimit, exempt.currentLimit], [18, 2, 0]);
+    // Exempt traffic comes first: when it leaves less than the levels' demand, they share what is left above their lower limits.
+    exempt.demand.highWatermark = 10;
+    adjustLimits([busy, idle, exempt], 20);
+    assert.deepEqual([busy.currentLimit, idle.currentLimit, exempt.currentLimit], [8, 2, 10]);
   });
 });

@@ -17,6 +17,7 @@ import { badRequest, failure, type Status, type StatusReason } from '../../../pr
 import { WebhookCallError, type WebhookClient } from '../../../lib/webhook-client.js';
 import { resolveServiceEndpoint, type EndpointsView } from '../../../lib/service-endpoints.js';
 import type { Invocation } from './matching.js';
+import type { AdmissionMetrics } from '../../../lib/metrics.js';
 
 export type CallOutcome =
   | { kind: 'allowed'; warnings: string[]; auditAnnotations: Record<string, string>; patch?: unknown[] }
@@ -133,10 +134,27 @@ export interface CallDeps {
   /** The request's own deadline, when nearer than the webhook's timeout. */
   deadline?: number;
   now(): number;
+  /** apiserver_admission_webhook_*: each call, timed, with its code and whether it rejected the write. */
+  metrics?: AdmissionMetrics | undefined;
 }
 
-/** Calls one webhook for one invocation. */
+/** Calls one webhook for one invocation, counted as kube's dispatchers count it. */
 export async function callHook(deps: CallDeps, invocation: Invocation, attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined, mutating: boolean): Promise<CallOutcome> {
+  const started = deps.now();
+  const outcome = await callOnce(deps, invocation, attributes, object, oldObject, mutating);
+  if (deps.metrics) {
+    const hook = invocation.hook;
+    const failOpen = outcome.kind === 'callFailed' && hook.failurePolicy === 'Ignore';
+    const [code, rejection] = outcome.kind === 'allowed' ? [200, undefined]
+      : outcome.kind === 'rejected' ? [outcome.status.code, 'no_error' as const]
+      : outcome.kind === 'callFailed' ? [outcome.status.code, failOpen ? undefined : 'calling_webhook_error' as const]
+      : [0, 'apiserver_internal_error' as const];
+    deps.metrics.observeWebhook(hook.name, mutating ? 'admit' : 'validating', attributes.operation, (deps.now() - started) / 1000, code, rejection);
+  }
+  return outcome;
+}
+
+async function callOnce(deps: CallDeps, invocation: Invocation, attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined, mutating: boolean): Promise<CallOutcome> {
   const hook = invocation.hook;
   if (attributes.dryRun && hook.sideEffects !== 'None' && hook.sideEffects !== 'NoneOnDryRun') {
     if (!hook.sideEffects) return callFailed(hook.name, 'Webhook SideEffects is nil', badRequest('Webhook SideEffects is nil'));

@@ -64,7 +64,7 @@ function requireReinvoking(state: ReinvokeState): void {
 function createMutatingWebhook(context: PluginContext): AdmissionPlugin {
   const source = new WebhookSource(true);
   const client = webhookClientFor(context.clock);
-  const deps = { client, endpoints: source, now: () => context.clock.now() };
+  const deps = { client, endpoints: source, now: () => context.clock.now(), metrics: context.metrics };
 
   async function mutate(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined, reinvocation?: Reinvocation): Promise<PluginVerdict> {
     if (isExempt(attributes)) return ALLOW;

@@ -22,7 +22,7 @@ export const FAILED_OPEN_VALIDATING_PREFIX = 'failed-open.validating.webhook.adm
 function createValidatingWebhook(context: PluginContext): AdmissionPlugin {
   const source = new WebhookSource(false);
   const client = webhookClientFor(context.clock);
-  const deps = { client, endpoints: source, now: () => context.clock.now() };
+  const deps = { client, endpoints: source, now: () => context.clock.now(), metrics: context.metrics };
 
   async function validate(attributes: AdmissionAttributes, object: KubeObject | undefined, oldObject: KubeObject | undefined): Promise<PluginVerdict> {
     if (isExempt(attributes)) return ALLOW;
