@@ -148,7 +148,7 @@ export function handleWatch(state: StoreState, request: ApiRequest, info: Resour
 
 function startWatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, options: ListOptions, watcher: Watcher, after: number | undefined): void {
   const synthetic = (): Uint8Array[] =>
-    [...state.cache.range(info.namespace)].filter((e) => matches(options, e)).map((e) => encodeEvent(state, 'ADDED', e, watcher.shape));
+    [...state.cache.range(info.namespace, '', options.labels)].filter((e) => matches(options, e)).map((e) => encodeEvent(state, 'ADDED', e, watcher.shape));
   let initial: Uint8Array[] = [];
   if (options.sendInitialEvents) {
     initial = synthetic();
