@@ -73,12 +73,32 @@ async function alternating(servers: Kubeactor[], path: (k: Kubeactor) => string,
   return rps.map(median);
 }
 
+/**
+ * Waits until the built-in controllers run and have synced, three polls in a row: once elected, each
+ * takes a snapshot of every object it watches, seconds of work at a million (bench/ANALYSIS.md).
+ */
+async function controllersSynced(k: Kubeactor, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let calm = 0;
+  while (calm < 3 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    try {
+      const { actors } = JSON.parse((await call(k, 'GET', '/debug/actors')).text) as { actors: { id: string; state: unknown }[] };
+      const controllers = actors.filter((a) => a.id.startsWith('controller/'));
+      calm = controllers.length > 0 && controllers.every((a) => a.state !== 'Syncing') ? calm + 1 : 0;
+    } catch {
+      // Busy past fetch's connect timeout: not settled.
+      calm = 0;
+    }
+  }
+  if (calm < 3) process.stderr.write(`controllers of ${k.base} still not synced after ${timeoutMs / 1000} s; measuring anyway\n`);
+}
+
 /** Seeds and starts a server of each size, measuring its warm start and RSS. */
 async function startSized(bin: string, settings: Settings, step: Step, count: number): Promise<Sized> {
   const { dir, bytes } = await step(`seed ${fmt(count)} ConfigMaps`, () => seeded(count));
   const k = await step(`warm start with ${fmt(count)}`, () => warmStart(bin, settings, dir));
-  // Let what runs once ready (controllers' first syncs) settle before measuring.
-  await new Promise((r) => setTimeout(r, 1000));
+  await step(`controllers synced over ${fmt(count)}`, () => controllersSynced(k));
   const listed = await call(k, 'GET', PICK);
   const items = (JSON.parse(listed.text) as { items?: unknown[] }).items?.length;
   if (items !== PICKED) throw new Error(`the selected LIST answered ${listed.status} with ${items} items, not ${PICKED}`);

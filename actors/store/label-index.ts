@@ -1,8 +1,10 @@
 // An index of a resource's cached objects by label, so that a list or watch
 // whose selector names a label value (`app=web`, `tier in (a,b)`) reads the
 // few objects that carry it instead of scanning them all: a cost that stays
-// flat as the resource grows. Kept by the resource cache on every load, write
-// and delete; holds the cache's own key strings, nothing copied.
+// flat as the resource grows. Built by the resource cache on the first
+// selected read (a store no selector reads pays nothing, at load or in
+// memory), then kept on every write and delete; holds the cache's own key
+// strings, nothing copied.
 
 import type { LabelSelector, Requirement } from './label-selector.js';
 
@@ -14,7 +16,14 @@ type Labels = Readonly<Record<string, string>> | undefined;
  */
 const NARROW_SHARE = 1 / 16;
 
+const narrowing = (r: Requirement): boolean => r.operator === '=' || r.operator === '==' || r.operator === 'in';
+
 export class LabelIndex {
+  /** Whether an index could narrow `selector` at all: an equality or `in` among its requirements. */
+  static narrows(selector: LabelSelector): boolean {
+    return selector.some(narrowing);
+  }
+
   /** label key → value → keys of the objects carrying it. */
   private readonly byLabel = new Map<string, Map<string, Set<string>>>();
 
@@ -71,7 +80,7 @@ export class LabelIndex {
 
   /** The buckets an equality or `in` requirement selects from; undefined for operators an index cannot narrow. */
   private bucketsOf(requirement: Requirement): Set<string>[] | undefined {
-    if (requirement.operator !== '=' && requirement.operator !== '==' && requirement.operator !== 'in') return undefined;
+    if (!narrowing(requirement)) return undefined;
     const values = this.byLabel.get(requirement.key);
     const buckets: Set<string>[] = [];
     for (const value of requirement.values) {

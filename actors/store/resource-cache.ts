@@ -41,7 +41,8 @@ export class ResourceCache {
   private removed = 0;
   private readonly history: HistoryEvent[] = [];
   private readonly namespaces = new Map<string, string>();
-  private readonly byLabel = new LabelIndex();
+  /** Built on the first selected read, kept from then on. */
+  private byLabel: LabelIndex | undefined;
   /** Events after this revision are all in `history`. */
   historyFrom: number;
 
@@ -68,7 +69,7 @@ export class ResourceCache {
     else (entry as { namespace: string }).namespace = namespace;
     const previous = this.entries.get(entry.key);
     if (!previous) this.added.push(entry.key);
-    this.byLabel.replace(entry.key, previous?.labels, entry.labels);
+    this.byLabel?.replace(entry.key, previous?.labels, entry.labels);
     this.entries.set(entry.key, entry);
   }
 
@@ -77,7 +78,7 @@ export class ResourceCache {
     if (event.type === 'DELETED') {
       const previous = this.entries.get(key);
       if (previous && this.entries.delete(key)) {
-        this.byLabel.replace(key, previous.labels, undefined);
+        this.byLabel?.replace(key, previous.labels, undefined);
         this.removed++;
       }
     } else {
@@ -97,7 +98,7 @@ export class ResourceCache {
    */
   *range(namespace: string, afterKey = '', labels?: LabelSelector): Generator<Entry> {
     const prefix = namespace ? `${namespace}/` : '';
-    const narrowed = labels && this.byLabel.candidates(labels, this.entries.size);
+    const narrowed = labels && LabelIndex.narrows(labels) ? this.labelIndex().candidates(labels, this.entries.size) : undefined;
     if (narrowed) {
       for (const key of narrowed) if (key > afterKey && key.startsWith(prefix)) yield this.entries.get(key)!;
       return;
@@ -143,6 +144,14 @@ export class ResourceCache {
       else hi = mid;
     }
     return this.history.slice(lo);
+  }
+
+  private labelIndex(): LabelIndex {
+    if (!this.byLabel) {
+      this.byLabel = new LabelIndex();
+      for (const entry of this.entries.values()) this.byLabel.replace(entry.key, undefined, entry.labels);
+    }
+    return this.byLabel;
   }
 
   /** Binary search in the ordered keys: the index at which `key` is, or would be inserted. */
