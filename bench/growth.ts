@@ -112,20 +112,29 @@ async function fanOut(bin: string, settings: Settings, step: Step, broadcaster: 
   const bare = await spawnUntil([broadcaster, join(k.dir, 'serving.crt'), join(k.dir, 'serving.key')], /port=(\d+)/, settings.serverCpu);
   try {
     await call(k, 'POST', '/api/v1/namespaces', { metadata: { name: 'fanout' } });
-    const p99: number[] = [];
+    const p99: Record<number, number> = {};
     for (const watchers of [100, 1_000, 10_000]) {
-      const ours = await step(`watch fan-out to ${fmt(watchers)}`, () => watchFanOut(k.base, k.token, k.ca, watchers));
-      const raw = await step(`bare broadcast to ${fmt(watchers)}`, () => watchFanOut(`https://127.0.0.1:${bare.match[1]}`, k.token, k.ca, watchers));
-      p99.push(ours.p99ms);
       const goal = watchers === 10_000 ? ' (goal ≤ 1.2×)' : '';
-      rows.push({
-        scenario: `watch fan-out, ${fmt(watchers)} watchers: create to arrival at every watcher, p50 / p99${goal}`,
-        ours: `${fmt(ours.p50ms, 2)} / ${fmt(ours.p99ms, 2)} ms`,
-        baseline: `${fmt(raw.p50ms, 2)} / ${fmt(raw.p99ms, 2)} ms (bare uWS: POST answered, line written to every stream; no storage)`,
-        ratio: `${fmt(ours.p99ms / raw.p99ms, 2)}× (p99)`,
-      });
+      const scenario = `watch fan-out, ${fmt(watchers)} watchers: create to arrival at every watcher, p50 / p99${goal}`;
+      try {
+        const ours = await step(`watch fan-out to ${fmt(watchers)}`, () => watchFanOut(k.base, k.token, k.ca, watchers));
+        const raw = await step(`bare broadcast to ${fmt(watchers)}`, () => watchFanOut(`https://127.0.0.1:${bare.match[1]}`, k.token, k.ca, watchers));
+        p99[watchers] = ours.p99ms;
+        rows.push({
+          scenario,
+          ours: `${fmt(ours.p50ms, 2)} / ${fmt(ours.p99ms, 2)} ms`,
+          baseline: `${fmt(raw.p50ms, 2)} / ${fmt(raw.p99ms, 2)} ms (bare uWS: POST answered, line written to every stream; no storage)`,
+          ratio: `${fmt(ours.p99ms / raw.p99ms, 2)}× (p99)`,
+        });
+      } catch (e) {
+        // One size failing (the client could not hold that many watches open) leaves the others' rows.
+        rows.push({ scenario, ours: `failed: ${e instanceof Error ? e.message : String(e)}`, baseline: '—', ratio: '—' });
+      }
     }
-    rows.push({ scenario: 'watch fan-out p99 per watcher, 10,000 watchers against 100', ours: `${fmt((p99[2]! * 1000) / 10_000, 2)} µs`, baseline: `${fmt((p99[0]! * 1000) / 100, 2)} µs`, ratio: ratio(p99[2]! / 10_000, p99[0]! / 100) });
+    const [few, most] = [p99[100], p99[10_000]];
+    if (few !== undefined && most !== undefined) {
+      rows.push({ scenario: 'watch fan-out p99 per watcher, 10,000 watchers against 100', ours: `${fmt((most * 1000) / 10_000, 2)} µs`, baseline: `${fmt((few * 1000) / 100, 2)} µs`, ratio: ratio(most / 10_000, few / 100) });
+    }
   } finally {
     await stop(bare.child);
     await stopKubeactor(k);

@@ -17,7 +17,9 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
-const OPEN_BATCH = 500;
+const OPEN_BATCH = 200;
+/** A watch whose open fails (a handshake the busy server timed out) is tried again, this many times. */
+const OPEN_TRIES = 3;
 
 const until = async (done: () => boolean, ms: number): Promise<void> => {
   const deadline = Date.now() + ms;
@@ -34,7 +36,7 @@ export async function watchFanOut(base: string, token: string, ca: string, watch
   const latencies: number[] = [];
   const streams: { destroy(): void }[] = [];
   let opened = 0;
-  const open = (): Promise<void> =>
+  const openOnce = (): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const req = request(`${base}/api/v1/namespaces/${namespace}/configmaps?watch=true&resourceVersion=0`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
         let buffer = '';
@@ -60,6 +62,15 @@ export async function watchFanOut(base: string, token: string, ca: string, watch
       req.end();
       streams.push(req);
     });
+  const open = async (): Promise<void> => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await openOnce();
+      } catch (e) {
+        if (tries >= OPEN_TRIES) throw e;
+      }
+    }
+  };
   for (let from = 0; from < watchers; from += OPEN_BATCH) {
     const batch = Array.from({ length: Math.min(OPEN_BATCH, watchers - from) }, open);
     let timer: NodeJS.Timeout | undefined;
