@@ -9,6 +9,7 @@
 //   node dist/bench/run.js --admission-only        prints only CREATE with kube's default admission chain on and off
 //   node dist/bench/run.js --apf-only              prints only GET with priority and fairness on and off
 //   node dist/bench/run.js --overload-only         prints only #18's overload rows (bench/overload.ts)
+//   node dist/bench/run.js --growth-only           prints only how cost grows with the work (bench/growth.ts)
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { createActor, setup } from 'xstate';
 import { supervised } from '../actors/supervisor/supervision.js';
 import { median, spawnUntil, stop, wrk } from './measure.js';
 import { watchFanOut } from './watch-fanout.js';
+import { growthScenarios } from './growth.js';
 import { seedConfigMaps } from './seed.js';
 import { rawSqlite } from './raw-sqlite.js';
 import { churnHour } from './churn.js';
@@ -179,11 +181,10 @@ async function httpScenarios(): Promise<void> {
     await call(k, 'POST', '/api/v1/namespaces', { metadata: { name: 'fanout' } });
     const broadcaster = await spawnUntil([BARE_BROADCAST, join(k.dir, 'serving.crt'), join(k.dir, 'serving.key')], /port=(\d+)/, settings.serverCpu);
     try {
-      for (const watchers of [1, 100, 1000]) {
-        const fan = await step(`watch fan-out to ${watchers}`, () => watchFanOut(k.base, k.token, k.ca, watchers));
-        const raw = await step(`bare broadcast to ${watchers}`, () => watchFanOut(`https://127.0.0.1:${broadcaster.match[1]}`, k.token, k.ca, watchers));
-        rows.push({ scenario: `watch fan-out, ${watchers} watcher${watchers > 1 ? 's' : ''}: create to arrival at every watcher, p50 / p99`, ours: `${fmt(fan.p50ms, 2)} / ${fmt(fan.p99ms, 2)} ms`, baseline: `${fmt(raw.p50ms, 2)} / ${fmt(raw.p99ms, 2)} ms (bare uWS: POST answered, line written to every stream; no storage)`, ratio: `${fmt(fan.p99ms / raw.p99ms, 1)}× (p99)` });
-      }
+      // 100, 1,000 and 10,000 watchers: bench/growth.ts.
+      const fan = await step('watch fan-out to 1', () => watchFanOut(k.base, k.token, k.ca, 1));
+      const raw = await step('bare broadcast to 1', () => watchFanOut(`https://127.0.0.1:${broadcaster.match[1]}`, k.token, k.ca, 1));
+      rows.push({ scenario: 'watch fan-out, 1 watcher: create to arrival at every watcher, p50 / p99', ours: `${fmt(fan.p50ms, 2)} / ${fmt(fan.p99ms, 2)} ms`, baseline: `${fmt(raw.p50ms, 2)} / ${fmt(raw.p99ms, 2)} ms (bare uWS: POST answered, line written to every stream; no storage)`, ratio: `${fmt(fan.p99ms / raw.p99ms, 1)}× (p99)` });
     } finally {
       await stop(broadcaster.child);
     }
@@ -254,7 +255,7 @@ async function applyScenarios(): Promise<void> {
   for (const managed of [false, true]) {
     for (const count of [10_000, 100_000]) {
       const dir = mkdtempSync(join(tmpdir(), 'bench-managed-'));
-      const seeded = seedConfigMaps(dir, 'default', count, managed);
+      const seeded = seedConfigMaps(dir, 'default', count, { managedFields: managed });
       if (managed && count === 100_000) serialized = seeded.bytes / count;
       live[managed ? 'with' : 'without']!.push(await liveBytes(dir));
       rmSync(dir, { recursive: true, force: true });
@@ -346,9 +347,13 @@ async function overloadRows(): Promise<void> {
   rows.push(...(await overload(BIN, settings)));
 }
 
+async function growth(): Promise<void> {
+  rows.push(...(await growthScenarios(BIN, settings, step, BARE_BROADCAST)));
+}
+
 async function main(): Promise<void> {
   // One group of rows alone, printed, RESULTS.md left as it is.
-  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost, '--overload-only': overloadRows }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
+  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost, '--overload-only': overloadRows, '--growth-only': growth }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
   if (only) {
     await only();
     process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);
@@ -364,6 +369,7 @@ async function main(): Promise<void> {
   await largeStateScenarios();
   await step('server-side apply', applyScenarios);
   await step('an hour of churn', churn);
+  await step('how cost grows with the work', growth);
   if (!process.argv.includes('--no-etcd')) rows.push(...(await step('the etcd backend', () => etcdScenarios(BIN, settings))));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.versions.node}`;
   const table = ['| scenario | kubeactor | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`)].join('\n');

@@ -115,10 +115,10 @@ function cacheShows(state: StoreState, snapshot: number): boolean {
   return state.cache.changedAfter(snapshot) === false;
 }
 
-function cacheSource(state: StoreState, namespace: string, afterKey: string, snapshot: number | undefined): ListSource {
+function cacheSource(state: StoreState, namespace: string, afterKey: string, snapshot: number | undefined, labels: ListOptions['labels']): ListSource {
   return {
     revision: snapshot ?? listRevision(state),
-    entries: state.cache.range(namespace, afterKey),
+    entries: state.cache.range(namespace, afterKey, labels),
     remaining: (lastKey) => state.cache.countAfter(namespace, lastKey),
   };
 }
@@ -167,7 +167,7 @@ export function handleList(state: StoreState, request: ApiRequest, info: Resourc
 
 function listAt(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, options: ListOptions, snapshot: number | undefined, afterKey: string): void {
   if (snapshot === undefined || cacheShows(state, snapshot)) {
-    page(state, request, options, cacheSource(state, info.namespace, afterKey, snapshot));
+    page(state, request, options, cacheSource(state, info.namespace, afterKey, snapshot, options.labels));
     return;
   }
   const from = afterKey || (info.namespace ? `${info.namespace}/` : '');

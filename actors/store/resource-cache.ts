@@ -1,6 +1,10 @@
 // One resource's committed state, kept in memory: the latest bytes per key in
 // key order (so lists page without sorting), and a bounded history of events
-// for watches that start from a recent resourceVersion.
+// for watches that start from a recent resourceVersion; an index by label
+// (label-index.ts) narrows selected lists and watches.
+
+import { LabelIndex } from './label-index.js';
+import type { LabelSelector } from './label-selector.js';
 
 export interface Entry {
   /** `<namespace>/<name>` or `<name>`: the order lists are served in. */
@@ -37,6 +41,8 @@ export class ResourceCache {
   private removed = 0;
   private readonly history: HistoryEvent[] = [];
   private readonly namespaces = new Map<string, string>();
+  /** Built on the first selected read, kept from then on. */
+  private byLabel: LabelIndex | undefined;
   /** Events after this revision are all in `history`. */
   historyFrom: number;
 
@@ -61,14 +67,20 @@ export class ResourceCache {
     const namespace = this.namespaces.get(entry.namespace);
     if (namespace === undefined) this.namespaces.set(entry.namespace, entry.namespace);
     else (entry as { namespace: string }).namespace = namespace;
-    if (!this.entries.has(entry.key)) this.added.push(entry.key);
+    const previous = this.entries.get(entry.key);
+    if (!previous) this.added.push(entry.key);
+    this.byLabel?.replace(entry.key, previous?.labels, entry.labels);
     this.entries.set(entry.key, entry);
   }
 
   apply(event: HistoryEvent): void {
     const key = event.entry.key;
     if (event.type === 'DELETED') {
-      if (this.entries.delete(key)) this.removed++;
+      const previous = this.entries.get(key);
+      if (previous && this.entries.delete(key)) {
+        this.byLabel?.replace(key, previous.labels, undefined);
+        this.removed++;
+      }
     } else {
       this.load(event.entry);
     }
@@ -80,9 +92,17 @@ export class ResourceCache {
     }
   }
 
-  /** Entries in key order, starting after `afterKey`, within `namespace` when given. */
-  *range(namespace: string, afterKey = ''): Generator<Entry> {
+  /**
+   * Entries in key order, starting after `afterKey`, within `namespace` when given. With `labels`, it may
+   * leave out entries the selector cannot match (the caller still matches each it gets).
+   */
+  *range(namespace: string, afterKey = '', labels?: LabelSelector): Generator<Entry> {
     const prefix = namespace ? `${namespace}/` : '';
+    const narrowed = labels && LabelIndex.narrows(labels) ? this.labelIndex().candidates(labels, this.entries.size) : undefined;
+    if (narrowed) {
+      for (const key of narrowed) if (key > afterKey && key.startsWith(prefix)) yield this.entries.get(key)!;
+      return;
+    }
     const keys = this.ordered();
     let start = afterKey ? this.indexOf(afterKey) : prefix ? this.indexOf(prefix) : 0;
     if (afterKey && keys[start] === afterKey) start++;
@@ -124,6 +144,14 @@ export class ResourceCache {
       else hi = mid;
     }
     return this.history.slice(lo);
+  }
+
+  private labelIndex(): LabelIndex {
+    if (!this.byLabel) {
+      this.byLabel = new LabelIndex();
+      for (const entry of this.entries.values()) this.byLabel.replace(entry.key, undefined, entry.labels);
+    }
+    return this.byLabel;
   }
 
   /** Binary search in the ordered keys: the index at which `key` is, or would be inserted. */

@@ -15,6 +15,7 @@
 // to settle, answers new requests 503) → Stopped.
 
 import { setup } from 'xstate';
+import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { HandleRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
 import type { StoreDescribe, StoreSubscribe, StoreUnsubscribe } from '../../protocol/messages/store.js';
@@ -27,7 +28,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { Feed, LatestRow, RevisionLog } from './revision-log.js';
-import { fillCache, HISTORY_LIMIT, parseObject, redecodeCache, whenLogAnswers, type StoreState } from './store-state.js';
+import { fillCache, HISTORY_LIMIT, listRevision, parseObject, redecodeCache, whenLogAnswers, type StoreState } from './store-state.js';
 import { ResourceCache } from './resource-cache.js';
 import { handleGet, handleList } from './read.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './write.js';
@@ -70,6 +71,12 @@ interface StoreContext {
   waiting: (HandleRequest | StoreSubscribe)[];
   /** Set by the load's answer: one shared object, since xstate copies the context object itself. */
   following: { loaded: boolean; unfollow(): void };
+  /**
+   * The objects of the last snapshot and the revision they show, until the next turn: subscribers that
+   * arrive together (the controllers, once elected) share one parse of every object, as they share each
+   * store.changed. With a million objects, a parse per subscriber held the loop past the lease's renew deadline.
+   */
+  lastSnapshot: { objects: KubeObject[] | undefined; revision: number };
 }
 
 const verbs = {
@@ -120,7 +127,13 @@ export const storeMachine = setup({
       const { subscriber } = event as StoreSubscribe;
       const store = context.store;
       store.subscribers.push(subscriber);
-      subscriber.send({ type: 'store.snapshot', resource: store.kind.plural, objects: [...store.cache.range('')].map(parseObject) });
+      const last = context.lastSnapshot;
+      if (!last.objects || store.cache.changedAfter(last.revision) !== false) {
+        last.objects = [...store.cache.range('')].map(parseObject);
+        last.revision = listRevision(store);
+        setImmediate(() => (last.objects = undefined));
+      }
+      subscriber.send({ type: 'store.snapshot', resource: store.kind.plural, objects: last.objects });
     },
     unsubscribe: ({ context, event }) => {
       const { subscriber } = event as StoreUnsubscribe;
@@ -184,7 +197,7 @@ export const storeMachine = setup({
       bookmarkTimer: undefined,
     };
     const following = { loaded: false, unfollow: (): void => undefined };
-    const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], following };
+    const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], following, lastSnapshot: { objects: undefined, revision: 0 } };
     whenLogAnswers(store, (done: (result: { rows: Iterable<LatestRow>; revision: number } | Error) => void) => input.log.load(prefix, done), (result) => {
       // Without its objects the store cannot serve: crash, and be restarted to load again.
       if (result instanceof Error) throw new Error(`loading ${prefix}: ${result.message}`);

@@ -20,8 +20,11 @@ export const BOOKMARK_INTERVAL_MS = 60_000;
 
 const encoder = new TextEncoder();
 
-function shapeKey(shape: ResponseShape): string {
-  return shape.as === 'Table' ? `T${shape.version}${shape.includeObject}` : shape.as === 'PartialObjectMetadata' ? `P${shape.version}` : 'O';
+/** Whether two watchers want the same bytes: the same shape (compared field by field, never as a string built per watcher). */
+function sameShape(a: ResponseShape, b: ResponseShape): boolean {
+  if (a === b || (a.as === 'object' && b.as === 'object')) return true;
+  if (a.as === 'Table' && b.as === 'Table') return a.version === b.version && a.includeObject === b.includeObject;
+  return a.as === 'PartialObjectMetadata' && b.as === 'PartialObjectMetadata' && a.version === b.version;
 }
 
 /** One watch event line, in the watcher's shape. */
@@ -47,37 +50,48 @@ function send(replyTo: ReplyTo, ids: number[], chunk: Uint8Array): void {
   replyTo.send({ type: 'stream.chunk', ids, chunk });
 }
 
+/** Whether `entry` is in `watcher`'s namespace and selection. */
+function selects(watcher: Watcher, entry: Entry | undefined): boolean {
+  if (!entry || (watcher.namespace && entry.namespace !== watcher.namespace)) return false;
+  return (!watcher.labels && !watcher.fields) || matches(watcher, entry);
+}
+
 /** The type a selected watcher sees: objects that leave its selection are DELETED for it, those that enter are ADDED. */
 function eventFor(watcher: Watcher, event: HistoryEvent): EventType | undefined {
-  const inNamespace = (e: Entry | undefined): boolean => !!e && (!watcher.namespace || e.namespace === watcher.namespace);
-  const selected = (e: Entry | undefined): boolean =>
-    inNamespace(e) && matches({ labels: watcher.labels, fields: watcher.fields }, e!);
-  const now = event.type !== 'DELETED' && selected(event.entry);
-  const before = event.type === 'ADDED' ? false : selected(event.previous ?? (event.type === 'DELETED' ? event.entry : undefined));
-  if (event.type === 'DELETED') return before || selected(event.entry) ? 'DELETED' : undefined;
+  if (event.type === 'DELETED') return selects(watcher, event.previous ?? event.entry) || selects(watcher, event.entry) ? 'DELETED' : undefined;
+  const now = selects(watcher, event.entry);
+  const before = event.type !== 'ADDED' && selects(watcher, event.previous);
   if (now && before) return 'MODIFIED';
   if (now) return 'ADDED';
   if (before) return 'DELETED';
   return undefined;
 }
 
+/** One chunk per event type and response shape, shared by every watcher of one listener that wants it. */
+interface Group {
+  type: EventType;
+  shape: ResponseShape;
+  chunk: Uint8Array | undefined;
+  ids: number[];
+}
+
 export function fanOut(state: StoreState, event: HistoryEvent): void {
   if (state.watchers.size === 0) return;
-  const groups = new Map<ReplyTo, Map<string, { chunk: Uint8Array; ids: number[] }>>();
+  const groups = new Map<ReplyTo, Group[]>();
   for (const watcher of state.watchers.values()) {
     const type = eventFor(watcher, event);
     if (!type) continue;
     let byShape = groups.get(watcher.replyTo);
-    if (!byShape) groups.set(watcher.replyTo, (byShape = new Map()));
-    const key = `${type}${shapeKey(watcher.shape)}`;
-    let group = byShape.get(key);
-    if (!group) byShape.set(key, (group = { chunk: encodeEvent(state, type, event.entry, watcher.shape), ids: [] }));
+    if (!byShape) groups.set(watcher.replyTo, (byShape = []));
+    // Watchers want few shapes and types: a short list beats a string key built per watcher.
+    let group = byShape.find((g) => g.type === type && sameShape(g.shape, watcher.shape));
+    if (!group) byShape.push((group = { type, shape: watcher.shape, chunk: undefined, ids: [] }));
     group.ids.push(watcher.id);
   }
   for (const [replyTo, byShape] of groups) {
-    for (const group of byShape.values()) {
+    for (const group of byShape) {
       state.watchEventsSent += group.ids.length;
-      send(replyTo, group.ids, group.chunk);
+      send(replyTo, group.ids, (group.chunk ??= encodeEvent(state, group.type, event.entry, group.shape)));
     }
   }
 }
@@ -148,7 +162,7 @@ export function handleWatch(state: StoreState, request: ApiRequest, info: Resour
 
 function startWatch(state: StoreState, request: ApiRequest, info: ResourceRequestInfo, options: ListOptions, watcher: Watcher, after: number | undefined): void {
   const synthetic = (): Uint8Array[] =>
-    [...state.cache.range(info.namespace)].filter((e) => matches(options, e)).map((e) => encodeEvent(state, 'ADDED', e, watcher.shape));
+    [...state.cache.range(info.namespace, '', options.labels)].filter((e) => matches(options, e)).map((e) => encodeEvent(state, 'ADDED', e, watcher.shape));
   let initial: Uint8Array[] = [];
   if (options.sendInitialEvents) {
     initial = synthetic();
