@@ -8,6 +8,7 @@
 //   node dist/bench/run.js --metrics-only          prints only GET with /metrics on and off
 //   node dist/bench/run.js --admission-only        prints only CREATE with kube's default admission chain on and off
 //   node dist/bench/run.js --apf-only              prints only GET with priority and fairness on and off
+//   node dist/bench/run.js --large-state-only      prints only LIST 500 of 10,000 (JSON, Table) and memory per object
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -328,7 +329,7 @@ async function apfCost(): Promise<void> {
 
 async function main(): Promise<void> {
   // One group of rows alone, printed, RESULTS.md left as it is.
-  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
+  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost, '--large-state-only': largeStateScenarios }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
   if (only) {
     await only();
     process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);
