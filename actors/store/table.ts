@@ -131,7 +131,7 @@ export function tableBytes(kind: KindDescription, entries: readonly Entry[], sha
       if (i > 0) {
         const cell = clockedCell(kind, row, row.clocked[i - 1]!, now);
         pieces.push(cell);
-        size += Buffer.byteLength(cell);
+        size += utf8Length(cell);
       }
       pieces.push(part);
       size += part.byteLength;
@@ -141,7 +141,7 @@ export function tableBytes(kind: KindDescription, entries: readonly Entry[], sha
   let at = out.write(head);
   for (const piece of pieces) {
     if (typeof piece === 'string') {
-      at += out.write(piece, at);
+      at = writeText(out, at, piece);
     } else {
       out.set(piece, at);
       at += piece.byteLength;
@@ -152,3 +152,21 @@ export function tableBytes(kind: KindDescription, entries: readonly Entry[], sha
 }
 
 const COMMA = Buffer.from(',');
+
+// A clocked cell is a few characters, nearly always ASCII (AGE always): a native call each to
+// measure and write it cost more than the loops below.
+
+function utf8Length(text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text);
+  return text.length;
+}
+
+/** Writes `text` as UTF-8 into `out` at `at`; returns where it ends. */
+function writeText(out: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return at - i + out.write(text, at - i);
+    out[at++] = code;
+  }
+  return at;
+}

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { KindDescription } from '../../scheme/kind-description.js';
 import { allKinds } from '../../scheme/kinds/index.js';
+import { ageOf } from '../../scheme/columns.js';
 import { configMap } from '../../scheme/kinds/configmap.js';
 import { job, pod } from '../../scheme/kinds/workloads/index.js';
 import { columnDefinitions, table, tableBytes } from '../../actors/store/table.js';
@@ -75,6 +76,9 @@ describe('Table rows cached per entry', () => {
     assert.deepEqual(rows(configMap, cm), ['cm', 2, '24h']);
     assert.equal(rows(job, j)[duration], '24h');
     assert.notEqual(rows(pod, p)[3], restarts, 'RESTARTS names how long ago the last one was');
+    const accented: KindDescription = { ...configMap, columns: [{ name: 'Vu', type: 'string', cell: (o) => `vu à ${ageOf(o.metadata.creationTimestamp)}, ü` }, ...configMap.columns!] };
+    const full = JSON.stringify(table(accented, [parse(cm)], shape, {}));
+    assert.equal(text(tableBytes(accented, [cm, cm], shape, {})), full.replace(/(\{"cells":.*\})\]\}$/, '$1,$1]}'), 'a clocked cell beyond ASCII');
   });
 
   it('computes a row again for the entry a write makes, and when the kind’s columns change', (t) => {
