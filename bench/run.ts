@@ -10,6 +10,7 @@
 //   node dist/bench/run.js --apf-only              prints only GET with priority and fairness on and off
 //   node dist/bench/run.js --overload-only         prints only #18's overload rows (bench/overload.ts)
 //   node dist/bench/run.js --growth-only           prints only how cost grows with the work (bench/growth.ts)
+//   node dist/bench/run.js --large-state-only      prints only LIST 500 of 10,000 (JSON, Table) and memory per object
 //   node dist/bench/compare.js A B        two commits side by side (bench/compare.ts)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -353,7 +354,7 @@ async function growth(): Promise<void> {
 
 async function main(): Promise<void> {
   // One group of rows alone, printed, RESULTS.md left as it is.
-  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost, '--overload-only': overloadRows, '--growth-only': growth }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
+  const only = { '--apply-only': applyScenarios, '--metrics-only': metricsCost, '--admission-only': admissionCost, '--apf-only': apfCost, '--overload-only': overloadRows, '--growth-only': growth, '--large-state-only': largeStateScenarios }[process.argv.find((a) => a.endsWith('-only')) ?? ''];
   if (only) {
     await only();
     process.stdout.write(`${rows.map((r) => `| ${r.scenario} | ${r.ours} | ${r.baseline} | ${r.ratio} |`).join('\n')}\n`);

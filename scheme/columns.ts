@@ -33,9 +33,34 @@ export function humanDuration(milliseconds: number): string {
   return `${Math.floor(hours / 24 / 365)}y`;
 }
 
-export function ageOf(timestamp: unknown, now = Date.now()): string {
-  if (typeof timestamp !== 'string') return '<unknown>';
-  const at = Date.parse(timestamp);
+let clockReads = 0;
+
+/**
+ * The time a cell is computed at. Cells read the clock only through here, so that the Table row
+ * cache (actors/store/table.ts) can tell the cells that change with time alone from those that
+ * change only when their object does.
+ */
+export function cellClock(): number {
+  clockReads++;
+  return Date.now();
+}
+
+/** How many times cells have read the clock so far. */
+export function cellClockReads(): number {
+  return clockReads;
+}
+
+export function ageOf(timestamp: unknown, now = cellClock()): string {
+  return ageSince(timeOf(timestamp), now);
+}
+
+/** A timestamp in milliseconds; NaN when it is not one. */
+export function timeOf(timestamp: unknown): number {
+  return typeof timestamp === 'string' ? Date.parse(timestamp) : NaN;
+}
+
+/** The AGE of something that began at `at` (milliseconds, NaN when unknown). */
+export function ageSince(at: number, now: number): string {
   return Number.isNaN(at) ? '<unknown>' : humanDuration(now - at);
 }
 

@@ -12,7 +12,7 @@ import { decodeContinue, encodeContinue, parseListOptions, type ListOptions } fr
 import { matchesLabels } from './label-selector.js';
 import { matchesFields, type FieldSelector } from './field-selector.js';
 import { respondEntry, listBytes } from './respond.js';
-import { partialObjectMetadata, table } from './table.js';
+import { partialObjectMetadata, tableBytes } from './table.js';
 
 export function fieldsOfEntry(entry: Entry, selector?: FieldSelector): Record<string, string> {
   const fields: Record<string, string> = { 'metadata.name': entry.name, 'metadata.namespace': entry.namespace };
@@ -214,7 +214,7 @@ function respondList(state: StoreState, request: ApiRequest, metadata: { resourc
   if (shape.as === 'object') {
     request.replyTo.send(jsonResponse(request.id, 200, listBytes(state, metadata, items)));
   } else if (shape.as === 'Table') {
-    request.replyTo.send(jsonResponse(request.id, 200, table(state.kind, items.map(parseObject), shape, metadata)));
+    request.replyTo.send(jsonResponse(request.id, 200, tableBytes(state.kind, items, shape, metadata)));
   } else {
     const list = {
       kind: 'PartialObjectMetadataList',

@@ -5,16 +5,53 @@
 
 import { LabelIndex } from './label-index.js';
 import type { LabelSelector } from './label-selector.js';
+import { slabOf } from './slab.js';
 
 export interface Entry {
   /** `<namespace>/<name>` or `<name>`: the order lists are served in. */
-  key: string;
-  name: string;
-  namespace: string;
-  revision: number;
-  labels: Readonly<Record<string, string>> | undefined;
+  readonly key: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly revision: number;
+  readonly labels: Readonly<Record<string, string>> | undefined;
   /** The object exactly as served, resourceVersion included; encoded once per write. */
-  bytes: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * An entry as the store keeps it, small because there is one per object: the name is the key's
+ * tail, and bytes packed into a slab (slab.ts) are an offset into it, a view made only when asked for.
+ */
+export class CachedEntry implements Entry {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  private readonly data: Uint8Array;
+  private readonly offset: number;
+  private readonly length: number;
+
+  constructor(
+    readonly key: string,
+    namespace: string,
+    readonly revision: number,
+    labels: Readonly<Record<string, string>> | undefined,
+    bytes: Uint8Array,
+  ) {
+    this.namespace = namespace;
+    this.labels = labels;
+    const slab = slabOf(bytes);
+    this.data = slab ?? bytes;
+    this.offset = slab ? bytes.byteOffset : 0;
+    this.length = bytes.byteLength;
+  }
+
+  get name(): string {
+    // Neither a namespace nor a name holds a slash.
+    return this.key.slice(this.key.indexOf('/') + 1);
+  }
+
+  get bytes(): Uint8Array {
+    return this.data.byteLength === this.length ? this.data : this.data.subarray(this.offset, this.offset + this.length);
+  }
 }
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -29,20 +66,26 @@ export interface HistoryEvent {
 
 const HISTORY_TRIM_CHUNK = 1_024;
 
+/** Distinct label maps kept shared, beyond those in use, before the table is rebuilt from the live entries. */
+const LABEL_SETS_SLACK = 1_024;
+
 export class ResourceCache {
   private readonly entries = new Map<string, Entry>();
   /**
-   * Key order is kept lazily, so a write costs O(1) instead of a splice into a
-   * sorted array: `sorted` may still hold deleted keys, `added` holds keys
-   * written since, unsorted; the next read that needs order merges them once.
+   * Entries in key order, kept lazily so that a write costs O(log n) instead of a splice into a
+   * sorted array: a new value of a key already in `sorted` takes its place there; `sorted` may
+   * still hold deleted keys, and `added` holds keys first written since, unsorted; the next read
+   * that needs order merges them once. Lists walk `sorted` without looking a key up.
    */
-  private sorted: string[] = [];
+  private sorted: Entry[] = [];
   private added: string[] = [];
   private removed = 0;
   private readonly history: HistoryEvent[] = [];
   private readonly namespaces = new Map<string, string>();
   /** Built on the first selected read, kept from then on. */
   private byLabel: LabelIndex | undefined;
+  /** One shared map per distinct set of labels (keyed by its JSON): pods of one template share theirs. */
+  private labelSets = new Map<string, Readonly<Record<string, string>>>();
   /** Events after this revision are all in `history`. */
   historyFrom: number;
 
@@ -63,14 +106,22 @@ export class ResourceCache {
 
   /** Loads state without recording history (startup). */
   load(entry: Entry): void {
-    // Namespace names repeat across thousands of entries: keep one string each.
+    const shared = entry as { namespace: string; labels: Entry['labels'] };
+    // Namespace names and label sets repeat across thousands of entries: keep one of each.
     const namespace = this.namespaces.get(entry.namespace);
     if (namespace === undefined) this.namespaces.set(entry.namespace, entry.namespace);
-    else (entry as { namespace: string }).namespace = namespace;
-    const previous = this.entries.get(entry.key);
-    if (!previous) this.added.push(entry.key);
-    this.byLabel?.replace(entry.key, previous?.labels, entry.labels);
+    else shared.namespace = namespace;
+    if (entry.labels) shared.labels = this.shareLabels(entry.labels);
+    const before = this.entries.get(entry.key);
+    this.byLabel?.replace(entry.key, before?.labels, entry.labels);
     this.entries.set(entry.key, entry);
+    if (!before) {
+      this.added.push(entry.key);
+      return;
+    }
+    // A key already merged into order: its new value takes the old one's place.
+    const at = this.indexOf(entry.key, this.sorted);
+    if (this.sorted[at]?.key === entry.key) this.sorted[at] = entry;
   }
 
   apply(event: HistoryEvent): void {
@@ -97,31 +148,34 @@ export class ResourceCache {
    * leave out entries the selector cannot match (the caller still matches each it gets).
    */
   *range(namespace: string, afterKey = '', labels?: LabelSelector): Generator<Entry> {
-    const prefix = namespace ? `${namespace}/` : '';
     const narrowed = labels && LabelIndex.narrows(labels) ? this.labelIndex().candidates(labels, this.entries.size) : undefined;
     if (narrowed) {
+      const prefix = namespace ? `${namespace}/` : '';
       for (const key of narrowed) if (key > afterKey && key.startsWith(prefix)) yield this.entries.get(key)!;
       return;
     }
-    const keys = this.ordered();
-    let start = afterKey ? this.indexOf(afterKey) : prefix ? this.indexOf(prefix) : 0;
-    if (afterKey && keys[start] === afterKey) start++;
-    for (let i = start; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (prefix && !key.startsWith(prefix)) break;
-      yield this.entries.get(key)!;
-    }
+    const sorted = this.ordered();
+    const [start, end] = this.bounds(sorted, namespace, afterKey);
+    for (let i = start; i < end; i++) yield sorted[i]!;
   }
 
   /** How many keys lie after `afterKey` within `namespace` (all namespaces when empty), by binary search. */
   countAfter(namespace: string, afterKey: string): number {
-    const prefix = namespace ? `${namespace}/` : '';
-    const keys = this.ordered();
-    let start = afterKey ? this.indexOf(afterKey) : this.indexOf(prefix);
-    if (afterKey && keys[start] === afterKey) start++;
-    // '\uffff' sorts after every character a name or namespace can hold.
-    const end = prefix ? this.indexOf(`${namespace}/\uffff`) : keys.length;
+    const [start, end] = this.bounds(this.ordered(), namespace, afterKey);
     return Math.max(0, end - start);
+  }
+
+  /**
+   * Where the keys after `afterKey` within `namespace` start and end in `sorted`, by binary search:
+   * comparing each key with the namespace's prefix instead cost more than the rest of a list's walk.
+   */
+  private bounds(sorted: Entry[], namespace: string, afterKey: string): [number, number] {
+    const prefix = namespace ? `${namespace}/` : '';
+    let start = this.indexOf(afterKey || prefix, sorted);
+    if (afterKey && sorted[start]?.key === afterKey) start++;
+    // '\uffff' sorts after every character a name or namespace can hold.
+    const end = prefix ? this.indexOf(`${prefix}\uffff`, sorted) : sorted.length;
+    return [start, end];
   }
 
   /**
@@ -154,37 +208,52 @@ export class ResourceCache {
     return this.byLabel;
   }
 
-  /** Binary search in the ordered keys: the index at which `key` is, or would be inserted. */
-  private indexOf(key: string): number {
-    const keys = this.ordered();
+  /** Binary search in `sorted`: the index at which `key` is, or would be inserted. */
+  private indexOf(key: string, sorted: Entry[]): number {
     let lo = 0;
-    let hi = keys.length;
+    let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (keys[mid]! < key) lo = mid + 1;
+      if (sorted[mid]!.key < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** Every live key in order: merges the keys written since the last read, dropping deleted ones. */
-  private ordered(): string[] {
+  /** Every live entry in key order: merges the keys written since the last read, dropping deleted ones. */
+  private ordered(): Entry[] {
     if (this.added.length === 0 && this.removed === 0) return this.sorted;
     const fresh = this.added.sort();
     const old = this.sorted;
-    const merged: string[] = [];
+    const merged: Entry[] = [];
     let i = 0;
     let j = 0;
     let last: string | undefined;
     while (i < old.length || j < fresh.length) {
-      const key = j >= fresh.length || (i < old.length && old[i]! <= fresh[j]!) ? old[i++]! : fresh[j++]!;
+      const key = j >= fresh.length || (i < old.length && old[i]!.key <= fresh[j]!) ? old[i++]!.key : fresh[j++]!;
       // A key deleted and written again before this merge is in both lists: keep it once.
-      if (key !== last && this.entries.has(key)) merged.push(key);
+      const entry = key !== last ? this.entries.get(key) : undefined;
+      if (entry) merged.push(entry);
       last = key;
     }
     this.sorted = merged;
     this.added = [];
     this.removed = 0;
     return merged;
+  }
+
+  /** The shared copy of `labels`; the table of them is rebuilt from the live entries when it has grown well past them. */
+  private shareLabels(labels: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    const id = JSON.stringify(labels);
+    const known = this.labelSets.get(id);
+    if (known) return known;
+    // A copy: the map handed in is also the written object's, which its subscribers receive.
+    const copy = Object.freeze({ ...labels });
+    if (this.labelSets.size > this.entries.size + LABEL_SETS_SLACK) {
+      this.labelSets = new Map();
+      for (const entry of this.entries.values()) if (entry.labels) this.labelSets.set(JSON.stringify(entry.labels), entry.labels);
+    }
+    this.labelSets.set(id, copy);
+    return copy;
   }
 }

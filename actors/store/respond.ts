@@ -26,19 +26,25 @@ export function respondObject(state: StoreState, request: ApiRequest, status: nu
   request.replyTo.send(jsonResponse(request.id, status, body, headers));
 }
 
-const comma = Buffer.from(',');
-
-/** A list served as `<Kind>List`, built by splicing stored bytes rather than re-encoding them. */
+/** A list served as `<Kind>List`, built by splicing stored bytes into one buffer rather than re-encoding them. */
 export function listBytes(state: StoreState, metadata: object, entries: Entry[]): Uint8Array {
   const kind = state.kind;
-  const head = Buffer.from(
-    `{"kind":"${kind.kind}List","apiVersion":"${kind.group ? `${kind.group}/${kind.version}` : kind.version}","metadata":${JSON.stringify(metadata)},"items":[`,
-  );
-  const parts: Uint8Array[] = [head];
-  entries.forEach((e, i) => {
-    if (i > 0) parts.push(comma);
-    parts.push(e.bytes);
+  const head = `{"kind":"${kind.kind}List","apiVersion":"${kind.group ? `${kind.group}/${kind.version}` : kind.version}","metadata":${JSON.stringify(metadata)},"items":[`;
+  const items = entries.map((e) => e.bytes);
+  let size = Buffer.byteLength(head) + Math.max(0, items.length - 1) + 2;
+  for (const bytes of items) size += bytes.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(head);
+  items.forEach((bytes, i) => {
+    if (i > 0) out[at++] = COMMA;
+    out.set(bytes, at);
+    at += bytes.byteLength;
   });
-  parts.push(Buffer.from(']}'));
-  return Buffer.concat(parts);
+  out[at++] = CLOSE_BRACKET;
+  out[at] = CLOSE_BRACE;
+  return out;
 }
+
+const COMMA = 0x2c;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;

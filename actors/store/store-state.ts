@@ -11,7 +11,7 @@ import type { KindDescription } from '../../scheme/kind-description.js';
 import type { Definitions } from '../../scheme/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { LatestRow, RevisionLog } from './revision-log.js';
-import { ResourceCache, type Entry, type HistoryEvent } from './resource-cache.js';
+import { CachedEntry, ResourceCache, type Entry, type HistoryEvent } from './resource-cache.js';
 import { SlabPacker } from './slab.js';
 import type { LabelSelector } from './label-selector.js';
 import type { FieldSelector } from './field-selector.js';
@@ -96,14 +96,16 @@ function labelsOf(object: KubeObject): Readonly<Record<string, string>> | undefi
 }
 
 export function entryOf(key: string, revision: number, object: KubeObject, bytes: Uint8Array): Entry {
-  return {
-    key,
-    name: object.metadata.name ?? '',
-    namespace: object.metadata.namespace ?? '',
-    revision,
-    labels: labelsOf(object),
-    bytes,
-  };
+  return new CachedEntry(ownString(key), object.metadata.namespace ?? '', revision, labelsOf(object), bytes);
+}
+
+/**
+ * A string that holds its own characters: a key cut from a longer one (a log row's key) would
+ * otherwise keep that whole string alive, for as long as the entry lives (V8 shares the
+ * characters of cuts of 13 characters or more, and copies shorter ones).
+ */
+function ownString(text: string): string {
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
 }
 
 /**

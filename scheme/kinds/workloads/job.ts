@@ -8,7 +8,7 @@
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { StatusCause } from '../../../protocol/kube/status.js';
 import type { KindDescription } from '../../kind-description.js';
-import { ageColumn, field, humanDuration, nameColumn } from '../../columns.js';
+import { ageColumn, cellClock, field, humanDuration, nameColumn } from '../../columns.js';
 import { ALL_VERBS } from '../../verbs.js';
 import { child, goLabelSelector, goStringMap, IMMUTABLE, invalid, isObj, nonNegative, notSupported, required, sameJson, type Obj } from './field-errors.js';
 import { containerColumns, count, hasCondition, selectorColumn } from './columns.js';
@@ -159,7 +159,7 @@ function duration(o: KubeObject): string {
   const start = Date.parse(String(field(o, 'status', 'startTime') ?? ''));
   if (Number.isNaN(start)) return '';
   const end = Date.parse(String(field(o, 'status', 'completionTime') ?? ''));
-  return humanDuration((Number.isNaN(end) ? Date.now() : end) - start);
+  return humanDuration((Number.isNaN(end) ? cellClock() : end) - start);
 }
 
 export const job: KindDescription = {
