@@ -68,8 +68,15 @@ export function setAggregated(aggregated: Map<string, Document>, path: '/api' | 
   const json = encodeDocument(list, `application/json${params}`);
   aggregated.set(`${path}|${version}`, json);
   const message = `k8s.io.api.apidiscovery.${version}.APIGroupDiscoveryList`;
-  const protobuf = encodeKubeProtobuf(list as unknown as Record<string, unknown>, message)!;
-  aggregated.set(`${path}|${version}|protobuf`, { body: Buffer.from(protobuf), etag: json.etag, contentType: `application/vnd.kubernetes.protobuf${params}` });
+  // Encoded when first asked for: few clients ask for protobuf, and every start (and CRD change) rebuilds these.
+  let protobuf: Buffer | undefined;
+  aggregated.set(`${path}|${version}|protobuf`, {
+    get body() {
+      return (protobuf ??= Buffer.from(encodeKubeProtobuf(list as unknown as Record<string, unknown>, message)!));
+    },
+    etag: json.etag,
+    contentType: `application/vnd.kubernetes.protobuf${params}`,
+  });
 }
 
 function buildOpenApiDocuments(scheme: Scheme, definitions: Definitions): Map<string, Document> {
