@@ -29,7 +29,6 @@
 import { setup } from 'xstate';
 import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { ApiRequest, AuthorizeRequest, HandleRequest, ReplyTo, RequestHandler } from '../../protocol/messages/request.js';
-import type { HttpReply } from '../../protocol/messages/http.js';
 import { textResponse } from '../../protocol/messages/http.js';
 import type { StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
