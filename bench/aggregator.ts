@@ -12,18 +12,14 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { median, spawnUntil, stop, wrk, type WrkResult } from './measure.js';
+import { median, numberArgument, spawnUntil, stop, wrk, type WrkResult } from './measure.js';
 import { call, startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 process.removeAllListeners('warning');
 
-const argument = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const settings: Settings = { runs: argument('--runs', 3), seconds: argument('--seconds', 3), serverCpu: 0, loadCpu: 1 };
-const connections = argument('--connections', 8);
+const settings: Settings = { runs: numberArgument('--runs', 3), seconds: numberArgument('--seconds', 3), serverCpu: 0, loadCpu: 1 };
+const connections = numberArgument('--connections', 8);
 const profileAt = process.argv.indexOf('--profile');
 const profileFile = profileAt >= 0 ? process.argv[profileAt + 1] : undefined;
 const BIN = fileURLToPath(new URL('../kubeactor.mjs', import.meta.url));

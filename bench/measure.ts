@@ -4,6 +4,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** A numeric command-line option (`--runs 3`), or `fallback` when it is absent. */
+export function numberArgument(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

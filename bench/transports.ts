@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, spawnUntil, stop, wrk } from './measure.js';
+import { median, numberArgument, spawnUntil, stop, wrk } from './measure.js';
 import { watchFanOut } from './watch-fanout.js';
 import { seedConfigMaps } from './seed.js';
 import { call, CONFIGMAPS, getOne, GET_CONNECTIONS, startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
@@ -19,11 +19,7 @@ import { call, CONFIGMAPS, getOne, GET_CONNECTIONS, startKubeactor, stopKubeacto
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 process.removeAllListeners('warning');
 
-const argument = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const settings: Settings = { runs: argument('--runs', 1), seconds: argument('--seconds', 3), serverCpu: 0, loadCpu: 1 };
+const settings: Settings = { runs: numberArgument('--runs', 1), seconds: numberArgument('--seconds', 3), serverCpu: 0, loadCpu: 1 };
 const BIN = fileURLToPath(new URL('../kubeactor.mjs', import.meta.url));
 const BARE = {
   uws: { get: fileURLToPath(new URL('./bare-uws.js', import.meta.url)), broadcast: [fileURLToPath(new URL('./bare-broadcast.js', import.meta.url))], label: 'bare uWS' },

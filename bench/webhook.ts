@@ -27,14 +27,11 @@ import { systemClock } from '../lib/clock.js';
 import { silentLog } from '../lib/log.js';
 import { admissionAnswer, makeTestCa, startTestWebhook } from '../spec/support/webhook-server.js';
 import { startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
+import { numberArgument } from './measure.js';
 
 process.removeAllListeners('warning');
 
-const argument = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const CALLS = argument('--calls', 3000);
+const CALLS = numberArgument('--calls', 3000);
 const BLOCK = 250;
 const BIN = fileURLToPath(new URL('../kubeactor.mjs', import.meta.url));
 const settings: Settings = { runs: 1, seconds: 1, serverCpu: 0, loadCpu: 1 };
