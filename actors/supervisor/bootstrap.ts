@@ -16,11 +16,17 @@ export interface PostStartHook {
   run(): Promise<void>;
 }
 
-/** Creates `object` unless it exists already; any other failure fails the hook. */
+/**
+ * Creates `object` unless it exists already; any other failure fails the hook. A restart finds them
+ * all: a read from the store's cache answers that at once, where a create would decode, validate and
+ * encode the object only to be refused with 409.
+ */
 async function ensure(store: RequestHandler | undefined, group: string, resource: string, object: KubeObject, attempts = 1): Promise<void> {
   if (!store) throw new Error(`no store for ${resource}`);
+  const where = { apiGroup: group, namespace: object.metadata.namespace ?? '', resource };
+  if ((await loopback(store, 'get', { ...where, name: object.metadata.name })).status === 200) return;
   for (let attempt = 1; ; attempt++) {
-    const reply = await loopback(store, 'create', { apiGroup: group, namespace: object.metadata.namespace ?? '', resource }, object);
+    const reply = await loopback(store, 'create', where, object);
     if (reply.status === 201 || reply.status === 409) return;
     if (reply.status !== 422 || attempt >= attempts) throw new Error(`creating ${resource}/${object.metadata.name}: ${Buffer.from(reply.body).toString("utf8")}`);
   }
