@@ -55,6 +55,7 @@ import { serveSafely } from '../../lib/serve-safely.js';
 import { buildScheme, type Scheme } from '../../scheme/scheme.js';
 import { allKinds, builtinKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
 import { selectKinds } from '../../scheme/runtime-config.js';
+import { featureGatesOf } from '../../scheme/feature-gates.js';
 import { definitions } from '../../scheme/definitions.js';
 import { storeMachine, terminateStore } from '../store/store-machine.js';
 import { serveComponentStatuses, type Components } from './component-status.js';
@@ -228,7 +229,7 @@ const KEPT_BY_THE_SERVER = new Set(['namespaces', 'services', 'endpoints', ...['
 
 /** The kinds --runtime-config serves; an invalid value leaves the defaults here and fails in CompletingOptions. */
 function servedKinds(raw: ServerRunOptions): readonly KindDescription[] {
-  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
+  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability, featureGatesOf(raw.featureGates));
   return 'kinds' in served ? served.kinds : builtinKinds;
 }
 
