@@ -15,13 +15,13 @@
 // RBAC's four resources (for `authorizer`, decided as RBAC decides).
 
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import { forbidden, invalid, type Status, type StatusReason } from '../../protocol/kube/status.js';
+import { forbidden, type Status, type StatusReason } from '../../protocol/kube/status.js';
 import type { AdmissionAttributes } from '../../protocol/messages/admission.js';
 import type { PolicyInput, PolicyRequest } from '../../lib/cel/policy.js';
 import { ALLOW, type PluginRegistration, type PluginVerdict, type WatchedResource } from './plugin.js';
 import type { BindingSpec, CompiledPolicy, PolicySpec } from '../../lib/cel/validating-admission-policy.js';
 import { matches, mayMatch, type MatchInput } from './validating-admission-policy/matching.js';
-import { CompiledPolicies, PolicyViews, UNSYNCED, admitWhenSynced, byName, collectParams, paramResource, requestOf, resourceKey } from './policy/generic.js';
+import { CompiledPolicies, PolicyViews, expressionErrorsVerdict, UNSYNCED, admitWhenSynced, byName, collectParams, paramResource, requestOf, resourceKey } from './policy/generic.js';
 
 type Runtime = typeof import('./validating-admission-policy/runtime.js');
 
@@ -46,15 +46,8 @@ function denial(a: AdmissionAttributes, object: KubeObject | undefined, message:
 const isPolicyWrite = (a: AdmissionAttributes): boolean =>
   a.resource.group === GROUP && a.resource.resource === POLICIES.plural && a.subresource === '' && (a.operation === 'CREATE' || a.operation === 'UPDATE');
 
-/** kube's strategy check that every expression of a policy compiles: 422 with the causes at their fields. */
-function checkPolicy(runtime: Runtime, object: KubeObject): PluginVerdict {
-  const causes = runtime.policyExpressionErrors(runtime.compilePolicy(object)).map((e) => ({
-    reason: 'FieldValueInvalid',
-    field: e.field,
-    message: `Invalid value: ${JSON.stringify(e.expression)}: ${e.message}`,
-  }));
-  return causes.length === 0 ? ALLOW : { allowed: false, status: invalid('ValidatingAdmissionPolicy', GROUP, object.metadata.name ?? '', causes) };
-}
+const checkPolicy = (runtime: Runtime, object: KubeObject): PluginVerdict =>
+  expressionErrorsVerdict('ValidatingAdmissionPolicy', object.metadata.name ?? '', runtime.policyExpressionErrors(runtime.compilePolicy(object)));
 
 export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
   name: 'ValidatingAdmissionPolicy',

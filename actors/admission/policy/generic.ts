@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
 import type { CelAuthorize, PolicyRequest } from '../../../lib/cel/policy.js';
-import type { ParamRef } from '../../../lib/cel/validating-admission-policy.js';
+import type { ExpressionError, ParamRef } from '../../../lib/cel/validating-admission-policy.js';
+import { invalid } from '../../../protocol/kube/status.js';
 import type { Clock } from '../../../lib/clock.js';
 import { builtinKinds } from '../../../scheme/kinds/index.js';
 import { labelSelectorFromMetav1, matchesLabels } from '../../store/label-selector.js';
@@ -241,4 +242,11 @@ export class CompiledPolicies<R, C extends { resourceVersion: string }> {
     if (v.objects.size > 0) this.loadRuntime();
     for (const policy of v.objects.values()) this.get(policy);
   }
+}
+
+/** kube's strategy check that every expression of a policy compiles: 422 with the causes at their fields. */
+export function expressionErrorsVerdict(kind: string, name: string, errors: readonly ExpressionError[]): PluginVerdict {
+  if (errors.length === 0) return { allowed: true };
+  const causes = errors.map((e) => ({ reason: 'FieldValueInvalid', field: e.field, message: `Invalid value: ${JSON.stringify(e.expression)}: ${e.message}` }));
+  return { allowed: false, status: invalid(kind, 'admissionregistration.k8s.io', name, causes) };
 }
