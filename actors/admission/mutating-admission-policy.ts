@@ -32,7 +32,7 @@ import { allKinds } from '../../scheme/kinds/index.js';
 import { scopeFor } from '../store/field-manager.js';
 import { ALLOW, type PluginRegistration, type PluginVerdict, type Reinvocation, type WatchedResource } from './plugin.js';
 import { matches, mayMatch, type MatchInput } from './validating-admission-policy/matching.js';
-import { CompiledPolicies, PolicyViews, UNSYNCED, admitWhenSynced, byName, collectParams, expressionErrorsVerdict, paramResource, requestOf, resourceKey } from './policy/generic.js';
+import { CompiledPolicies, PolicyViews, UNSYNCED, admitWhenSynced, boundParams, byName, expressionErrorsVerdict, namespaceObjectOf, paramResource, requestOf, resourceKey } from './policy/generic.js';
 import type { Typed } from './mutating-admission-policy/evaluate.js';
 
 type Runtime = typeof import('./mutating-admission-policy/runtime.js');
@@ -148,13 +148,9 @@ export const MUTATING_ADMISSION_POLICY: PluginRegistration = {
         const fail = (binding: string, message: string): void => {
           if (policy.failurePolicy === 'Fail') errors.push(`policy '${policy.name}' with binding '${binding}' denied request: ${message}`);
         };
-        for (const bindingObject of bindings) {
-          const binding = (bindingObject.spec ?? {}) as MutatingBindingSpec;
-          const bindingName = bindingObject.metadata.name ?? '';
-          if (binding.policyName !== policy.name) continue;
-          if (binding.matchResources && !matches(binding.matchResources, matchInput, true)) continue;
-          const collected = collectParams(spec.paramKind, binding.paramRef, a.namespace, waited, (r) => views.need(r));
-          if (collected === UNSYNCED) return UNSYNCED;
+        const bound = boundParams<MutatingBindingSpec>(policy.name, spec.paramKind, bindings, matchInput, waited, (r) => views.need(r));
+        if (bound === UNSYNCED) return UNSYNCED;
+        for (const { name: bindingName, ...collected } of bound) {
           if ('error' in collected) {
             fail(bindingName, collected.error);
             continue;
@@ -163,8 +159,8 @@ export const MUTATING_ADMISSION_POLICY: PluginRegistration = {
           for (const param of collected.params) {
             const key = `${policy.name}/${bindingName}/${param ? `${param.metadata.namespace ?? ''}/${param.metadata.name ?? ''}` : ''}`;
             if (second && !state.reinvoke.has(key)) continue;
-            const namespaceObject = a.resource.resource === 'namespaces' && a.resource.group === '' ? undefined : namespace;
-            const result = runtime.mutateInvocation(policy, { object: current, oldObject, request, params: param, namespaceObject, authorize: views.authorize }, typed);
+            const input = { object: current, oldObject, request, params: param, namespaceObject: namespaceObjectOf(a, namespace), authorize: views.authorize };
+            const result = runtime.mutateInvocation(policy, input, typed);
             if (result.outcome === 'skipped') continue;
             if (result.outcome === 'error') {
               fail(bindingName, result.message);

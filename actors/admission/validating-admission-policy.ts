@@ -21,7 +21,7 @@ import type { PolicyInput, PolicyRequest } from '../../lib/cel/policy.js';
 import { ALLOW, type PluginRegistration, type PluginVerdict, type WatchedResource } from './plugin.js';
 import type { BindingSpec, CompiledPolicy, PolicySpec } from '../../lib/cel/validating-admission-policy.js';
 import { matches, mayMatch, type MatchInput } from './validating-admission-policy/matching.js';
-import { CompiledPolicies, PolicyViews, expressionErrorsVerdict, UNSYNCED, admitWhenSynced, byName, collectParams, paramResource, requestOf, resourceKey } from './policy/generic.js';
+import { CompiledPolicies, PolicyViews, expressionErrorsVerdict, UNSYNCED, admitWhenSynced, boundParams, byName, namespaceObjectOf, paramResource, requestOf, resourceKey } from './policy/generic.js';
 
 type Runtime = typeof import('./validating-admission-policy/runtime.js');
 
@@ -103,20 +103,16 @@ export const VALIDATING_ADMISSION_POLICY: PluginRegistration = {
           if (policy.failurePolicy === 'Fail') denied.push({ policy: policy.name, binding, message: `failed to configure binding: ${message}`, reason: 'Invalid' });
         };
         const published = new Map<string, string[]>();
-        for (const bindingObject of bindings) {
-          const binding = (bindingObject.spec ?? {}) as BindingSpec;
-          const bindingName = bindingObject.metadata.name ?? '';
-          if (binding.policyName !== policy.name) continue;
-          if (binding.matchResources && !matches(binding.matchResources, matchInput, true)) continue;
-          const collected = collectParams(spec.paramKind, binding.paramRef, a.namespace, waited, (r) => views.need(r));
-          if (collected === UNSYNCED) return UNSYNCED;
+        const bound = boundParams<BindingSpec>(policy.name, spec.paramKind, bindings, matchInput, waited, (r) => views.need(r));
+        if (bound === UNSYNCED) return UNSYNCED;
+        for (const { name: bindingName, binding, ...collected } of bound) {
           if ('error' in collected) {
             configError(collected.error, bindingName);
             continue;
           }
           request ??= requestOf(a, object, oldObject);
           for (const param of collected.params) {
-            const input: PolicyInput = { object, oldObject, request, params: param, namespaceObject: a.resource.resource === 'namespaces' && a.resource.group === '' ? undefined : namespace, authorize: views.authorize };
+            const input: PolicyInput = { object, oldObject, request, params: param, namespaceObject: namespaceObjectOf(a, namespace), authorize: views.authorize };
             const result = cel.evaluateInvocation(policy, input);
             if (!result.matched) continue;
             for (const d of result.decisions) {

@@ -12,8 +12,7 @@ import { kubectl, type Kubectl } from '../support/kubectl.js';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { call, credentialsOf, type Credentials, type Response } from '../support/http.js';
 import { settle } from '../../harness/client.js';
-import { execFile } from 'node:child_process';
-import { BIN } from '../support/process.js';
+import { exitOf } from '../support/process.js';
 
 const V1ALPHA1 = '/apis/admissionregistration.k8s.io/v1alpha1';
 const POLICY_PATH = `${V1ALPHA1}/mutatingadmissionpolicies`;
@@ -234,19 +233,13 @@ describe('MutatingAdmissionPolicy, off as kube has it by default', () => {
   });
 
   it('an unknown feature gate or a value that is not a bool exits 2 with one line', async () => {
-    const run = (flag: string): Promise<{ code: number; stderr: string }> =>
-      new Promise((resolve) => {
-        execFile(process.execPath, [BIN, flag, `--data-dir=${tempDir('feature-gates')}`, '--secure-port=0'], { timeout: 30_000 }, (error, _stdout, stderr) => {
-          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr });
-        });
-      });
     for (const [flag, message] of [
       ['--feature-gates=NoSuchGate=true', 'Error: --feature-gates: unrecognized feature gate: NoSuchGate'],
       ['--feature-gates=MutatingAdmissionPolicy=maybe', 'Error: --feature-gates: invalid value of MutatingAdmissionPolicy=maybe, err: strconv.ParseBool: parsing "maybe": invalid syntax'],
     ] as const) {
-      const result = await run(flag);
+      const result = await exitOf([flag, `--data-dir=${tempDir('feature-gates')}`, '--secure-port=0']);
       assert.equal(result.code, 2, flag);
-      assert.deepEqual(result.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')), [message]);
+      assert.deepEqual(result.errors, [message]);
     }
   });
 

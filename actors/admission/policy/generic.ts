@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../../protocol/kube/meta.js';
 import type { AdmissionAttributes } from '../../../protocol/messages/admission.js';
 import type { CelAuthorize, PolicyRequest } from '../../../lib/cel/policy.js';
-import type { ExpressionError, ParamRef } from '../../../lib/cel/validating-admission-policy.js';
+import type { ExpressionError, MatchResources, ParamRef } from '../../../lib/cel/validating-admission-policy.js';
+import { matches, type MatchInput } from '../validating-admission-policy/matching.js';
 import { invalid } from '../../../protocol/kube/status.js';
 import type { Clock } from '../../../lib/clock.js';
 import { builtinKinds } from '../../../scheme/kinds/index.js';
@@ -250,3 +251,36 @@ export function expressionErrorsVerdict(kind: string, name: string, errors: read
   const causes = errors.map((e) => ({ reason: 'FieldValueInvalid', field: e.field, message: `Invalid value: ${JSON.stringify(e.expression)}: ${e.message}` }));
   return { allowed: false, status: invalid(kind, 'admissionregistration.k8s.io', name, causes) };
 }
+
+export interface BindingLike { policyName?: string; paramRef?: ParamRef; matchResources?: MatchResources }
+
+/** One binding of a policy that takes the request: its params, or its configuration error. */
+export type BoundParams<B> = { name: string; binding: B } & ({ params: (KubeObject | undefined)[] } | { error: string });
+
+/**
+ * kube's dispatcher, per policy: the bindings (in name order) that name it and whose matchResources take
+ * the request, each with the params its paramRef finds; UNSYNCED while a param store has no snapshot.
+ */
+export function boundParams<B extends BindingLike>(
+  policyName: string,
+  paramKind: ParamKind | undefined,
+  bindings: readonly KubeObject[],
+  input: MatchInput,
+  waited: boolean,
+  need: (r: WatchedResource) => View,
+): BoundParams<B>[] | typeof UNSYNCED {
+  const out: BoundParams<B>[] = [];
+  for (const bindingObject of bindings) {
+    const binding = (bindingObject.spec ?? {}) as B;
+    if (binding.policyName !== policyName) continue;
+    if (binding.matchResources && !matches(binding.matchResources, input, true)) continue;
+    const collected = collectParams(paramKind, binding.paramRef, input.attributes.namespace, waited, need);
+    if (collected === UNSYNCED) return UNSYNCED;
+    out.push({ name: bindingObject.metadata.name ?? '', binding, ...collected });
+  }
+  return out;
+}
+
+/** `namespaceObject`: the request's namespace, except for a Namespace itself. */
+export const namespaceObjectOf = (a: AdmissionAttributes, namespace: KubeObject | undefined): KubeObject | undefined =>
+  a.resource.resource === 'namespaces' && a.resource.group === '' ? undefined : namespace;
