@@ -67,6 +67,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { flag: 'etcd-keyfile', key: 'etcdKeyfile', kind: 'string', help: 'SSL key file used to secure etcd communication' },
   { flag: 'service-cluster-ip-range', key: 'serviceClusterIpRange', kind: 'string', help: 'A CIDR notation IP range from which to assign service cluster IPs' },
   { flag: 'runtime-config', key: 'runtimeConfig', kind: 'list', help: 'A set of key=value pairs that enable or disable built-in APIs: api/all, api/ga, api/beta, api/alpha, <group>/<version> (api/v1 for the core group) or <group>/<version>/<resource>' },
+  { flag: 'feature-gates', key: 'featureGates', kind: 'list', help: 'A set of key=value pairs that describe feature gates for alpha/experimental features. Options are: AllAlpha=true|false, AllBeta=true|false, MutatingAdmissionPolicy=true|false (ALPHA - default=false)' },
   { flag: 'service-node-port-range', key: 'serviceNodePortRange', kind: 'string', help: 'A port range to reserve for services with NodePort visibility, e.g. 30000-32767. Inclusive at both ends' },
   { flag: 'max-requests-inflight', key: 'maxRequestsInflight', kind: 'int', help: 'The maximum number of non-mutating requests in flight at a given time' },
   { flag: 'max-mutating-requests-inflight', key: 'maxMutatingRequestsInflight', kind: 'int', help: 'The maximum number of mutating requests in flight at a given time' },

@@ -8,6 +8,7 @@
 // is an error.
 
 import type { KindDescription } from './kind-description.js';
+import { gateAllows, featureGatesOf, type FeatureGates } from './feature-gates.js';
 
 const MATCHERS: readonly [string, (version: string) => boolean][] = [
   ['api/all', () => true],
@@ -36,8 +37,13 @@ function parseEntries(entries: readonly string[]): Map<string, string> {
 
 const gvOf = (k: Pick<KindDescription, 'group' | 'version'>): string => (k.group ? `${k.group}/${k.version}` : k.version);
 
-/** The kinds served with these --runtime-config entries, or kube's one-line error. */
-export function selectKinds(entries: readonly string[], all: readonly KindDescription[], enabledByDefault: (version: string) => boolean): { kinds: KindDescription[] } | { error: string } {
+/** The kinds served with these --runtime-config entries and feature gates, or kube's one-line error. */
+export function selectKinds(
+  entries: readonly string[],
+  all: readonly KindDescription[],
+  enabledByDefault: (version: string) => boolean,
+  gates: FeatureGates = featureGatesOf([]),
+): { kinds: KindDescription[] } | { error: string } {
   const overrides = parseEntries(entries);
   const enabled = new Map<string, boolean>();
   for (const kind of all) enabled.set(gvOf(kind), enabledByDefault(kind.version));
@@ -73,6 +79,7 @@ export function selectKinds(entries: readonly string[], all: readonly KindDescri
     }
   }
   for (const [gv, on] of versionPreferences) enabled.set(gv, on);
-  const kinds = all.filter((k) => resourcePreferences.get(`${gvOf(k)}/${k.plural}`) ?? enabled.get(gvOf(k)) ?? false);
+  // --feature-gates: a gated-off resource has no storage, whatever --runtime-config says.
+  const kinds = all.filter((k) => (resourcePreferences.get(`${gvOf(k)}/${k.plural}`) ?? enabled.get(gvOf(k)) ?? false) && gateAllows(k, gates));
   return { kinds };
 }

@@ -23,6 +23,7 @@ import { DEFAULT_TOLERATION_SECONDS } from './default-toleration-seconds.js';
 import { ALWAYS_PULL_IMAGES } from './always-pull-images.js';
 import { TAINT_NODES_BY_CONDITION } from './taint-nodes-by-condition.js';
 import { VALIDATING_ADMISSION_POLICY } from './validating-admission-policy.js';
+import { MUTATING_ADMISSION_POLICY } from './mutating-admission-policy.js';
 import { MUTATING_ADMISSION_WEBHOOK } from './webhook/mutating.js';
 import { VALIDATING_ADMISSION_WEBHOOK } from './webhook/validating.js';
 import { POD_SECURITY_PLUGIN } from './pod-security.js';
@@ -47,7 +48,7 @@ export const PLUGINS: readonly PluginRegistration[] = [
   CERTIFICATE_SIGNING,
   CERTIFICATE_SUBJECT_RESTRICTION,
   DEFAULT_INGRESS_CLASS,
-  // MutatingAdmissionPolicy
+  MUTATING_ADMISSION_POLICY,
   MUTATING_ADMISSION_WEBHOOK,
   VALIDATING_ADMISSION_POLICY,
   VALIDATING_ADMISSION_WEBHOOK,

@@ -9,6 +9,7 @@ import { parsePolicy } from '../audit/policy.js';
 import type { AuditLogMode } from '../audit/log-backend.js';
 import { AUTHORIZATION_MODES, type AuthorizationMode } from '../authz/decide.js';
 import { selectKinds } from '../../scheme/runtime-config.js';
+import { parseFeatureGates } from '../../scheme/feature-gates.js';
 import { allKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
 import { admissionConfigErrors, admissionFlagErrors, enabledPlugins } from '../admission/plugins.js';
 import type { PluginRegistration } from '../admission/plugin.js';
@@ -83,6 +84,8 @@ export interface ServerRunOptions extends OidcFlags {
   profiling: boolean;
   /** --runtime-config entries, `key=value` (scheme/runtime-config.ts). */
   runtimeConfig: string[];
+  /** --feature-gates entries, `Name=bool` (scheme/feature-gates.ts). */
+  featureGates: string[];
   /** kube-controller-manager's --controllers: `*`, `name`, `-name`. */
   controllers: string[];
   /** API Priority and Fairness; false falls back to the plain --max-requests-inflight limits at the listener. */
@@ -162,6 +165,7 @@ export const DEFAULT_OPTIONS: ServerRunOptions = {
   serviceClusterIpRange: '10.0.0.0/24',
   profiling: true,
   runtimeConfig: [],
+  featureGates: [],
   serviceNodePortRange: '30000-32767',
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
@@ -386,7 +390,9 @@ export function completeAndValidate(raw: ServerRunOptions): { options: Completed
     if (issuer.includes(':') && !/^https:\/\/[^\s]+$/.test(issuer)) errors.push(`--service-account-issuer ${JSON.stringify(issuer)} contained a ':' but was not a valid URL`);
   }
   if ((parsed.serviceAccountMaxExpirationMs ?? 0) > 0 && parsed.serviceAccountMaxExpirationMs! < 3_600_000) errors.push('--service-account-max-token-expiration should be at least 1 hour');
-  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
+  const gates = parseFeatureGates(raw.featureGates);
+  if ('error' in gates) errors.push(gates.error);
+  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability, 'gates' in gates ? gates.gates : undefined);
   if ('error' in served) errors.push(served.error);
   if (!(TRANSPORT_CHOICES as readonly string[]).includes(raw.transport)) {
     errors.push(`--transport ${JSON.stringify(raw.transport)} is invalid; supported transports: ${TRANSPORT_CHOICES.join(', ')}`);

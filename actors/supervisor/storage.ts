@@ -4,6 +4,7 @@ import type { Log } from '../../lib/log.js';
 import type { Scheme } from '../../scheme/scheme.js';
 import { allKinds, builtinKinds, isGeneralAvailability } from '../../scheme/kinds/index.js';
 import { selectKinds } from '../../scheme/runtime-config.js';
+import { featureGatesOf } from '../../scheme/feature-gates.js';
 import { storageKeyPrefix, type KindDescription } from '../../scheme/kind-description.js';
 import { openSqliteLog } from '../store/sqlite-log.js';
 import { openEtcdLogWhenReachable } from '../store/etcd-log.js';
@@ -35,7 +36,7 @@ export function storedKindsOf(scheme: Scheme): KindDescription[] {
 
 /** The kinds --runtime-config serves; an invalid value leaves the defaults here and fails in CompletingOptions. */
 export function servedKinds(raw: ServerRunOptions): readonly KindDescription[] {
-  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability);
+  const served = selectKinds(raw.runtimeConfig, allKinds, isGeneralAvailability, featureGatesOf(raw.featureGates));
   return 'kinds' in served ? served.kinds : builtinKinds;
 }
 

@@ -10,6 +10,7 @@ import { kubeEnvironment } from './environment.js';
 import { Authorizer, ResourceCheck, type CelAuthorize } from './library/authz.js';
 import type { CelEnvironment } from './library/types.js';
 import { dynToCel } from './schema-types.js';
+import { registerConstruction, rewriteConstruction } from './object-construction.js';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 
 export type { CelAuthorize, CelAuthzAttributes, CelAuthzDecision } from './library/authz.js';
@@ -22,6 +23,8 @@ export interface PolicyOptions {
   /** `authorizer` is declared (validating policies: always). */
   hasAuthorizer?: boolean;
   variables?: readonly PolicyVariable[];
+  /** Mutating policies: `Object{…}` and `JSONPatch{…}` construction (./object-construction.ts). */
+  objectConstruction?: boolean;
 }
 
 /** admission.k8s.io AdmissionRequest as CEL's `request` sees it. */
@@ -102,7 +105,7 @@ export class PolicyCompiler {
     let fields: Record<string, string> = {};
     for (const v of options.variables ?? []) {
       const env = this.environment(fields);
-      const compiled = compileExpression(env, v.expression, this.sizes);
+      const compiled = compileExpression(env, this.source(v.expression), this.sizes);
       if ('error' in compiled) {
         this.variables.push({ name: v.name, error: `compilation failed: ${compiled.error}` });
         fields = { ...fields, [v.name]: 'dyn' };
@@ -125,12 +128,18 @@ export class PolicyCompiler {
       .registerVariable('variables', 'kubernetes.variables');
     if (this.options.hasParams) env.registerVariable('params', 'dyn');
     if (this.options.hasAuthorizer ?? true) env.registerVariable('authorizer', 'kubernetes.authorization.Authorizer');
+    if (this.options.objectConstruction) registerConstruction(env);
     return env;
+  }
+
+  /** The text compiled for an expression: construction rewritten where the policy allows it. */
+  private source(expression: string): string {
+    return this.options.objectConstruction ? rewriteConstruction(expression) : expression;
   }
 
   /** Compiles one expression; `expect` is the type kube requires of it (bool for validations). */
   compile(expression: string, expect?: 'bool' | 'string'): { program: Program } | { error: string } {
-    const compiled = compileExpression(this.env, expression, this.sizes);
+    const compiled = compileExpression(this.env, this.source(expression), this.sizes);
     if ('error' in compiled) return { error: `compilation failed: ${compiled.error}` };
     if (expect !== undefined && compiled.program.type !== expect && compiled.program.type !== 'dyn') {
       return { error: expect === 'bool' ? 'cel expression must evaluate to a bool' : 'must evaluate to string' };

@@ -20,7 +20,7 @@ import { endpoints } from './endpoints.js';
 import { event } from './event.js';
 import { customResourceDefinition } from './custom-resource-definition.js';
 import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
-import { validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './admission-policy.js';
+import { mutatingAdmissionPolicy, mutatingAdmissionPolicyBinding, validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './admission-policy.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './webhook-configuration.js';
 import { apiService } from './apiservice.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
@@ -45,6 +45,8 @@ const described: readonly KindDescription[] = [
   role,
   validatingAdmissionPolicy,
   validatingAdmissionPolicyBinding,
+  mutatingAdmissionPolicy,
+  mutatingAdmissionPolicyBinding,
   mutatingWebhookConfiguration,
   validatingWebhookConfiguration,
 ];

@@ -3,11 +3,10 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { startTestServer, tempDir, type TestServer } from '../support/server.js';
 import { call, credentialsOf, type Credentials } from '../support/http.js';
 import { kubectl } from '../support/kubectl.js';
-import { BIN } from '../support/process.js';
+import { exitOf } from '../support/process.js';
 
 function withRuntimeConfig(runtimeConfig: string[]): { server: TestServer; creds: Credentials } {
   const suite = {} as { server: TestServer; creds: Credentials };
@@ -60,21 +59,15 @@ describe('--runtime-config', () => {
   });
 
   it('exits 2 with one line for a bad value, an unknown version of a known group, or an upper-case resource', async () => {
-    const run = (flag: string): Promise<{ code: number; stderr: string }> =>
-      new Promise((resolve) => {
-        execFile(process.execPath, [BIN, flag, `--data-dir=${tempDir('runtime-config')}`, '--secure-port=0'], { timeout: 30_000 }, (error, _stdout, stderr) => {
-          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr });
-        });
-      });
     for (const [flag, message] of [
       ['--runtime-config=api/all=maybe', 'Error: --runtime-config: invalid value api/all=maybe'],
       ['--runtime-config=apps/v7=true', 'Error: --runtime-config: group version apps/v7 that has not been registered'],
       ['--runtime-config=apps/v1=yes', 'Error: --runtime-config: invalid value of apps/v1: yes, err: strconv.ParseBool: parsing "yes": invalid syntax'],
       ['--runtime-config=apps/v1/Deployments=false', 'Error: --runtime-config: invalid key apps/v1/Deployments: group/version/resource and resource is always lowercase plural, not "Deployments"'],
     ] as const) {
-      const result = await run(flag);
+      const result = await exitOf([flag, `--data-dir=${tempDir('runtime-config')}`, '--secure-port=0']);
       assert.equal(result.code, 2, flag);
-      assert.deepEqual(result.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')), [message]);
+      assert.deepEqual(result.errors, [message]);
     }
   });
 });

@@ -2,7 +2,7 @@
 // package's bin runs; `npm test` builds it), started on a
 // random port, resolved once it prints its export line.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../kubeactor.mjs', import.meta.url));
@@ -49,5 +49,14 @@ export function startProcess(dataDir: string, args: string[] = [], logLevel = 'w
       if (match) resolve({ child, kubeconfig: match[1]!, exited, logged, output: () => log });
     });
     void exited.then((code) => reject(new Error(`kubeactor exited ${code} before it was ready: ${log}`)));
+  });
+}
+
+/** Runs the binary with `args` to its exit (a flag error): its exit code and the lines it printed as `Error:`. */
+export function exitOf(args: string[]): Promise<{ code: number; errors: string[] }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (error, _stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, errors: stderr.trim().split('\n').filter((l) => l.startsWith('Error:')) });
+    });
   });
 }

@@ -23,16 +23,16 @@ export interface InvocationResult {
   auditAnnotations: AuditAnnotationResult[];
 }
 
-interface Budget { remaining: number }
+export interface Budget { remaining: number }
 
-class OutOfBudget extends Error {
+export class OutOfBudget extends Error {
   constructor() {
     super('validation failed due to running out of cost budget, no further validation rules will be run');
   }
 }
 
 /** Runs a compiled expression under the shared budget: its value, or kube's error text. */
-function run(compiled: Compiled, expression: string, activation: Record<string, unknown>, budget: Budget): { value: unknown } | { error: string } {
+export function run(compiled: Compiled, expression: string, activation: Record<string, unknown>, budget: Budget): { value: unknown } | { error: string } {
   if ('error' in compiled) return { error: `compilation error: ${compiled.error}` };
   try {
     const { value, cost } = compiled.program.run(activation, Math.min(budget.remaining, PER_CALL_LIMIT));
@@ -46,22 +46,26 @@ function run(compiled: Compiled, expression: string, activation: Record<string, 
   }
 }
 
+/** matchConditions: true when all are true, false when one is false, else the errors (failed by failurePolicy). */
+export function matchConditions(conditions: readonly { expression: string; compiled: Compiled }[], activation: Record<string, unknown>, budget: Budget): boolean | { error: string } {
+  const errors: string[] = [];
+  for (const c of conditions) {
+    const r = run(c.compiled, c.expression, activation, budget);
+    if ('error' in r) errors.push(r.error);
+    else if (r.value !== true) return false;
+  }
+  if (errors.length === 0) return true;
+  return { error: errors.length === 1 ? (errors[0] as string) : `[${errors.join(', ')}]` };
+}
+
 export function evaluateInvocation(policy: CompiledPolicy, input: PolicyInput): InvocationResult {
   const onError = policy.failurePolicy === 'Ignore' ? undefined : 'deny';
   const activation = policy.compiler.activation(input);
   const budget: Budget = { remaining: RUNTIME_CEL_COST_BUDGET };
   try {
-    // matchConditions: all must be true; an error fails the invocation by failurePolicy.
-    const conditionErrors: string[] = [];
-    for (const c of policy.matchConditions) {
-      const r = run(c.compiled, c.expression, activation, budget);
-      if ('error' in r) conditionErrors.push(r.error);
-      else if (r.value !== true) return { matched: false, decisions: [], auditAnnotations: [] };
-    }
-    if (conditionErrors.length > 0) {
-      const message = conditionErrors.length === 1 ? (conditionErrors[0] as string) : `[${conditionErrors.join(', ')}]`;
-      return { matched: true, decisions: onError ? [{ action: 'deny', message, index: 0, error: true }] : [], auditAnnotations: [] };
-    }
+    const conditions = matchConditions(policy.matchConditions, activation, budget);
+    if (conditions === false) return { matched: false, decisions: [], auditAnnotations: [] };
+    if (conditions !== true) return { matched: true, decisions: onError ? [{ action: 'deny', message: conditions.error, index: 0, error: true }] : [], auditAnnotations: [] };
 
     const decisions: Decision[] = policy.validations.map((v, index): Decision => {
       const r = run(v.compiled, v.expression, activation, budget);
