@@ -123,7 +123,8 @@ async function childWatches(target: Target, watchers: number, perProcess: number
   };
   try {
     await Promise.all(Array.from({ length: count }, (_, i) => new Promise<void>((resolve, reject) => {
-      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // NODE_TLS_REJECT_UNAUTHORIZED=0 (bench/run.ts) would have each child warn about it: they check the server's CA.
+      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
       children.push(child);
       child.on('message', (message: ClientMessage) => {
         if (message.type === 'opened') resolve();
