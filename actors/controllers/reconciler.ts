@@ -128,7 +128,7 @@ interface ReconcilerContext {
   view: View;
   queue: WorkQueue;
   synced: Set<string>;
-  /** Per resource whose snapshot is arriving in slices: what the view held before it and no slice has shown yet. */
+  /** Per resource whose snapshot is arriving in slices: what the view held before it that no slice has shown yet. */
   relisting: Map<string, Map<string, KubeObject>>;
   counters: ActorCounters;
 }
@@ -227,21 +227,22 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
         const objects = context.view.of(resource);
         const touched: { object: KubeObject; deleted: boolean }[] = [];
         if (message.type === 'store.snapshot') {
-          // The first slice of a (re-)list: what the view held before, until the last slice shows what is gone.
-          let before = context.relisting.get(resource);
-          if (!before) {
-            context.relisting.set(resource, (before = new Map(objects)));
-            objects.clear();
-          }
+          // A (re-)list may come in slices: the view keeps what it held until the last slice shows what is gone,
+          // so that workers running meanwhile never find an object missing that is still there.
+          let unseen = context.relisting.get(resource);
+          if (!unseen) context.relisting.set(resource, (unseen = new Map(objects)));
           for (const object of message.objects) {
             if (watch.keep && !watch.keep(object)) continue;
             objects.set(View.keyOf(object), object);
-            before.delete(View.keyOf(object));
+            unseen.delete(View.keyOf(object));
             touched.push({ object, deleted: false });
           }
           if (!message.more) {
-            // Gone while this controller was not listening (a store restart's re-list).
-            for (const object of before.values()) touched.push({ object, deleted: true });
+            // Gone while this controller was not listening (a store restart's re-list), or no longer kept.
+            for (const [key, object] of unseen) {
+              objects.delete(key);
+              touched.push({ object, deleted: true });
+            }
             context.relisting.delete(resource);
             context.synced.add(resource);
           }
