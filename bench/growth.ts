@@ -105,6 +105,12 @@ async function startSized(bin: string, settings: Settings, step: Step, count: nu
   return { count, k, readyMs: k.readyMs, rssKiB: rssKiB(k.child.pid!), bytes };
 }
 
+/**
+ * Watches per client process in the fan-out rows: 10,000 are held by ten processes (bench/watch-clients.ts),
+ * so that no one client reads more streams than at 1,000, and none holds more file descriptors.
+ */
+const WATCHES_PER_PROCESS = 1_000;
+
 /** Watch fan-out from one server, against a bare uWS broadcaster measured by the same client. */
 async function fanOut(bin: string, settings: Settings, step: Step, broadcaster: string): Promise<Row[]> {
   const rows: Row[] = [];
@@ -119,7 +125,7 @@ async function fanOut(bin: string, settings: Settings, step: Step, broadcaster: 
       // Each side on its own: one failing (the client could not hold that many watches open) keeps the other's figure.
       const measure = (what: string, base: string): Promise<FanOutResult | string> =>
         step(`${what} to ${fmt(watchers)}`, async () => {
-          const result = await watchFanOut(base, k.token, k.ca, watchers);
+          const result = await watchFanOut(base, k.token, k.ca, watchers, 20, undefined, WATCHES_PER_PROCESS);
           process.stderr.write(`  p50 / p99: ${fmt(result.p50ms, 2)} / ${fmt(result.p99ms, 2)} ms\n`);
           return result;
         }).catch((e: unknown) => `failed: ${e instanceof Error ? e.message : String(e)}`);

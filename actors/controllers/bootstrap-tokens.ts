@@ -10,6 +10,9 @@ export const BOOTSTRAP_TOKEN_TYPE = 'bootstrap.kubernetes.io/token';
 export const TOKEN_SECRET_NAMESPACE = 'kube-system';
 const NAME = /^bootstrap-token-([a-z0-9]{6})$/;
 
+/** What a store need send of its Secrets for isBootstrapToken: those of its namespace. */
+export const BOOTSTRAP_TOKEN_FILTER = { namespace: TOKEN_SECRET_NAMESPACE } as const;
+
 export const isBootstrapToken = (secret: KubeObject): boolean => secret.type === BOOTSTRAP_TOKEN_TYPE && secret.metadata.namespace === TOKEN_SECRET_NAMESPACE;
 
 /** One data key, decoded (empty when absent). */

@@ -14,12 +14,17 @@
 // Sends: `store.subscribe` to each watched store; requests through its
 //   ClusterClient from its reconcile function.
 //
-// States: Syncing (until every watched store has sent its snapshot; keys
-// queue up but nothing runs) → Running → Stopped.
+// States: Syncing (until every watched store has sent its snapshot's last
+// slice; keys queue up but nothing runs) → Running → Stopped.
+//
+// A watch tells its store which objects its snapshot should hold (`filter`,
+// plain data the store tests before parsing), and takes the snapshot in
+// slices, one per turn of the store's loop: at a million objects the server
+// keeps answering requests and renewing its lease while controllers sync.
 
 import { setup, type AnyActorRef } from 'xstate';
 import type { KubeObject } from '../../protocol/kube/meta.js';
-import type { StoreChange, StoreChanged, StoreSnapshot, Subscriber } from '../../protocol/messages/store.js';
+import type { StoreChange, StoreChanged, StoreSnapshot, Subscriber, SubscribeFilter } from '../../protocol/messages/store.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
 import { WorkQueue } from './workqueue.js';
 import type { ControllerInput, StoreRef } from './controller.js';
@@ -29,9 +34,19 @@ export interface Watch {
   group: string;
   /** Which objects the view keeps (all when absent): a filter keeps memory to what the controller reads. */
   keep?(object: KubeObject): boolean;
+  /**
+   * What the store need send in the snapshot: every object `keep` keeps must pass it (it is tested on
+   * stored bytes, so it may let more through; `keep` decides). Absent: every object.
+   */
+  filter?: SubscribeFilter;
   /** Deletions of objects the filter left out still reach keysOf (the garbage collector: a deleted owner). */
   unkeptDeletes?: boolean;
+  /** Changes of objects `keep` leaves out that still reach keysOf, the view holding none of them (resource quota: a namespace's count). */
+  notify?(object: KubeObject): boolean;
 }
+
+/** Objects per snapshot slice (the store also ends a slice when its share of the turn is spent). */
+export const SNAPSHOT_SLICE = 2_000;
 
 /** The controller's informer caches, by `<plural>.<group>` (core: `<plural>`). */
 export class View {
@@ -113,6 +128,8 @@ interface ReconcilerContext {
   view: View;
   queue: WorkQueue;
   synced: Set<string>;
+  /** Per resource whose snapshot is arriving in slices: what the view held before it that no slice has shown yet. */
+  relisting: Map<string, Map<string, KubeObject>>;
   counters: ActorCounters;
 }
 
@@ -128,7 +145,7 @@ function subscribeTo(context: ReconcilerContext, self: AnyActorRef, watches: rea
     }
     const subscriber = deferred(watch, context.view.of(resource), (event) => self.send({ type: 'informer.event', resource, event }));
     context.subscriptions.push({ store, subscriber });
-    store.send({ type: 'store.subscribe', subscriber });
+    store.send({ type: 'store.subscribe', subscriber, slice: SNAPSHOT_SLICE, ...(watch.filter ? { filter: watch.filter } : {}) });
   }
 }
 
@@ -160,7 +177,7 @@ function deferred(watch: Watch, objects: Map<string, KubeObject>, deliver: (even
       pending.add(key);
       return true;
     }
-    return objects.has(key) || pending.has(key) || (change.type === 'DELETED' && !!watch.unkeptDeletes);
+    return objects.has(key) || pending.has(key) || (change.type === 'DELETED' && !!watch.unkeptDeletes) || !!watch.notify?.(change.object);
   };
   const flush = (): void => {
     const events = batch;
@@ -210,17 +227,25 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
         const objects = context.view.of(resource);
         const touched: { object: KubeObject; deleted: boolean }[] = [];
         if (message.type === 'store.snapshot') {
-          const before = new Map(objects);
-          objects.clear();
+          // A (re-)list may come in slices: the view keeps what it held until the last slice shows what is gone,
+          // so that workers running meanwhile never find an object missing that is still there.
+          let unseen = context.relisting.get(resource);
+          if (!unseen) context.relisting.set(resource, (unseen = new Map(objects)));
           for (const object of message.objects) {
             if (watch.keep && !watch.keep(object)) continue;
             objects.set(View.keyOf(object), object);
-            before.delete(View.keyOf(object));
+            unseen.delete(View.keyOf(object));
             touched.push({ object, deleted: false });
           }
-          // Gone while this controller was not listening (a store restart's re-list).
-          for (const object of before.values()) touched.push({ object, deleted: true });
-          context.synced.add(resource);
+          if (!message.more) {
+            // Gone while this controller was not listening (a store restart's re-list), or no longer kept.
+            for (const [key, object] of unseen) {
+              objects.delete(key);
+              touched.push({ object, deleted: true });
+            }
+            context.relisting.delete(resource);
+            context.synced.add(resource);
+          }
         } else {
           for (const change of message.changes) {
             const key = View.keyOf(change.object);
@@ -228,6 +253,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
             // Objects the filter leaves out are none of this controller's business.
             if (!kept && !objects.has(key)) {
               if (change.type === 'DELETED' && watch.unkeptDeletes) touched.push({ object: change.object, deleted: true });
+              else if (watch.notify?.(change.object)) touched.push({ object: change.object, deleted: change.type === 'DELETED' });
               continue;
             }
             if (change.type === 'DELETED' || !kept) {
@@ -262,7 +288,7 @@ export function reconcilerMachine<S>(typed: ReconcilerLogic<S>) {
       const watches = typeof logic.watches === 'function' ? logic.watches(input) : logic.watches;
       return {
         input, subscriptions: [], watches, resources: watches.map((w) => resourceKey(w.plural, w.group)), state: logic.createState?.(input),
-        view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), counters: { handled: 0, errors: 0 },
+        view: new View(), queue: new WorkQueue(input.clock), synced: new Set<string>(), relisting: new Map(), counters: { handled: 0, errors: 0 },
       };
     },
     entry: 'subscribeSoon',

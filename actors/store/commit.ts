@@ -13,6 +13,7 @@ import type { PendingWrite, StoreState } from './store-state.js';
 import { decodeStored, deletedAt, encodeText, entryOf, latest, parseObject, whenCaughtUp, whenFed } from './store-state.js';
 import type { Entry, EventType, HistoryEvent } from './resource-cache.js';
 import { fanOut } from './watch.js';
+import { tellSubscribers } from './subscription.js';
 import { claimAllocations, sharesAllocations } from './allocation-record.js';
 
 export interface Commit {
@@ -160,8 +161,7 @@ function applyEvent(state: StoreState, event: HistoryEvent, object?: KubeObject)
   state.cache.apply(event);
   fanOut(state, event);
   if (state.subscribers.length > 0) {
-    const change = { type: 'store.changed' as const, resource: state.kind.plural, changes: [{ type: event.type, object: object ?? parseObject(event.entry) }] };
-    for (const subscriber of state.subscribers) subscriber.send(change);
+    tellSubscribers(state, { type: 'store.changed', resource: state.kind.plural, changes: [{ type: event.type, object: object ?? parseObject(event.entry) }] });
   }
 }
 

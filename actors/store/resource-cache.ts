@@ -159,6 +159,17 @@ export class ResourceCache {
     for (let i = start; i < end; i++) yield sorted[i]!;
   }
 
+  /**
+   * The entries of `namespace` (all when empty) as they are now, in key order: one array copy, no walk.
+   * Entries are never changed in place, so the copy shows the resource at this revision for as long
+   * as it is kept (a subscriber's snapshot handed over in slices).
+   */
+  entriesIn(namespace: string): Entry[] {
+    const sorted = this.ordered();
+    const [start, end] = this.bounds(sorted, namespace, '');
+    return sorted.slice(start, end);
+  }
+
   /** How many keys lie after `afterKey` within `namespace` (all namespaces when empty), by binary search. */
   countAfter(namespace: string, afterKey: string): number {
     const [start, end] = this.bounds(this.ordered(), namespace, afterKey);

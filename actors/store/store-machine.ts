@@ -7,7 +7,7 @@
 //   `log.changed` (etcd's change feed: changes by any process), `stream.cancelled`
 //   (a watcher's client went away), `store.subscribe`, `actor.stop`.
 // Sends: replies to each request's replyTo; `stream.*` to watchers' replyTo;
-//   `store.snapshot` / `store.changed` to subscribers. `store.describe` (a custom resource's
+//   `store.snapshot` (filtered, perhaps in slices: subscription.ts) / `store.changed` to subscribers. `store.describe` (a custom resource's
 //   CRD changed) replaces the kind it serves, and decodes the cached objects again with it.
 //
 // States: Loading (until the log has handed over every object; requests wait;
@@ -15,7 +15,6 @@
 // to settle, answers new requests 503) → Stopped.
 
 import { setup } from 'xstate';
-import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { HandleRequest, ResourceRequestInfo } from '../../protocol/messages/request.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
 import type { StoreDescribe, StoreSubscribe, StoreUnsubscribe } from '../../protocol/messages/store.js';
@@ -28,7 +27,8 @@ import type { Clock } from '../../lib/clock.js';
 import type { Log } from '../../lib/log.js';
 import { serveSafely } from '../../lib/serve-safely.js';
 import type { Feed, LatestRow, RevisionLog } from './revision-log.js';
-import { fillCache, HISTORY_LIMIT, listRevision, parseObject, redecodeCache, whenLogAnswers, type StoreState } from './store-state.js';
+import { fillCache, HISTORY_LIMIT, redecodeCache, whenLogAnswers, type StoreState } from './store-state.js';
+import { subscribe, unsubscribe } from './subscription.js';
 import { ResourceCache } from './resource-cache.js';
 import { handleGet, handleList } from './read.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate } from './write.js';
@@ -71,12 +71,6 @@ interface StoreContext {
   waiting: (HandleRequest | StoreSubscribe)[];
   /** Set by the load's answer: one shared object, since xstate copies the context object itself. */
   following: { loaded: boolean; unfollow(): void };
-  /**
-   * The objects of the last snapshot and the revision they show, until the next turn: subscribers that
-   * arrive together (the controllers, once elected) share one parse of every object, as they share each
-   * store.changed. With a million objects, a parse per subscriber held the loop past the lease's renew deadline.
-   */
-  lastSnapshot: { objects: KubeObject[] | undefined; revision: number };
 }
 
 const verbs = {
@@ -123,23 +117,10 @@ export const storeMachine = setup({
       for (const event of waiting) self.send(event);
     },
     forgetWatch: ({ context, event }) => forgetWatch(context.store, (event as StreamCancelled).id),
-    subscribe: ({ context, event }) => {
-      const { subscriber } = event as StoreSubscribe;
-      const store = context.store;
-      store.subscribers.push(subscriber);
-      const last = context.lastSnapshot;
-      if (!last.objects || store.cache.changedAfter(last.revision) !== false) {
-        last.objects = [...store.cache.range('')].map(parseObject);
-        last.revision = listRevision(store);
-        setImmediate(() => (last.objects = undefined));
-      }
-      subscriber.send({ type: 'store.snapshot', resource: store.kind.plural, objects: last.objects });
-    },
+    subscribe: ({ context, event }) => subscribe(context.store, event as StoreSubscribe),
     unsubscribe: ({ context, event }) => {
       const { subscriber } = event as StoreUnsubscribe;
-      const subscribers = context.store.subscribers;
-      const at = subscribers.indexOf(subscriber);
-      if (at >= 0) subscribers.splice(at, 1);
+      unsubscribe(context.store, subscriber);
       for (let i = context.waiting.length - 1; i >= 0; i--) {
         const waiting = context.waiting[i]!;
         if (waiting.type === 'store.subscribe' && waiting.subscriber === subscriber) context.waiting.splice(i, 1);
@@ -197,7 +178,7 @@ export const storeMachine = setup({
       bookmarkTimer: undefined,
     };
     const following = { loaded: false, unfollow: (): void => undefined };
-    const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], following, lastSnapshot: { objects: undefined, revision: 0 } };
+    const context: StoreContext = { store, counters: { handled: 0, errors: 0 }, logger, waiting: [], following };
     whenLogAnswers(store, (done: (result: { rows: Iterable<LatestRow>; revision: number } | Error) => void) => input.log.load(prefix, done), (result) => {
       // Without its objects the store cannot serve: crash, and be restarted to load again.
       if (result instanceof Error) throw new Error(`loading ${prefix}: ${result.message}`);

@@ -6,7 +6,6 @@ import type { KubeObject } from '../../protocol/kube/meta.js';
 import type { GroupResource } from '../../protocol/kube/status.js';
 import type { ApiRequest, ReplyTo, ResponseShape } from '../../protocol/messages/request.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
-import type { Subscriber } from '../../protocol/messages/store.js';
 import type { KindDescription } from '../../scheme/kind-description.js';
 import type { Definitions } from '../../scheme/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -15,6 +14,7 @@ import { CachedEntry, ResourceCache, type Entry, type HistoryEvent } from './res
 import { SlabPacker } from './slab.js';
 import type { LabelSelector } from './label-selector.js';
 import type { FieldSelector } from './field-selector.js';
+import type { Subscription } from './subscription.js';
 
 export interface Watcher {
   id: number;
@@ -64,7 +64,7 @@ export interface StoreState {
   readonly watchers: Map<number, Watcher>;
   /** Events sent to watchers so far, one per watcher (apiserver_watch_events_total). */
   watchEventsSent: number;
-  readonly subscribers: Subscriber[];
+  readonly subscribers: Subscription[];
   readonly clock: Clock;
   /** What kinds with an allocate hook (Services) hand out from: --service-cluster-ip-range, --service-node-port-range. */
   readonly ranges: { readonly serviceClusterIpRange: string; readonly serviceNodePortRange: string };

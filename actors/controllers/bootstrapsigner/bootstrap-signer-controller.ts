@@ -17,7 +17,7 @@ import { serviceAccountUser } from '../../../lib/loopback.js';
 import { reconcilerMachine, terminateReconciler, type ReconcilerLogic } from '../reconciler.js';
 import type { ControllerDescriptor } from '../controller.js';
 import { expectStatus } from '../http-errors.js';
-import { expiration, isBootstrapToken, signingToken } from '../bootstrap-tokens.js';
+import { BOOTSTRAP_TOKEN_FILTER, expiration, isBootstrapToken, signingToken } from '../bootstrap-tokens.js';
 
 export const CLUSTER_INFO = 'cluster-info';
 export const CLUSTER_INFO_NAMESPACE = 'kube-public';
@@ -34,8 +34,12 @@ export async function detachedSignature(content: string, tokenId: string, tokenS
 const logic: ReconcilerLogic = {
   id: 'bootstrap-signer-controller',
   watches: [
-    { plural: 'configmaps', group: '', keep: (cm) => cm.metadata.namespace === CLUSTER_INFO_NAMESPACE && cm.metadata.name === CLUSTER_INFO },
-    { plural: 'secrets', group: '', keep: isBootstrapToken },
+    {
+      plural: 'configmaps', group: '',
+      keep: (cm) => cm.metadata.namespace === CLUSTER_INFO_NAMESPACE && cm.metadata.name === CLUSTER_INFO,
+      filter: { namespace: CLUSTER_INFO_NAMESPACE, names: [CLUSTER_INFO] },
+    },
+    { plural: 'secrets', group: '', keep: isBootstrapToken, filter: BOOTSTRAP_TOKEN_FILTER },
   ],
   workers: 1,
   keysOf: () => [KEY],

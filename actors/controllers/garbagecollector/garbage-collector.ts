@@ -17,7 +17,9 @@
 //   collected; both get an OwnerRefInvalidNamespace warning Event.
 //
 // Watches: every stored kind; its view keeps objects with ownerReferences or a
-//   GC finalizer being worked on; deletions of any object reach it.
+//   GC finalizer being worked on (the store sends only objects whose bytes name
+//   either, so a million ConfigMaps with neither are never parsed for it);
+//   deletions of any object reach it.
 // Key: `<resource>|<namespace>|<name>`.
 // Acts as: system:serviceaccount:kube-system:generic-garbage-collector.
 
@@ -33,6 +35,8 @@ import { OwnershipGraph, ownerReferencesOf, type OwnerState } from './ownership-
 export const GARBAGE_COLLECTOR = 'garbage-collector-controller';
 
 const finalizing = (o: KubeObject, finalizer: string): boolean => !!o.metadata.deletionTimestamp && (o.metadata.finalizers ?? []).includes(finalizer);
+/** What a store need send for `relevant`: objects naming owners, or being deleted (a finalizer needs a deletionTimestamp). */
+const RELEVANT_FILTER = { withKeys: ['ownerReferences', 'deletionTimestamp'] };
 const relevant = (o: KubeObject): boolean => ownerReferencesOf(o).length > 0 || finalizing(o, FOREGROUND_FINALIZER) || finalizing(o, ORPHAN_FINALIZER);
 
 interface Target {
@@ -181,7 +185,7 @@ function dependentsIn(view: View, graph: OwnershipGraph, input: ControllerInput,
 
 const logic: ReconcilerLogic<OwnershipGraph> = {
   id: GARBAGE_COLLECTOR,
-  watches: (input): Watch[] => input.scheme.kinds.filter((k) => k.servedBy === 'store').map((k) => ({ plural: k.plural, group: k.group, keep: relevant, unkeptDeletes: true })),
+  watches: (input): Watch[] => input.scheme.kinds.filter((k) => k.servedBy === 'store').map((k) => ({ plural: k.plural, group: k.group, keep: relevant, filter: RELEVANT_FILTER, unkeptDeletes: true })),
   createState: () => new OwnershipGraph(),
   // kube's --concurrent-gc-syncs.
   workers: 20,

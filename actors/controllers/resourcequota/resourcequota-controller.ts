@@ -3,9 +3,10 @@
 // them now (status.used), recounted whenever something it counts changes.
 // The ResourceQuota admission plugin charges writes against that figure.
 //
-// Watches: resourcequotas; the resources a quota can count (COUNTED), in
-//   namespaces with a quota only. Key: a quota's `<namespace>/<name>`; a change
-//   of a counted object touches every quota of its namespace.
+// Watches: resourcequotas; changes of the resources a quota can count
+//   (COUNTED), in namespaces with a quota only (no snapshot, nothing kept).
+//   Key: a quota's `<namespace>/<name>`; a change of a counted object touches
+//   every quota of its namespace.
 // Reconcile: lists the namespace's counted objects, sums the usage (./usage.ts)
 //   of those the quota covers, and writes status.hard and status.used through
 //   /status when they differ.
@@ -48,8 +49,10 @@ export function quotaStatus(quota: KubeObject, objectsOf: (plural: string, group
 }
 
 /**
- * What it watches. Counted objects matter only in namespaces that have (or had) a quota: the filter keeps
- * every other change from reaching this controller, and its view from holding every object of the cluster.
+ * What it watches. Counted objects matter only in namespaces that have (or had) a quota, and only as a
+ * change that calls for a recount: reconcile lists them through the API. So the view holds none of them
+ * and their stores send no snapshot of them (a million ConfigMaps are neither parsed nor kept for it);
+ * a change in a quota's namespace still reaches keysOf.
  */
 function watches(): Watch[] {
   const quotaNamespaces = new Set<string>();
@@ -61,7 +64,9 @@ function watches(): Watch[] {
         return true;
       },
     },
-    ...COUNTED.filter((c) => c.plural !== 'resourcequotas').map((c) => ({ ...c, keep: (o: KubeObject) => quotaNamespaces.has(o.metadata.namespace ?? '') })),
+    ...COUNTED.filter((c) => c.plural !== 'resourcequotas').map((c) => ({
+      ...c, keep: () => false, filter: { changesOnly: true }, notify: (o: KubeObject) => quotaNamespaces.has(o.metadata.namespace ?? ''),
+    })),
   ];
 }
 

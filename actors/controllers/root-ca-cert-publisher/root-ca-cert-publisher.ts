@@ -41,7 +41,7 @@ const logic: ReconcilerLogic = {
   id: 'root-ca-certificate-publisher-controller',
   watches: [
     { plural: 'namespaces', group: '' },
-    { plural: 'configmaps', group: '', keep: (o) => o.metadata.name === ROOT_CA_CONFIGMAP },
+    { plural: 'configmaps', group: '', keep: (o) => o.metadata.name === ROOT_CA_CONFIGMAP, filter: { names: [ROOT_CA_CONFIGMAP] } },
   ],
   workers: 1,
   keysOf: (resource, object, deleted) => (resource === 'namespaces' && deleted ? [] : [resource === 'namespaces' ? object.metadata.name ?? '' : object.metadata.namespace ?? '']),

@@ -11,11 +11,11 @@ import { serviceAccountUser } from '../../../lib/loopback.js';
 import { reconcilerMachine, terminateReconciler, type ReconcilerLogic } from '../reconciler.js';
 import type { ControllerDescriptor } from '../controller.js';
 import { expectStatus } from '../http-errors.js';
-import { expiration, isBootstrapToken } from '../bootstrap-tokens.js';
+import { BOOTSTRAP_TOKEN_FILTER, expiration, isBootstrapToken } from '../bootstrap-tokens.js';
 
 const logic: ReconcilerLogic = {
   id: 'token-cleaner-controller',
-  watches: [{ plural: 'secrets', group: '', keep: isBootstrapToken }],
+  watches: [{ plural: 'secrets', group: '', keep: isBootstrapToken, filter: BOOTSTRAP_TOKEN_FILTER }],
   workers: 1,
   keysOf: (_resource, secret, deleted) => (deleted ? [] : [`${secret.metadata.namespace ?? ''}/${secret.metadata.name ?? ''}`]),
   async reconcile(key, view, input) {
