@@ -107,10 +107,14 @@ function rowParts(row: CachedRow, entry: Entry, shape: TableShape): Uint8Array[]
   return bytes;
 }
 
-/** A clocked cell's JSON text at `now`. */
-function clockedCell(kind: KindDescription, row: CachedRow, column: number, now: number): string {
+/** A clocked cell's JSON text at `now`; AGE by creation time from `ages`, which holds one answer's. */
+function clockedCell(kind: KindDescription, row: CachedRow, column: number, now: number, ages: Map<number, string>): string {
   const spec = columnsOf(kind)[column]!;
-  return spec === ageColumn ? toJson(ageSince(row.created, now)) : toJson(spec.cell(row.object!));
+  if (spec !== ageColumn) return toJson(spec.cell(row.object!));
+  // Objects created in the same second (a deployment's pods, a seeded namespace) show the same AGE.
+  let age = ages.get(row.created);
+  if (age === undefined) ages.set(row.created, (age = toJson(ageSince(row.created, now))));
+  return age;
 }
 
 /**
@@ -119,6 +123,7 @@ function clockedCell(kind: KindDescription, row: CachedRow, column: number, now:
  */
 export function tableBytes(kind: KindDescription, entries: readonly Entry[], shape: TableShape, listMeta: Table['metadata']): Uint8Array {
   const now = cellClock();
+  const ages = new Map<number, string>();
   const head = `{"kind":"Table","apiVersion":"meta.k8s.io/${shape.version}","metadata":${JSON.stringify(listMeta)},"columnDefinitions":${JSON.stringify(columnDefinitions(kind))},"rows":[`;
   const pieces: (Uint8Array | string)[] = [];
   let size = Buffer.byteLength(head) + 2;
@@ -129,7 +134,7 @@ export function tableBytes(kind: KindDescription, entries: readonly Entry[], sha
     size += n > 0 ? 1 : 0;
     parts.forEach((part, i) => {
       if (i > 0) {
-        const cell = clockedCell(kind, row, row.clocked[i - 1]!, now);
+        const cell = clockedCell(kind, row, row.clocked[i - 1]!, now, ages);
         pieces.push(cell);
         size += utf8Length(cell);
       }
