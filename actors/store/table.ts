@@ -67,6 +67,9 @@ const rows = new WeakMap<Entry, CachedRow>();
 
 const toJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
 
+/** What a row's cached parts depend on besides the row: computed once per answer, not per row. */
+const shapeKey = (shape: TableShape): string => `${shape.version}${shape.includeObject}`;
+
 function cachedRow(kind: KindDescription, entry: Entry): CachedRow {
   const known = rows.get(entry);
   if (known?.kind === kind) return known;
@@ -86,9 +89,8 @@ function cachedRow(kind: KindDescription, entry: Entry): CachedRow {
   return row;
 }
 
-/** The row's JSON text for `shape`, encoded, cut where its clocked cells go. */
-function rowParts(row: CachedRow, entry: Entry, shape: TableShape): Uint8Array[] {
-  const key = `${shape.version}${shape.includeObject}`;
+/** The row's JSON text for `shape` (named by shapeKey), encoded, cut where its clocked cells go. */
+function rowParts(row: CachedRow, entry: Entry, shape: TableShape, key: string): Uint8Array[] {
   if (row.parts?.shape === key) return row.parts.bytes;
   const texts: string[] = [];
   let text = '{"cells":[';
@@ -124,13 +126,14 @@ function clockedCell(kind: KindDescription, row: CachedRow, column: number, now:
 export function tableBytes(kind: KindDescription, entries: readonly Entry[], shape: TableShape, listMeta: Table['metadata']): Uint8Array {
   const now = cellClock();
   const ages = new Map<number, string>();
+  const key = shapeKey(shape);
   const head = `{"kind":"Table","apiVersion":"meta.k8s.io/${shape.version}","metadata":${JSON.stringify(listMeta)},"columnDefinitions":${JSON.stringify(columnDefinitions(kind))},"rows":[`;
   const pieces: (Uint8Array | string)[] = [];
   let size = Buffer.byteLength(head) + 2;
   entries.forEach((entry, n) => {
     if (n > 0) pieces.push(COMMA);
     const row = cachedRow(kind, entry);
-    const parts = rowParts(row, entry, shape);
+    const parts = rowParts(row, entry, shape, key);
     size += n > 0 ? 1 : 0;
     parts.forEach((part, i) => {
       if (i > 0) {
