@@ -25,9 +25,10 @@ export interface Entry {
 export class CachedEntry implements Entry {
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>> | undefined;
-  private readonly data: Uint8Array;
-  private readonly offset: number;
-  private readonly length: number;
+  /** The slab the bytes lie in (SLAB_SEPARATOR follows them there), or the bytes themselves. */
+  readonly data: Uint8Array;
+  readonly offset: number;
+  readonly length: number;
 
   constructor(
     readonly key: string,
@@ -49,9 +50,43 @@ export class CachedEntry implements Entry {
     return this.key.slice(this.key.indexOf('/') + 1);
   }
 
-  get bytes(): Uint8Array {
-    return this.data.byteLength === this.length ? this.data : this.data.subarray(this.offset, this.offset + this.length);
+  /** Whether the bytes lie in a slab: a slab is always longer than a value in it and its separator. */
+  get inSlab(): boolean {
+    return this.data.byteLength !== this.length;
   }
+
+  get bytes(): Uint8Array {
+    return this.inSlab ? this.data.subarray(this.offset, this.offset + this.length) : this.data;
+  }
+}
+
+/**
+ * The entries' bytes, in order, as few views as there are runs of entries lying next to each other in
+ * one slab: a run's view holds its entries with SLAB_SEPARATOR (a comma) between them. Join the views
+ * with that separator for the entries' bytes separated by commas.
+ */
+export function separatedRuns(entries: readonly Entry[]): Uint8Array[] {
+  const runs: Uint8Array[] = [];
+  let data: Uint8Array | undefined;
+  let start = 0;
+  let end = 0;
+  for (const entry of entries) {
+    if (entry instanceof CachedEntry && entry.data === data && entry.offset === end + 1) {
+      end = entry.offset + entry.length;
+      continue;
+    }
+    if (data) runs.push(data.subarray(start, end));
+    if (entry instanceof CachedEntry && entry.inSlab) {
+      data = entry.data;
+      start = entry.offset;
+      end = entry.offset + entry.length;
+    } else {
+      data = undefined;
+      runs.push(entry.bytes);
+    }
+  }
+  if (data) runs.push(data.subarray(start, end));
+  return runs;
 }
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -6,7 +6,7 @@ import type { ApiRequest } from '../../protocol/messages/request.js';
 import { jsonResponse } from '../../protocol/messages/http.js';
 import type { StoreState } from './store-state.js';
 import { parseObject } from './store-state.js';
-import type { Entry } from './resource-cache.js';
+import { separatedRuns, type Entry } from './resource-cache.js';
 import { partialObjectMetadata, table } from './table.js';
 
 export function respondEntry(state: StoreState, request: ApiRequest, status: number, entry: Entry, headers?: Record<string, string>): void {
@@ -26,20 +26,23 @@ export function respondObject(state: StoreState, request: ApiRequest, status: nu
   request.replyTo.send(jsonResponse(request.id, status, body, headers));
 }
 
-/** A list served as `<Kind>List`, built by splicing stored bytes into one buffer rather than re-encoding them. */
+/**
+ * A list served as `<Kind>List`, built by splicing stored bytes into one buffer rather than re-encoding
+ * them; entries lying next to each other in a slab are copied as one piece, commas included.
+ */
 export function listBytes(state: StoreState, metadata: object, entries: Entry[]): Uint8Array {
   const kind = state.kind;
   const head = `{"kind":"${kind.kind}List","apiVersion":"${kind.group ? `${kind.group}/${kind.version}` : kind.version}","metadata":${JSON.stringify(metadata)},"items":[`;
-  const items = entries.map((e) => e.bytes);
-  let size = Buffer.byteLength(head) + Math.max(0, items.length - 1) + 2;
-  for (const bytes of items) size += bytes.byteLength;
+  const runs = separatedRuns(entries);
+  let size = Buffer.byteLength(head) + Math.max(0, runs.length - 1) + 2;
+  for (const run of runs) size += run.byteLength;
   const out = Buffer.allocUnsafe(size);
   let at = out.write(head);
-  items.forEach((bytes, i) => {
+  for (let i = 0; i < runs.length; i++) {
     if (i > 0) out[at++] = COMMA;
-    out.set(bytes, at);
-    at += bytes.byteLength;
-  });
+    out.set(runs[i]!, at);
+    at += runs[i]!.byteLength;
+  }
   out[at++] = CLOSE_BRACKET;
   out[at] = CLOSE_BRACE;
   return out;

@@ -67,6 +67,9 @@ const rows = new WeakMap<Entry, CachedRow>();
 
 const toJson = (value: unknown): string => JSON.stringify(value) ?? 'null';
 
+/** What a row's cached parts depend on besides the row: computed once per answer, not per row. */
+const shapeKey = (shape: TableShape): string => `${shape.version}${shape.includeObject}`;
+
 function cachedRow(kind: KindDescription, entry: Entry): CachedRow {
   const known = rows.get(entry);
   if (known?.kind === kind) return known;
@@ -86,9 +89,8 @@ function cachedRow(kind: KindDescription, entry: Entry): CachedRow {
   return row;
 }
 
-/** The row's JSON text for `shape`, encoded, cut where its clocked cells go. */
-function rowParts(row: CachedRow, entry: Entry, shape: TableShape): Uint8Array[] {
-  const key = `${shape.version}${shape.includeObject}`;
+/** The row's JSON text for `shape` (named by shapeKey), encoded, cut where its clocked cells go. */
+function rowParts(row: CachedRow, entry: Entry, shape: TableShape, key: string): Uint8Array[] {
   if (row.parts?.shape === key) return row.parts.bytes;
   const texts: string[] = [];
   let text = '{"cells":[';
@@ -107,10 +109,14 @@ function rowParts(row: CachedRow, entry: Entry, shape: TableShape): Uint8Array[]
   return bytes;
 }
 
-/** A clocked cell's JSON text at `now`. */
-function clockedCell(kind: KindDescription, row: CachedRow, column: number, now: number): string {
+/** A clocked cell's JSON text at `now`; AGE by creation time from `ages`, which holds one answer's. */
+function clockedCell(kind: KindDescription, row: CachedRow, column: number, now: number, ages: Map<number, string>): string {
   const spec = columnsOf(kind)[column]!;
-  return spec === ageColumn ? toJson(ageSince(row.created, now)) : toJson(spec.cell(row.object!));
+  if (spec !== ageColumn) return toJson(spec.cell(row.object!));
+  // Objects created in the same second (a deployment's pods, a seeded namespace) show the same AGE.
+  let age = ages.get(row.created);
+  if (age === undefined) ages.set(row.created, (age = toJson(ageSince(row.created, now))));
+  return age;
 }
 
 /**
@@ -119,17 +125,19 @@ function clockedCell(kind: KindDescription, row: CachedRow, column: number, now:
  */
 export function tableBytes(kind: KindDescription, entries: readonly Entry[], shape: TableShape, listMeta: Table['metadata']): Uint8Array {
   const now = cellClock();
+  const ages = new Map<number, string>();
+  const key = shapeKey(shape);
   const head = `{"kind":"Table","apiVersion":"meta.k8s.io/${shape.version}","metadata":${JSON.stringify(listMeta)},"columnDefinitions":${JSON.stringify(columnDefinitions(kind))},"rows":[`;
   const pieces: (Uint8Array | string)[] = [];
   let size = Buffer.byteLength(head) + 2;
   entries.forEach((entry, n) => {
     if (n > 0) pieces.push(COMMA);
     const row = cachedRow(kind, entry);
-    const parts = rowParts(row, entry, shape);
+    const parts = rowParts(row, entry, shape, key);
     size += n > 0 ? 1 : 0;
     parts.forEach((part, i) => {
       if (i > 0) {
-        const cell = clockedCell(kind, row, row.clocked[i - 1]!, now);
+        const cell = clockedCell(kind, row, row.clocked[i - 1]!, now, ages);
         pieces.push(cell);
         size += utf8Length(cell);
       }

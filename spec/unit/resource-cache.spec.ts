@@ -1,9 +1,11 @@
 // The store's cache keeps key order lazily (writes O(1), the next ordered read
-// merges). Random writes and reads, checked against a plain sorted model.
+// merges). Random writes and reads, checked against a plain sorted model; and
+// a list page copies runs of slab-packed entries whole.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResourceCache, type Entry } from '../../actors/store/resource-cache.js';
+import { CachedEntry, ResourceCache, separatedRuns, type Entry } from '../../actors/store/resource-cache.js';
+import { SlabPacker } from '../../actors/store/slab.js';
 
 function entry(key: string, revision: number): Entry {
   const [namespace, name] = key.split('/') as [string, string];
@@ -58,5 +60,30 @@ describe('resource cache key order', () => {
     assert.ok(from <= 2_000 - 100, 'at least the last 100 events are kept');
     assert.deepEqual(cache.eventsAfter(1_950)?.map((e) => e.revision), Array.from({ length: 50 }, (_, i) => 1_951 + i));
     assert.equal(cache.eventsAfter(from - 1), undefined, 'older than the history: unknown');
+  });
+});
+
+describe('a list page from entries packed in slabs', () => {
+  it('joins the runs of entries lying next to each other into the same bytes as joining every entry', () => {
+    const next = random(7);
+    // Small slabs, so that runs also break where a slab ends.
+    const slabs = new SlabPacker(4_096);
+    const entries: Entry[] = [];
+    for (let i = 0; i < 400; i++) {
+      const text = JSON.stringify({ metadata: { name: `k${i}` }, data: { v: 'é'.repeat(Math.floor(next() * 40)) } });
+      const roll = next();
+      // Values written after the load have bytes of their own; a value too large for a slab too.
+      const bytes = roll < 0.2 ? Buffer.from(text) : roll < 0.25 ? slabs.packText(text.padEnd(2_000)) : slabs.packText(text);
+      entries.push(new CachedEntry(`ns/k${String(i).padStart(3, '0')}`, 'ns', i + 1, undefined, bytes));
+    }
+    for (const [from, to] of [[0, 400], [10, 11], [37, 250], [399, 400], [0, 0]] as const) {
+      const page = entries.slice(from, to);
+      const runs = separatedRuns(page);
+      assert.ok(runs.length <= page.length);
+      assert.equal(Buffer.concat(runs.flatMap((r, i) => (i > 0 ? [Buffer.from(','), r] : [r]))).toString(), page.map((e) => Buffer.from(e.bytes).toString()).join(','));
+    }
+    const loaded = new SlabPacker();
+    const inOneSlab = Array.from({ length: 100 }, (_, i) => new CachedEntry(`ns/m${i}`, 'ns', i + 1, undefined, loaded.packText(`{"n":${i}}`)));
+    assert.deepEqual(separatedRuns(inOneSlab).map((r) => Buffer.from(r).toString()), [inOneSlab.map((_, i) => `{"n":${i}}`).join(',')], 'entries loaded together are one run');
   });
 });
