@@ -23,6 +23,7 @@ import { role, clusterRole, roleBinding, clusterRoleBinding } from './rbac.js';
 import { mutatingAdmissionPolicy, mutatingAdmissionPolicyBinding, validatingAdmissionPolicy, validatingAdmissionPolicyBinding } from './admission-policy.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './webhook-configuration.js';
 import { apiService } from './apiservice.js';
+import { resourceQuota } from './resource-quota.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, selfSubjectReview } from './reviews.js';
 
 const described: readonly KindDescription[] = [
@@ -32,6 +33,7 @@ const described: readonly KindDescription[] = [
   endpoints,
   event,
   namespace,
+  resourceQuota,
   secret,
   serviceAccount,
   service,
