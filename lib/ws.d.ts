@@ -23,7 +23,15 @@ declare module 'ws' {
     constructor(address: string, protocols?: string[], options?: ClientOptions);
     /** The subprotocol the server chose ('' for none). */
     readonly protocol: string;
-    send(data: Uint8Array, options: { binary: boolean }): void;
+    /** Bytes sent but not yet handed to the socket, and those the socket holds. */
+    readonly bufferedAmount: number;
+    send(data: Uint8Array, options: { binary: boolean }, written?: (error?: Error) => void): void;
+    /** Stops (or goes on) reading the connection: no 'message' once what was read is handled. */
+    pause(): void;
+    resume(): void;
+    readonly isPaused: boolean;
+    readonly readyState: number;
+    static readonly OPEN: number;
     close(code?: number): void;
     terminate(): void;
     on(event: 'open', listener: () => void): this;

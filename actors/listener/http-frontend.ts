@@ -9,7 +9,7 @@
 import type { ApiRequest, ReplyTo, RequestInfo, UpgradeRequest } from '../../protocol/messages/request.js';
 import type { ServerMetrics } from '../../lib/metrics.js';
 import type { Log } from '../../lib/log.js';
-import type { HttpResponse, StreamChunk, StreamOpen, StreamCancelled, TunnelData, TunnelOpen } from '../../protocol/messages/http.js';
+import type { HttpResponse, StreamChunk, StreamOpen, StreamCancelled, TunnelData, TunnelFlow, TunnelOpen } from '../../protocol/messages/http.js';
 import { statusResponse } from '../../protocol/messages/http.js';
 import {
   badRequest, entityTooLarge, failure, methodNotAllowed, timeout, tooManyRequests, unsupportedMediaType, type Status,
@@ -226,8 +226,17 @@ export abstract class HttpFrontend<Res> {
   /** Upgrades the connection (101), then hands every piece the client sends to clientData(). */
   protected abstract writeTunnelHead(open: OpenRequest<Res>, headers: Record<string, string>): void;
 
-  /** Sends the client one piece of an upgraded connection (bytes, or a WebSocket message). */
-  protected abstract writeTunnelData(open: OpenRequest<Res>, data: Uint8Array, binary: boolean): void;
+  /**
+   * Sends the client one piece of an upgraded connection (bytes, or a WebSocket message); false once the
+   * transport holds more than it should for a client that is not reading (then whenTunnelDrained()).
+   */
+  protected abstract writeTunnelData(open: OpenRequest<Res>, data: Uint8Array, binary: boolean): boolean;
+
+  /** Calls `then` once a tunnel's client has taken what the transport held for it. */
+  protected abstract whenTunnelDrained(open: OpenRequest<Res>, then: () => void): void;
+
+  /** Stops or goes on reading a tunnel's client, as its peer's other side backs up or drains (where the transport can). */
+  protected abstract readTunnel(open: OpenRequest<Res>, reading: boolean): void;
 
   /** Closes an upgraded connection. */
   protected abstract endTunnel(open: OpenRequest<Res>): void;
@@ -469,10 +478,23 @@ export abstract class HttpFrontend<Res> {
     this.writeTunnelHead(open, message.headers);
   }
 
-  /** The peer's data, for the client. */
+  /** The peer's data, for the client; a client that does not take it pauses the peer's reading (backlog > 0 meanwhile). */
   tunnelData(message: TunnelData): void {
+    const { id } = message;
+    const open = this.open.get(id);
+    if (!open?.peer || open.aborted || this.writeTunnelData(open, message.data, message.binary) || open.backlog > 0) return;
+    open.backlog = message.data.byteLength;
+    open.peer.send({ type: 'tunnel.paused', id });
+    this.whenTunnelDrained(open, () => {
+      open.backlog = 0;
+      if (this.open.get(id) === open) open.peer?.send({ type: 'tunnel.resumed', id });
+    });
+  }
+
+  /** The peer's side has backed up (stop reading the client) or drained. */
+  tunnelFlow(message: TunnelFlow): void {
     const open = this.open.get(message.id);
-    if (open?.peer && !open.aborted) this.writeTunnelData(open, message.data, message.binary);
+    if (open?.peer && !open.aborted) this.readTunnel(open, message.type === 'tunnel.resumed');
   }
 
   /** The client's data, for the peer (transports call this). */

@@ -3,11 +3,11 @@
 //
 // Receives: replies to requests (`http.response`, `stream.open`,
 //   `stream.chunk`, `stream.close`, and for upgraded connections
-//   `tunnel.open` and `tunnel.data`) from whichever actor served them;
+//   `tunnel.open`, `tunnel.data`, `tunnel.paused`/`resumed`) from whichever actor served them;
 //   `listener.stop-accepting`, `listener.close`, `stream.owner-down` from the supervisor.
 // Sends: each HTTP request, as a `request` message, to authn (the first
 //   filter); `stream.cancelled` to a stream's owner; `tunnel.data` (the
-//   client's) to a tunnel's peer; `listener.listening`,
+//   client's) and `tunnel.paused`/`resumed` (the client's reading) to a tunnel's peer; `listener.listening`,
 //   `listener.failed`, `listener.drained` to the supervisor.
 //
 // States, named after kube-apiserver's lifecycle signals:
@@ -73,6 +73,8 @@ const REPLIES = {
   'stream.close': { actions: 'reply' },
   'tunnel.open': { actions: 'reply' },
   'tunnel.data': { actions: 'reply' },
+  'tunnel.paused': { actions: 'reply' },
+  'tunnel.resumed': { actions: 'reply' },
   'stream.owner-down': { actions: 'endOrphanedStreams' },
 } as const;
 
@@ -99,6 +101,9 @@ export const listenerMachine = setup({
           return frontend.tunnelOpen(event);
         case 'tunnel.data':
           return frontend.tunnelData(event);
+        case 'tunnel.paused':
+        case 'tunnel.resumed':
+          return frontend.tunnelFlow(event);
       }
     },
     endOrphanedStreams: ({ context, event }) => context.frontend.closeStreamsOf((event as StreamOwnerDown).owner),

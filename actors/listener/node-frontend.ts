@@ -241,8 +241,18 @@ export class NodeFrontend extends HttpFrontend<Res> {
     upgrade.socket.on('data', (chunk: Buffer) => this.clientData(open, chunk, true));
   }
 
-  protected writeTunnelData(open: Open, data: Uint8Array): void {
-    this.upgrades.get(open.res)?.socket.write(data);
+  protected writeTunnelData(open: Open, data: Uint8Array): boolean {
+    return this.upgrades.get(open.res)?.socket.write(data) ?? true;
+  }
+
+  protected whenTunnelDrained(open: Open, then: () => void): void {
+    this.upgrades.get(open.res)?.socket.once('drain', then);
+  }
+
+  protected readTunnel(open: Open, reading: boolean): void {
+    const socket = this.upgrades.get(open.res)?.socket;
+    if (reading) socket?.resume();
+    else socket?.pause();
   }
 
   protected endTunnel(open: Open): void {

@@ -8,7 +8,7 @@
 // messages pass to the peer whole; any other upgrade (SPDY) is marked
 // unsupported, for the peer to refuse.
 
-import type { HttpResponse } from '../../protocol/messages/http.js';
+import { TUNNEL_HIGH_WATER_BYTES, type HttpResponse } from '../../protocol/messages/http.js';
 import type { ApiRequest } from '../../protocol/messages/request.js';
 import { internalError } from '../../protocol/kube/status.js';
 import type { Uws } from './uws.js';
@@ -38,6 +38,8 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
   /** WebSocket upgrades admitted and not yet upgraded (by their request), and upgraded ones (by request id). */
   private readonly pendingUpgrades = new WeakMap<Open, PendingUpgrade>();
   private readonly webSockets = new Map<number, Uws.WebSocket<{ id: number }>>();
+  /** What to do once a tunnel's client has taken what uWS held for it (drain). */
+  private readonly tunnelDrains = new Map<number, () => void>();
 
   constructor(private readonly uws: typeof Uws, wiring: FrontendWiring) {
     super(wiring);
@@ -47,6 +49,10 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
       maxPayloadLength: this.options.maxBodyBytes,
       // As kube's proxy: an upgraded connection lives as long as both ends keep it.
       idleTimeout: 0,
+      // The peer pauses at TUNNEL_HIGH_WATER_BYTES; a client that falls this far behind anyway is closed, never
+      // silently skipped (uWS drops a message past maxBackpressure unless it closes).
+      maxBackpressure: this.options.maxStreamBacklogBytes,
+      closeOnBackpressureLimit: 1,
       upgrade: (res, req, context) => {
         try {
           this.acceptWebSocket(res, req, context);
@@ -63,9 +69,17 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
         // uWS neuters the message once this callback returns.
         if (open) this.clientData(open, Buffer.from(message.slice(0)), isBinary);
       },
+      drain: (ws) => {
+        const id = ws.getUserData().id;
+        const then = this.tunnelDrains.get(id);
+        if (!then || ws.getBufferedAmount() > TUNNEL_HIGH_WATER_BYTES) return;
+        this.tunnelDrains.delete(id);
+        then();
+      },
       close: (ws) => {
         const id = ws.getUserData().id;
         this.webSockets.delete(id);
+        this.tunnelDrains.delete(id);
         const open = this.open.get(id);
         if (open) this.aborted(open);
       },
@@ -244,9 +258,19 @@ export class UwsFrontend extends HttpFrontend<Uws.HttpResponse> {
     open.res.cork(() => open.res.upgrade({ id: open.id }, pending.key, headers['sec-websocket-protocol'] ?? '', pending.extensions, pending.context));
   }
 
-  protected writeTunnelData(open: Open, data: Uint8Array, binary: boolean): void {
-    this.webSockets.get(open.id)?.send(data, binary);
+  protected writeTunnelData(open: Open, data: Uint8Array, binary: boolean): boolean {
+    const ws = this.webSockets.get(open.id);
+    if (!ws) return true;
+    ws.send(data, binary);
+    return ws.getBufferedAmount() <= TUNNEL_HIGH_WATER_BYTES;
   }
+
+  protected whenTunnelDrained(open: Open, then: () => void): void {
+    this.tunnelDrains.set(open.id, then);
+  }
+
+  /** uWS cannot stop reading a WebSocket: the peer bounds what it holds for a side that backs up. */
+  protected readTunnel(): void {}
 
   protected endTunnel(open: Open): void {
     const ws = this.webSockets.get(open.id);

@@ -11,8 +11,10 @@
 // Owns: the open upstream exchanges and tunnels, and the HTTPS agents (upstream.ts).
 // Receives: `request` (routed by the server chain); `stream.cancelled`,
 //   `stream.paused` and `stream.resumed` from the listener for the streams it
-//   relays; `tunnel.data` (a client's) for its tunnels; `actor.stop`.
-// Sends: http.response / stream.* / tunnel.* to the request's replyTo.
+//   relays; `tunnel.data` (a client's) and `tunnel.paused`/`resumed` (the
+//   client's side backed up, or drained) for its tunnels; `actor.stop`.
+// Sends: http.response / stream.* / tunnel.* (tunnel.paused/resumed when an
+//   extension server's side backs up) to the request's replyTo.
 // States: Serving → Stopped (open exchanges are cut; their clients see the
 //   stream end, as when any server stops).
 //
@@ -27,7 +29,7 @@ import { setup, type AnyActorRef } from 'xstate';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { ApiRequest, HandleRequest } from '../../protocol/messages/request.js';
 import type { ActorCounters, ActorStop } from '../../protocol/messages/lifecycle.js';
-import type { StreamCancelled, StreamFlow, TunnelData } from '../../protocol/messages/http.js';
+import type { StreamCancelled, StreamFlow, TunnelData, TunnelFlow } from '../../protocol/messages/http.js';
 import { statusResponse, textResponse } from '../../protocol/messages/http.js';
 import { badRequest, resourceNotFound } from '../../protocol/kube/status.js';
 import type { Clock } from '../../lib/clock.js';
@@ -195,7 +197,7 @@ function cut(context: ProxyContext, id: number): void {
 export const proxyMachine = setup({
   types: {
     context: {} as ProxyContext,
-    events: {} as HandleRequest | StreamCancelled | StreamFlow | TunnelData | ActorStop,
+    events: {} as HandleRequest | StreamCancelled | StreamFlow | TunnelData | TunnelFlow | ActorStop,
     input: {} as ProxyInput,
   },
   actions: {
@@ -207,6 +209,10 @@ export const proxyMachine = setup({
     tunnelData: ({ context, event }) => {
       const { id, data, binary } = event as TunnelData;
       context.tunnels.get(id)?.write(data, binary);
+    },
+    tunnelFlow: ({ context, event }) => {
+      const { id, type } = event as TunnelFlow;
+      context.tunnels.get(id)?.read(type === 'tunnel.resumed');
     },
     pause: ({ context, event }) => context.open.get((event as StreamFlow).id)?.response?.pause(),
     resume: ({ context, event }) => context.open.get((event as StreamFlow).id)?.response?.resume(),
@@ -222,6 +228,8 @@ export const proxyMachine = setup({
         request: { actions: 'proxy' },
         'stream.cancelled': { actions: 'cut' },
         'tunnel.data': { actions: 'tunnelData' },
+        'tunnel.paused': { actions: 'tunnelFlow' },
+        'tunnel.resumed': { actions: 'tunnelFlow' },
         'stream.paused': { actions: 'pause' },
         'stream.resumed': { actions: 'resume' },
         'actor.stop': { target: 'Stopped', actions: 'stop' },

@@ -11,12 +11,21 @@
 //              the client's subprotocols, and passes whole messages.
 // An extension server that answers the upgrade with anything but 101 has its
 // answer relayed as it is; one that cannot be reached gets the proxy's 503.
+//
+// Backpressure, both ways: when the extension server does not take what the
+// proxy writes (socket.write() false, or the WebSocket's bufferedAmount past
+// TUNNEL_HIGH_WATER_BYTES), the listener is told `tunnel.paused` and stops
+// reading the client until `tunnel.resumed` (once drained); when the client
+// does not take its data, the listener tells the proxy, which pauses the
+// extension server's side. uWS cannot stop reading a WebSocket: what the proxy
+// holds for an extension server that does not read is bounded by
+// TUNNEL_LIMIT_BYTES, past which the tunnel is cut.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { ApiRequest } from '../../protocol/messages/request.js';
-import type { HttpResponse, StreamCancelled, TunnelData } from '../../protocol/messages/http.js';
+import { TUNNEL_HIGH_WATER_BYTES, type HttpResponse, type StreamCancelled, type TunnelData, type TunnelFlow } from '../../protocol/messages/http.js';
 import type { Clock } from '../../lib/clock.js';
 import type { RemoteRoute } from '../aggregator/routes.js';
 import type { Backend } from '../aggregator/apiservices.js';
@@ -25,8 +34,13 @@ import { goError, timedOut, urlOf, type Upstreams } from './upstream.js';
 /** One upgraded exchange: the client's data goes in; cut() ends both sides. */
 export interface Tunnel {
   write(data: Uint8Array, binary: boolean): void;
+  /** The client's side has backed up (stop reading the extension server) or drained. */
+  read(reading: boolean): void;
   cut(): void;
 }
+
+/** What a messages tunnel holds for an extension server that does not read, from a client uWS cannot pause. */
+export const TUNNEL_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export interface TunnelDeps {
   upstreams: Upstreams;
@@ -35,7 +49,7 @@ export interface TunnelDeps {
   handshakeMs: number;
   tunnels: Map<number, Tunnel>;
   /** The proxy itself: the listener sends it the client's data and its leaving. */
-  peer: { send(message: TunnelData | StreamCancelled): void };
+  peer: { send(message: TunnelData | TunnelFlow | StreamCancelled): void };
 }
 
 /** The headers an upgrade carries upstream beside the request's own (the front proxy's among them). */
@@ -119,8 +133,12 @@ function bytesTunnel(deps: TunnelDeps, request: ApiRequest, route: RemoteRoute, 
     upgraded.once('close', on.closed);
   });
   upstream.end();
+  const flow = backedUp(request);
   return {
-    write: (data) => void socket?.write(data),
+    write: (data) => {
+      if (socket && !socket.write(data)) flow.paused(() => socket?.once('drain', flow.resumed));
+    },
+    read: (reading) => void (reading ? socket?.resume() : socket?.pause()),
     cut: () => {
       upstream.destroy();
       socket?.destroy();
@@ -143,8 +161,35 @@ function messagesTunnel(deps: TunnelDeps, request: ApiRequest, route: RemoteRout
   ws.on('open', () => on.opened(ws.protocol ? { 'sec-websocket-protocol': ws.protocol } : {}));
   ws.on('message', (data, isBinary) => request.replyTo.send({ type: 'tunnel.data', id: request.id, data, binary: isBinary }));
   ws.on('close', on.closed);
+  const flow = backedUp(request);
+  const written = (): void => {
+    if (ws.bufferedAmount <= TUNNEL_HIGH_WATER_BYTES) flow.resumed();
+  };
   return {
-    write: (data, binary) => ws.send(data, { binary }),
+    write: (data, binary) => {
+      ws.send(data, { binary }, written);
+      if (ws.bufferedAmount > TUNNEL_LIMIT_BYTES) ws.terminate();
+      else if (ws.bufferedAmount > TUNNEL_HIGH_WATER_BYTES) flow.paused(() => undefined);
+    },
+    read: (reading) => (reading ? ws.resume() : ws.pause()),
     cut: () => ws.terminate(),
+  };
+}
+
+/** The extension server's side of a tunnel backing up: the listener is told once to pause the client, and once to resume it. */
+function backedUp(request: ApiRequest): { paused(untilDrained: () => void): void; resumed(): void } {
+  let paused = false;
+  return {
+    paused: (untilDrained) => {
+      if (paused) return;
+      paused = true;
+      request.replyTo.send({ type: 'tunnel.paused', id: request.id });
+      untilDrained();
+    },
+    resumed: () => {
+      if (!paused) return;
+      paused = false;
+      request.replyTo.send({ type: 'tunnel.resumed', id: request.id });
+    },
   };
 }

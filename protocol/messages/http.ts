@@ -5,7 +5,9 @@
 // An upgraded connection is a tunnel: one `tunnel.open` (the 101's headers),
 // then `tunnel.data` both ways (the listener sends the client's to the
 // tunnel's peer), ended by `stream.close` from the peer or `stream.cancelled`
-// from the listener.
+// from the listener. Each end tells the other `tunnel.paused` when its writer
+// holds more than TUNNEL_HIGH_WATER_BYTES unsent, and `tunnel.resumed` once it
+// has caught up, so a slow side holds the other's reader back.
 
 export interface HttpResponse {
   type: 'http.response';
@@ -47,7 +49,7 @@ export interface TunnelOpen {
   /** The upgrade answer's headers (101 Switching Protocols). */
   headers: Record<string, string>;
   /** Who gets the client's data, and `stream.cancelled` when the client goes away. */
-  peer: { send(message: TunnelData | StreamCancelled): void };
+  peer: { send(message: TunnelData | TunnelFlow | StreamCancelled): void };
 }
 
 export interface TunnelData {
@@ -58,7 +60,20 @@ export interface TunnelData {
   binary: boolean;
 }
 
-export type HttpReply = HttpResponse | StreamOpen | StreamChunk | StreamClose | TunnelOpen | TunnelData;
+/**
+ * Sent by either end of a tunnel to the other (the listener to the peer, the peer to the request's replyTo):
+ * `tunnel.paused` when what it writes to its side has backed up (stop reading yours), `tunnel.resumed` once
+ * that has drained.
+ */
+export interface TunnelFlow {
+  type: 'tunnel.paused' | 'tunnel.resumed';
+  id: number;
+}
+
+/** How much a tunnel's writer holds unsent before it pauses the other side's reader. */
+export const TUNNEL_HIGH_WATER_BYTES = 256 * 1024;
+
+export type HttpReply = HttpResponse | StreamOpen | StreamChunk | StreamClose | TunnelOpen | TunnelData | TunnelFlow;
 
 /** Sent by the listener to a stream's owner when the client disconnects or is too slow. */
 export interface StreamCancelled {

@@ -304,6 +304,25 @@ describe('the aggregator and an extension API server (metrics.k8s.io)', () => {
 
 const EXEC = `${PODS}/web-1/exec`;
 
+/**
+ * More than a tunnel may let pile up for one slow side: what kubeactor holds (its high-water marks, and
+ * TUNNEL_LIMIT_BYTES on uWS) and, mostly, the kernel's buffers of the two loopback connections on the way
+ * (up to 4 MiB to send and 32 MiB to receive each, on Linux's defaults here). Without backpressure a side
+ * that reads nothing takes all of it.
+ */
+const TUNNEL_BOUND = 128 * 1024 * 1024;
+
+/** A growing count once it has stopped growing for a second (or passed TUNNEL_BOUND). */
+async function settled(count: () => number, what: string): Promise<number> {
+  let last = -1;
+  let since = Date.now();
+  return until(async () => {
+    const now = count();
+    if (now !== last) [last, since] = [now, Date.now()];
+    return now > TUNNEL_BOUND || Date.now() - since > 1000 ? now : undefined;
+  }, `${what} to stop`, 60_000);
+}
+
 /** A WebSocket to kubeactor, as kubectl 1.30+ opens one for exec: resolves once open. */
 function webSocketTo(creds: Credentials, path: string, protocols: string[]): Promise<WebSocket> {
   const ws = new WebSocket(`${creds.server.replace(/^https:/, 'wss:')}${path}`, protocols, { headers: { authorization: `Bearer ${creds.token}` }, ca: creds.ca, perMessageDeflate: false });
@@ -372,7 +391,40 @@ for (const transport of ['auto', 'node'] as const) {
       assert.equal(metrics.seen.length, before);
     });
 
+    it('holds the extension server back while the client does not read, and loses nothing', async () => {
+      const ws = await webSocketTo(suite.creds, `${PODS}/web-1/attach`, ['v5.channel.k8s.io']);
+      ws.pause();
+      let received = 0;
+      ws.on('message', (data: Buffer) => (received += data.byteLength));
+      // Without backpressure the proxy and the listener would take all of it, as fast as the extension server sends.
+      const sent = await settled(() => metrics.flooded, 'the extension server\'s sending');
+      assert.ok(sent < TUNNEL_BOUND, `the extension server sent ${sent} bytes to a client that reads nothing`);
+      metrics.stopFlooding();
+      ws.resume();
+      await until(async () => (received === metrics.flooded ? true : undefined), `all ${metrics.flooded} bytes (${received} so far)`);
+      ws.close();
+      await until(async () => (metrics.openTunnels === 0 ? true : undefined), 'the upstream connection to close');
+    });
+
     if (transport === 'node') {
+      it('holds the client back while the extension server does not read (bytes tunnel)', async () => {
+        const upgraded = await upgradeTo(suite.creds, `${PODS}/web-1/portforward`, 'SPDY/3.1');
+        assert.ok('socket' in upgraded, JSON.stringify(upgraded));
+        const { socket } = upgraded;
+        const chunk = Buffer.alloc(64 * 1024, 'c');
+        let written = 0;
+        for (;;) {
+          written += chunk.byteLength;
+          if (written > TUNNEL_BOUND || socket.write(chunk)) continue;
+          const drained = await Promise.race([new Promise<true>((resolve) => socket.once('drain', () => resolve(true))), sleep(1500).then(() => false)]);
+          if (!drained) break;
+        }
+        assert.ok(written < TUNNEL_BOUND, `the client wrote ${written} bytes to an extension server that reads nothing`);
+        socket.destroy();
+        metrics.closeTunnels();
+        await until(async () => (metrics.openTunnels === 0 ? true : undefined), 'the upstream connection to close');
+      });
+
       it('passes any other upgrade (SPDY/3.1) through as bytes, both ways', async () => {
         const upgraded = await upgradeTo(suite.creds, EXEC, 'SPDY/3.1');
         assert.ok('socket' in upgraded, JSON.stringify(upgraded));
@@ -384,6 +436,22 @@ for (const transport of ['auto', 'node'] as const) {
         await until(async () => (metrics.openTunnels === 0 ? true : undefined), 'the upstream connection to close');
       });
     } else {
+      it('cuts a WebSocket whose extension server does not read once the proxy holds its bound (uWS cannot pause a client)', async () => {
+        const ws = await webSocketTo(suite.creds, `${PODS}/web-1/portforward`, ['v5.channel.k8s.io']);
+        const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+        const chunk = Buffer.alloc(64 * 1024, 'c');
+        let sent = 0;
+        while (ws.readyState === WebSocket.OPEN && sent < TUNNEL_BOUND) {
+          sent += chunk.byteLength;
+          // The client's own buffer stays small: each MiB waits until it is written.
+          await new Promise<void>((resolve) => ws.send(chunk, { binary: true }, () => resolve()));
+        }
+        assert.equal(await closed, 1000);
+        assert.ok(sent < TUNNEL_BOUND, `the client sent ${sent} bytes to an extension server that reads nothing`);
+        metrics.closeTunnels();
+        await until(async () => (metrics.openTunnels === 0 ? true : undefined), 'the upstream connection to close');
+      });
+
       it('refuses an upgrade uWS cannot hand over (SPDY/3.1) with 400 and says why', async () => {
         const answer = await upgradeTo(suite.creds, EXEC, 'SPDY/3.1');
         assert.ok('status' in answer);

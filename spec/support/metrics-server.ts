@@ -6,15 +6,17 @@
 // request only from a front proxy whose client certificate the
 // request-header CA signed (read from the extension-apiserver-authentication
 // ConfigMap) and whose CN is an allowed name; the user comes from the
-// X-Remote-* headers, and it records who asked. It also accepts upgrades on
-// pods/<name>/exec and echoes what it gets: a WebSocket's messages (the
-// first subprotocol offered is chosen), any other protocol's bytes.
+// X-Remote-* headers, and it records who asked. It also accepts upgrades
+// (WebSocket, the first subprotocol offered chosen; any other protocol as
+// bytes) on pods/<name>/exec, echoing what it gets; on pods/<name>/attach,
+// sending as fast as the connection takes it (flood()); on
+// pods/<name>/portforward, reading nothing at all.
 
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { issueServingPair } from '../../actors/supervisor/pki.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
@@ -76,6 +78,26 @@ const podMetricsSchema = (ref: (name: string) => string): Record<string, unknown
 
 const TIMESTAMP = '2026-01-01T00:00:00Z';
 
+/** What an upgraded connection's sender lets wait in its WebSocket before it holds back. */
+const FLOOD_BACKLOG = 1024 * 1024;
+
+/** Sends on a WebSocket; false once FLOOD_BACKLOG waits, and then `drained` is called once it has gone. */
+function webSocketSender(ws: WebSocket): (chunk: Buffer, drained: () => void) => boolean {
+  let waiting: (() => void) | undefined;
+  const written = (): void => {
+    if (!waiting || ws.bufferedAmount >= FLOOD_BACKLOG) return;
+    const then = waiting;
+    waiting = undefined;
+    then();
+  };
+  return (chunk, drained) => {
+    ws.send(chunk, { binary: true }, written);
+    if (ws.bufferedAmount < FLOOD_BACKLOG) return true;
+    waiting = drained;
+    return false;
+  };
+}
+
 export class MetricsServer {
   readonly seen: SeenRequest[] = [];
   /** What its discovery lists: a spec may add one while it runs (addResource()). */
@@ -135,6 +157,11 @@ export class MetricsServer {
     await new Promise((resolve) => server.close(resolve));
   }
 
+  /** Cuts every upgraded connection (one that reads nothing would never see its peer leave). */
+  closeTunnels(): void {
+    for (const socket of this.tunnels) socket.destroy();
+  }
+
   /** Lists one more resource in its discovery from now on, as an upgraded extension server would. */
   addResource(resource: MetricsResource): void {
     this.resources.push(resource);
@@ -166,7 +193,8 @@ export class MetricsServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'https://metrics');
     const user = this.trustedUser(req, url);
-    if (!user || !/\/pods\/[^/]+\/exec$/.test(url.pathname)) {
+    const kind = /\/pods\/[^/]+\/(exec|attach|portforward)$/.exec(url.pathname)?.[1];
+    if (!user || !kind) {
       socket.end(`HTTP/1.1 ${user ? '404 Not Found' : '401 Unauthorized'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       return;
     }
@@ -174,16 +202,50 @@ export class MetricsServer {
       this.tunnels.add(s);
       s.once('close', () => this.tunnels.delete(s));
     };
+    track(socket);
     if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket') {
-      track(socket);
-      this.webSockets.handleUpgrade(req, socket, head, (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+      this.webSockets.handleUpgrade(req, socket, head, (ws) => {
+        if (kind === 'exec') ws.on('message', (data, isBinary) => this.echo(ws, data, isBinary));
+        if (kind === 'portforward') ws.pause();
+        if (kind === 'attach') this.flood(webSocketSender(ws), () => ws.readyState !== WebSocket.OPEN);
+      });
       return;
     }
-    track(socket);
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${req.headers.upgrade}\r\n\r\n`);
-    if (head.byteLength > 0) socket.write(head);
+    if (head.byteLength > 0 && kind === 'exec') socket.write(head);
     socket.on('error', () => undefined);
-    socket.pipe(socket);
+    if (kind === 'exec') socket.pipe(socket);
+    if (kind === 'attach') socket.resume();
+    if (kind === 'attach') this.flood((chunk, drained) => socket.write(chunk) || (socket.once('drain', drained), false), () => socket.destroyed);
+  }
+
+  /** An echo that reads no further while what it sends back waits (as a pipe does). */
+  private echo(ws: WebSocket, data: Buffer, isBinary: boolean): void {
+    ws.send(data, { binary: isBinary }, () => {
+      if (ws.isPaused && ws.bufferedAmount < FLOOD_BACKLOG) ws.resume();
+    });
+    if (ws.bufferedAmount >= FLOOD_BACKLOG) ws.pause();
+  }
+
+  /** Bytes the attach endpoints have sent so far. */
+  flooded = 0;
+  private flooding = true;
+
+  /** Stops the attach endpoints' sending. */
+  stopFlooding(): void {
+    this.flooding = false;
+  }
+
+  /** Sends 64 KiB pieces while `send` says the connection takes more, then again once it has `drained`. */
+  private flood(send: (chunk: Buffer, drained: () => void) => boolean, closed: () => boolean): void {
+    const chunk = Buffer.alloc(64 * 1024, 'f');
+    const more = (): void => {
+      while (this.flooding && !closed()) {
+        this.flooded += chunk.byteLength;
+        if (!send(chunk, more)) return;
+      }
+    };
+    more();
   }
 
   /** The user of a request the front proxy vouches for (its certificate verified, its name allowed), and what it asked. */
