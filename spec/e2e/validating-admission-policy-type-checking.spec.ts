@@ -7,12 +7,12 @@
 // the status subresource's writes leave metadata.generation alone. Read with
 // @kubernetes/client-node and kubectl, as users read it.
 
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { kubectl, type Kubectl } from '../support/kubectl.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { call, credentialsOf, type Credentials } from '../support/http.js';
+import { suiteServer } from '../support/server.js';
+import { call } from '../support/http.js';
 import { settle } from '../../harness/client.js';
 
 const POLICIES = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
@@ -27,13 +27,12 @@ const rule = (apiGroups: string[], resources: string[]) => ({ apiGroups, apiVers
 const policy = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name }, spec });
 
 describe('ValidatingAdmissionPolicy type checking (status.typeChecking)', () => {
-  let server: TestServer;
-  let creds: Credentials;
+  const suite = suiteServer();
   let k: Kubectl;
   let admission: k8s.AdmissionregistrationV1Api;
 
   const create = async (body: unknown): Promise<void> => {
-    const r = await call(creds, 'POST', POLICIES, { body: JSON.stringify(body) });
+    const r = await call(suite.creds, 'POST', POLICIES, { body: JSON.stringify(body) });
     assert.equal(r.status, 201, r.body);
   };
   /** The policy once its status has observed `generation`: what the controller reported for it. */
@@ -48,16 +47,11 @@ describe('ValidatingAdmissionPolicy type checking (status.typeChecking)', () => 
   /** The status as plain data (the client's model classes, with what they leave unset dropped). */
   const statusOf = (p: k8s.V1ValidatingAdmissionPolicy): PolicyStatus => JSON.parse(JSON.stringify(p.status)) as PolicyStatus;
 
-  before(async () => {
-    server = await startTestServer();
-    creds = credentialsOf(server.kubeconfigPath);
-    k = kubectl('1.33', server.kubeconfigPath);
+  before(() => {
+    k = kubectl('1.33', suite.server.kubeconfigPath);
     const kc = new k8s.KubeConfig();
-    kc.loadFromFile(server.kubeconfigPath);
+    kc.loadFromFile(suite.server.kubeconfigPath);
     admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
-  });
-  after(async () => {
-    await server.dispose();
   });
 
   it('a comparison of an int with a string, for apps/v1 Deployments: kube\'s fieldRef and warning, and observedGeneration', async () => {
@@ -137,9 +131,9 @@ describe('ValidatingAdmissionPolicy type checking (status.typeChecking)', () => 
         }],
       },
     };
-    const r = await call(creds, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: JSON.stringify(crd) });
+    const r = await call(suite.creds, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: JSON.stringify(crd) });
     assert.equal(r.status, 201, r.body);
-    await settle(async () => (await call(creds, 'GET', '/apis/example.com/v1/widgets')).status === 200, 'widgets to be served');
+    await settle(async () => (await call(suite.creds, 'GET', '/apis/example.com/v1/widgets')).status === 200, 'widgets to be served');
     await create(policy('widgets', {
       matchConstraints: { resourceRules: [rule(['example.com'], ['widgets'])] },
       validations: [{ expression: 'object.spec.size == "big"' }, { expression: 'object.spec.color.startsWith("b") && object.metadata.labels["x"] == "y"' }],
@@ -159,8 +153,8 @@ describe('ValidatingAdmissionPolicy type checking (status.typeChecking)', () => 
 
   it('validatingadmissionpolicies/status is served: a status write changes status alone, and not the generation', async () => {
     const path = `${POLICIES}/everything/status`;
-    const current = (await call(creds, 'GET', path)).json();
-    const written = await call(creds, 'PUT', path, { body: JSON.stringify({ ...current, spec: { ...current.spec, failurePolicy: 'Ignore' }, status: { ...current.status, typeChecking: { expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning: 'by hand' }] } } }) });
+    const current = (await call(suite.creds, 'GET', path)).json();
+    const written = await call(suite.creds, 'PUT', path, { body: JSON.stringify({ ...current, spec: { ...current.spec, failurePolicy: 'Ignore' }, status: { ...current.status, typeChecking: { expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning: 'by hand' }] } } }) });
     assert.equal(written.status, 200, written.body);
     const afterStatus = written.json();
     assert.equal(afterStatus.metadata.generation, 1);
