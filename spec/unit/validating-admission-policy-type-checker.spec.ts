@@ -117,6 +117,14 @@ describe('the expression warnings of a policy', () => {
     assert.deepEqual(await checkPolicy({ matchConstraints: deployments, validations: [{ expression: 'object.nope == 1' }] }, unknown), []);
   });
 
+  it('a failure inside the checker is kube\'s "type checking error", not a failure of the check', async () => {
+    // A type name the library refuses to register.
+    const refused: KindResolver = { kindsFor: () => [{ group: 'example.com', version: 'v1', kind: 'X' }], typesOf: (_gvk, _name, fields) => declareResourceTypes({ type: 'object' }, 'X', fields) };
+    const warnings = await checkPolicy({ matchConstraints: deployments, validations: [{ expression: 'object.a == 1' }] }, refused);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]?.warning ?? '', /^example\.com\/v1, Kind=X: type checking error: .+\n$/);
+  });
+
   it('params of another kind of the same name are declared under a name of their own', async () => {
     const asked: string[] = [];
     const sameName: KindResolver = {

@@ -106,19 +106,32 @@ let namespaceObjectType: DeclaredTypes | undefined;
 
 /**
  * One kind's part of the check: for each of `expressions`, cel-go's issues text when it does not
- * check with `object` of these types, else undefined.
+ * check with `object` of these types, else undefined. What fails inside the checker itself is kube's
+ * "type checking error", never a failure of the policy.
  */
 export function checkAgainstKind(spec: PolicySpec, expressions: readonly { expression: string }[], object: DeclaredTypes, params: DeclaredTypes | undefined): (string | undefined)[] {
-  namespaceObjectType ??= declareNamespaceObjectType();
-  const compiler = new PolicyCompiler({
-    // Declared whenever the policy names a paramKind, dyn when its schema is unknown: kube's fix after 1.35
-    // (1.33 leaves params undeclared then, and so warns on every use of it in a correct policy).
-    hasParams: paramsGvk(spec) !== undefined,
-    hasAuthorizer: true,
-    variables: spec.variables ?? [],
-    types: { object, params, namespaceObject: namespaceObjectType },
+  const internal = (e: unknown): string => `type checking error: ${e instanceof Error ? e.message : String(e)}`;
+  let compiler: PolicyCompiler;
+  try {
+    namespaceObjectType ??= declareNamespaceObjectType();
+    compiler = new PolicyCompiler({
+      // Declared whenever the policy names a paramKind, dyn when its schema is unknown: kube's fix after 1.35
+      // (1.33 leaves params undeclared then, and so warns on every use of it in a correct policy).
+      hasParams: paramsGvk(spec) !== undefined,
+      hasAuthorizer: true,
+      variables: spec.variables ?? [],
+      types: { object, params, namespaceObject: namespaceObjectType },
+    });
+  } catch (e) {
+    return expressions.map(() => internal(e));
+  }
+  return expressions.map((e) => {
+    try {
+      return compiler.check(e.expression);
+    } catch (error) {
+      return internal(error);
+    }
   });
-  return expressions.map((e) => compiler.check(e.expression));
 }
 
 /** The name a kind's root type is declared with: its Kind, and for params of another kind of the same name, `<Kind>Params`. */
