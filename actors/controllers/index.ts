@@ -17,6 +17,7 @@ import { bootstrapSignerController } from './bootstrapsigner/bootstrap-signer-co
 import { tokenCleanerController } from './tokencleaner/token-cleaner-controller.js';
 import { csrSigningController } from './csrsigning/csr-signing-controller.js';
 import { csrApprovingController } from './csrapproving/csr-approving-controller.js';
+import { validatingAdmissionPolicyStatusController } from './validatingadmissionpolicy-status/validatingadmissionpolicy-status-controller.js';
 
 export const CONTROLLERS: readonly ControllerDescriptor[] = [
   namespaceController,
@@ -33,6 +34,7 @@ export const CONTROLLERS: readonly ControllerDescriptor[] = [
   tokenCleanerController,
   csrSigningController,
   csrApprovingController,
+  validatingAdmissionPolicyStatusController,
 ];
 
 /** Every name --controllers knows, canonical and aliases. */

@@ -44,6 +44,11 @@ const CONTROLLER_ROLES: Record<string, Rule[]> = {
   // kube grants these two as Roles in kube-system and kube-public; here one ClusterRole each, with the same verbs.
   'bootstrap-signer': [rule(['get', 'list', 'watch'], [''], ['secrets']), rule(['get', 'list', 'watch', 'update'], [''], ['configmaps']), ...EVENTS],
   'token-cleaner': [rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']), ...EVENTS],
+  'validatingadmissionpolicy-status-controller': [
+    rule(['get', 'list', 'watch'], ['admissionregistration.k8s.io'], ['validatingadmissionpolicies']),
+    rule(['get', 'patch', 'update'], ['admissionregistration.k8s.io'], ['validatingadmissionpolicies/status']),
+    ...EVENTS,
+  ],
 };
 
 const metadata = (name: string): KubeObject['metadata'] => ({

@@ -97,6 +97,15 @@ export function applyConfiguration(state: StoreState, request: ApiRequest, info:
   return isStatus(object) ? object : { object, live: current ? live : undefined };
 }
 
+/** An apply patch through /status (kube's ApplyStatus): the live object with the configuration applied in the status scope, or the Status to answer. */
+export function applyStatusConfiguration(state: StoreState, request: ApiRequest, live: KubeObject): KubeObject | Status {
+  const badOptions = writeOptionsError(request, 'patch');
+  if (badOptions) return badOptions;
+  const config = applyPatchOf(request, apiVersionOf(state.kind), state.kind.kind);
+  if (isStatus(config)) return config;
+  return applyIn(scopeOf(state, 'status'), request, live, config as KubeObject, timestamp(new Date(state.clock.now())));
+}
+
 export const isStatus = (value: unknown): value is Status => isPlainObject(value) && value.kind === 'Status' && typeof value.code === 'number';
 
 /** What an apply creates from: an object with only its type, name and namespace. */

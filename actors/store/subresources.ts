@@ -15,6 +15,7 @@ import { keyOf, latest, parseObject, type StoreState } from './store-state.js';
 import { handleGet } from './read.js';
 import { admitBody, reply, writeUpdate, type Answer } from './write.js';
 import { applyPatch } from './patch.js';
+import { applyStatusConfiguration } from './field-manager.js';
 import type { WritePart } from './strategy.js';
 import { selectorString } from '../../scheme/columns.js';
 import { setValueAt, valueAt } from '../../scheme/custom/jsonpath.js';
@@ -151,7 +152,12 @@ export function handleSubresource(state: StoreState, request: ApiRequest, info: 
   if (!current) return reply(request, notFound(state.resource, info.name));
   const old = parseObject(current);
   let body: unknown;
-  if (info.verb === 'patch') {
+  // Server-side apply through /status: the managed fields the apply recorded are the write's own.
+  const applied = info.verb === 'patch' && request.patchType === 'apply' && sub.name === 'status' ? applyStatusConfiguration(state, request, old) : undefined;
+  if (applied) {
+    if (isStatus(applied)) return reply(request, applied);
+    body = applied;
+  } else if (info.verb === 'patch') {
     const view = sub.name === 'scale' ? scaleOf(state, old, sub) : writable.view(old);
     body = applyPatch(state, request, view);
     if (isStatus(body)) return reply(request, body);
@@ -177,5 +183,9 @@ export function handleSubresource(state: StoreState, request: ApiRequest, info: 
   }
   const merged = writable.merge(old, incoming);
   if (isStatus(merged)) return reply(request, merged);
-  writeUpdate(state, request, info, { object: merged }, current, writable.part, writable.answer?.(state, request));
+  if (applied) {
+    if (applied.metadata.managedFields) merged.metadata.managedFields = applied.metadata.managedFields;
+    else delete merged.metadata.managedFields;
+  }
+  writeUpdate(state, request, info, { object: merged }, current, writable.part, writable.answer?.(state, request), applied !== undefined);
 }

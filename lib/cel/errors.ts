@@ -4,7 +4,8 @@
 
 import { CostLimitExceeded } from './cost.js';
 
-interface LibraryError { name?: string; code?: string; message: string; summary?: string; range?: { start: number; end: number }; node?: { pos?: number; start?: number } }
+interface LibraryNode { op?: string; pos?: number; start?: number; end?: number; args?: unknown }
+interface LibraryError { name?: string; code?: string; message: string; summary?: string; range?: { start: number; end: number }; node?: LibraryNode }
 
 const OPERATORS: Record<string, string> = {
   '+': '_+_', '-': '_-_', '*': '_*_', '/': '_/_', '%': '_%_', '==': '_==_', '!=': '_!=_',
@@ -43,10 +44,30 @@ function checkMessage(e: LibraryError): string {
   }
 }
 
+/** Operators cel-go places at their own token, after their first operand: `a == b` at `==`, `a.b` at `.`, `a[b]` at `[`. */
+const AFTER_FIRST_OPERAND = new Set(['==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'in', '&&', '||', '[]', '[?]', '?:', '.', '.?']);
+
+/** Where cel-go reports an error: the token of the failing operator or call (its `(`), else the node's start. */
+export function errorPosition(expression: string, error: unknown): number {
+  const e = error as LibraryError;
+  const start = e.range?.start ?? e.node?.start ?? e.node?.pos ?? 0;
+  const node = e.node;
+  if (!node || !Array.isArray(node.args) || (e.range && node.start !== undefined && e.range.start < node.start)) return start;
+  const args = node.args as (LibraryNode | string)[];
+  const first = node.op === 'rcall' ? args[1] : args[0];
+  if (node.op === 'call' && node.start !== undefined) return Math.max(expression.indexOf('(', node.start), start);
+  if (typeof first !== 'object' || first.end === undefined) return start;
+  if (node.op === 'rcall') return Math.max(expression.indexOf('(', first.end), start);
+  if (!AFTER_FIRST_OPERAND.has(node.op ?? '')) return start;
+  let at = first.end;
+  while (at < expression.length && /[\s)]/.test(expression[at] as string)) at++;
+  return at;
+}
+
 /** cel-go's issues.String(): `ERROR: <input>:line:col: message` and the source line with a caret. */
 export function compileErrorText(expression: string, error: unknown): string {
   const e = error as LibraryError;
-  const at = e.range?.start ?? e.node?.start ?? e.node?.pos ?? 0;
+  const at = errorPosition(expression, e);
   const before = expression.slice(0, at);
   const line = before.split('\n').length;
   const column = at - (before.lastIndexOf('\n') + 1);

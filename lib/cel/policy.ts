@@ -11,6 +11,7 @@ import { Authorizer, ResourceCheck, type CelAuthorize } from './library/authz.js
 import type { CelEnvironment } from './library/types.js';
 import { dynToCel } from './schema-types.js';
 import { registerConstruction, rewriteConstruction } from './object-construction.js';
+import { celTypeOf, registerDeclaredTypes, type DeclaredTypes } from './resource-types.js';
 import type { UserInfo } from '../../protocol/kube/meta.js';
 
 export type { CelAuthorize, CelAuthzAttributes, CelAuthzDecision } from './library/authz.js';
@@ -25,6 +26,12 @@ export interface PolicyOptions {
   variables?: readonly PolicyVariable[];
   /** Mutating policies: `Object{…}` and `JSONPatch{…}` construction (./object-construction.ts). */
   objectConstruction?: boolean;
+  /**
+   * Declared types for kube's type checker (the status controller): `object` and `oldObject` of one
+   * matched kind, `params` of the paramKind, `namespaceObject` as kube's Namespace type. Absent: dyn,
+   * as admission compiles them.
+   */
+  types?: { object?: DeclaredTypes; params?: DeclaredTypes; namespaceObject?: DeclaredTypes };
 }
 
 /** admission.k8s.io AdmissionRequest as CEL's `request` sees it. */
@@ -100,8 +107,17 @@ export class PolicyCompiler {
     }
   };
   private readonly sizes = new Map<string, SizedType>();
+  /** With declared types: an environment holding them, cloned for each step (registering them costs, cloning does not). */
+  private readonly typed: CelEnvironment | undefined;
 
   constructor(private readonly options: PolicyOptions) {
+    if (options.types) {
+      const base = kubeEnvironment();
+      const declared = [options.types.object, options.types.params, options.types.namespaceObject].filter((d): d is DeclaredTypes => d !== undefined);
+      // One kind can be both object and params: its types are registered once.
+      for (const d of new Set(declared)) registerDeclaredTypes(base, d);
+      this.typed = base;
+    }
     let fields: Record<string, string> = {};
     for (const v of options.variables ?? []) {
       const env = this.environment(fields);
@@ -118,15 +134,16 @@ export class PolicyCompiler {
   }
 
   private environment(variableFields: Record<string, string>): CelEnvironment {
-    const env = kubeEnvironment();
+    const env = this.typed ? this.typed.clone() : kubeEnvironment();
+    const types = this.options.types;
     env
-      .registerVariable('object', 'dyn')
-      .registerVariable('oldObject', 'dyn')
+      .registerVariable('object', celTypeOf(types?.object))
+      .registerVariable('oldObject', celTypeOf(types?.object))
       .registerVariable({ name: 'request', schema: REQUEST_SCHEMA } as never)
-      .registerVariable('namespaceObject', 'dyn')
+      .registerVariable('namespaceObject', celTypeOf(types?.namespaceObject))
       .registerType('kubernetes.variables', { ctor: this.variablesCtor, fields: variableFields } as never)
       .registerVariable('variables', 'kubernetes.variables');
-    if (this.options.hasParams) env.registerVariable('params', 'dyn');
+    if (this.options.hasParams) env.registerVariable('params', celTypeOf(types?.params));
     if (this.options.hasAuthorizer ?? true) env.registerVariable('authorizer', 'kubernetes.authorization.Authorizer');
     if (this.options.objectConstruction) registerConstruction(env);
     return env;
@@ -145,6 +162,12 @@ export class PolicyCompiler {
       return { error: expect === 'bool' ? 'cel expression must evaluate to a bool' : 'must evaluate to string' };
     }
     return compiled;
+  }
+
+  /** kube's type check of one expression: cel-go's issues text, or undefined when it checks (any result type will do). */
+  check(expression: string): string | undefined {
+    const compiled = compileExpression(this.env, expression, this.sizes);
+    return 'error' in compiled ? compiled.error : undefined;
   }
 
   /** The activation for one admission: CEL values of its inputs, and the variables, evaluated when first read. */

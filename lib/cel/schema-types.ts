@@ -76,8 +76,14 @@ export function escapeName(name: string): string | undefined {
 const unboundedItems = (minSize: number): number => Math.floor((MAX_REQUEST_SIZE_BYTES - 2) / (minSize + 1));
 const UNBOUNDED_STRING = MAX_REQUEST_SIZE_BYTES - 2;
 
-/** Adds apiVersion, kind and metadata (name, generateName) to a resource root, as kube's WithTypeAndObjectMeta. */
+/**
+ * Adds apiVersion, kind and metadata (name, generateName) to a resource root, as kube's WithTypeAndObjectMeta;
+ * a root that already declares them (a built-in kind, with all of ObjectMeta) is kept as it is.
+ */
 export function withTypeAndObjectMeta(s: JSONSchemaProps): JSONSchemaProps {
+  const p = s.properties;
+  const meta = p?.['metadata']?.properties;
+  if (p?.['kind']?.type === 'string' && p['apiVersion']?.type === 'string' && p['metadata']?.type === 'object' && meta?.['name']?.type === 'string' && meta['generateName']?.type === 'string') return s;
   return {
     ...s,
     properties: {
@@ -92,7 +98,8 @@ export function withTypeAndObjectMeta(s: JSONSchemaProps): JSONSchemaProps {
 /** Declares the CEL types of a schema; object types are registered on `env` under `name`. */
 export class SchemaTypes {
   private readonly registered: Decl[] = [];
-  constructor(private readonly env: CelEnvironment) {}
+  /** Without an environment, the declarations are only collected (take()), to be registered elsewhere. */
+  constructor(private readonly env?: CelEnvironment) {}
 
   /** The declaration for `schema`, or undefined where kube gives the schema no CEL type. */
   declare(schema: JSONSchemaProps, name: string, isResourceRoot: boolean): Decl | undefined {
@@ -142,15 +149,30 @@ export class SchemaTypes {
     }
   }
 
-  /** Registers every object type declared so far, with kube's deep equality between values of a type. */
+  /** The object types declared so far, children first, handed over (for registerObjectTypes). */
+  take(): Decl[] {
+    return this.registered.splice(0);
+  }
+
+  /** Registers every object type declared so far on the environment given to the constructor. */
   register(): void {
-    // Children first: a type's fields name the types beneath it.
-    for (const decl of this.registered.splice(0)) {
-      const fields: Record<string, string> = {};
-      for (const f of decl.properties?.values() ?? []) fields[f.celName] = f.decl.celType;
-      this.env.registerType(decl.celType, { ctor: decl.ctor, fields } as never);
-      this.env.registerOperator(`${decl.celType} == ${decl.celType}`, celEqual as never);
-    }
+    if (this.env) registerObjectTypes(this.env, this.take());
+  }
+}
+
+const nullEqual = (a: unknown, b: unknown): boolean => (a ?? null) === (b ?? null);
+
+/**
+ * Registers object types (children first: a type's fields name the types beneath it), with kube's deep
+ * equality between values of a type, and equality with null, which cel-go allows of any object type.
+ */
+export function registerObjectTypes(env: CelEnvironment, decls: readonly Decl[]): void {
+  for (const decl of decls) {
+    const fields: Record<string, string> = {};
+    for (const f of decl.properties?.values() ?? []) fields[f.celName] = f.decl.celType;
+    env.registerType(decl.celType, { ctor: decl.ctor, fields } as never);
+    env.registerOperator(`${decl.celType} == ${decl.celType}`, celEqual as never);
+    env.registerOperator(`${decl.celType} == null`, nullEqual as never);
   }
 }
 

@@ -337,6 +337,26 @@ describe('managedFields of writes through a subresource, and containers applied 
     assert.deepEqual(Object.keys(entry.fieldsV1), ['f:status']);
   });
 
+  it('an apply through /status (ApplyStatus) writes status alone, as an Apply entry with subresource "status"', async () => {
+    const before = (await call(suite.creds, 'GET', `${DEPLOYMENTS}/web`)).json();
+    const apply = (body: object, query = '?fieldManager=status-applier') =>
+      call(suite.creds, 'PATCH', `${DEPLOYMENTS}/web/status${query}`, { body: JSON.stringify(body), headers: { 'content-type': 'application/apply-patch+yaml' } });
+    // What the configuration says of spec is none of a status write's business.
+    const reply = await apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { paused: true }, status: { availableReplicas: 1 } });
+    assert.equal(reply.status, 200, reply.body);
+    const after = reply.json();
+    assert.equal(after.status.availableReplicas, 1);
+    assert.equal(after.status.replicas, 1, 'the other manager\'s status field stays');
+    assert.deepEqual(after.spec, before.spec);
+    assert.equal(after.metadata.generation, before.metadata.generation);
+    const entry = (await entries()).find((e) => e.manager === 'status-applier')!;
+    assert.equal(entry.operation, 'Apply');
+    assert.equal(entry.subresource, 'status');
+    assert.deepEqual(entry.fieldsV1, { 'f:status': { 'f:availableReplicas': {} } });
+    // kube's apply rules hold there too: a fieldManager is required.
+    assert.equal((await apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }, '')).status, 422);
+  });
+
   it('a /scale write is an Update entry with subresource "scale" owning spec.replicas', async () => {
     const reply = await call(suite.creds, 'PATCH', `${DEPLOYMENTS}/web/scale?fieldManager=autoscaler`, {
       body: JSON.stringify({ spec: { replicas: 4 } }), headers: { 'content-type': 'application/merge-patch+json' },

@@ -29,7 +29,7 @@ const causesOf = (schema: JSONSchemaProps, object: unknown, old?: unknown) =>
 describe('CEL rules: types declared from the schema', () => {
   it('a field the schema does not declare is a compile error, in cel-go\'s words at kube\'s path', () => {
     assert.deepEqual(compileErrors(specSchema({ replicas: { type: 'integer' } }, [{ rule: 'self.replics > 0' }])), [
-      `${PATH}.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.replics > 0", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:6: undefined field 'replics'\n | self.replics > 0\n | .....^`,
+      `${PATH}.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.replics > 0", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:5: undefined field 'replics'\n | self.replics > 0\n | ....^`,
     ]);
   });
 
