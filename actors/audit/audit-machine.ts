@@ -3,8 +3,9 @@
 // Owns: the audit policy, the events of requests still being answered, the log file.
 // Receives: `authorize` from authn (it stands between authn and authz, as
 //   kube's audit filter runs right after authentication); the replies of the
-//   requests it audits (`http.response`, `stream.*`: it makes itself their
-//   replyTo); `stream.cancelled` for the streams it relays; `audit.flush`
+//   requests it audits (`http.response`, `stream.*`, and a proxied upgrade's
+//   `tunnel.*` from its peer: it makes itself their replyTo); `stream.cancelled`
+//   for the streams and tunnels it relays; `audit.flush`
 //   from the supervisor at InFlightRequestsDrained; `actor.stop`.
 // Sends: `authorize` to authz; every reply on to the listener, with an
 //   Audit-Id header; `stream.cancelled` on to a stream's owner.
@@ -39,6 +40,8 @@ interface Pending {
   event: AuditEvent;
   replyTo: ReplyTo;
   owner: { send(message: StreamCancelled): void } | undefined;
+  /** What the response's completion reports: 200, or 101 for an upgraded connection. */
+  status: number;
   skip: ReadonlySet<string>;
   /** The request as handed on, which authz marks with the impersonated user. */
   forwarded?: ApiRequest;
@@ -85,6 +88,7 @@ function receive(context: AuditContext, self: ReplyTo & { send(message: StreamCa
     event: requestReceived(request, decision.level, context.clock.now()),
     replyTo: request.replyTo,
     owner: undefined,
+    status: 200,
     skip: decision.omitStages,
   };
   context.pending.set(request.id, pending);
@@ -115,10 +119,22 @@ function relay(context: AuditContext, self: { send(message: StreamCancelled): vo
       pending.owner = reply.owner;
       pending.replyTo.send({ ...reply, headers: { ...reply.headers, ...auditId }, owner: self });
       return emit(context, pending, atStage(pending.event, 'ResponseStarted', now, 200));
+    case 'tunnel.open': {
+      // The client's data goes straight to the peer; only the client's leaving comes here, to be recorded.
+      const peer = reply.peer;
+      pending.owner = peer;
+      pending.status = 101;
+      const leaving = { send: (message: Parameters<typeof peer.send>[0]) => (message.type === 'stream.cancelled' ? self.send(message) : peer.send(message)) };
+      pending.replyTo.send({ ...reply, headers: { ...reply.headers, ...auditId }, peer: leaving });
+      return emit(context, pending, atStage(pending.event, 'ResponseStarted', now, 101));
+    }
     case 'stream.close':
       context.pending.delete(reply.id);
       pending.replyTo.send(reply);
-      return emit(context, pending, atStage(pending.event, 'ResponseComplete', now, 200));
+      return emit(context, pending, atStage(pending.event, 'ResponseComplete', now, pending.status));
+    default:
+      // The peer's data and flow control, on to the client as they came.
+      pending.replyTo.send(reply);
   }
 }
 
@@ -127,10 +143,10 @@ function cancelled(context: AuditContext, message: StreamCancelled): void {
   if (!pending) return;
   context.pending.delete(message.id);
   pending.owner?.send(message);
-  emit(context, pending, atStage(pending.event, 'ResponseComplete', context.clock.now(), 200));
+  emit(context, pending, atStage(pending.event, 'ResponseComplete', context.clock.now(), pending.status));
 }
 
-const REPLIES = ['http.response', 'stream.open', 'stream.chunk', 'stream.close'] as const;
+const REPLIES = ['http.response', 'stream.open', 'stream.chunk', 'stream.close', 'tunnel.open', 'tunnel.data', 'tunnel.paused', 'tunnel.resumed'] as const;
 
 export const auditMachine = setup({
   types: {

@@ -9,11 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { suiteServer } from '../support/server.js';
 import { call, type Credentials } from '../support/http.js';
 import { kubectl, KUBECTL_VERSIONS } from '../support/kubectl.js';
 import { MetricsServer } from '../support/metrics-server.js';
+import { tempDir } from '../support/temp.js';
 
 const V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 const APISERVICE = '/apis/apiregistration.k8s.io/v1/apiservices';
@@ -461,3 +464,35 @@ for (const transport of ['auto', 'node'] as const) {
     }
   });
 }
+
+// With an audit policy, authn hands requests to the audit actor, which relays their answers: a proxied
+// upgrade's tunnel passes through it too, and is recorded as kube records one (101 at ResponseStarted).
+describe('an upgrade through the aggregator with the audit log on', () => {
+  const dir = tempDir('aggregator-audit');
+  const policy = join(dir, 'policy.yaml');
+  writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n');
+  const log = join(dir, 'audit.log');
+  const suite = suiteServer({ auditPolicyFile: policy, auditLogPath: log });
+  let metrics: MetricsServer;
+  before(async () => {
+    metrics = await registerMetricsServer(suite.creds);
+  });
+  after(async () => {
+    await metrics.stop();
+  });
+
+  it('opens, carries messages both ways, and is audited as switched protocols until the client leaves', { timeout: 30_000 }, async () => {
+    const ws = await webSocketTo(suite.creds, EXEC, ['v5.channel.k8s.io']);
+    const echoed = nextMessage(ws);
+    ws.send(Buffer.from([1, ...Buffer.from('audited')]), { binary: true });
+    assert.deepEqual((await echoed).data, Buffer.from([1, ...Buffer.from('audited')]));
+    ws.close();
+    await until(async () => (metrics.openTunnels === 0 ? true : undefined), 'the client\'s leaving to close the upstream connection');
+    const stages = await until(async () => {
+      const events = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { requestURI: string; stage: string; responseStatus?: { code: number } });
+      const exec = events.filter((e) => e.requestURI.startsWith(EXEC));
+      return exec.some((e) => e.stage === 'ResponseComplete') ? exec.map((e) => `${e.stage} ${e.responseStatus?.code ?? ''}`.trim()) : undefined;
+    }, 'the upgrade\'s ResponseComplete in the audit log');
+    assert.deepEqual(stages, ['RequestReceived', 'ResponseStarted 101', 'ResponseComplete 101']);
+  });
+});
