@@ -319,7 +319,7 @@ export abstract class HttpFrontend<Res> {
       if (mutating) this.inFlight.mutating++;
       else this.inFlight.readOnly++;
       open.counted = true;
-      open.deadline = this.clock.now() + this.options.requestTimeoutMs;
+      open.deadline = open.startedAt + this.options.requestTimeoutMs;
     }
     const negotiated = negotiateResponse(headers.accept, query.includeObject);
     // Kinds outside the built-in groups (custom resources) have no protobuf form: JSON, if Accept allows it.
@@ -498,7 +498,7 @@ export abstract class HttpFrontend<Res> {
   private observe(open: OpenRequest<Res>): void {
     if (open.code === 0) return;
     const seconds = (this.clock.now() - open.startedAt) / 1000;
-    this.metrics?.observeRequest({ method: open.method, info: open.info, dryRun: open.dryRun, apply: open.apply, code: open.code, seconds });
+    this.metrics?.observeRequest(open, seconds);
     // kube's httplog fields (k8s.io/apiserver/pkg/server/httplog), as one structured line.
     this.requestLog?.debug('HTTP', {
       verb: open.method,
