@@ -328,6 +328,7 @@ function estimateFor(context: ApfContext, request: ApiRequest, level: PriorityLe
 function finished(context: ApfContext, self: Self, event: FinishedEvent): void {
   const { ticket } = event;
   bump(context.counts.executing, key(ticket.item.schema.name, event.level), -1);
+  context.levels.get(event.level)?.finish(ticket, context.clock.now());
   const linger = ticket.estimate.additionalLatencyMs;
   if (linger <= 0) return released(context, self, event.level, ticket);
   const timer = context.clock.setTimeout(() => {
