@@ -11,9 +11,10 @@
 //   from the reply address it gives each request it dispatches (the first
 //   answer, or a watch's stream.open: its initialization has been served);
 //   `apf.released` from its own timer when a write's final seats (its watch
-//   fan-out) have been held long enough; `apf.sweep` and `apf.borrow` (every
-//   10 s: new current limits from each level's seat demand) from its own
-//   timers; `store.snapshot` and `store.changed` from the flowschemas and
+//   fan-out) have been held long enough; `apf.sweep`, `apf.sample` (every
+//   100 ms: the exempt requests authn sent past it, read from the listener,
+//   as their level's seat demand) and `apf.borrow` (every 10 s: new current
+//   limits from each level's seat demand) from its own timers; `store.snapshot` and `store.changed` from the flowschemas and
 //   prioritylevelconfigurations stores; `request` for
 //   /debug/api_priority_and_fairness/dump_* (after authorization, as kube's mux).
 // Sends: `authorize` to authz for each request dispatched (at once when its
@@ -61,6 +62,11 @@ export interface ApfInput {
   queueWaitLimitMs: number;
   next: { send(message: AuthorizeRequest): void };
   stores: Record<ConfigResource, (Subscribable & RequestHandler) | undefined>;
+  /**
+   * The requests authn sent past apf at an exempt level, by level, not yet answered (the listener
+   * holds them): sampled every 100 ms into that level's seat demand, as kube counts exempt requests.
+   */
+  exemptInFlight?: (() => ReadonlyMap<string, number> | undefined) | undefined;
   /** What the work estimator reads of the stores: objects stored, watchers; without it every request costs one seat. */
   workload?: Workload | undefined;
   clock: Clock;
@@ -93,7 +99,10 @@ interface SweepEvent {
 interface BorrowEvent {
   type: 'apf.borrow';
 }
-type SelfEvent = FinishedEvent | ReleasedEvent | SweepEvent | BorrowEvent;
+interface SampleEvent {
+  type: 'apf.sample';
+}
+type SelfEvent = FinishedEvent | ReleasedEvent | SweepEvent | BorrowEvent | SampleEvent;
 type Self = { send(event: SelfEvent): void };
 
 export type ApfEvent = AuthorizeRequest | HandleRequest | SelfEvent | StoreSnapshot | StoreChanged | ApfSubscribe | ActorStop;
@@ -136,6 +145,7 @@ export interface ApfContext extends Omit<ApfInput, 'logger'> {
   counts: ApfCounts;
   sweep: unknown;
   borrow: unknown;
+  sample: unknown;
   /** Timers of writes whose final seats linger. */
   lingering: Set<unknown>;
   /** Told the configuration at every change (authn, which then sends exempt requests past this actor). */
@@ -146,6 +156,8 @@ export interface ApfContext extends Omit<ApfInput, 'logger'> {
 const REJECTED = 'Too many requests, please try again later.\n';
 const RETRY_AFTER_SECONDS = '1';
 const SWEEP_MS = 250;
+/** How often the exempt requests sent past apf are counted into their level's seat demand. */
+const EXEMPT_SAMPLE_MS = 100;
 
 export const countKey = (schema: string, level: string, reason?: string): string => (reason === undefined ? `${schema}\0${level}` : `${schema}\0${level}\0${reason}`);
 const key = countKey;
@@ -254,8 +266,21 @@ function reconfigure(context: ApfContext): Ticket<Pending>[] {
   return orphans;
 }
 
+/** The exempt requests sent past apf, counted into their level's seat demand (one seat each). */
+function sampleExempt(context: ApfContext): void {
+  const inFlight = context.exemptInFlight?.();
+  if (!inFlight) return;
+  const now = context.clock.now();
+  for (const level of context.levels.values()) if (level.exempt) level.notePassedBy(inFlight.get(level.name) ?? 0, now);
+}
+
+function scheduleSample(context: ApfContext, self: Self): void {
+  if (context.exemptInFlight) context.sample = context.clock.setTimeout(() => self.send({ type: 'apf.sample' }), EXEMPT_SAMPLE_MS);
+}
+
 /** kube's updateBorrowing: each level's demand over the period just ended gives the current limits. */
 function adjustBorrowing(context: ApfContext): void {
+  sampleExempt(context);
   const now = context.clock.now();
   for (const level of context.levels.values()) updateDemand(level.demand, level.takeDemand(now));
   context.fairFrac = adjustLimits([...context.levels.values()], context.nominalSum);
@@ -404,6 +429,7 @@ export const apfMachine = setup({
     subscribe: ({ context, self }) => {
       for (const resource of CONFIG_RESOURCES) context.stores[resource]?.send({ type: 'store.subscribe', subscriber: self });
       scheduleBorrow(context, self);
+      scheduleSample(context, self);
     },
     admit: ({ context, event, self }) => {
       const { request } = event as AuthorizeRequest;
@@ -424,6 +450,10 @@ export const apfMachine = setup({
         waiting ||= level.waiting > 0;
       }
       if (waiting) scheduleSweep(context, self);
+    },
+    sample: ({ context, self }) => {
+      sampleExempt(context);
+      scheduleSample(context, self);
     },
     borrow: ({ context, self }) => {
       adjustBorrowing(context);
@@ -494,6 +524,7 @@ export const apfMachine = setup({
       },
       sweep: undefined,
       borrow: undefined,
+      sample: undefined,
       lingering: new Set(),
       subscribers: [],
     };
@@ -510,6 +541,7 @@ export const apfMachine = setup({
         'apf.released': { actions: 'released' },
         'apf.sweep': { actions: 'sweep' },
         'apf.borrow': { actions: 'borrow' },
+        'apf.sample': { actions: 'sample' },
         request: { actions: 'dump' },
         'store.snapshot': { actions: 'learn' },
         'store.changed': { actions: 'learn' },
@@ -525,7 +557,8 @@ export const apfMachine = setup({
 export function terminateApf(context: ApfContext): void {
   if (context.sweep !== undefined) context.clock.clearTimeout(context.sweep);
   if (context.borrow !== undefined) context.clock.clearTimeout(context.borrow);
+  if (context.sample !== undefined) context.clock.clearTimeout(context.sample);
   for (const timer of context.lingering) context.clock.clearTimeout(timer);
-  context.sweep = context.borrow = undefined;
+  context.sweep = context.borrow = context.sample = undefined;
   context.lingering.clear();
 }

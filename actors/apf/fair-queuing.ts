@@ -170,9 +170,19 @@ export class PriorityLevel<T> implements Borrower {
     this.queues = Array.from({ length: queuing?.queues ?? 0 }, () => ({ waiting: [], nextDispatchR: 0, executing: 0, seatsInUse: 0, initialSeatsSum: 0, seatsSum: 0, workSum: 0 }));
   }
 
+  /** An exempt level's requests that authn sent past apf and that are not yet answered, as last sampled. */
+  passedBy = 0;
+
   /** Seats executing plus seats waiting: what the level could use now. */
   get seatDemand(): number {
-    return this.seatsInUse + this.seatsWaiting;
+    return this.seatsInUse + this.seatsWaiting + this.passedBy;
+  }
+
+  /** A sample of the requests sent past apf at this (exempt) level, one seat each. */
+  notePassedBy(requests: number, now: number): void {
+    if (requests === this.passedBy) return;
+    this.passedBy = requests;
+    this.integrator.set(this.seatDemand, now);
   }
 
   /** Ends a demand period for borrowing: folds it into `demand`. */

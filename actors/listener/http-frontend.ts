@@ -268,6 +268,16 @@ export abstract class HttpFrontend<Res> {
     for (const open of this.open.values()) if (open.longRunning) visit(open.method, open.info);
   }
 
+  /** Requests authn sent past apf at an exempt level, by level, not yet answered (a watch: its stream not yet open). */
+  exemptInFlight(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const open of this.open.values()) {
+      const level = open.request?.exemptLevel;
+      if (level !== undefined && !open.streaming) counts.set(level, (counts.get(level) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   get openStreams(): number[] {
     return [...this.open.values()].filter((o) => o.streaming).map((o) => o.id);
   }

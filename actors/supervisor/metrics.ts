@@ -31,7 +31,7 @@ export interface Sources {
 }
 
 const storeOf = (slot: Slot): StoreState | undefined => (slot.ref?.getSnapshot() as { context?: { store?: StoreState } } | undefined)?.context?.store;
-const frontendOf = (slot: Slot): HttpFrontend<unknown> | undefined => (slot.ref?.getSnapshot() as { context?: { frontend?: HttpFrontend<unknown> } } | undefined)?.context?.frontend;
+export const frontendOf = (slot: Slot): HttpFrontend<unknown> | undefined => (slot.ref?.getSnapshot() as { context?: { frontend?: HttpFrontend<unknown> } } | undefined)?.context?.frontend;
 
 export function registerCollectors(metrics: ServerMetrics, sources: Sources): void {
   const eachStore = (visit: (resource: string, store: StoreState) => void): void => {

@@ -97,7 +97,7 @@ import { Upstreams } from '../proxy/upstream.js';
 import { autoregisterMachine, terminateAutoregister } from '../autoregister/autoregister-machine.js';
 import { availabilityController } from '../apiservice-availability/availability-controller.js';
 import { ServerMetrics } from '../../lib/metrics.js';
-import { registerCollectors, renderSlis, withStorageMetrics } from './metrics.js';
+import { frontendOf, registerCollectors, renderSlis, withStorageMetrics } from './metrics.js';
 import { cpuProfile, heapSnapshot, PPROF_PATHS, profileSeconds } from './profiling.js';
 import { listenerMachine, terminateListener } from '../listener/listener-machine.js';
 import type { TransportChoice } from '../listener/transport.js';
@@ -326,6 +326,8 @@ function spawnChildren(context: SupervisorContext, self: AnyActorRef, spawn: Spa
       next: late.authz,
       stores: { flowschemas: store('flowschemas', flowcontrol), prioritylevelconfigurations: store('prioritylevelconfigurations', flowcontrol) },
       workload: storeWorkload((plural, group) => runtime.stores.get(storeKey(plural, group))),
+      // The exempt requests authn sends past apf (no audit between them) are their level's seat demand: the listener holds them.
+      exemptInFlight: options!.audit ? undefined : () => (runtime.listener ? frontendOf(runtime.listener)?.exemptInFlight() : undefined),
       clock,
       logger: logger.getSubLogger({ name: 'apf' }),
     }, terminateApf as Terminate)

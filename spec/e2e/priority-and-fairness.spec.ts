@@ -155,6 +155,24 @@ describe("API Priority and Fairness' seats, limits and debug dumps", () => {
     assert.equal(scrape.types.get('apiserver_flowcontrol_demand_seats_smoothed'), 'gauge');
   });
 
+  it('counts exempt requests in the exempt level\'s seat demand, though they skip the queues', async () => {
+    const { creds } = suite;
+    const exempt = { priority_level: 'exempt' };
+    // An admin's LIST at a version not reached yet is held 3 s before its 504: five of them at once.
+    const future = `/api/v1/namespaces/default/configmaps?resourceVersion=${2 ** 40}&resourceVersionMatch=NotOlderThan`;
+    const held = Array.from({ length: 5 }, () => call(creds, 'GET', future));
+    await new Promise((r) => setTimeout(r, 600));
+    // A configuration change makes the level limits be computed again, from the demand seen since the last time.
+    const level = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'demand-check' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Reject' } } } };
+    assert.equal((await call(creds, 'POST', `${FC}/prioritylevelconfigurations`, { body: JSON.stringify(level) })).status, 201);
+    await until(async () => (await metrics()).value('apiserver_flowcontrol_demand_seats_high_watermark', exempt) >= 5);
+    const scrape = await metrics();
+    assert.ok(scrape.value('apiserver_flowcontrol_current_limit_seats', exempt) >= 5, 'an exempt level keeps the seats its demand reached');
+    assert.ok(scrape.value('apiserver_flowcontrol_demand_seats_average', exempt) > 0);
+    assert.deepEqual((await Promise.all(held)).map((r) => r.status), [504, 504, 504, 504, 504]);
+    assert.equal((await call(creds, 'DELETE', `${FC}/prioritylevelconfigurations/demand-check`)).status, 200);
+  });
+
   it('charges a LIST one seat per 100 objects, and a write one seat per 10 watchers for its fan-out', async () => {
     const { creds } = suite;
     // The calm user's requests go to a level big enough for wide requests (kube caps a request at 15% of nominal, and at 10).
