@@ -121,12 +121,17 @@ export interface ApfCounts {
   waitSeconds: BucketCounts;
   /** apiserver_flowcontrol_watch_count_samples, by `<flow schema>\0<priority level>`. */
   watchCounts: BucketCounts;
+  /** apiserver_flowcontrol_request_queue_length_after_enqueue, by `<flow schema>\0<priority level>`. */
+  queueLengths: BucketCounts;
+  /** apiserver_flowcontrol_request_execution_seconds, by `<flow schema>\0<priority level>\0<type>` (type regular, or watch). */
+  executionSeconds: BucketCounts;
 }
 
 /** kube's buckets for those three histograms. */
 export const WORK_ESTIMATED_SEATS_BUCKETS = [1, 2, 4, 10];
 export const WAIT_SECONDS_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
 export const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
+export const QUEUE_LENGTH_BUCKETS = [0, 10, 25, 50, 100, 250, 500, 1000];
 
 export interface ApfContext extends Omit<ApfInput, 'logger'> {
   logger: Log;
@@ -335,6 +340,7 @@ function admit(context: ApfContext, self: Self, request: ApiRequest): void {
     const k = key(classified.schema.name, levelName);
     bump(context.counts.waiting, k);
     bump(context.counts.waitingSeats, k, ticket.seats);
+    context.counts.queueLengths.observe(k, level.queues[ticket.queue]!.waiting.length);
     for (const next of level.dispatchWaiting(now)) dispatch(context, self, next, level, true);
     return scheduleSweep(context, self);
   }
@@ -352,8 +358,11 @@ function estimateFor(context: ApfContext, request: ApiRequest, level: PriorityLe
 /** A request's main phase is over: its final seats, if any, stay taken for its additional latency. */
 function finished(context: ApfContext, self: Self, event: FinishedEvent): void {
   const { ticket } = event;
-  bump(context.counts.executing, key(ticket.item.schema.name, event.level), -1);
-  context.levels.get(event.level)?.finish(ticket, context.clock.now());
+  const k = key(ticket.item.schema.name, event.level);
+  bump(context.counts.executing, k, -1);
+  const now = context.clock.now();
+  context.counts.executionSeconds.observe(`${k}\0${ticket.item.request.info.verb === 'watch' ? 'watch' : 'regular'}`, (now - ticket.startedAt) / 1000);
+  context.levels.get(event.level)?.finish(ticket, now);
   const linger = ticket.estimate.additionalLatencyMs;
   if (linger <= 0) return released(context, self, event.level, ticket);
   const timer = context.clock.setTimeout(() => {
@@ -521,6 +530,7 @@ export const apfMachine = setup({
       counts: {
         dispatched: new Map(), rejected: new Map(), executing: new Map(), waiting: new Map(), executingSeats: new Map(), waitingSeats: new Map(),
         estimatedSeats: new BucketCounts(WORK_ESTIMATED_SEATS_BUCKETS), waitSeconds: new BucketCounts(WAIT_SECONDS_BUCKETS), watchCounts: new BucketCounts(WATCH_COUNT_BUCKETS),
+        queueLengths: new BucketCounts(QUEUE_LENGTH_BUCKETS), executionSeconds: new BucketCounts(WAIT_SECONDS_BUCKETS),
       },
       sweep: undefined,
       borrow: undefined,

@@ -112,16 +112,14 @@ export interface LevelTotals {
   rejected: number;
   timedOut: number;
   cancelled: number;
-  /** Times the queue due next could not be served for want of seats (apiserver_flowcontrol_request_dispatch_no_accommodation_total). */
-  noAccommodation: number;
 }
 
 /** What the last dispatch from a queue saw of the queues' virtual starts, for /metrics (kube's SetDispatchMetrics). */
 export interface DispatchBounds {
   /** R at that dispatch. */
   r: number;
-  /** The served queue's start. */
-  dispatchR: number;
+  /** The served queue's start (the dispatched request's virtual start, S). */
+  latestS: number;
   /** The least and most start of the queues with requests waiting. */
   minStart: number;
   maxStart: number;
@@ -138,7 +136,12 @@ export class PriorityLevel<T> implements Borrower {
   waiting = 0;
   readonly executing = new Set<Ticket<T>>();
   readonly queues: Queue<T>[];
-  readonly totals: LevelTotals = { dispatched: 0, rejected: 0, timedOut: 0, cancelled: 0, noAccommodation: 0 };
+  readonly totals: LevelTotals = { dispatched: 0, rejected: 0, timedOut: 0, cancelled: 0 };
+  /**
+   * Times the head due next could not be served for want of seats, by its flow schema (a flow is
+   * `<flow schema>\0<distinguisher>`): apiserver_flowcontrol_request_dispatch_no_accommodation_total.
+   */
+  readonly noAccommodation = new Map<string, number>();
   demand: DemandStats = noDemand();
   target = 0;
   currentLimit: number;
@@ -236,7 +239,8 @@ export class PriorityLevel<T> implements Borrower {
       const queue = this.queues[index]!;
       const ticket = queue.waiting[0]!;
       if (!this.canAccommodate(ticket.seats)) {
-        this.totals.noAccommodation++;
+        const schema = ticket.flow.slice(0, Math.max(0, ticket.flow.indexOf('\0')));
+        this.noAccommodation.set(schema, (this.noAccommodation.get(schema) ?? 0) + 1);
         break;
       }
       this.robinIndex = index;
@@ -348,7 +352,7 @@ export class PriorityLevel<T> implements Borrower {
     const n = this.queues.length;
     let chosen = -1;
     let minFinish = Infinity;
-    const bounds: DispatchBounds = { r: this.currentR, dispatchR: 0, minStart: Infinity, maxStart: -Infinity, minDiscountedStart: Infinity, maxDiscountedStart: -Infinity };
+    const bounds: DispatchBounds = { r: this.currentR, latestS: 0, minStart: Infinity, maxStart: -Infinity, minDiscountedStart: Infinity, maxDiscountedStart: -Infinity };
     for (let i = 1; i <= n; i++) {
       const index = (this.robinIndex + i + n) % n;
       const queue = this.queues[index]!;
@@ -365,7 +369,7 @@ export class PriorityLevel<T> implements Borrower {
         chosen = index;
       }
     }
-    bounds.dispatchR = this.queues[chosen]!.nextDispatchR;
+    bounds.latestS = this.queues[chosen]!.nextDispatchR;
     this.lastDispatch = bounds;
     return chosen;
   }

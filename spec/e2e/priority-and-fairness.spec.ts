@@ -132,6 +132,18 @@ describe('API Priority and Fairness', () => {
     assert.equal(scrape.value('apiserver_flowcontrol_nominal_limit_seats', { priority_level: 'tiny' }), 1);
     assert.equal(scrape.value('apiserver_flowcontrol_current_inqueue_requests', { flow_schema: 'flooders', priority_level: 'tiny' }), 0);
     assert.ok((scrape.value('apiserver_flowcontrol_dispatched_requests_total', { flow_schema: 'exempt', priority_level: 'exempt' }) ?? 0) >= 10);
+    // Every request of a queuing level passes through a queue, and is timed from dispatch to answer.
+    const flooders = { flow_schema: 'flooders', priority_level: 'tiny' };
+    const dispatched = scrape.value('apiserver_flowcontrol_dispatched_requests_total', flooders);
+    assert.equal(scrape.value('apiserver_flowcontrol_request_queue_length_after_enqueue_count', flooders), dispatched);
+    assert.ok(scrape.value('apiserver_flowcontrol_request_queue_length_after_enqueue_bucket', { ...flooders, le: '0' }) < dispatched, 'some found others waiting');
+    assert.equal(scrape.value('apiserver_flowcontrol_request_execution_seconds_count', { ...flooders, type: 'regular' }), dispatched);
+    const held = answers.length - rejected.length;
+    assert.ok(scrape.value('apiserver_flowcontrol_request_execution_seconds_sum', { ...flooders, type: 'regular' }) >= 2.5 * held, 'each flood request held its seat about 3 s');
+    // The level's virtual clock advanced while its queue was busy: about 3 seat-seconds per request held.
+    assert.ok(scrape.value('apiserver_flowcontrol_current_r', { priority_level: 'tiny' }) >= 2.5 * (held - 1));
+    assert.ok(scrape.value('apiserver_flowcontrol_dispatch_r', { priority_level: 'tiny' }) > 0);
+    assert.ok(scrape.value('apiserver_flowcontrol_next_s_bounds', { priority_level: 'tiny', bound: 'max' }) >= scrape.value('apiserver_flowcontrol_next_s_bounds', { priority_level: 'tiny', bound: 'min' }));
   });
 });
 

@@ -81,7 +81,7 @@ describe('a priority level', () => {
     assert.equal(arrive(level, 'd', 'f', ONE, 0).offer, 'queue-full');
     assert.deepEqual(items(level.release(a.ticket, 1)), ['c']);
     assert.equal(level.seatsInUse, 2);
-    assert.deepEqual(level.totals, { dispatched: 3, rejected: 1, timedOut: 0, cancelled: 0, noAccommodation: 0 });
+    assert.deepEqual(level.totals, { dispatched: 3, rejected: 1, timedOut: 0, cancelled: 0 });
   });
   it('rejects at once when its limit response is Reject', () => {
     const level = levelOf(1, undefined);
@@ -138,14 +138,14 @@ describe('a priority level', () => {
   });
   it('holds a wide request until its seats are free, and lets nothing jump it', () => {
     const level = levelOf(4, { queues: 1, handSize: 1, queueLengthLimit: 10 });
-    const small = ['s1', 's2', 's3'].map((name) => arrive(level, name, 'f', ONE, 0).ticket);
-    assert.deepEqual(arrive(level, 'wide', 'f', seats(3), 0).dispatched, []);
-    assert.deepEqual(arrive(level, 's4', 'f', ONE, 0).dispatched, []);
+    const small = ['s1', 's2', 's3'].map((name) => arrive(level, name, 'schema\0f', ONE, 0).ticket);
+    assert.deepEqual(arrive(level, 'wide', 'schema\0f', seats(3), 0).dispatched, []);
+    assert.deepEqual(arrive(level, 's4', 'schema\0f', ONE, 0).dispatched, []);
     assert.deepEqual(items(level.release(small[0]!, 1)), [], 'two seats are free, but the wide request is first');
     assert.deepEqual(items(level.release(small[1]!, 1)), ['wide']);
     assert.equal(level.seatsInUse, 4);
     assert.equal(level.seatsWaiting, 1);
-    assert.ok(level.totals.noAccommodation >= 2, 'each time the wide head could not be served is counted');
+    assert.ok(level.noAccommodation.get('schema')! >= 2, 'each time the wide head could not be served is counted, by its flow schema');
   });
   it('runs a request wider than its whole limit alone', () => {
     const level = levelOf(2, undefined);
