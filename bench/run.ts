@@ -283,7 +283,9 @@ async function alternatingGets(on: Kubeactor, off: Kubeactor): Promise<{ on: num
   const rps: Record<'on' | 'off', number[]> = { on: [], off: [] };
   const us: Record<'on' | 'off', number[]> = { on: [], off: [] };
   for (let i = 0; i < settings.runs; i++) {
-    for (const [which, k] of [['on', on], ['off', off]] as const) {
+    // Each round swaps which server goes first, so neither always follows the other's load.
+    const round = [['on', on], ['off', off]] as const;
+    for (const [which, k] of i % 2 === 0 ? round : [round[1], round[0]]) {
       const before = cpuMicros(k.child.pid!);
       const result = await wrk(`${k.base}${CONFIGMAPS}/bench`, { seconds: settings.seconds, connections: GET_CONNECTIONS, headers: [k.auth], cpu: settings.loadCpu });
       rps[which].push(result.rps);
