@@ -145,6 +145,8 @@ export class PriorityLevel<T> implements Borrower {
   demand: DemandStats = noDemand();
   target = 0;
   currentLimit: number;
+  /** An exempt level's requests that authn sent past apf and that are not yet answered, as last sampled. */
+  passedBy = 0;
   /** R: seat-seconds given to each busy queue since the level began. */
   currentR = 0;
   /** Set at each dispatch from a queue. */
@@ -172,9 +174,6 @@ export class PriorityLevel<T> implements Borrower {
     this.lastRealTime = now;
     this.queues = Array.from({ length: queuing?.queues ?? 0 }, () => ({ waiting: [], nextDispatchR: 0, executing: 0, seatsInUse: 0, initialSeatsSum: 0, seatsSum: 0, workSum: 0 }));
   }
-
-  /** An exempt level's requests that authn sent past apf and that are not yet answered, as last sampled. */
-  passedBy = 0;
 
   /** Seats executing plus seats waiting: what the level could use now. */
   get seatDemand(): number {
