@@ -1,6 +1,7 @@
 // Small measuring tools shared by the benchmark scenarios.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,6 +9,12 @@ import { fileURLToPath } from 'node:url';
 export function numberArgument(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+/** CPU time (user + system) a process has used, in µs, from /proc (10 ms ticks). */
+export function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 export function median(values: number[]): number {

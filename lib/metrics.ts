@@ -2,11 +2,12 @@
 // existing dashboards work, plus kubeactor's own per-actor figures.
 //
 // One registry per server (specs run several servers in one process). The
-// listener records each request as it finishes into a plain map of series
-// (one key string, one map look-up, a few additions: prom-client's labelled
-// observe costs several times that per request); everything else is read when
-// /metrics is scraped, from collectors the supervisor registers: the cost of
-// a figure is paid by the scrape, not by the requests it describes.
+// listener records each request as it finishes into a table of series, found
+// by nested look-ups on the label values the request already carries (no key
+// string is built, nothing is allocated once a series exists: prom-client's
+// labelled observe costs several times that per request); everything else is
+// read when /metrics is scraped, from collectors the supervisor registers: the
+// cost of a figure is paid by the scrape, not by the requests it describes.
 
 import { Counter, Gauge, Registry, collectDefaultMetrics, type MetricValueWithName } from 'prom-client';
 import type { RequestInfo } from '../protocol/messages/request.js';
@@ -65,16 +66,15 @@ export class AdmissionMetrics {
   }
 }
 
-/** What the listener knows of a request once it is answered. */
+/** What the listener knows of a request once it is answered (its own record of the request fits). */
 export interface FinishedRequest {
-  method: string;
-  info: RequestInfo;
+  readonly method: string;
+  readonly info: RequestInfo;
   /** The query's dryRun, as kube's dry_run label: '' or 'All'. */
-  dryRun: string;
+  readonly dryRun: string;
   /** application/apply-patch+yaml: kube reports such a PATCH as APPLY. */
-  apply: boolean;
-  code: number;
-  seconds: number;
+  readonly apply: boolean;
+  readonly code: number;
 }
 
 /** A gauge's value set at scrape time, from whoever knows it. */
@@ -120,6 +120,24 @@ export function requestLabels(method: string, info: RequestInfo, apply: boolean)
   };
 }
 
+/**
+ * The request series by label value, one level per label: verb, dry_run, group, version, resource,
+ * subresource, scope (a non-resource request stops after dry_run), then the code at the last level.
+ */
+interface SeriesNode {
+  readonly next: Map<string, SeriesNode>;
+  readonly byCode: Map<number, RequestSeries>;
+}
+
+const seriesNode = (): SeriesNode => ({ next: new Map(), byCode: new Map() });
+
+/** The node under `value`, made when first needed. */
+function under(node: SeriesNode, value: string): SeriesNode {
+  let next = node.next.get(value);
+  if (next === undefined) node.next.set(value, (next = seriesNode()));
+  return next;
+}
+
 /** One request series: its labels (code aside), and what the listener counted of it. */
 interface RequestSeries {
   labels: Record<string, string>;
@@ -132,7 +150,9 @@ interface RequestSeries {
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly series = new Map<string, RequestSeries>();
+  /** Every request series, in the order first seen; `seriesTree` finds one by its labels. */
+  private readonly series: RequestSeries[] = [];
+  private readonly seriesTree = seriesNode();
   /** etcd_request_duration_seconds (and etcd_requests_total), by `operation\0type`, for either backend. */
   readonly storageRequests = new BucketCounts(STORAGE_DURATION_BUCKETS);
   /** etcd_request_errors_total, by `operation\0type`. */
@@ -166,28 +186,29 @@ export class ServerMetrics {
       ['name', 'type', 'operation', 'error_type', 'rejection_code'], byKey(admission.webhookRejections, ['name', 'type', 'operation', 'error_type', 'rejection_code']));
   }
 
-  /** The listener, once per answered request or ended stream. */
-  observeRequest(r: FinishedRequest): void {
+  /** The listener, once per answered request or ended stream, `seconds` after it came. */
+  observeRequest(r: FinishedRequest, seconds: number): void {
     const info = r.info;
-    const verb = reportedVerb(r.method, info, r.apply);
-    const key = info.isResourceRequest
-      ? `${verb} ${r.dryRun} ${info.apiGroup} ${info.apiVersion} ${info.resource} ${info.subresource} ${info.name ? 'r' : info.namespace ? 'n' : 'c'} ${r.code}`
-      : `${verb} ${r.dryRun} ${r.code}`;
-    let series = this.series.get(key);
-    if (!series) {
+    let node = under(under(this.seriesTree, reportedVerb(r.method, info, r.apply)), r.dryRun);
+    if (info.isResourceRequest) {
+      node = under(under(under(under(under(node, info.apiGroup), info.apiVersion), info.resource), info.subresource), info.name ? 'resource' : info.namespace ? 'namespace' : 'cluster');
+    }
+    let series = node.byCode.get(r.code);
+    if (series === undefined) {
       series = { labels: { ...requestLabels(r.method, info, r.apply), dry_run: r.dryRun }, code: String(r.code), count: 0, sum: 0, buckets: new Array<number>(REQUEST_DURATION_BUCKETS.length + 1).fill(0) };
-      this.series.set(key, series);
+      node.byCode.set(r.code, series);
+      this.series.push(series);
     }
     series.count++;
-    series.sum += r.seconds;
+    series.sum += seconds;
     let bucket = 0;
-    while (bucket < REQUEST_DURATION_BUCKETS.length && r.seconds > REQUEST_DURATION_BUCKETS[bucket]!) bucket++;
+    while (bucket < REQUEST_DURATION_BUCKETS.length && seconds > REQUEST_DURATION_BUCKETS[bucket]!) bucket++;
     series.buckets[bucket]!++;
   }
 
   /** A family prom-client renders from values computed when scraped. */
   private requestFamily(name: string, type: 'counter' | 'histogram', help: string, values: (series: RequestSeries[]) => MetricValueWithName<string>[]): object {
-    return this.family(name, type, help, () => values([...this.series.values()]));
+    return this.family(name, type, help, () => values(this.series));
   }
 
   private family(name: string, type: 'counter' | 'histogram', help: string, values: () => MetricValueWithName<string>[]): object {

@@ -11,9 +11,10 @@
 //   from the reply address it gives each request it dispatches (the first
 //   answer, or a watch's stream.open: its initialization has been served);
 //   `apf.released` from its own timer when a write's final seats (its watch
-//   fan-out) have been held long enough; `apf.sweep` and `apf.borrow` (every
-//   10 s: new current limits from each level's seat demand) from its own
-//   timers; `store.snapshot` and `store.changed` from the flowschemas and
+//   fan-out) have been held long enough; `apf.sweep`, `apf.sample` (every
+//   100 ms: the exempt requests authn sent past it, read from the listener,
+//   as their level's seat demand) and `apf.borrow` (every 10 s: new current
+//   limits from each level's seat demand) from its own timers; `store.snapshot` and `store.changed` from the flowschemas and
 //   prioritylevelconfigurations stores; `request` for
 //   /debug/api_priority_and_fairness/dump_* (after authorization, as kube's mux).
 // Sends: `authorize` to authz for each request dispatched (at once when its
@@ -61,6 +62,11 @@ export interface ApfInput {
   queueWaitLimitMs: number;
   next: { send(message: AuthorizeRequest): void };
   stores: Record<ConfigResource, (Subscribable & RequestHandler) | undefined>;
+  /**
+   * The requests authn sent past apf at an exempt level, by level, not yet answered (the listener
+   * holds them): sampled every 100 ms into that level's seat demand, as kube counts exempt requests.
+   */
+  exemptInFlight?: (() => ReadonlyMap<string, number> | undefined) | undefined;
   /** What the work estimator reads of the stores: objects stored, watchers; without it every request costs one seat. */
   workload?: Workload | undefined;
   clock: Clock;
@@ -93,7 +99,10 @@ interface SweepEvent {
 interface BorrowEvent {
   type: 'apf.borrow';
 }
-type SelfEvent = FinishedEvent | ReleasedEvent | SweepEvent | BorrowEvent;
+interface SampleEvent {
+  type: 'apf.sample';
+}
+type SelfEvent = FinishedEvent | ReleasedEvent | SweepEvent | BorrowEvent | SampleEvent;
 type Self = { send(event: SelfEvent): void };
 
 export type ApfEvent = AuthorizeRequest | HandleRequest | SelfEvent | StoreSnapshot | StoreChanged | ApfSubscribe | ActorStop;
@@ -112,12 +121,17 @@ export interface ApfCounts {
   waitSeconds: BucketCounts;
   /** apiserver_flowcontrol_watch_count_samples, by `<flow schema>\0<priority level>`. */
   watchCounts: BucketCounts;
+  /** apiserver_flowcontrol_request_queue_length_after_enqueue, by `<flow schema>\0<priority level>`. */
+  queueLengths: BucketCounts;
+  /** apiserver_flowcontrol_request_execution_seconds, by `<flow schema>\0<priority level>\0<type>` (type regular, or watch). */
+  executionSeconds: BucketCounts;
 }
 
 /** kube's buckets for those three histograms. */
 export const WORK_ESTIMATED_SEATS_BUCKETS = [1, 2, 4, 10];
 export const WAIT_SECONDS_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
 export const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
+export const QUEUE_LENGTH_BUCKETS = [0, 10, 25, 50, 100, 250, 500, 1000];
 
 export interface ApfContext extends Omit<ApfInput, 'logger'> {
   logger: Log;
@@ -136,6 +150,7 @@ export interface ApfContext extends Omit<ApfInput, 'logger'> {
   counts: ApfCounts;
   sweep: unknown;
   borrow: unknown;
+  sample: unknown;
   /** Timers of writes whose final seats linger. */
   lingering: Set<unknown>;
   /** Told the configuration at every change (authn, which then sends exempt requests past this actor). */
@@ -146,6 +161,8 @@ export interface ApfContext extends Omit<ApfInput, 'logger'> {
 const REJECTED = 'Too many requests, please try again later.\n';
 const RETRY_AFTER_SECONDS = '1';
 const SWEEP_MS = 250;
+/** How often the exempt requests sent past apf are counted into their level's seat demand. */
+const EXEMPT_SAMPLE_MS = 100;
 
 export const countKey = (schema: string, level: string, reason?: string): string => (reason === undefined ? `${schema}\0${level}` : `${schema}\0${level}\0${reason}`);
 const key = countKey;
@@ -254,8 +271,21 @@ function reconfigure(context: ApfContext): Ticket<Pending>[] {
   return orphans;
 }
 
+/** The exempt requests sent past apf, counted into their level's seat demand (one seat each). */
+function sampleExempt(context: ApfContext): void {
+  const inFlight = context.exemptInFlight?.();
+  if (!inFlight) return;
+  const now = context.clock.now();
+  for (const level of context.levels.values()) if (level.exempt) level.notePassedBy(inFlight.get(level.name) ?? 0, now);
+}
+
+function scheduleSample(context: ApfContext, self: Self): void {
+  if (context.exemptInFlight) context.sample = context.clock.setTimeout(() => self.send({ type: 'apf.sample' }), EXEMPT_SAMPLE_MS);
+}
+
 /** kube's updateBorrowing: each level's demand over the period just ended gives the current limits. */
 function adjustBorrowing(context: ApfContext): void {
+  sampleExempt(context);
   const now = context.clock.now();
   for (const level of context.levels.values()) updateDemand(level.demand, level.takeDemand(now));
   context.fairFrac = adjustLimits([...context.levels.values()], context.nominalSum);
@@ -310,6 +340,7 @@ function admit(context: ApfContext, self: Self, request: ApiRequest): void {
     const k = key(classified.schema.name, levelName);
     bump(context.counts.waiting, k);
     bump(context.counts.waitingSeats, k, ticket.seats);
+    context.counts.queueLengths.observe(k, level.queues[ticket.queue]!.waiting.length);
     for (const next of level.dispatchWaiting(now)) dispatch(context, self, next, level, true);
     return scheduleSweep(context, self);
   }
@@ -327,7 +358,11 @@ function estimateFor(context: ApfContext, request: ApiRequest, level: PriorityLe
 /** A request's main phase is over: its final seats, if any, stay taken for its additional latency. */
 function finished(context: ApfContext, self: Self, event: FinishedEvent): void {
   const { ticket } = event;
-  bump(context.counts.executing, key(ticket.item.schema.name, event.level), -1);
+  const k = key(ticket.item.schema.name, event.level);
+  bump(context.counts.executing, k, -1);
+  const now = context.clock.now();
+  context.counts.executionSeconds.observe(`${k}\0${ticket.item.request.info.verb === 'watch' ? 'watch' : 'regular'}`, (now - ticket.startedAt) / 1000);
+  context.levels.get(event.level)?.finish(ticket, now);
   const linger = ticket.estimate.additionalLatencyMs;
   if (linger <= 0) return released(context, self, event.level, ticket);
   const timer = context.clock.setTimeout(() => {
@@ -403,6 +438,7 @@ export const apfMachine = setup({
     subscribe: ({ context, self }) => {
       for (const resource of CONFIG_RESOURCES) context.stores[resource]?.send({ type: 'store.subscribe', subscriber: self });
       scheduleBorrow(context, self);
+      scheduleSample(context, self);
     },
     admit: ({ context, event, self }) => {
       const { request } = event as AuthorizeRequest;
@@ -423,6 +459,10 @@ export const apfMachine = setup({
         waiting ||= level.waiting > 0;
       }
       if (waiting) scheduleSweep(context, self);
+    },
+    sample: ({ context, self }) => {
+      sampleExempt(context);
+      scheduleSample(context, self);
     },
     borrow: ({ context, self }) => {
       adjustBorrowing(context);
@@ -490,9 +530,11 @@ export const apfMachine = setup({
       counts: {
         dispatched: new Map(), rejected: new Map(), executing: new Map(), waiting: new Map(), executingSeats: new Map(), waitingSeats: new Map(),
         estimatedSeats: new BucketCounts(WORK_ESTIMATED_SEATS_BUCKETS), waitSeconds: new BucketCounts(WAIT_SECONDS_BUCKETS), watchCounts: new BucketCounts(WATCH_COUNT_BUCKETS),
+        queueLengths: new BucketCounts(QUEUE_LENGTH_BUCKETS), executionSeconds: new BucketCounts(WAIT_SECONDS_BUCKETS),
       },
       sweep: undefined,
       borrow: undefined,
+      sample: undefined,
       lingering: new Set(),
       subscribers: [],
     };
@@ -509,6 +551,7 @@ export const apfMachine = setup({
         'apf.released': { actions: 'released' },
         'apf.sweep': { actions: 'sweep' },
         'apf.borrow': { actions: 'borrow' },
+        'apf.sample': { actions: 'sample' },
         request: { actions: 'dump' },
         'store.snapshot': { actions: 'learn' },
         'store.changed': { actions: 'learn' },
@@ -524,7 +567,8 @@ export const apfMachine = setup({
 export function terminateApf(context: ApfContext): void {
   if (context.sweep !== undefined) context.clock.clearTimeout(context.sweep);
   if (context.borrow !== undefined) context.clock.clearTimeout(context.borrow);
+  if (context.sample !== undefined) context.clock.clearTimeout(context.sample);
   for (const timer of context.lingering) context.clock.clearTimeout(timer);
-  context.sweep = context.borrow = undefined;
+  context.sweep = context.borrow = context.sample = undefined;
   context.lingering.clear();
 }

@@ -71,10 +71,15 @@ export function goDuration(ms: number): string {
   return `${Number((ms / 1000).toFixed(9))}s`;
 }
 
+/** kube's SeatSeconds.String: seat-seconds with 8 decimals and the unit `ss`. */
+function seatSeconds(value: number): string {
+  return `${value.toFixed(8)}ss`;
+}
+
 function priorityLevels(levels: readonly PriorityLevel<Pending>[]): string {
   const lines = [row('PriorityLevelName', 'ActiveQueues', 'IsIdle', 'IsQuiescing', 'WaitingRequests', 'ExecutingRequests', 'DispatchedRequests', 'RejectedRequests', 'TimedoutRequests', 'CancelledRequests')];
   for (const level of [...levels].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const active = level.queues.filter((q) => q.length > 0).length;
+    const active = level.queues.filter((q) => q.waiting.length > 0).length;
     const idle = level.waiting === 0 && level.executing.size === 0;
     const { dispatched, rejected, timedOut, cancelled } = level.totals;
     lines.push(row(level.name, active, idle, false, level.waiting, level.executing.size, dispatched, rejected, timedOut, cancelled));
@@ -85,18 +90,8 @@ function priorityLevels(levels: readonly PriorityLevel<Pending>[]): string {
 function queues(levels: readonly PriorityLevel<Pending>[]): string {
   const lines = [row('PriorityLevelName', 'Index', 'PendingRequests', 'ExecutingRequests', 'SeatsInUse', 'NextDispatchR', 'InitialSeatsSum', 'MaxSeatsSum', 'TotalWorkSum')];
   for (const level of levels) {
-    const executing = level.queues.map(() => ({ requests: 0, seats: 0 }));
-    for (const ticket of level.executing) {
-      const queue = executing[ticket.queue];
-      if (!queue) continue;
-      queue.requests++;
-      queue.seats += ticket.seats;
-    }
     level.queues.forEach((queue, i) => {
-      const initial = queue.reduce((sum, t) => sum + t.estimate.initialSeats, 0);
-      const max = queue.reduce((sum, t) => sum + t.seats, 0);
-      // Our queues take turns rather than keep kube's virtual clock: no R to report.
-      lines.push(row(level.name, i, queue.length, executing[i]!.requests, executing[i]!.seats, '0.00000000ss', initial, max, '0.00000000ss'));
+      lines.push(row(level.name, i, queue.waiting.length, queue.executing, queue.seatsInUse, seatSeconds(queue.nextDispatchR), queue.initialSeatsSum, queue.seatsSum, seatSeconds(queue.workSum)));
     });
   }
   return lines.join('\n') + '\n';
@@ -119,7 +114,7 @@ function requests(levels: readonly PriorityLevel<Pending>[], details: boolean): 
   };
   for (const level of levels) {
     level.queues.forEach((queue, q) => {
-      queue.forEach((ticket, i) => line(level, q, i, ticket));
+      queue.waiting.forEach((ticket, i) => line(level, q, i, ticket));
       for (const ticket of level.executing) if (ticket.queue === q) line(level, q, -1, ticket);
     });
     for (const ticket of level.executing) if (ticket.queue < 0) line(level, -1, -1, ticket);

@@ -1,15 +1,39 @@
-// One priority level's seats and queues: kube's queueset, with round-robin
-// turns in place of its virtual-time fair queuing. A request occupies the
-// seats its work estimate asks (the most of its initial and final seats) from
-// dispatch until it is released. Requests of a flow go to the shortest of a
-// hand of queues dealt by shuffle sharding from the flow's hash; queues are
-// served in turn as seats free up, and the head of the queue whose turn it is
-// waits until its seats are free (no request jumps it). A full queue, a level
-// that rejects rather than queues, or a wait past the limit is a rejection (429).
-// The limit is the level's current concurrency limit, which borrowing moves.
+// One priority level's seats and queues: kube's queueset (fair queuing for
+// server requests, k8s.io/apiserver flowcontrol/fairqueuing/queueset), in our
+// own code. A request occupies the seats its work estimate asks (the most of
+// its initial and final seats) from dispatch until it is released.
+//
+// Virtual time. R(t) counts the seat-seconds given to each busy queue since
+// the level began; it advances at min(C, seats asked) / (busy queues) per
+// second, where C is the level's current limit, seats asked are the seats
+// executing plus the seats waiting, and a queue is busy while it has a request
+// waiting or executing. Each request's work is its initial seats × G (G, the
+// estimated service time, 3 ms) plus its final seats × its additional latency.
+//
+//   arrival    shuffle sharding deals the flow a hand of queues; the request
+//              joins the one with the least work waiting. A queue that was idle
+//              starts at R(now).
+//   dispatch   while seats are free, the queue whose head would finish first in
+//              virtual time (its start + the head's work) is served; when that
+//              head does not fit in the free seats, nothing is dispatched (no
+//              request jumps it). The queue's start advances by the head's work.
+//   finish     the queue's start goes back by initial seats × (G − the real
+//              service time), so a queue is charged for what its requests
+//              really took; its seats are released then, or after the
+//              request's additional latency.
+//   bound      a queue's start is never before its head's arrival R (kube's
+//              anti-windup).
+//
+// So each busy queue gets an equal share of seat-seconds: a queue of wide
+// requests is served less often than a queue of narrow ones. A full queue, a
+// level that rejects rather than queues, or a wait past the limit is a
+// rejection (429). The limit is the level's current limit, which borrowing moves.
 
 import { Integrator, noDemand, type Borrower, type DemandStats, type Limits } from './borrowing.js';
 import { maxSeatsOf, type WorkEstimate } from './work-estimate.js';
+
+/** kube's estimatedServiceDuration (G), in seconds. */
+export const ESTIMATED_SERVICE_SECONDS = 0.003;
 
 /** kube's shuffle-sharding dealer: handSize distinct queues of deckSize, from one hash. */
 export function deal(hash: number, deckSize: number, handSize: number): number[] {
@@ -54,10 +78,30 @@ export interface Ticket<T> {
   estimate: WorkEstimate;
   /** max(initial, final) seats: what it occupies from dispatch to release. */
   seats: number;
+  /** Its work in seat-seconds: initial seats × G + final seats × additional latency. */
+  work: number;
   /** Its queue's index, or -1 when dispatched without queuing. */
   queue: number;
   arrivedAt: number;
+  /** R when it arrived. */
+  arrivalR: number;
   startedAt: number;
+  /** Its main phase is over (its seats may linger). */
+  finished: boolean;
+}
+
+/** One queue: requests waiting in arrival order, and what its requests hold. */
+export interface Queue<T> {
+  readonly waiting: Ticket<T>[];
+  /** The virtual time at which its head starts (kube's nextDispatchR), in seat-seconds. */
+  nextDispatchR: number;
+  /** Requests dispatched from it still in their main phase. */
+  executing: number;
+  seatsInUse: number;
+  /** Sums over the requests waiting. */
+  initialSeatsSum: number;
+  seatsSum: number;
+  workSum: number;
 }
 
 export type Offer = 'dispatched' | 'queued' | 'queue-full' | 'concurrency-limit';
@@ -70,18 +114,52 @@ export interface LevelTotals {
   cancelled: number;
 }
 
+/** What the last dispatch from a queue saw of the queues' virtual starts, for /metrics (kube's SetDispatchMetrics). */
+export interface DispatchBounds {
+  /** R at that dispatch. */
+  r: number;
+  /** The served queue's start (the dispatched request's virtual start, S). */
+  latestS: number;
+  /** The least and most start of the queues with requests waiting. */
+  minStart: number;
+  maxStart: number;
+  /** The same, less each queue's work in progress (seats in use × G). */
+  minDiscountedStart: number;
+  maxDiscountedStart: number;
+}
+
+const busy = <T>(queue: Queue<T>): boolean => queue.waiting.length > 0 || queue.executing > 0;
+
 export class PriorityLevel<T> implements Borrower {
   seatsInUse = 0;
   seatsWaiting = 0;
   waiting = 0;
   readonly executing = new Set<Ticket<T>>();
-  readonly queues: Ticket<T>[][];
+  readonly queues: Queue<T>[];
   readonly totals: LevelTotals = { dispatched: 0, rejected: 0, timedOut: 0, cancelled: 0 };
+  /**
+   * Times the head due next could not be served for want of seats, by its flow schema (a flow is
+   * `<flow schema>\0<distinguisher>`): apiserver_flowcontrol_request_dispatch_no_accommodation_total.
+   */
+  readonly noAccommodation = new Map<string, number>();
   demand: DemandStats = noDemand();
   target = 0;
   currentLimit: number;
+  /** An exempt level's requests that authn sent past apf and that are not yet answered, as last sampled. */
+  passedBy = 0;
+  /** R: seat-seconds given to each busy queue since the level began. */
+  currentR = 0;
+  /** Set at each dispatch from a queue. */
+  lastDispatch: DispatchBounds | undefined;
   private readonly integrator: Integrator;
-  private next = 0;
+  private lastRealTime: number;
+  /** Queues with a request waiting or executing. */
+  private busyQueues = 0;
+  /** Seats held by requests dispatched from the queues. */
+  private queuedSeatsInUse = 0;
+  /** The last queue served: the search for the next starts after it, so ties go round. */
+  private robinIndex = -1;
+  private enqueues = 0;
 
   constructor(
     readonly name: string,
@@ -93,12 +171,20 @@ export class PriorityLevel<T> implements Borrower {
   ) {
     this.currentLimit = limits.initial;
     this.integrator = new Integrator(now);
-    this.queues = Array.from({ length: queuing?.queues ?? 0 }, () => []);
+    this.lastRealTime = now;
+    this.queues = Array.from({ length: queuing?.queues ?? 0 }, () => ({ waiting: [], nextDispatchR: 0, executing: 0, seatsInUse: 0, initialSeatsSum: 0, seatsSum: 0, workSum: 0 }));
   }
 
   /** Seats executing plus seats waiting: what the level could use now. */
   get seatDemand(): number {
-    return this.seatsInUse + this.seatsWaiting;
+    return this.seatsInUse + this.seatsWaiting + this.passedBy;
+  }
+
+  /** A sample of the requests sent past apf at this (exempt) level, one seat each. */
+  notePassedBy(requests: number, now: number): void {
+    if (requests === this.passedBy) return;
+    this.passedBy = requests;
+    this.integrator.set(this.seatDemand, now);
   }
 
   /** Ends a demand period for borrowing: folds it into `demand`. */
@@ -106,9 +192,15 @@ export class PriorityLevel<T> implements Borrower {
     return this.integrator.reset(now);
   }
 
-  /** Dispatches at once when its seats are free and no one waits; else queues (or rejects). */
+  /**
+   * A request arrives. A level without queues dispatches it at once when its seats are free, else
+   * rejects it; a queuing level queues it (or rejects it when its queue is full): dispatchWaiting()
+   * then serves the queues.
+   */
   offer(item: T, flow: string, estimate: WorkEstimate, now: number): { offer: Offer; ticket: Ticket<T> } {
-    const ticket: Ticket<T> = { item, flow, estimate, seats: maxSeatsOf(estimate), queue: -1, arrivedAt: now, startedAt: 0 };
+    this.syncTime(now);
+    const work = estimate.initialSeats * ESTIMATED_SERVICE_SECONDS + (estimate.finalSeats * estimate.additionalLatencyMs) / 1000;
+    const ticket: Ticket<T> = { item, flow, estimate, seats: maxSeatsOf(estimate), work, queue: -1, arrivedAt: now, arrivalR: this.currentR, startedAt: 0, finished: false };
     if (this.exempt) {
       this.start(ticket, now);
       return { offer: 'dispatched', ticket };
@@ -118,63 +210,95 @@ export class PriorityLevel<T> implements Borrower {
       this.start(ticket, now);
       return { offer: 'dispatched', ticket };
     }
-    // As kube's queueset: every request of a queuing level belongs to the queue shuffle sharding picks, even one dispatched at once.
-    const hand = deal(flowHash(flow), this.queues.length, Math.min(this.queuing.handSize, this.queues.length));
-    let chosen = hand[0]!;
-    for (const index of hand) if (this.queues[index]!.length < this.queues[chosen]!.length) chosen = index;
-    ticket.queue = chosen;
-    // A limit of 0 waits for borrowing; a request wider than the limit runs alone.
-    if (this.waiting === 0 && this.seatsInUse < this.currentLimit && this.canAccommodate(ticket.seats)) {
-      this.start(ticket, now);
-      return { offer: 'dispatched', ticket };
+    const index = this.shuffleShard(flow);
+    const queue = this.queues[index]!;
+    if (this.seatsInUse >= this.currentLimit && queue.waiting.length >= this.queuing.queueLengthLimit) return this.refuse(ticket, 'queue-full');
+    ticket.queue = index;
+    if (!busy(queue)) {
+      queue.nextDispatchR = this.currentR;
+      this.busyQueues++;
     }
-    const queue = this.queues[chosen]!;
-    if (this.seatsInUse >= this.currentLimit && queue.length >= this.queuing.queueLengthLimit) return this.refuse(ticket, 'queue-full');
-    queue.push(ticket);
+    queue.waiting.push(ticket);
+    queue.initialSeatsSum += estimate.initialSeats;
+    queue.seatsSum += ticket.seats;
+    queue.workSum += work;
     this.waiting++;
     this.seatsWaiting += ticket.seats;
     this.integrator.set(this.seatDemand, now);
+    this.boundNextDispatch(queue);
     return { offer: 'queued', ticket };
   }
 
-  /** A request's seats are free again: the next queues in turn get them. Returns what to dispatch now. */
-  release(ticket: Ticket<T>, now: number): Ticket<T>[] {
-    if (this.executing.delete(ticket)) {
-      this.seatsInUse -= ticket.seats;
-      this.integrator.set(this.seatDemand, now);
-    }
-    return this.dispatchWaiting(now);
-  }
-
-  /** Fills free seats from the queues, in turn; the head whose turn it is waits for its seats. */
+  /** Fills free seats from the queues, the one whose head finishes first in virtual time first. Returns what it dispatched. */
   dispatchWaiting(now: number): Ticket<T>[] {
+    this.syncTime(now);
     const dispatched: Ticket<T>[] = [];
     while (this.waiting > 0 && this.seatsInUse < this.currentLimit) {
-      let index = this.next;
-      while (this.queues[index]!.length === 0) index = (index + 1) % this.queues.length;
+      const index = this.nextQueue();
       const queue = this.queues[index]!;
-      if (!this.canAccommodate(queue[0]!.seats)) break;
-      this.next = (index + 1) % this.queues.length;
-      const ticket = queue.shift()!;
-      this.waiting--;
-      this.seatsWaiting -= ticket.seats;
+      const ticket = queue.waiting[0]!;
+      if (!this.canAccommodate(ticket.seats)) {
+        const schema = ticket.flow.slice(0, Math.max(0, ticket.flow.indexOf('\0')));
+        this.noAccommodation.set(schema, (this.noAccommodation.get(schema) ?? 0) + 1);
+        break;
+      }
+      this.robinIndex = index;
+      queue.executing++;
+      this.takeHead(queue);
       this.start(ticket, now);
+      queue.seatsInUse += ticket.seats;
+      this.queuedSeatsInUse += ticket.seats;
+      queue.nextDispatchR += ticket.work;
+      this.boundNextDispatch(queue);
       dispatched.push(ticket);
     }
     return dispatched;
+  }
+
+  /**
+   * A request's main phase is over: its queue is charged for the service time it really took
+   * (kube's finishRequestLocked). Its seats stay taken until release().
+   */
+  finish(ticket: Ticket<T>, now: number): void {
+    if (ticket.finished || !this.executing.has(ticket)) return;
+    ticket.finished = true;
+    const queue = this.queues[ticket.queue];
+    if (!queue) return;
+    this.syncTime(now);
+    queue.executing--;
+    queue.nextDispatchR -= ticket.estimate.initialSeats * (ESTIMATED_SERVICE_SECONDS - (now - ticket.startedAt) / 1000);
+    this.boundNextDispatch(queue);
+    if (!busy(queue)) this.busyQueues--;
+  }
+
+  /** A request's seats are free again: finishes it if finish() was not called, and serves the queues. Returns what to dispatch now. */
+  release(ticket: Ticket<T>, now: number): Ticket<T>[] {
+    if (this.executing.has(ticket)) {
+      this.finish(ticket, now);
+      this.syncTime(now);
+      this.executing.delete(ticket);
+      this.seatsInUse -= ticket.seats;
+      const queue = this.queues[ticket.queue];
+      if (queue) {
+        queue.seatsInUse -= ticket.seats;
+        this.queuedSeatsInUse -= ticket.seats;
+      }
+      this.integrator.set(this.seatDemand, now);
+    }
+    return this.dispatchWaiting(now);
   }
 
   /** Takes out the requests that have waited since before `cutoff`. */
   expire(cutoff: number, now: number): Ticket<T>[] {
     const expired: Ticket<T>[] = [];
     if (this.waiting === 0) return expired;
+    this.syncTime(now);
     for (const queue of this.queues) {
-      while (queue.length > 0 && queue[0]!.arrivedAt <= cutoff) {
-        const ticket = queue.shift()!;
-        this.waiting--;
-        this.seatsWaiting -= ticket.seats;
-        expired.push(ticket);
+      while (queue.waiting.length > 0 && queue.waiting[0]!.arrivedAt <= cutoff) {
+        expired.push(queue.waiting[0]!);
+        this.takeHead(queue);
       }
+      if (queue.waiting.length > 0) this.boundNextDispatch(queue);
     }
     this.totals.timedOut += expired.length;
     this.integrator.set(this.seatDemand, now);
@@ -183,9 +307,11 @@ export class PriorityLevel<T> implements Borrower {
 
   /** Every request still waiting (a level removed from the configuration hands them over). */
   drain(): Ticket<T>[] {
-    const all = this.queues.flatMap((q) => q.splice(0));
-    this.waiting = 0;
-    this.seatsWaiting = 0;
+    const all: Ticket<T>[] = [];
+    for (const queue of this.queues) {
+      all.push(...queue.waiting);
+      while (queue.waiting.length > 0) this.takeHead(queue);
+    }
     return all;
   }
 
@@ -197,6 +323,71 @@ export class PriorityLevel<T> implements Borrower {
     }
     this.seatsInUse = old.seatsInUse;
     this.integrator.set(this.seatDemand, now);
+  }
+
+  /** kube's syncTimeLocked: R advances by min(C, seats asked) / busy queues for each second since the last event. */
+  private syncTime(now: number): void {
+    const seconds = (now - this.lastRealTime) / 1000;
+    this.lastRealTime = now;
+    if (this.busyQueues === 0 || seconds <= 0) return;
+    const asked = this.queuedSeatsInUse + this.seatsWaiting;
+    this.currentR += (Math.min(asked, this.currentLimit) / this.busyQueues) * seconds;
+  }
+
+  /** The queue of the flow's hand with the least work waiting; the search starts one further each time, so ties spread. */
+  private shuffleShard(flow: string): number {
+    const hand = deal(flowHash(flow), this.queues.length, Math.min(this.queuing!.handSize, this.queues.length));
+    const offset = this.enqueues++ % hand.length;
+    let best = hand[offset]!;
+    for (let i = 1; i < hand.length; i++) {
+      const index = hand[(offset + i) % hand.length]!;
+      if (this.queues[index]!.workSum < this.queues[best]!.workSum) best = index;
+    }
+    return best;
+  }
+
+  /** The queue with a request waiting whose head has the least virtual finish time, searching round from the last served. */
+  private nextQueue(): number {
+    const n = this.queues.length;
+    let chosen = -1;
+    let minFinish = Infinity;
+    const bounds: DispatchBounds = { r: this.currentR, latestS: 0, minStart: Infinity, maxStart: -Infinity, minDiscountedStart: Infinity, maxDiscountedStart: -Infinity };
+    for (let i = 1; i <= n; i++) {
+      const index = (this.robinIndex + i + n) % n;
+      const queue = this.queues[index]!;
+      const head = queue.waiting[0];
+      if (!head) continue;
+      const start = queue.nextDispatchR;
+      const discounted = start - queue.seatsInUse * ESTIMATED_SERVICE_SECONDS;
+      bounds.minStart = Math.min(bounds.minStart, start);
+      bounds.maxStart = Math.max(bounds.maxStart, start);
+      bounds.minDiscountedStart = Math.min(bounds.minDiscountedStart, discounted);
+      bounds.maxDiscountedStart = Math.max(bounds.maxDiscountedStart, discounted);
+      if (start + head.work < minFinish) {
+        minFinish = start + head.work;
+        chosen = index;
+      }
+    }
+    bounds.latestS = this.queues[chosen]!.nextDispatchR;
+    this.lastDispatch = bounds;
+    return chosen;
+  }
+
+  /** kube's anti-windup: a queue's start is never before its head arrived. */
+  private boundNextDispatch(queue: Queue<T>): void {
+    const head = queue.waiting[0];
+    if (head && queue.nextDispatchR < head.arrivalR) queue.nextDispatchR = head.arrivalR;
+  }
+
+  /** Takes the head out of its queue. */
+  private takeHead(queue: Queue<T>): void {
+    const ticket = queue.waiting.shift()!;
+    queue.initialSeatsSum -= ticket.estimate.initialSeats;
+    queue.seatsSum -= ticket.seats;
+    queue.workSum -= ticket.work;
+    this.waiting--;
+    this.seatsWaiting -= ticket.seats;
+    if (!busy(queue)) this.busyQueues--;
   }
 
   private canAccommodate(seats: number): boolean {

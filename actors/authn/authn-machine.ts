@@ -95,6 +95,7 @@ function passExempt(context: AuthnContext, request: ApiRequest, user: UserInfo):
   const key = countKey(classified.schema.name, level!);
   context.apf.exemptDispatched.set(key, (context.apf.exemptDispatched.get(key) ?? 0) + 1);
   request.responseHeaders = pfHeaders(classified.schema, levelUid);
+  request.exemptLevel = level;
   context.input.flowControl.authorize.send({ type: 'authorize', request });
   return true;
 }

@@ -277,6 +277,16 @@ export abstract class HttpFrontend<Res> {
     for (const open of this.open.values()) if (open.longRunning) visit(open.method, open.info);
   }
 
+  /** Requests authn sent past apf at an exempt level, by level, not yet answered (a watch: its stream not yet open). */
+  exemptInFlight(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const open of this.open.values()) {
+      const level = open.request?.exemptLevel;
+      if (level !== undefined && !open.streaming) counts.set(level, (counts.get(level) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   get openStreams(): number[] {
     return [...this.open.values()].filter((o) => o.streaming).map((o) => o.id);
   }
@@ -328,7 +338,7 @@ export abstract class HttpFrontend<Res> {
       if (mutating) this.inFlight.mutating++;
       else this.inFlight.readOnly++;
       open.counted = true;
-      open.deadline = this.clock.now() + this.options.requestTimeoutMs;
+      open.deadline = open.startedAt + this.options.requestTimeoutMs;
     }
     const negotiated = negotiateResponse(headers.accept, query.includeObject);
     // Kinds outside the built-in groups (custom resources) have no protobuf form: JSON, if Accept allows it.
@@ -520,7 +530,7 @@ export abstract class HttpFrontend<Res> {
   private observe(open: OpenRequest<Res>): void {
     if (open.code === 0) return;
     const seconds = (this.clock.now() - open.startedAt) / 1000;
-    this.metrics?.observeRequest({ method: open.method, info: open.info, dryRun: open.dryRun, apply: open.apply, code: open.code, seconds });
+    this.metrics?.observeRequest(open, seconds);
     // kube's httplog fields (k8s.io/apiserver/pkg/server/httplog), as one structured line.
     this.requestLog?.debug('HTTP', {
       verb: open.method,

@@ -11,7 +11,7 @@ import type { RevisionLog } from '../store/revision-log.js';
 import type { HttpFrontend } from '../listener/http-frontend.js';
 import type { HealthCheck } from './health.js';
 import type { ApfContext, Pending } from '../apf/apf-machine.js';
-import type { PriorityLevel } from '../apf/fair-queuing.js';
+import type { DispatchBounds, PriorityLevel } from '../apf/fair-queuing.js';
 
 interface Slot {
   readonly ref: AnyActorRef | undefined;
@@ -31,7 +31,7 @@ export interface Sources {
 }
 
 const storeOf = (slot: Slot): StoreState | undefined => (slot.ref?.getSnapshot() as { context?: { store?: StoreState } } | undefined)?.context?.store;
-const frontendOf = (slot: Slot): HttpFrontend<unknown> | undefined => (slot.ref?.getSnapshot() as { context?: { frontend?: HttpFrontend<unknown> } } | undefined)?.context?.frontend;
+export const frontendOf = (slot: Slot): HttpFrontend<unknown> | undefined => (slot.ref?.getSnapshot() as { context?: { frontend?: HttpFrontend<unknown> } } | undefined)?.context?.frontend;
 
 export function registerCollectors(metrics: ServerMetrics, sources: Sources): void {
   const eachStore = (visit: (resource: string, store: StoreState) => void): void => {
@@ -134,6 +134,24 @@ function registerFlowControl(metrics: ServerMetrics, sources: Sources): void {
   });
   metrics.histogram('apiserver_flowcontrol_work_estimated_seats', '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.estimatedSeats);
   metrics.histogram('apiserver_flowcontrol_request_wait_duration_seconds', '[BETA] Length of time a request spent waiting in its queue', ['flow_schema', 'priority_level', 'execute'], () => apf()?.counts.waitSeconds);
+  // The virtual clock of each level's fair queuing (seat-seconds), and what its last dispatch from a queue saw.
+  metrics.gauge('apiserver_flowcontrol_current_r', '[ALPHA] R(time of last change)', ['priority_level'], perLevel((l) => l.currentR));
+  const dispatched = (value: (d: DispatchBounds) => number) => (set: (labels: Record<string, string>, value: number) => void): void => {
+    for (const level of apf()?.levels.values() ?? []) if (level.lastDispatch) set({ priority_level: level.name }, value(level.lastDispatch));
+  };
+  const bounds = (min: (d: DispatchBounds) => number, max: (d: DispatchBounds) => number) => (set: (labels: Record<string, string>, value: number) => void): void => {
+    dispatched(min)((labels, value) => set({ ...labels, bound: 'min' }, value));
+    dispatched(max)((labels, value) => set({ ...labels, bound: 'max' }, value));
+  };
+  metrics.gauge('apiserver_flowcontrol_dispatch_r', '[ALPHA] R(time of last dispatch)', ['priority_level'], dispatched((d) => d.r));
+  metrics.gauge('apiserver_flowcontrol_latest_s', '[ALPHA] S(most recently dispatched request)', ['priority_level'], dispatched((d) => d.latestS));
+  metrics.gauge('apiserver_flowcontrol_next_s_bounds', '[ALPHA] min and max, over queues, of S(oldest waiting request in queue)', ['priority_level', 'bound'], bounds((d) => d.minStart, (d) => d.maxStart));
+  metrics.gauge('apiserver_flowcontrol_next_discounted_s_bounds', '[ALPHA] min and max, over queues, of S(oldest waiting request in queue) - estimated work in progress', ['priority_level', 'bound'], bounds((d) => d.minDiscountedStart, (d) => d.maxDiscountedStart));
+  metrics.counter('apiserver_flowcontrol_request_dispatch_no_accommodation_total', '[ALPHA] Number of times a dispatch attempt resulted in a non accommodation due to lack of available seats', ['flow_schema', 'priority_level'], (add) => {
+    for (const level of apf()?.levels.values() ?? []) for (const [flow_schema, n] of level.noAccommodation) add({ flow_schema, priority_level: level.name }, n);
+  });
+  metrics.histogram('apiserver_flowcontrol_request_queue_length_after_enqueue', '[ALPHA] Length of queue in the API Priority and Fairness subsystem, as seen by each request after it is enqueued', ['flow_schema', 'priority_level'], () => apf()?.counts.queueLengths);
+  metrics.histogram('apiserver_flowcontrol_request_execution_seconds', '[ALPHA] Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem', ['flow_schema', 'priority_level', 'type'], () => apf()?.counts.executionSeconds);
   metrics.histogram('apiserver_flowcontrol_watch_count_samples', '[ALPHA] count of watchers for mutating requests in API Priority and Fairness', ['flow_schema', 'priority_level'], () => apf()?.counts.watchCounts);
 }
 

@@ -111,6 +111,12 @@ export interface ApiRequest {
    */
   responseHeaders?: Record<string, string>;
   /**
+   * Set by authn on a request it sends past apf, at an exempt priority level: that level's name. The
+   * listener holds such requests until answered (a watch, until its stream opens); apf samples how
+   * many it holds as the exempt level's seat demand, as kube counts exempt requests in theirs.
+   */
+  exemptLevel?: string;
+  /**
    * Set by a converting handle (actors/store/served-version.ts) on the create or update that carries a
    * server-side apply it computed in the version it serves: the store keeps the body's managedFields.
    */

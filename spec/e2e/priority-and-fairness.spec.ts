@@ -132,6 +132,18 @@ describe('API Priority and Fairness', () => {
     assert.equal(scrape.value('apiserver_flowcontrol_nominal_limit_seats', { priority_level: 'tiny' }), 1);
     assert.equal(scrape.value('apiserver_flowcontrol_current_inqueue_requests', { flow_schema: 'flooders', priority_level: 'tiny' }), 0);
     assert.ok((scrape.value('apiserver_flowcontrol_dispatched_requests_total', { flow_schema: 'exempt', priority_level: 'exempt' }) ?? 0) >= 10);
+    // Every request of a queuing level passes through a queue, and is timed from dispatch to answer.
+    const flooders = { flow_schema: 'flooders', priority_level: 'tiny' };
+    const dispatched = scrape.value('apiserver_flowcontrol_dispatched_requests_total', flooders);
+    assert.equal(scrape.value('apiserver_flowcontrol_request_queue_length_after_enqueue_count', flooders), dispatched);
+    assert.ok(scrape.value('apiserver_flowcontrol_request_queue_length_after_enqueue_bucket', { ...flooders, le: '0' }) < dispatched, 'some found others waiting');
+    assert.equal(scrape.value('apiserver_flowcontrol_request_execution_seconds_count', { ...flooders, type: 'regular' }), dispatched);
+    const held = answers.length - rejected.length;
+    assert.ok(scrape.value('apiserver_flowcontrol_request_execution_seconds_sum', { ...flooders, type: 'regular' }) >= 2.5 * held, 'each flood request held its seat about 3 s');
+    // The level's virtual clock advanced while its queue was busy: about 3 seat-seconds per request held.
+    assert.ok(scrape.value('apiserver_flowcontrol_current_r', { priority_level: 'tiny' }) >= 2.5 * (held - 1));
+    assert.ok(scrape.value('apiserver_flowcontrol_dispatch_r', { priority_level: 'tiny' }) > 0);
+    assert.ok(scrape.value('apiserver_flowcontrol_next_s_bounds', { priority_level: 'tiny', bound: 'max' }) >= scrape.value('apiserver_flowcontrol_next_s_bounds', { priority_level: 'tiny', bound: 'min' }));
   });
 });
 
@@ -153,6 +165,24 @@ describe("API Priority and Fairness' seats, limits and debug dumps", () => {
     assert.ok(Math.abs(current.reduce((a, b) => a + b) - nominal.reduce((a, b) => a + b)) <= levels.length, `${current} against ${nominal}`);
     assert.ok(scrape.value('apiserver_flowcontrol_seat_fair_frac') > 0);
     assert.equal(scrape.types.get('apiserver_flowcontrol_demand_seats_smoothed'), 'gauge');
+  });
+
+  it('counts exempt requests in the exempt level\'s seat demand, though they skip the queues', async () => {
+    const { creds } = suite;
+    const exempt = { priority_level: 'exempt' };
+    // An admin's LIST at a version not reached yet is held 3 s before its 504: five of them at once.
+    const future = `/api/v1/namespaces/default/configmaps?resourceVersion=${2 ** 40}&resourceVersionMatch=NotOlderThan`;
+    const held = Array.from({ length: 5 }, () => call(creds, 'GET', future));
+    await new Promise((r) => setTimeout(r, 600));
+    // A configuration change makes the level limits be computed again, from the demand seen since the last time.
+    const level = { apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'PriorityLevelConfiguration', metadata: { name: 'demand-check' }, spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, limitResponse: { type: 'Reject' } } } };
+    assert.equal((await call(creds, 'POST', `${FC}/prioritylevelconfigurations`, { body: JSON.stringify(level) })).status, 201);
+    await until(async () => (await metrics()).value('apiserver_flowcontrol_demand_seats_high_watermark', exempt) >= 5);
+    const scrape = await metrics();
+    assert.ok(scrape.value('apiserver_flowcontrol_current_limit_seats', exempt) >= 5, 'an exempt level keeps the seats its demand reached');
+    assert.ok(scrape.value('apiserver_flowcontrol_demand_seats_average', exempt) > 0);
+    assert.deepEqual((await Promise.all(held)).map((r) => r.status), [504, 504, 504, 504, 504]);
+    assert.equal((await call(creds, 'DELETE', `${FC}/prioritylevelconfigurations/demand-check`)).status, 200);
   });
 
   it('charges a LIST one seat per 100 objects, and a write one seat per 10 watchers for its fan-out', async () => {

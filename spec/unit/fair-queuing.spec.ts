@@ -1,7 +1,7 @@
 // One priority level's seats and queues (actors/apf/fair-queuing.ts): kube's
-// shuffle-sharding dealer, queues served in turn, requests that take several
-// seats, the three rejections; and kube's borrowing between levels
-// (actors/apf/borrowing.ts).
+// shuffle-sharding dealer, fair queuing in virtual time (each busy queue an
+// equal share of seat-seconds), requests that take several seats, the three
+// rejections; and kube's borrowing between levels (actors/apf/borrowing.ts).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,14 +31,54 @@ describe('shuffle sharding', () => {
   });
 });
 
+/** Offers a request and serves the queues, as the apf actor does: what the offer said, and who was dispatched. */
+function arrive(level: PriorityLevel<string>, item: string, flow: string, estimate: WorkEstimate, now: number): { offer: string; ticket: Ticket<string>; dispatched: string[] } {
+  const { offer, ticket } = level.offer(item, flow, estimate, now);
+  return { offer, ticket, dispatched: offer === 'queued' ? items(level.dispatchWaiting(now)) : [] };
+}
+
+/** Two flows whose hand of one queue differs, in a level of `queues` queues. */
+function twoFlows(queues: number): [string, string] {
+  let other = 'b';
+  for (let i = 0; deal(flowHash(other), queues, 1)[0] === deal(flowHash('a'), queues, 1)[0]; i++) other = `b-${i}`;
+  return ['a', other];
+}
+
+/**
+ * Serves a backlog of each flow for `ms` milliseconds, each request taking `serviceMs(flow)` of real
+ * time; returns the seat-milliseconds each flow was served, and the order of dispatch.
+ */
+function serveBacklogs(level: PriorityLevel<string>, backlogs: { flow: string; estimate: WorkEstimate; serviceMs: number }[], ms: number): { served: Map<string, number>; order: string[] } {
+  const running: { ticket: Ticket<string>; endsAt: number }[] = [];
+  const served = new Map<string, number>();
+  const order: string[] = [];
+  const started = (tickets: Ticket<string>[], now: number): void => {
+    for (const ticket of tickets) {
+      const backlog = backlogs.find((b) => b.flow === ticket.flow)!;
+      running.push({ ticket, endsAt: now + backlog.serviceMs });
+      served.set(ticket.flow, (served.get(ticket.flow) ?? 0) + ticket.seats * backlog.serviceMs);
+      order.push(ticket.flow);
+    }
+  };
+  for (const { flow, estimate } of backlogs) for (let i = 0; i < 1000; i++) level.offer(`${flow}${i}`, flow, estimate, 0);
+  started(level.dispatchWaiting(0), 0);
+  for (let now = 1; now <= ms; now++) {
+    for (const done of running.filter((r) => r.endsAt <= now)) {
+      running.splice(running.indexOf(done), 1);
+      started(level.release(done.ticket, now), now);
+    }
+  }
+  return { served, order };
+}
+
 describe('a priority level', () => {
   it('dispatches while seats are free, then queues, then rejects a full queue', () => {
     const level = levelOf(2, { queues: 1, handSize: 1, queueLengthLimit: 1 });
-    const a = level.offer('a', 'f', ONE, 0);
-    assert.equal(a.offer, 'dispatched');
-    assert.equal(level.offer('b', 'f', ONE, 0).offer, 'dispatched');
-    assert.equal(level.offer('c', 'f', ONE, 0).offer, 'queued');
-    assert.equal(level.offer('d', 'f', ONE, 0).offer, 'queue-full');
+    const a = arrive(level, 'a', 'f', ONE, 0);
+    assert.deepEqual([a.offer, a.dispatched], ['queued', ['a']], 'every request of a queuing level passes through its queue');
+    assert.deepEqual(arrive(level, 'b', 'f', ONE, 0).dispatched, ['b']);
+    assert.deepEqual(arrive(level, 'c', 'f', ONE, 0).dispatched, []);
+    assert.equal(arrive(level, 'd', 'f', ONE, 0).offer, 'queue-full');
     assert.deepEqual(items(level.release(a.ticket, 1)), ['c']);
     assert.equal(level.seatsInUse, 2);
     assert.deepEqual(level.totals, { dispatched: 3, rejected: 1, timedOut: 0, cancelled: 0 });
@@ -48,39 +88,64 @@ describe('a priority level', () => {
     assert.equal(level.offer('a', 'f', ONE, 0).offer, 'dispatched');
     assert.equal(level.offer('b', 'f', ONE, 0).offer, 'concurrency-limit');
   });
-  it('serves queues in turn, so a heavy flow does not starve a light one', () => {
-    const level = levelOf(1, { queues: 8, handSize: 1, queueLengthLimit: 100 });
-    let running = level.offer('running', 'x', ONE, 0).ticket;
-    const heavy = 'heavy';
-    let light = 'light';
-    for (let i = 0; deal(flowHash(light), 8, 1)[0] === deal(flowHash(heavy), 8, 1)[0]; i++) light = `light-${i}`;
-    for (let i = 0; i < 5; i++) level.offer(`h${i}`, heavy, ONE, 0);
-    level.offer('l0', light, ONE, 0);
+  it('puts a request in the queue of its hand with the least work waiting', () => {
+    const level = levelOf(1, { queues: 64, handSize: 2, queueLengthLimit: 100 });
+    const hand = deal(flowHash('f'), 64, 2);
+    arrive(level, 'running', 'other', ONE, 0);
+    const first = level.offer('first', 'f', seats(1), 0).ticket.queue;
+    const second = level.offer('second', 'f', seats(1), 0).ticket.queue;
+    assert.deepEqual(new Set([first, second]), new Set(hand), 'the second goes to the other, emptier queue of the hand');
+  });
+  it('gives each busy queue an equal share of seat-seconds: a queue of wide requests is served less often than one of narrow requests', () => {
+    const level = levelOf(4, { queues: 8, handSize: 1, queueLengthLimit: 1000 });
+    const [wide, narrow] = twoFlows(8);
+    const { served, order } = serveBacklogs(level, [{ flow: wide, estimate: seats(4), serviceMs: 3 }, { flow: narrow, estimate: ONE, serviceMs: 3 }], 300);
+    const share = served.get(wide)! / (served.get(wide)! + served.get(narrow)!);
+    assert.ok(share > 0.4 && share < 0.6, `the wide flow had ${Math.round(share * 100)}% of the seat-seconds (taking turns gives it 80%)`);
+    const first20 = order.slice(0, 20);
+    assert.ok(first20.filter((f) => f === narrow).length >= 3 * first20.filter((f) => f === wide).length, `narrow requests are dispatched about four times as often: ${first20.join(',')}`);
+  });
+  it('charges a queue for the service time its requests really took', () => {
+    const level = levelOf(1, { queues: 8, handSize: 1, queueLengthLimit: 1000 });
+    const [slow, quick] = twoFlows(8);
+    const { served } = serveBacklogs(level, [{ flow: slow, estimate: ONE, serviceMs: 30 }, { flow: quick, estimate: ONE, serviceMs: 3 }], 600);
+    const share = served.get(slow)! / (served.get(slow)! + served.get(quick)!);
+    assert.ok(share > 0.35 && share < 0.65, `the slow flow had ${Math.round(share * 100)}% of the seat-seconds (taking turns gives it 91%)`);
+  });
+  it('starts a queue that was idle at the current virtual time: it gets no credit for the time it was idle', () => {
+    const level = levelOf(1, { queues: 8, handSize: 1, queueLengthLimit: 1000 });
+    const [busyFlow, late] = twoFlows(8);
+    let running = arrive(level, 'b0', busyFlow, ONE, 0).ticket;
+    for (let i = 1; i < 200; i++) level.offer(`b${i}`, busyFlow, ONE, 0);
+    for (let now = 3; now <= 300; now += 3) running = level.release(running, now)[0]!;
+    assert.ok(level.currentR > 0.25, `R has advanced with the busy queue: ${level.currentR}`);
+    for (let i = 0; i < 10; i++) level.offer(`l${i}`, late, ONE, 300);
     const order: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      running = level.release(running, 1)[0]!;
-      order.push(running.item);
+    for (let now = 303; order.length < 10; now += 3) {
+      running = level.release(running, now)[0]!;
+      order.push(running.flow === late ? 'late' : 'busy');
     }
-    assert.ok(order.includes('l0'), `the light flow waits behind at most one heavy request: ${order.join(',')}`);
+    assert.deepEqual(order, ['late', 'busy', 'late', 'busy', 'late', 'busy', 'late', 'busy', 'late', 'busy'], 'the late flow alternates with the busy one rather than catching up');
   });
   it('takes out requests that waited past the limit', () => {
     const level = levelOf(1, { queues: 4, handSize: 2, queueLengthLimit: 10 });
-    level.offer('a', 'f', ONE, 0);
-    level.offer('b', 'f', ONE, 100);
-    level.offer('c', 'g', ONE, 900);
+    arrive(level, 'a', 'f', ONE, 0);
+    arrive(level, 'b', 'f', ONE, 100);
+    arrive(level, 'c', 'g', ONE, 900);
     assert.deepEqual(items(level.expire(500, 1000)), ['b']);
     assert.equal(level.waiting, 1);
     assert.equal(level.totals.timedOut, 1);
   });
   it('holds a wide request until its seats are free, and lets nothing jump it', () => {
     const level = levelOf(4, { queues: 1, handSize: 1, queueLengthLimit: 10 });
-    const small = ['s1', 's2', 's3'].map((name) => level.offer(name, 'f', ONE, 0).ticket);
-    assert.equal(level.offer('wide', 'f', seats(3), 0).offer, 'queued');
-    assert.equal(level.offer('s4', 'f', ONE, 0).offer, 'queued');
+    const small = ['s1', 's2', 's3'].map((name) => arrive(level, name, 'schema\0f', ONE, 0).ticket);
+    assert.deepEqual(arrive(level, 'wide', 'schema\0f', seats(3), 0).dispatched, []);
+    assert.deepEqual(arrive(level, 's4', 'schema\0f', ONE, 0).dispatched, []);
     assert.deepEqual(items(level.release(small[0]!, 1)), [], 'two seats are free, but the wide request is first');
     assert.deepEqual(items(level.release(small[1]!, 1)), ['wide']);
     assert.equal(level.seatsInUse, 4);
     assert.equal(level.seatsWaiting, 1);
+    assert.ok(level.noAccommodation.get('schema')! >= 2, 'each time the wide head could not be served is counted, by its flow schema');
   });
   it('runs a request wider than its whole limit alone', () => {
     const level = levelOf(2, undefined);

@@ -4,9 +4,10 @@
 import { apfMachine, FLOWCONTROL_GROUP, terminateApf } from '../../apf/apf-machine.js';
 import { storeWorkload } from '../../apf/workload.js';
 import type { ChildSpec } from '../child-spec.js';
+import { frontendOf } from '../metrics.js';
 import type { Terminate } from '../supervision.js';
 
-export const apf: ChildSpec = ({ options, store, child, clock, logger }) => {
+export const apf: ChildSpec = ({ options, store, child, runtime, clock, logger }) => {
   const { raw } = options;
   if (!raw.enablePriorityAndFairness) return undefined;
   return {
@@ -18,6 +19,8 @@ export const apf: ChildSpec = ({ options, store, child, clock, logger }) => {
       next: child('authz')!,
       stores: { flowschemas: store('flowschemas', FLOWCONTROL_GROUP), prioritylevelconfigurations: store('prioritylevelconfigurations', FLOWCONTROL_GROUP) },
       workload: storeWorkload(store),
+      // The exempt requests authn sends past apf (no audit between them) are their level's seat demand: the listener holds them.
+      exemptInFlight: options.audit ? undefined : () => (runtime.listener ? frontendOf(runtime.listener)?.exemptInFlight() : undefined),
       clock,
       logger: logger('apf'),
     },
