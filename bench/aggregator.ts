@@ -10,9 +10,9 @@
 // --profile takes one more proxied run under kubeactor's /debug/pprof/profile,
 // writes the .cpuprofile to FILE and prints the functions with the most self time.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { median, numberArgument, spawnUntil, stop, wrk, type WrkResult } from './measure.js';
+import { cpuMicros, median, numberArgument, spawnUntil, stop, wrk, type WrkResult } from './measure.js';
 import { call, startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -47,11 +47,6 @@ for (let i = 0; ; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 
-/** CPU time (user + system) a process has used, in microseconds (Linux counts ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 interface Measured extends WrkResult {
   /** CPU per request: kubeactor's, and the extension server's. */

@@ -7,11 +7,11 @@
 //
 //   node dist/bench/transports.js [--runs N] [--seconds S]   prints the table and writes bench/TRANSPORTS.md
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, numberArgument, spawnUntil, stop, wrk } from './measure.js';
+import { cpuMicros, median, numberArgument, spawnUntil, stop, wrk } from './measure.js';
 import { watchFanOut } from './watch-fanout.js';
 import { seedConfigMaps } from './seed.js';
 import { call, CONFIGMAPS, getOne, GET_CONNECTIONS, startKubeactor, stopKubeactor, type Settings } from './scenarios.js';
@@ -33,11 +33,6 @@ const row = (...cells: string[]): void => {
   process.stdout.write(`${cells.join(' | ')}\n`);
 };
 
-/** CPU time (user + system) a process has used, in microseconds; Linux counts it in ticks of 10 ms. */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 interface Served {
   rps: number;
