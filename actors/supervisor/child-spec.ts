@@ -11,10 +11,10 @@ import type { Scheme } from '../../scheme/scheme.js';
 import type { WebhookClient } from '../../lib/webhook-client.js';
 import type { RemoteRoutes } from '../aggregator/routes.js';
 import type { Upstreams } from '../proxy/upstream.js';
-import { storeKey, type ApiExtensions } from './custom-resources.js';
+import type { ApiExtensions } from './custom-resources.js';
 import { senseTransitions } from './inspect.js';
 import type { CompletedOptions } from './options.js';
-import type { Runtime, SupervisorContext } from './runtime.js';
+import { storeOf, type Runtime, type SupervisorContext } from './runtime.js';
 import type { RuntimeFiles } from './runtime-files.js';
 import { ChildSlot, PERMANENT, supervised, type RestartPolicy, type Terminate } from './supervision.js';
 
@@ -108,7 +108,7 @@ export function wiringOf(context: SupervisorContext, self: AnyActorRef): Wiring 
       let slot: ChildSlot | undefined;
       return { send: (message: never) => (slot ??= child(id))!.send(message) };
     },
-    store: (plural, group) => runtime.stores.get(storeKey(plural, group)),
+    store: storeOf(runtime),
     log: logger,
     logger: (name) => logger.getSubLogger({ name }),
     shared: runtime.shared!,

@@ -44,7 +44,7 @@
 //   stream.owner-down to children; replies and stream.* to the listener.
 
 import { setup, fromPromise, assign, spawnChild, type AnyActorRef } from 'xstate';
-import type { HandleRequest, RequestHandler } from '../../protocol/messages/request.js';
+import type { HandleRequest } from '../../protocol/messages/request.js';
 import type { ListenerDrained, ListenerFailed, ListenerListening, ActorTransitioned } from '../../protocol/messages/lifecycle.js';
 import type { StreamCancelled } from '../../protocol/messages/http.js';
 import type { Clock } from '../../lib/clock.js';
@@ -64,11 +64,11 @@ import { prepareRuntimeFiles, RuntimeFileError, type RuntimeFiles } from './runt
 import { ensureCredentials } from './pki.js';
 import { postStartHooks, preShutdownHooks } from './bootstrap.js';
 import { aggregatorHooks } from './aggregator-hooks.js';
-import { serveCustomResource, serveStoredCustomResources, storeKey, unserveCustomResource } from './custom-resources.js';
+import { serveCustomResource, serveStoredCustomResources, unserveCustomResource } from './custom-resources.js';
 import { TransitionJournal } from './inspect.js';
 import { actorTree, serveOwnPaths } from './own-paths.js';
 import { openLog, servedKinds } from './storage.js';
-import { endpointIpOf, type Runtime, type SupervisorContext } from './runtime.js';
+import { endpointIpOf, storeOf, type Runtime, type SupervisorContext } from './runtime.js';
 import { spawnIncarnation, startChild, startChildren, wiringOf } from './child-spec.js';
 import { LISTENING, READY, SERVER_CHAIN, sharedPieces } from './children/index.js';
 import { storeChild } from './children/stores.js';
@@ -176,7 +176,7 @@ export const supervisorMachine = setup({
     // Never rejects: like kube, a failed pre-shutdown hook is logged and shutdown goes on.
     runPreShutdownHooks: fromPromise<void, { runtime: Runtime; options: CompletedOptions; logger: Log }>(async ({ input }) => {
       const { runtime, options, logger } = input;
-      const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
+      const store = storeOf(runtime);
       for (const hook of preShutdownHooks(store, { port: runtime.port, endpointIp: endpointIpOf(options) })) {
         try {
           await hook.run();
@@ -202,7 +202,7 @@ export const supervisorMachine = setup({
       const { runtime, options, logger } = input;
       // With --secure-port=0 the port is known only now: point the admin kubeconfig at it.
       if (options.raw.securePort === 0) await ensureCredentials(options.raw.dataDir, { bindAddress: options.raw.bindAddress, securePort: runtime.port });
-      const store = (plural: string, group: string): RequestHandler | undefined => runtime.stores.get(storeKey(plural, group));
+      const store = storeOf(runtime);
       for (const hook of [...postStartHooks(store, { clusterIp: options.kubernetesServiceIp, port: runtime.port, endpointIp: endpointIpOf(options) }, options.raw.enablePriorityAndFairness), ...aggregatorHooks(runtime, input.files)]) {
         await hook.run();
         runtime.hooksDone.add(hook.name);
