@@ -21,6 +21,8 @@ const QUOTA_RESOURCES = new Set([
 ]);
 const INTEGER_RESOURCES = new Set(['pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
 const isHugePages = (name: string): boolean => name.startsWith('hugepages-') || name.startsWith('requests.hugepages-');
+/** What quota tracks by name (kube's IsStandardQuotaResourceName). */
+const isStandardQuotaResource = (name: string): boolean => QUOTA_RESOURCES.has(name) || isHugePages(name);
 /** A qualified name: an optional DNS-subdomain prefix and a name of 63 alphanumerics, '-', '_' or '.'. */
 const QUALIFIED = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
@@ -35,7 +37,7 @@ function validateHard(hard: Record<string, unknown>): StatusCause[] {
   for (const [name, value] of Object.entries(hard)) {
     const path = `spec.hard[${name}]`;
     if (!QUALIFIED.test(name)) causes.push(invalid(path, name, 'a qualified name must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character'));
-    else if (!name.includes('/') && !QUOTA_RESOURCES.has(name) && !isHugePages(name)) causes.push(invalid(path, name, 'must be a standard resource for quota'));
+    else if (!name.includes('/') && !isStandardQuotaResource(name)) causes.push(invalid(path, name, 'must be a standard resource for quota'));
     const quantity = typeof value === 'string' ? parseExact(value) : typeof value === 'number' ? parseExact(String(value)) : undefined;
     if (!quantity) continue;
     if (quantity.nanos < 0n) causes.push(invalid(path, value, 'must be greater than or equal to 0'));
@@ -49,7 +51,7 @@ function validateScopes(scopes: readonly unknown[], field: string, limited: read
   const causes: StatusCause[] = [];
   for (const scope of scopes) {
     if (typeof scope !== 'string' || !SCOPES.has(scope)) causes.push(invalid(field, scopes, 'unsupported scope', display));
-    for (const resource of limited) if ((QUOTA_RESOURCES.has(resource) || isHugePages(resource)) && !scopeAllows(String(scope), resource)) causes.push(invalid(field, scopes, 'unsupported scope applied to resource', display));
+    for (const resource of limited) if (isStandardQuotaResource(resource) && !scopeAllows(String(scope), resource)) causes.push(invalid(field, scopes, 'unsupported scope applied to resource', display));
   }
   for (const pair of CONFLICTING_SCOPES) if (pair.every((s) => scopes.includes(s))) causes.push(invalid(field, scopes, 'conflicting scopes', display));
   return causes;
@@ -65,7 +67,7 @@ function validateScopeSelector(selector: Record<string, unknown>, limited: reado
     const { scopeName, operator } = requirement;
     const values = Array.isArray(requirement.values) ? requirement.values : [];
     if (typeof scopeName !== 'string' || !SCOPES.has(scopeName)) causes.push(invalid(`${path}[${i}].scopeName`, scopeName ?? '', 'unsupported scope'));
-    for (const resource of limited) if ((QUOTA_RESOURCES.has(resource) || isHugePages(resource)) && !scopeAllows(String(scopeName), resource)) causes.push(invalid(path, selector, 'unsupported scope applied to resource', 'core.ScopeSelector'));
+    for (const resource of limited) if (isStandardQuotaResource(resource) && !scopeAllows(String(scopeName), resource)) causes.push(invalid(path, selector, 'unsupported scope applied to resource', 'core.ScopeSelector'));
     if (EXISTS_ONLY_SCOPES.has(String(scopeName)) && operator !== 'Exists') {
       causes.push(invalid(`${path}[${i}].operator`, operator ?? '', "must be 'Exist' only operator when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort and ResourceQuotaScopeNotBestEffort"));
     }
